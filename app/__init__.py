@@ -1,0 +1,13 @@
+"""Backprop Lab: a typed program becomes a computation graph with every node's value and gradient.
+
+The data flow is the architecture: ``parser`` (program text) → ``graph`` →
+``forward`` → ``backward`` → ``serialize`` (JSON) → ``api`` (REST) → the page.
+``ops`` is the one table of operations that all of them read.
+"""
+
+from .compute import compute_dot, compute_graph, sweep
+from .errors import ProgramError
+from .limits import Limits
+from .ops import catalogue
+
+__all__ = ["compute_graph", "compute_dot", "sweep", "catalogue", "ProgramError", "Limits"]

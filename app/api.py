@@ -1,0 +1,116 @@
+"""The REST API: thin routes over the Python API in ``compute``.
+
+Answers are encoded with orjson straight from the engine's plain data; the
+response models still document them in /docs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from . import compute
+from .errors import ProgramError
+from .examples import examples
+from .ops import catalogue
+from .schemas import ErrorResponse, Example, GraphRequest, GraphResponse, Op, SweepRequest, SweepResponse
+
+router = APIRouter(prefix="/api")
+
+ERRORS = {
+    400: {"model": ErrorResponse, "description": "The program cannot be computed; detail says what and where."},
+    413: {"model": ErrorResponse, "description": "The program or its values are over a size limit."},
+}
+RESERVED_QUERY = {"expression", "values", "check", "default_value"}
+DOT_MEDIA_TYPE = "text/vnd.graphviz"
+
+
+def json_response(data: Any) -> Response:
+    return Response(orjson.dumps(data), media_type="application/json")
+
+
+def program_error_response(_request: Request, error: ProgramError) -> JSONResponse:
+    return JSONResponse({"detail": error.as_dict()}, status_code=413 if error.kind == "limit" else 400)
+
+
+@router.get("/ops", response_model=list[Op], summary="The operation table")
+def list_ops():
+    """Every operation: name, symbol, arity, forward formula, local gradients and how it passes gradient back."""
+    return json_response(catalogue())
+
+
+@router.get("/examples", response_model=list[Example], summary="The worked examples")
+def list_examples():
+    """The classic examples of the course notes and micrograd, ready to load as presets."""
+    return json_response(examples())
+
+
+@router.post("/graph", response_model=GraphResponse, responses=ERRORS, summary="Compute a graph")
+def post_graph(request: GraphRequest):
+    """Parse the program, compute every node's value and gradient, and answer the graph."""
+    return json_response(compute.compute_graph(
+        request.expression, request.values, check=request.check, default_value=request.default_value))
+
+
+def _query_values(request: Request, values: str | None) -> dict:
+    """Values from ``values={"a": 5}`` and from loose parameters such as ``a=5`` or ``W=[[1,2],[3,4]]``."""
+    given: dict = {}
+    if values:
+        given.update(_parse_json_parameter("values", values))
+    for name, text in request.query_params.items():
+        if name not in RESERVED_QUERY:
+            given[name] = _parse_json_parameter(name, text)
+    return given
+
+
+def _parse_json_parameter(name: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ProgramError("value", f"The query parameter {name} must be a number, nested lists of numbers "
+                                    f"or (for values) a JSON object; it is {text[:40]!r}.")
+
+
+@router.get("/graph", response_model=GraphResponse, responses=ERRORS, summary="Compute a graph (GET form)")
+def get_graph(
+    request: Request,
+    expression: str = Query(description="The program, URL-encoded (+ is %2B).", examples=["3*(a+b*c)"]),
+    values: str | None = Query(None, description='Input values as a JSON object, e.g. {"a": 5}.'),
+    check: bool = Query(False),
+    default_value: float | None = Query(None),
+):
+    """The same as POST, for a browser's address bar or curl. Every other query parameter is an input value:
+    ``?expression=3*(a%2Bb*c)&a=5&b=3&c=2``."""
+    return json_response(compute.compute_graph(
+        expression, _query_values(request, values), check=check, default_value=default_value))
+
+
+@router.post("/dot", response_class=PlainTextResponse, responses=ERRORS, summary="The graph as Graphviz DOT")
+def post_dot(request: GraphRequest):
+    """The same graph as DOT text, values in green and gradients in red on every wire: `dot -Tsvg` draws it."""
+    return Response(compute.compute_dot(request.expression, request.values, default_value=request.default_value),
+                    media_type=DOT_MEDIA_TYPE)
+
+
+@router.get("/dot", response_class=PlainTextResponse, responses=ERRORS, summary="The graph as DOT (GET form)")
+def get_dot(request: Request, expression: str, values: str | None = None, default_value: float | None = None):
+    """DOT text for the program, with input values given as in GET /api/graph."""
+    return Response(compute.compute_dot(expression, _query_values(request, values), default_value=default_value),
+                    media_type=DOT_MEDIA_TYPE)
+
+
+@router.post("/sweep", response_model=SweepResponse, responses=ERRORS, summary="Sweep one input for a plot")
+def post_sweep(request: SweepRequest):
+    """The output and d output / d variable at `num` evenly spaced values of one scalar input."""
+    return json_response(compute.sweep(request.expression, request.variable, request.start, request.stop,
+                                       request.num, request.values))
+
+
+@router.get("/limits", summary="The size limits in force")
+def get_limits():
+    """Each limit's value; the README says which environment variable overrides it."""
+    return json_response(vars(compute.DEFAULT_LIMITS))

@@ -1,0 +1,99 @@
+"""The Python API: a program and its input values in, the graph with every value and gradient out.
+
+    >>> from app import compute_graph
+    >>> result = compute_graph("3*(a + b*c)", {"a": 5, "b": 3, "c": 2})
+    >>> result["value"], result["gradients"]
+    (33.0, {'a': 3.0, 'b': 6.0, 'c': 9.0})
+
+The REST endpoints are thin wrappers over these functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from .backward import backward
+from .dot import graph_dot
+from .errors import ProgramError
+from .forward import forward
+from .gradcheck import gradient_check
+from .graph import build_graph
+from .limits import Limits, env_var
+from .ops import catalogue
+from .serialize import json_value, graph_json
+
+DEFAULT_LIMITS = Limits.from_environment()
+
+
+def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
+                  default_value: float | None = None, limits: Limits | None = None) -> dict:
+    """Parse, build, run forward and backward; return the JSON-ready answer of ``POST /api/graph``.
+
+    ``values`` maps input names to numbers or nested lists. ``check`` adds a
+    central-difference gradient check. ``default_value``, if given, is the value
+    of any input the program names without giving it one. Raises ``ProgramError``.
+    """
+    limits = limits or DEFAULT_LIMITS
+    graph = build_graph(program, values, limits, default_value)
+    node_values = forward(graph, limits=limits)
+    grads, wire_grads = backward(graph, node_values)
+    result = graph_json(graph, node_values, grads, wire_grads)
+    if check:
+        result["check"] = gradient_check(graph, node_values, grads, limits)
+    return result
+
+
+def compute_dot(program: str, values: Mapping[str, Any] | None = None, *, default_value: float | None = None,
+                limits: Limits | None = None) -> str:
+    """The same graph as Graphviz DOT text, with values and gradients on the wires."""
+    return graph_dot(compute_graph(program, values, default_value=default_value, limits=limits))
+
+
+def sweep(program: str, variable: str, start: float, stop: float, num: int = 101,
+          values: Mapping[str, Any] | None = None, *, limits: Limits | None = None) -> dict:
+    """The output (the sum of its elements, for an array) and d output / d variable over a range of the variable.
+
+    When every leaf is a number and every operation elementwise, all points go
+    through the graph at once as one array; otherwise one point at a time.
+    """
+    limits = limits or DEFAULT_LIMITS
+    if not 2 <= num <= limits.max_sweep_points:
+        raise ProgramError("limit" if num > 2 else "value",
+                           f"A sweep needs between 2 and {limits.max_sweep_points} points (the max_sweep_points "
+                           f"limit, set by {env_var('max_sweep_points')}); {num} were asked for.")
+    # The variable's own value does not matter: the sweep replaces it.
+    graph = build_graph(program, {variable: float(start), **(values or {})}, limits)
+    if variable not in graph.inputs:
+        inputs = ", ".join(graph.inputs) or "none"
+        raise ProgramError("name", f"{variable} is not an input of this program; its inputs are: {inputs}.")
+    node = graph.inputs[variable]
+    if np.ndim(graph.fixed[node]) != 0:
+        raise ProgramError("value", f"A sweep varies a number, but {variable} is an array.")
+    xs = np.linspace(float(start), float(stop), int(num))
+    if _is_elementwise(graph):
+        node_values = forward(graph, {variable: xs}, limits)
+        grads, _ = backward(graph, node_values)
+        value = np.broadcast_to(node_values[graph.output], xs.shape)
+        grad = np.broadcast_to(grads[node], xs.shape)
+    else:
+        value = np.empty_like(xs)
+        grad = np.empty_like(xs)
+        for i, x in enumerate(xs):
+            node_values = forward(graph, {variable: x}, limits)
+            grads, _ = backward(graph, node_values)
+            value[i] = np.sum(node_values[graph.output])
+            grad[i] = grads[node]
+    return {"variable": variable, "x": json_value(xs), "value": json_value(value), "grad": json_value(grad)}
+
+
+def _is_elementwise(graph) -> bool:
+    """True when a whole array of points can flow through the graph at once, each point on its own."""
+    return all(
+        np.ndim(fixed) == 0 if op is None else op.elementwise
+        for op, fixed in zip(graph.table, graph.fixed)
+    )
+
+
+__all__ = ["compute_graph", "compute_dot", "sweep", "catalogue", "ProgramError", "Limits"]

@@ -1,0 +1,88 @@
+"""JSON graph → Graphviz DOT text, drawn as the CS231n notes draw it.
+
+Inputs on the left (``rankdir=LR``), gates as circles, and every wire split
+at a small "label node": the forward value in green above the wire and the
+gradient in red below it, the wire running between them. Every node, wire
+and label carries an ``id`` and ``class``, so a page can restyle and update
+the drawing Graphviz makes from this same text.
+"""
+
+from __future__ import annotations
+
+import html
+
+VALUE_COLOUR = "#1a7f37"
+GRAD_COLOUR = "#cf222e"
+
+
+def format_number(number) -> str:
+    """Rounded for the eye: two decimals as the notes print them, or three significant digits when very large or small."""
+    if number is None:
+        return "nan/inf"
+    if number == 0:
+        return "0.00"
+    if 0.01 <= abs(number) < 1e5:
+        return f"{number:.2f}"
+    return f"{number:.3g}"
+
+
+def format_value(value, shape: list) -> str:
+    if not shape:
+        return format_number(value)
+    flat = _flatten(value)
+    preview = ", ".join(format_number(x) for x in flat[:3]) + (", …" if len(flat) > 3 else "")
+    return f"{'×'.join(map(str, shape))} [{preview}]"
+
+
+def _flatten(value) -> list:
+    flat, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        else:
+            flat.append(item)
+    return flat
+
+
+def _wire_label(ident: str, value: str, grad: str | None) -> str:
+    rows = f'<TR><TD><FONT COLOR="{VALUE_COLOUR}">{html.escape(value)}</FONT></TD></TR>'
+    if grad is not None:
+        rows += f'<HR/><TR><TD><FONT COLOR="{GRAD_COLOUR}">{html.escape(grad)}</FONT></TD></TR>'
+    return (f'  {ident} [id="{ident}", class="wire-label", shape=plaintext, fontsize=10, '
+            f'label=<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{rows}</TABLE>>];')
+
+
+def _node_line(node: dict) -> str:
+    ident = f"n{node['id']}"
+    label = html.escape(node["label"])
+    if node["op"] in ("input", "const"):
+        return f'  {ident} [id="{ident}", class="leaf {node["op"]}", shape=plaintext, label=<{label}>];'
+    if node["name"]:
+        label += f'<BR/><FONT POINT-SIZE="9">{html.escape(node["name"])}</FONT>'
+    return f'  {ident} [id="{ident}", class="gate {node["op"]}", shape=circle, margin=0.02, label=<{label}>];'
+
+
+def graph_dot(result: dict) -> str:
+    """DOT text for the answer of ``compute_graph``."""
+    nodes = result["nodes"]
+    lines = [
+        "digraph backprop {",
+        '  graph [rankdir=LR, nodesep=0.2, ranksep=0.25, fontname="Helvetica"];',
+        '  node [fontname="Helvetica", fontsize=12];',
+        "  edge [arrowsize=0.5];",
+    ]
+    lines.extend(_node_line(node) for node in nodes)
+    for wire, edge in enumerate(result["edges"]):
+        source = nodes[edge["source"]]
+        grad = None if source["op"] == "const" and edge["grad"] is None else format_value(edge["grad"], source["shape"])
+        ident = f"w{wire}"
+        lines.append(_wire_label(ident, format_value(edge["value"], source["shape"]), grad))
+        lines.append(f'  n{edge["source"]} -> {ident}:w [id="{ident}-in", class="wire", arrowhead=none];')
+        lines.append(f'  {ident}:e -> n{edge["target"]} [id="{ident}-out", class="wire"];')
+    output = nodes[result["output"]]
+    lines.append(_wire_label("wout", format_value(output["value"], output["shape"]),
+                             format_value(output["grad"], output["shape"])))
+    lines.append(f'  n{output["id"]} -> wout:w [id="wout-in", class="wire", arrowhead=none];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"

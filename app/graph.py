@@ -1,0 +1,306 @@
+"""Parser → graph: the nodes and wires of a program, before any value flows.
+
+A graph is a handful of parallel lists indexed by node id, in topological
+order (every argument before the node that uses it, the output last). Lists
+rather than one object per node keep a 100,000-node graph cheap to build
+and to walk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+
+from .errors import ProgramError
+from .limits import Limits, env_var
+from .ops import CONSTANTS, FUNCTIONS, INFIX, OPS_BY_NAME, PREFIX, Op
+from .parser import SourceText, parse, tokenize
+
+INPUT = "input"
+CONST = "const"
+
+
+@dataclass
+class Graph:
+    source: SourceText
+    kind: list[str]  # 'input', 'const', or an operation's name
+    table: list[Op | None]  # the operation's row, None for inputs and constants
+    args: list[tuple[int, ...]]
+    name: list[str | None]  # the variable assigned to the node, if any
+    label: list[str]  # what the picture shows: a symbol, a name or a number
+    offset: list[int]  # where in the program text the node comes from
+    fixed: list[Any]  # the value of each input and constant; None for computed nodes
+    needs_grad: list[bool]  # depends on some input; literal constants need no gradient
+    inputs: dict[str, int]  # input name → node id, in order of first appearance
+    output: int
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def position(self, node: int) -> tuple[int, int]:
+        return self.source.position(self.offset[node])
+
+    def error(self, kind: str, message: str, node: int) -> ProgramError:
+        return ProgramError(kind, message, *self.position(node))
+
+    def edge_starts(self) -> list[int]:
+        """The id of each node's first incoming wire; wires are numbered node by node, argument by argument."""
+        starts = []
+        total = 0
+        for args in self.args:
+            starts.append(total)
+            total += len(args)
+        starts.append(total)
+        return starts
+
+
+def as_value(name: str, raw: Any, limits: Limits) -> np.ndarray:
+    """A value from the request, as a float64 array (0-d for a number)."""
+    try:
+        value = np.asarray(raw, dtype=np.float64)
+    except (ValueError, TypeError):
+        raise ProgramError(
+            "value", f"The value of {name} must be a number or nested lists of numbers with rows of equal length.")
+    if value.size > limits.max_elements:
+        raise ProgramError(
+            "limit", f"The value of {name} has {value.size} elements, more than the max_elements limit of "
+            f"{limits.max_elements} (set by {env_var('max_elements')}).")
+    return value[()] if value.ndim == 0 else value
+
+
+def build_graph(program: str, values: Mapping[str, Any] | None = None, limits: Limits | None = None,
+                default_value: float | None = None) -> Graph:
+    """Parse a program and build its graph; ``values`` gives inputs their values by name."""
+    limits = limits or Limits()
+    if len(program) > limits.max_chars:
+        raise ProgramError(
+            "limit", f"The program has {len(program)} characters, more than the max_chars limit of "
+            f"{limits.max_chars} (set by {env_var('max_chars')}).")
+    given = {name: as_value(name, raw, limits) for name, raw in (values or {}).items()}
+    tokens = tokenize(SourceText(program))
+    builder = GraphBuilder(tokens.source, given, tokens.assigned_names(), limits, default_value)
+    parse(tokens, builder, limits.max_depth)
+    return builder.finish()
+
+
+class Literal:
+    """A number or an array of numbers as typed, not yet a node.
+
+    It becomes a constant node when an operation uses it, or an input when
+    assigned to a new name (``a = 5``). Waiting lets ``-5`` stay one number and
+    ``[1, 2]`` one array instead of a node per element.
+    """
+
+    __slots__ = ("value", "label", "offset")
+
+    def __init__(self, value, label: str, offset: int):
+        self.value = value
+        self.label = label
+        self.offset = offset
+
+
+def _array_label(value: np.ndarray) -> str:
+    if value.size <= 6:
+        return np.array2string(value, separator=", ", floatmode="unique").replace("\n", "")
+    return "×".join(map(str, value.shape)) + " array"
+
+
+class GraphBuilder:
+    """Makes nodes as the parser completes constructs, and keeps track of names."""
+
+    def __init__(self, source: SourceText, values: dict[str, Any], assigned: set[str], limits: Limits,
+                 default_value: float | None = None):
+        self.source = source
+        self.values = values
+        self.assigned = assigned
+        self.limits = limits
+        self.default_value = None if default_value is None else np.float64(default_value)
+        self.scope: dict[str, int] = {}
+        self.inputs: dict[str, int] = {}
+        self.output = -1
+        self.kind: list[str] = []
+        self.table: list[Op | None] = []
+        self.args: list[tuple[int, ...]] = []
+        self.name: list[str | None] = []
+        self.label: list[str] = []
+        self.offset: list[int] = []
+        self.fixed: list[Any] = []
+        self.needs_grad: list[bool] = []
+
+    def error(self, kind: str, message: str, offset: int) -> ProgramError:
+        return self.source.error(kind, message, offset)
+
+    # -- making nodes ----------------------------------------------------------
+
+    def node(self, kind: str, table: Op | None, args: tuple[int, ...], label: str, offset: int,
+             fixed: Any = None, name: str | None = None) -> int:
+        node = len(self.kind)
+        if node >= self.limits.max_nodes:
+            raise self.error("limit", f"The program makes more than {self.limits.max_nodes} nodes (the max_nodes "
+                             f"limit, set by {env_var('max_nodes')}).", offset)
+        self.kind.append(kind)
+        self.table.append(table)
+        self.args.append(args)
+        self.name.append(name)
+        self.label.append(label)
+        self.offset.append(offset)
+        self.fixed.append(fixed)
+        needs = self.needs_grad
+        needs.append(kind == INPUT or any(needs[a] for a in args))
+        return node
+
+    def gate(self, op: Op, args: list, offset: int) -> int:
+        return self.node(op.name, op, tuple(self.materialize(a) for a in args), op.symbol, offset)
+
+    def materialize(self, handle) -> int:
+        if handle.__class__ is Literal:
+            return self.node(CONST, None, (), handle.label, handle.offset, handle.value)
+        return handle
+
+    def declare_input(self, name: str, value, offset: int) -> int:
+        node = self.node(INPUT, None, (), name, offset, value, name)
+        self.inputs[name] = node
+        self.scope[name] = node
+        return node
+
+    # -- what the parser calls -------------------------------------------------
+
+    def number(self, text: str, offset: int) -> Literal:
+        return Literal(np.float64(text), text, offset)
+
+    def variable(self, text: str, offset: int) -> int:
+        node = self.scope.get(text)
+        if node is not None:
+            return node
+        if text in self.values:
+            return self.declare_input(text, self.values[text], offset)
+        if text in self.assigned:
+            raise self.error("name", f"{text} is used before it is assigned: assign it on an earlier line, "
+                             f"or give it a value.", offset)
+        if text in CONSTANTS:
+            return self.node(CONST, None, (), text, offset, np.float64(CONSTANTS[text]))
+        if text in FUNCTIONS:
+            raise self.error("name", f"{text} is a function: call it on an argument, as in {text}(x).", offset)
+        if self.default_value is not None:
+            return self.declare_input(text, self.default_value, offset)
+        raise self.error("name", self.no_value_message(text), offset)
+
+    def no_value_message(self, text: str) -> str:
+        message = f"{text} has no value: give it one (for example {text} = 1 on a line before), or check the spelling."
+        if len(text) > 1 and text.isalpha():
+            message += f" A name of several letters is one name: to multiply, write {'*'.join(text)}."
+        return message
+
+    def unary(self, token: str, operand, offset: int):
+        if token == "+":
+            return operand
+        if operand.__class__ is Literal:  # a signed number is a plain number
+            return Literal(-operand.value, "-" + operand.label, offset)
+        return self.gate(PREFIX[token], [operand], offset)
+
+    def binary(self, token: str, left, right, offset: int) -> int:
+        return self.gate(INFIX[token], [left, right], offset)
+
+    def call(self, function: str, args: list, keywords: list, offset: int) -> int:
+        op = FUNCTIONS.get(function)
+        if op is None:
+            raise self.error("function", self.unknown_function_message(function), offset)
+        return self.gate(op, self.bind_arguments(op, args, keywords, offset), offset)
+
+    def unknown_function_message(self, function: str) -> str:
+        if function in self.scope or function in self.values:
+            return f"{function} is a variable, not a function: to multiply, write {function}*(…)."
+        known = ", ".join(sorted(FUNCTIONS))
+        return f"There is no function called {function}. The functions are: {known}."
+
+    def bind_arguments(self, op: Op, args: list, keywords: list, offset: int) -> list:
+        params = op.params
+        signature = f"{op.name}({', '.join(params)})"
+        slots: list = [None] * len(params)
+        positional = True
+        for position, (arg, keyword) in enumerate(zip(args, keywords)):
+            if keyword is None:
+                if not positional:
+                    raise self.error("arity", f"In {signature}, an argument without a name cannot follow one "
+                                     f"given by name.", offset)
+                if position >= len(params):
+                    raise self.error("arity", f"{signature} takes {op.arity} argument"
+                                     f"{'' if op.arity == '1' else 's'}, but was given {len(args)}.", offset)
+                slots[position] = arg
+            else:
+                positional = False
+                if keyword not in params:
+                    raise self.error("arity", f"{op.name} has no argument called {keyword}: "
+                                     f"it is {signature}.", offset)
+                index = params.index(keyword)
+                if slots[index] is not None:
+                    raise self.error("arity", f"{keyword} is given twice in {signature}.", offset)
+                slots[index] = arg
+        for index, param in enumerate(params):
+            if slots[index] is None:
+                if param not in op.defaults:
+                    raise self.error("arity", f"{signature} takes {op.arity} argument"
+                                     f"{'' if op.arity == '1' else 's'}, but was given {len(args)}.", offset)
+                default = op.defaults[param]
+                slots[index] = Literal(np.float64(default), repr(default), offset)
+        return slots
+
+    def array(self, items: list, offset: int):
+        if all(item.__class__ is Literal for item in items):
+            try:
+                value = np.array([item.value for item in items], dtype=np.float64)
+            except ValueError:
+                raise self.error("shape", "The rows of this array have different lengths: every row needs "
+                                 "the same number of items.", offset)
+            if value.size > self.limits.max_elements:
+                raise self.error("limit", f"This array has {value.size} elements, more than the max_elements "
+                                 f"limit of {self.limits.max_elements} (set by {env_var('max_elements')}).", offset)
+            return Literal(value, _array_label(value), offset)
+        return self.gate(OPS_BY_NAME["stack"], items, offset)
+
+    def statement(self, target: str | None, augmented: str | None, value, offset: int) -> None:
+        if target is None:
+            node = self.materialize(value)
+        elif augmented is not None:
+            node = self.binary(augmented, self.variable(target, offset), value, offset)
+            self.bind(target, node)
+        elif value.__class__ is Literal and target not in self.scope:
+            # An assignment of a plain number declares an input; a value in the request wins.
+            node = self.declare_input(target, self.values.get(target, value.value), offset)
+        else:
+            node = self.materialize(value)
+            if target in self.values and target not in self.inputs:
+                raise self.error("value", f"values gives {target} a value, but the program computes {target} "
+                                 f"here: remove it from values, or declare it with a number, as in {target} = 1.",
+                                 offset)
+            self.bind(target, node)
+        self.output = node
+
+    def bind(self, target: str, node: int) -> None:
+        if self.name[node] is None:
+            self.name[node] = target
+        self.scope[target] = node
+
+    # -- the finished graph ----------------------------------------------------
+
+    def finish(self) -> Graph:
+        if self.output != len(self.kind) - 1:
+            self.move_output_last()
+        return Graph(self.source, self.kind, self.table, self.args, self.name, self.label, self.offset,
+                     self.fixed, self.needs_grad, self.inputs, self.output)
+
+    def move_output_last(self) -> None:
+        """When the last statement names an earlier node, drop the later nodes (nothing the output
+        depends on can come after it), keeping the inputs they introduced, first."""
+        output = self.output
+        late_inputs = [i for i in range(output + 1, len(self.kind)) if self.kind[i] == INPUT]
+        order = late_inputs + list(range(output + 1))
+        new_id = {old: new for new, old in enumerate(order)}
+        for column in ("kind", "table", "name", "label", "offset", "fixed", "needs_grad"):
+            old = getattr(self, column)
+            setattr(self, column, [old[i] for i in order])
+        self.args = [tuple(new_id[a] for a in self.args[i]) for i in order]
+        self.inputs = {name: new_id[node] for name, node in self.inputs.items()}
+        self.output = len(order) - 1
