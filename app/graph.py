@@ -59,7 +59,10 @@ class Graph:
 def as_value(name: str, raw: Any, limits: Limits) -> np.ndarray:
     """A value from the request, as a float64 array (0-d for a number)."""
     try:
-        value = np.asarray(raw, dtype=np.float64)
+        value = np.asarray(raw)
+        if value.dtype.kind not in "fiub":
+            raise TypeError(f"{value.dtype} is not a number type")
+        value = value.astype(np.float64, copy=False)
     except (ValueError, TypeError):
         raise ProgramError(
             "value", f"The value of {name} must be a number or nested lists of numbers with rows of equal length.")

@@ -28,6 +28,7 @@ _TOKEN = re.compile(
     |(?P<nl>\n)
     |(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
     |(?P<name>[A-Za-z_][A-Za-z_0-9]*)
+    |(?P<compare>==|!=|<=|>=|<|>)
     |(?P<punct>\*\*|[-+*/]=|[-+*/^@(),=;\[\]])
     |(?P<bad>.)
     """,
@@ -118,6 +119,9 @@ def tokenize(source: SourceText) -> Tokens:
         text = match.group()
         if kind == "punct":
             kind = text
+        elif kind == "compare":
+            raise source.error("syntax", f"Comparisons such as {text} are not part of the language; "
+                               f"max(a, b) and min(a, b) pick the larger or smaller value.", match.start())
         elif kind == "bad":
             hint = _BAD_CHARACTER_HINTS.get(text, f"{text!r} is not part of the language")
             raise source.error("syntax", f"Unexpected character {text!r}: {hint}.", match.start())
