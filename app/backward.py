@@ -79,3 +79,24 @@ def _zero_what_got_nothing(graph: Graph, values: list, grads: list, wire_grads: 
         for k, source in enumerate(args):
             if needs_grad[source] and wire_grads[first_wire + k] is None:
                 wire_grads[first_wire + k] = np.zeros(np.shape(values[source]))[()]
+
+
+def local_gradients(graph: Graph, values: list) -> list:
+    """By wire id: d target / d source, the local gradient that the chain rule multiplies by the upstream
+    gradient, where both ends are numbers (None for arrays, whose local gradient is a whole Jacobian)."""
+    one = np.float64(1.0)
+    locals_: list = []
+    with np.errstate(all="ignore"):
+        for node, args in enumerate(graph.args):
+            op = graph.table[node]
+            if op is None:
+                continue
+            ans = values[node]
+            arg_values = [values[a] for a in args]
+            scalar = ans.ndim == 0
+            for k, source in enumerate(args):
+                if scalar and arg_values[k].ndim == 0 and graph.needs_grad[source]:
+                    locals_.append(op.vjps[k](one, ans, *arg_values))
+                else:
+                    locals_.append(None)
+    return locals_

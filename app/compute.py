@@ -16,7 +16,7 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from .backward import backward
+from .backward import backward, local_gradients
 from .dot import graph_dot
 from .errors import ProgramError
 from .forward import forward
@@ -43,28 +43,34 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 
 def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
-                  default_value: float | None = None, limits: Limits | None = None) -> dict:
+                  default_value: float | None = None, local: bool = False, dot: bool = False,
+                  limits: Limits | None = None) -> dict:
     """Parse, build, run forward and backward; return the JSON-ready answer of ``POST /api/graph``.
 
     ``values`` maps input names to numbers or nested lists. ``check`` adds a
     central-difference gradient check. ``default_value``, if given, is the value
-    of any input the program names without giving it one. Raises ``ProgramError``.
+    of any input the program names without giving it one. ``local`` adds to each
+    edge between numbers its local gradient (d target / d source); ``dot`` adds
+    the DOT text of the drawing. Raises ``ProgramError``.
     """
     limits = limits or DEFAULT_LIMITS
     with cyclic_gc_paused():
         graph = build_graph(program, values, limits, default_value)
         node_values = forward(graph, limits=limits)
         grads, wire_grads = backward(graph, node_values)
-        result = graph_json(graph, node_values, grads, wire_grads)
+        wire_locals = local_gradients(graph, node_values) if local else None
+        result = graph_json(graph, node_values, grads, wire_grads, wire_locals)
         if check:
             result["check"] = gradient_check(graph, node_values, grads, limits)
+        if dot:
+            result["dot"] = graph_dot(result)
     return result
 
 
 def compute_dot(program: str, values: Mapping[str, Any] | None = None, *, default_value: float | None = None,
                 limits: Limits | None = None) -> str:
     """The same graph as Graphviz DOT text, with values and gradients on the wires."""
-    return graph_dot(compute_graph(program, values, default_value=default_value, limits=limits))
+    return compute_graph(program, values, default_value=default_value, dot=True, limits=limits)["dot"]
 
 
 def sweep(program: str, variable: str, start: float, stop: float, num: int = 101,

@@ -26,6 +26,9 @@ class GraphRequest(BaseModel):
     check: bool = Field(False, description="Also answer `check`: a central-difference gradient check per input.")
     default_value: Optional[float] = Field(
         None, description="If given, the value of every input the program names without giving it a value.")
+    local: bool = Field(False, description="Also give each edge between numbers its local gradient `local`, "
+                                           "d target / d source: the edge's grad is the target's grad times it.")
+    dot: bool = Field(False, description="Also answer `dot`: the drawing as Graphviz DOT text.")
 
     model_config = {"json_schema_extra": {"examples": [NG_EXAMPLE]}}
 
@@ -47,6 +50,7 @@ class Edge(BaseModel):
     index: int = Field(description="The argument position at the target.")
     value: JsonValue = Field(description="The source's value.")
     grad: JsonValue = Field(description="The part of the source's gradient that flows back along this wire.")
+    local: JsonValue = Field(None, description="With `local`: d target / d source, where both are numbers.")
 
 
 class Warning(BaseModel):
@@ -70,6 +74,7 @@ class GraphResponse(BaseModel):
     edges: list[Edge]
     warnings: list[Warning] = Field(description="Values or gradients that are not finite (written as null).")
     check: Optional[dict[str, InputCheck]] = Field(None, description="Present when the request asked for it.")
+    dot: Optional[str] = Field(None, description="Present when the request asked for it.")
 
 
 class SweepRequest(BaseModel):

@@ -34,8 +34,8 @@ def describe_non_finite(value) -> str:
     return f"not finite in {bad} of its {value.size} elements"
 
 
-def graph_json(graph: Graph, values: list, grads: list, wire_grads: list) -> dict:
-    """The 200 answer of ``POST /api/graph``, as plain Python data."""
+def graph_json(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list | None = None) -> dict:
+    """The 200 answer of ``POST /api/graph``, as plain Python data; edges carry ``local`` when given."""
     value_json = [json_value(v) for v in values]
     grad_json = [json_value(g) for g in grads]
     nodes = []
@@ -53,13 +53,16 @@ def graph_json(graph: Graph, values: list, grads: list, wire_grads: list) -> dic
             "shape": list(np.shape(values[node])),
         })
         for index, source in enumerate(args):
-            edges.append({
+            edge = {
                 "source": source,
                 "target": node,
                 "index": index,
                 "value": value_json[source],
                 "grad": json_value(wire_grads[wire]),
-            })
+            }
+            if wire_locals is not None:
+                edge["local"] = json_value(wire_locals[wire])
+            edges.append(edge)
             wire += 1
     return {
         "value": value_json[graph.output],

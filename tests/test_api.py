@@ -190,3 +190,23 @@ def test_the_real_server_stays_up_after_bad_input(server):
     answer = httpx.post(server + "/api/graph", content=b"{not json", headers={"content-type": "application/json"})
     assert answer.status_code == 422
     assert httpx.post(server + "/api/graph", json={"expression": "1 + 1"}).json()["value"] == 2
+
+
+def test_local_gradients_on_request_let_the_page_show_the_chain_rule(client):
+    body = client.post("/api/graph", json={"expression": "x*y + max(x, 2)", "values": {"x": 3, "y": 4},
+                                           "local": True}).json()
+    products = {(e["source"], e["target"]): (e["local"], e["grad"]) for e in body["edges"]}
+    x_times_y, max_node = 2, 4
+    assert products[(0, x_times_y)] == (4.0, 4.0)  # the mul gate swaps: d(xy)/dx = y
+    assert products[(0, max_node)] == (1.0, 1.0)   # the max gate routes to the larger input
+    assert products[(3, max_node)] == (None, None)  # the constant 2 needs no gradient
+    for edge in body["edges"]:
+        if edge["local"] is not None:
+            assert edge["grad"] == body["nodes"][edge["target"]]["grad"] * edge["local"]
+    plain = client.post("/api/graph", json={"expression": "x*2", "values": {"x": 1}}).json()
+    assert "local" not in plain["edges"][0]
+
+
+def test_dot_on_request_comes_with_the_graph(client):
+    body = client.post("/api/graph", json={**NG, "dot": True}).json()
+    assert body["dot"] == client.post("/api/dot", json=NG).text
