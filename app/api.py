@@ -25,7 +25,7 @@ ERRORS = {
     400: {"model": ErrorResponse, "description": "The program cannot be computed; detail says what and where."},
     413: {"model": ErrorResponse, "description": "The program or its values are over a size limit."},
 }
-RESERVED_QUERY = {"expression", "values", "check", "default_value", "local", "dot"}
+RESERVED_QUERY = {"expression", "values", "check", "default_value", "strict", "local", "dot"}
 DOT_MEDIA_TYPE = "text/vnd.graphviz"
 
 
@@ -54,7 +54,7 @@ def post_graph(request: GraphRequest):
     """Parse the program, compute every node's value and gradient, and answer the graph."""
     return json_response(compute.compute_graph(
         request.expression, request.values, check=request.check, default_value=request.default_value,
-        local=request.local, dot=request.dot))
+        strict=request.strict, local=request.local, dot=request.dot))
 
 
 def _query_values(request: Request, values: str | None) -> dict:

@@ -43,19 +43,20 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 
 def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
-                  default_value: float | None = None, local: bool = False, dot: bool = False,
-                  limits: Limits | None = None) -> dict:
+                  default_value: float | None = None, strict: bool = True, local: bool = False,
+                  dot: bool = False, limits: Limits | None = None) -> dict:
     """Parse, build, run forward and backward; return the JSON-ready answer of ``POST /api/graph``.
 
     ``values`` maps input names to numbers or nested lists. ``check`` adds a
     central-difference gradient check. ``default_value``, if given, is the value
-    of any input the program names without giving it one. ``local`` adds to each
+    of any input the program names without giving it one; with ``strict`` off, a value
+    given for a name the program computes is ignored instead of an error. ``local`` adds to each
     edge between numbers its local gradient (d target / d source); ``dot`` adds
     the DOT text of the drawing. Raises ``ProgramError``.
     """
     limits = limits or DEFAULT_LIMITS
     with cyclic_gc_paused():
-        graph = build_graph(program, values, limits, default_value)
+        graph = build_graph(program, values, limits, default_value, strict)
         node_values = forward(graph, limits=limits)
         grads, wire_grads = backward(graph, node_values)
         wire_locals = local_gradients(graph, node_values) if local else None

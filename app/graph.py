@@ -74,8 +74,12 @@ def as_value(name: str, raw: Any, limits: Limits) -> np.ndarray:
 
 
 def build_graph(program: str, values: Mapping[str, Any] | None = None, limits: Limits | None = None,
-                default_value: float | None = None) -> Graph:
-    """Parse a program and build its graph; ``values`` gives inputs their values by name."""
+                default_value: float | None = None, strict: bool = True) -> Graph:
+    """Parse a program and build its graph; ``values`` gives inputs their values by name.
+
+    ``default_value`` is the value of an input the program names without one; with ``strict`` off, a
+    value given for a name the program computes is ignored instead of an error (a page that keeps
+    the values of earlier versions of the program sends such values)."""
     limits = limits or Limits()
     if len(program) > limits.max_chars:
         raise ProgramError(
@@ -83,7 +87,7 @@ def build_graph(program: str, values: Mapping[str, Any] | None = None, limits: L
             f"{limits.max_chars} (set by {env_var('max_chars')}).")
     given = {name: as_value(name, raw, limits) for name, raw in (values or {}).items()}
     tokens = tokenize(SourceText(program))
-    builder = GraphBuilder(tokens.source, given, tokens.assigned_names(), limits, default_value)
+    builder = GraphBuilder(tokens.source, given, tokens.assigned_names(), limits, default_value, strict)
     parse(tokens, builder, limits.max_depth)
     return builder.finish()
 
@@ -114,12 +118,13 @@ class GraphBuilder:
     """Makes nodes as the parser completes constructs, and keeps track of names."""
 
     def __init__(self, source: SourceText, values: dict[str, Any], assigned: set[str], limits: Limits,
-                 default_value: float | None = None):
+                 default_value: float | None = None, strict: bool = True):
         self.source = source
         self.values = values
         self.assigned = assigned
         self.limits = limits
         self.default_value = None if default_value is None else np.float64(default_value)
+        self.strict = strict
         self.scope: dict[str, int] = {}
         self.inputs: dict[str, int] = {}
         self.output = -1
@@ -274,7 +279,7 @@ class GraphBuilder:
             node = self.declare_input(target, self.values.get(target, value.value), offset)
         else:
             node = self.materialize(value)
-            if target in self.values and target not in self.inputs:
+            if self.strict and target in self.values and target not in self.inputs:
                 raise self.error("value", f"values gives {target} a value, but the program computes {target} "
                                  f"here: remove it from values, or declare it with a number, as in {target} = 1.",
                                  offset)

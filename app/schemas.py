@@ -26,6 +26,8 @@ class GraphRequest(BaseModel):
     check: bool = Field(False, description="Also answer `check`: a central-difference gradient check per input.")
     default_value: Optional[float] = Field(
         None, description="If given, the value of every input the program names without giving it a value.")
+    strict: bool = Field(True, description="false: a value given for a name the program computes is ignored "
+                                           "instead of an error.")
     local: bool = Field(False, description="Also give each edge between numbers its local gradient `local`, "
                                            "d target / d source: the edge's grad is the target's grad times it.")
     dot: bool = Field(False, description="Also answer `dot`: the drawing as Graphviz DOT text.")

@@ -66,6 +66,7 @@ def test_shapes_that_do_not_fit():
 def test_a_value_for_a_name_the_program_computes():
     error = error_of("u = a * 2\nu + 1", {"a": 1, "u": 5})
     assert (error.kind, error.line, error.column) == ("value", 1, 1)
+    assert compute_graph("u = a * 2\nu + 1", {"a": 1, "u": 5}, strict=False)["value"] == 3.0
 
 
 @pytest.mark.parametrize("raw", [[[1, 2], [3]], "five", {"x": 1}, [None]])

@@ -1,0 +1,612 @@
+"""End-to-end benchmark of the engine against micrograd, on the same generated scalar programs.
+
+Run from the repository root:
+
+    /work/venv/bin/python benchmarks/bench_engine.py                       # the table
+    /work/venv/bin/python benchmarks/bench_engine.py --sizes 10 1000       # some sizes only
+    /work/venv/bin/python benchmarks/bench_engine.py --stages 1000 100000  # ours, stage by stage
+    /work/venv/bin/python benchmarks/bench_engine.py --profile 1000        # cProfile of ours, by tottime
+
+Two kinds of program are generated, deterministically (fixed seed), at each size
+(the number of operations, i.e. gate nodes):
+
+* ``stmts``: a multi-statement program such as ``v12 = tanh(v3 + v7*x1)``, a mix
+  of ``+``, ``*``, ``tanh`` and ``relu`` with a few literal constants, whose
+  operands reuse earlier variables (fan-out, near and far). Every variable is
+  used (the unused ones are summed into the output), so micrograd, which only
+  walks what the output depends on, sees the same graph as ours. The forms keep
+  every value in [-1, 1], so nothing overflows.
+* ``sum``: one long expression ``x1 + x2 + ... + xN`` (a left-nested chain, the
+  deepest graph there is: micrograd's recursive topological sort needs a high
+  recursion limit for it).
+
+For each, end to end:
+
+* ours:      ``orjson.dumps(app.compute_graph(program, values))``
+  (tokenize, parse, build, forward, backward, graph_json, orjson).
+* micrograd: build the same graph as ``micrograd.engine.Value`` objects by
+  running the generator's own three-address code (no text is parsed or
+  ``exec``-ed; this is the cheapest possible build for micrograd), ``.backward()``,
+  then a comparable JSON with orjson: every node reachable from the output, in
+  topological order, with ``id``, ``op``, ``inputs``, ``value`` and ``grad``,
+  plus the output value and the inputs' gradients. (Ours writes more: also
+  ``label``, ``name``, ``shape``, one ``edges`` entry per wire with its value and
+  gradient, and ``warnings``.) micrograd 0.1.0 has no ``tanh``; ``mg_tanh`` adds
+  one the way micrograd writes its ops (a Value and a ``_backward`` closure).
+
+Timing: ``time.perf_counter``; ours and micrograd alternate sample by sample
+(the machine is shared and noisy: compare ratios from the same run). A sample
+is one call for big programs and a batch of calls lasting about 20 ms for small
+ones (as timeit does); ``gc.collect()`` runs before each sample, outside the
+timer, and the garbage collector stays enabled inside it, as in a server
+(compute_graph pauses it itself, if this version of the app does).
+Each test and size takes samples until ``--budget`` seconds of wall clock are
+spent (at least ``--min-reps``, at most ``--max-reps`` samples); the table gives
+the median time per call.
+
+``--stages`` times ours one stage at a time, calling the internal functions
+(as_value, tokenize, assigned_names, GraphBuilder + parse, forward, backward,
+graph_json, orjson.dumps) as compute_graph and build_graph call them, and
+compares end to end with two garbage-collector experiments. ``--profile``
+prints cProfile's hotspots; note that NumPy ufunc calls and ``np.shape`` are
+not functions cProfile sees, so their time shows as the caller's tottime.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import math
+import os
+import pstats
+import random
+import statistics
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+import numpy as np  # noqa: E402
+import orjson  # noqa: E402
+from micrograd.engine import Value  # noqa: E402
+
+import app  # noqa: E402
+from app.backward import backward  # noqa: E402
+from app.compute import DEFAULT_LIMITS  # noqa: E402
+from app.forward import forward  # noqa: E402
+from app.graph import GraphBuilder, as_value, build_graph  # noqa: E402
+from app.parser import SourceText, parse, tokenize  # noqa: E402
+from app.serialize import graph_json  # noqa: E402
+
+DEFAULT_SIZES = (10, 100, 1_000, 10_000, 100_000)
+SEED = 20240601
+
+# -- the generator -------------------------------------------------------------------------------
+#
+# An expression is a tuple: ("var", name), ("num", text), ("+", a, b), ("*", a, b),
+# ("tanh", a), ("relu", a), or ("sum", [a, b, c, ...]) for a left-nested a + b + c + ...
+
+ADD, MUL, TANH, RELU = 0, 1, 2, 3
+PRECEDENCE = {"+": 1, "sum": 1, "*": 2}
+
+
+def render(expr, parent: int = 0, right: bool = False) -> str:
+    kind = expr[0]
+    if kind == "var" or kind == "num":
+        return expr[1]
+    if kind == "tanh" or kind == "relu":
+        return f"{kind}({render(expr[1])})"
+    if kind == "sum":
+        text = " + ".join(render(term, 1) for term in expr[1])
+    else:
+        between = " + " if kind == "+" else kind
+        text = f"{render(expr[1], PRECEDENCE[kind])}{between}{render(expr[2], PRECEDENCE[kind], True)}"
+    mine = PRECEDENCE[kind]
+    if mine < parent or (mine == parent and right):
+        return f"({text})"
+    return text
+
+
+class Program:
+    """A generated program: its text and input values for ours, three-address code for micrograd."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.lines: list[str] = []
+        self.inputs: dict[str, float] = {}
+        self.slots: dict[str, int] = {}  # variable → register
+        self.registers: list = []  # initial registers: None for values, a float for a literal
+        self.code: list[tuple[int, int, int, int]] = []  # (opcode, destination, a, b)
+        self.ops = 0
+        self.output_slot = -1
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def new_register(self, initial=None) -> int:
+        self.registers.append(initial)
+        return len(self.registers) - 1
+
+    def lower(self, expr) -> int:
+        """Emit three-address code for an expression; returns its register."""
+        kind = expr[0]
+        if kind == "var":
+            return self.slots[expr[1]]
+        if kind == "num":
+            return self.new_register(float(expr[1]))
+        if kind == "sum":
+            terms = expr[1]
+            acc = self.lower(terms[0])
+            for term in terms[1:]:
+                acc = self.emit(ADD, acc, self.lower(term))
+            return acc
+        if kind == "tanh" or kind == "relu":
+            return self.emit(TANH if kind == "tanh" else RELU, self.lower(expr[1]), -1)
+        a = self.lower(expr[1])
+        b = self.lower(expr[2])
+        return self.emit(ADD if kind == "+" else MUL, a, b)
+
+    def emit(self, opcode: int, a: int, b: int) -> int:
+        destination = self.new_register()
+        self.code.append((opcode, destination, a, b))
+        self.ops += 1
+        return destination
+
+    def statement(self, target: str | None, expr) -> None:
+        self.lines.append(render(expr) if target is None else f"{target} = {render(expr)}")
+        register = self.lower(expr)
+        if target is not None:
+            self.slots[target] = register
+        self.output_slot = register
+
+    def add_input(self, name: str, value: float) -> None:
+        self.inputs[name] = value
+        self.slots[name] = self.new_register()
+
+
+def statements_program(size: int, seed: int = SEED) -> Program:
+    """About ``size`` operations as statements ``v<k> = <form>``, every variable used at least once."""
+    rng = random.Random(seed * 1_000_003 + size)
+    program = Program("stmts")
+    n_inputs = max(2, int(round(math.sqrt(size))))
+    names: list[str] = []
+    for i in range(1, n_inputs + 1):
+        name = f"x{i}"
+        program.add_input(name, round(rng.uniform(-1.0, 1.0), 6))
+        names.append(name)
+    unused = list(names)  # FIFO of variables nothing uses yet
+    head = 0
+
+    def fresh():  # the oldest variable nothing uses yet, or any earlier one
+        nonlocal head
+        if head < len(unused):
+            head += 1
+            return ("var", unused[head - 1])
+        return reuse()
+
+    def reuse():  # fan-out: mostly a recent variable, sometimes any earlier one
+        if rng.random() < 0.7:
+            name = names[-1 - min(int(rng.expovariate(1 / 8)), len(names) - 1)]
+        else:
+            name = rng.choice(names)
+        return ("var", name)
+
+    half = ("num", "0.5")
+    # Every form maps values in [-1, 1] to [-1, 1].
+    forms = (
+        lambda a, b, c: ("*", half, ("+", ("*", a, b), c)),  # 0.5*(a*b + c)     3 ops
+        lambda a, b, c: ("tanh", ("+", a, ("*", b, c))),  # tanh(a + b*c)      3 ops
+        lambda a, b, c: ("*", ("relu", a), b),  # relu(a)*b          2 ops
+        lambda a, b, c: ("tanh", ("+", a, b)),  # tanh(a + b)        2 ops
+        lambda a, b, c: ("*", ("*", a, b), c),  # a*b*c              2 ops
+        lambda a, b, c: ("+", ("*", half, a), ("*", half, b)),  # 0.5*a + 0.5*b      3 ops
+        lambda a, b, c: ("*", a, b),  # a*b                1 op
+    )
+    k = 0
+    while program.ops + max(0, len(unused) - head - 1) + 1 < size:
+        a = fresh()
+        b = fresh() if rng.random() < 0.5 else reuse()
+        c = reuse()
+        k += 1
+        name = f"v{k}"
+        program.statement(name, rng.choice(forms)(a, b, c))
+        names.append(name)
+        unused.append(name)
+    rest = [("var", name) for name in unused[head:]]
+    program.statement("y", ("sum", rest) if len(rest) > 1 else ("tanh", rest[0]))
+    return program
+
+
+def sum_program(size: int, seed: int = SEED) -> Program:
+    """One expression ``x1 + x2 + ... + x<size+1>``: ``size`` additions in one chain."""
+    rng = random.Random(seed * 7 + size)
+    program = Program("sum")
+    terms = []
+    for i in range(1, size + 2):
+        name = f"x{i}"
+        program.add_input(name, round(rng.uniform(-1.0, 1.0), 6))
+        terms.append(("var", name))
+    program.statement(None, ("sum", terms))
+    return program
+
+
+GENERATORS = {"stmts": statements_program, "sum": sum_program}
+
+# -- the two engines -----------------------------------------------------------------------------
+
+
+def ours(program_text: str, values: dict) -> bytes:
+    return orjson.dumps(app.compute_graph(program_text, values))
+
+
+def mg_tanh(x: Value) -> Value:
+    """tanh as micrograd writes its ops (micrograd 0.1.0 has none)."""
+    t = math.tanh(x.data)
+    out = Value(t, (x,), "tanh")
+
+    def _backward():
+        x.grad += (1 - t * t) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def topological(root: Value) -> list[Value]:
+    """Every node the root depends on, arguments first (iterative, unlike micrograd's own)."""
+    order = []
+    seen = set()
+    stack = [(root, False)]
+    while stack:
+        v, done = stack.pop()
+        if done:
+            order.append(v)
+            continue
+        if v in seen:
+            continue
+        seen.add(v)
+        stack.append((v, True))
+        for child in v._prev:
+            if child not in seen:
+                stack.append((child, False))
+    return order
+
+
+def micrograd(program: Program) -> bytes:
+    r = list(program.registers)
+    slots = program.slots
+    inputs = {}
+    for name, x in program.inputs.items():
+        r[slots[name]] = inputs[name] = Value(x)
+    for opcode, d, a, b in program.code:
+        if opcode == ADD:
+            r[d] = r[a] + r[b]
+        elif opcode == MUL:
+            r[d] = r[a] * r[b]
+        elif opcode == TANH:
+            r[d] = mg_tanh(r[a])
+        else:
+            r[d] = r[a].relu()
+    out = r[program.output_slot]
+    out.backward()
+    order = topological(out)
+    ids = {v: i for i, v in enumerate(order)}
+    nodes = [
+        {"id": i, "op": v._op or "leaf", "inputs": [ids[c] for c in v._prev], "value": v.data, "grad": v.grad}
+        for i, v in enumerate(order)
+    ]
+    return orjson.dumps({
+        "value": out.data,
+        "output": len(order) - 1,
+        "gradients": {name: v.grad for name, v in inputs.items()},
+        "nodes": nodes,
+    })
+
+
+def run_micrograd(program: Program) -> bytes:
+    """micrograd's backward() recurses once per level of the graph: lift the limit for it alone."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 4 * len(program.registers) + 10_000))
+    try:
+        return micrograd(program)
+    finally:
+        sys.setrecursionlimit(old)
+
+
+# -- checks ----------------------------------------------------------------------------------------
+
+
+def compare(ours_json: bytes, mg_json: bytes) -> tuple[int, int, float]:
+    """Node counts of both answers and the largest relative difference of the output and input gradients."""
+    a = orjson.loads(ours_json)
+    b = orjson.loads(mg_json)
+    worst = abs(a["value"] - b["value"]) / max(1e-300, abs(a["value"]), abs(b["value"]))
+    for name, g in a["gradients"].items():
+        h = b["gradients"][name]
+        if g is None or h is None:
+            return len(a["nodes"]), len(b["nodes"]), math.inf
+        if g != h:
+            worst = max(worst, abs(g - h) / max(abs(g), abs(h)))
+    finite = all(n["value"] is not None for n in a["nodes"]) and not a["warnings"]
+    return len(a["nodes"]), len(b["nodes"]), worst if finite else math.inf
+
+
+# -- the table ---------------------------------------------------------------------------------------
+
+
+def timed(fn, *args) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
+
+
+def sample(fn, args: tuple, calls: int) -> float:
+    """Seconds per call, over ``calls`` calls in a row (gc.collect() first, outside the timer)."""
+    gc.collect()
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn(*args)
+    return (time.perf_counter() - start) / calls
+
+
+def bench(kind: str, size: int, budget: float, min_reps: int, max_reps: int) -> dict:
+    program = GENERATORS[kind](size)
+    text, values = program.text, program.inputs
+    row = {"kind": kind, "size": size, "ops": program.ops, "chars": len(text)}
+    wall = time.perf_counter()
+    # Untimed runs: warm caches, check that both engines agree, and size the batches.
+    start = time.perf_counter()
+    ours_json = ours(text, values)
+    first_ours = time.perf_counter() - start
+    try:
+        start = time.perf_counter()
+        mg_json = run_micrograd(program)
+        first_mg = time.perf_counter() - start
+    except RecursionError as error:
+        mg_json, first_mg, row["mg_error"] = None, 0.0, f"RecursionError: {error}"
+    if mg_json is not None:
+        row["nodes_ours"], row["nodes_mg"], row["max_rel_diff"] = compare(ours_json, mg_json)
+    else:
+        row["nodes_ours"] = len(orjson.loads(ours_json)["nodes"])
+    # Small programs: each sample is a batch of calls lasting about 20 ms (as timeit does), so that
+    # gc.collect() between samples does not dominate the wall clock; big ones: one call per sample.
+    if first_ours < 0.01:
+        first_ours = min(timed(ours, text, values) for _ in range(3))
+        if mg_json is not None:
+            first_mg = min(timed(run_micrograd, program) for _ in range(3))
+    calls_ours = max(1, int(0.02 / first_ours))
+    calls_mg = max(1, int(0.02 / first_mg)) if mg_json is not None else 0
+    t_ours, t_mg = [], []
+    # ours and micrograd alternate, sample by sample, so both see the same machine.
+    if first_ours > 1.0:  # a call of seconds: a few samples are enough, and keep the run short
+        min_reps = min(min_reps, 3)
+    while len(t_ours) < max_reps and (len(t_ours) < min_reps or time.perf_counter() - wall < budget):
+        t_ours.append(sample(ours, (text, values), calls_ours))
+        if mg_json is not None:
+            t_mg.append(sample(run_micrograd, (program,), calls_mg))
+    row["reps"] = len(t_ours)
+    row["calls"] = (calls_ours, calls_mg)
+    row["ours_ms"] = 1e3 * statistics.median(t_ours)
+    row["ours_min_ms"] = 1e3 * min(t_ours)
+    if t_mg:
+        row["mg_ms"] = 1e3 * statistics.median(t_mg)
+        row["mg_min_ms"] = 1e3 * min(t_mg)
+    return row
+
+
+def _reps(row: dict) -> str:
+    calls_ours, calls_mg = row["calls"]
+    return f"{row['reps']}×{calls_ours}/{calls_mg}"
+
+
+def print_table(rows: list[dict]) -> None:
+    header = (f"{'test':<6} {'size':>7} {'ops':>7} {'nodes':>7} {'mg nodes':>8} {'samples×calls':>13} "
+              f"{'ours ms':>10} {'micrograd ms':>12} {'ours/mg':>8} {'ours µs/node':>12} "
+              f"{'mg µs/node':>10} {'agree':>8}")
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        mg = row.get("mg_ms")
+        agree = row.get("max_rel_diff")
+        print(f"{row['kind']:<6} {row['size']:>7} {row['ops']:>7} {row['nodes_ours']:>7} "
+              f"{row.get('nodes_mg', '-'):>8} {_reps(row):>13} {row['ours_ms']:>10.3f} "
+              + (f"{mg:>12.3f} {row['ours_ms'] / mg:>8.2f} " if mg else f"{'failed':>12} {'-':>8} ")
+              + f"{1e3 * row['ours_ms'] / row['nodes_ours']:>12.2f} "
+              + (f"{1e3 * mg / row['nodes_mg']:>10.2f} " if mg else f"{'-':>10} ")
+              + (f"{agree:>8.1e}" if agree is not None else f"{'-':>8}"))
+        if "mg_error" in row:
+            print(f"       micrograd failed: {row['mg_error']}")
+
+
+# -- stages and profile ------------------------------------------------------------------------------
+
+
+def _gc_pause():
+    """compute_graph's own pause of the cycle collector, if this version of the app has one."""
+    import contextlib
+    from app import compute
+    return getattr(compute, "cyclic_gc_paused", contextlib.nullcontext)()
+
+
+def stages(program: Program) -> dict[str, float]:
+    """Ours, one stage at a time, calling the internal functions as compute_graph and build_graph
+    call them (and inside compute_graph's GC pause, if it has one); seconds."""
+    text, raw = program.text, program.inputs
+    limits = DEFAULT_LIMITS
+    t = {}
+    gc.collect()
+    with _gc_pause():
+        t0 = time.perf_counter()
+        given = {name: as_value(name, x, limits) for name, x in raw.items()}
+        t1 = time.perf_counter()
+        tokens = tokenize(SourceText(text))
+        t2 = time.perf_counter()
+        assigned = tokens.assigned_names()
+        t3 = time.perf_counter()
+        builder = GraphBuilder(tokens.source, given, assigned, limits, None)
+        parse(tokens, builder, limits.max_depth)
+        graph = builder.finish()
+        t4 = time.perf_counter()
+        values = forward(graph, limits=limits)
+        t5 = time.perf_counter()
+        grads, wire_grads = backward(graph, values)
+        t6 = time.perf_counter()
+        result = graph_json(graph, values, grads, wire_grads)
+        t7 = time.perf_counter()
+    t7b = time.perf_counter()
+    data = orjson.dumps(result)
+    t8 = time.perf_counter()
+    n_nodes, n_bytes = len(graph), len(data)
+    del given, tokens, assigned, builder, graph, values, grads, wire_grads, result, data
+    t9 = time.perf_counter()
+    t["input values (as_value)"] = t1 - t0
+    t["tokenize"] = t2 - t1
+    t["assigned_names"] = t3 - t2
+    t["parse + build (GraphBuilder)"] = t4 - t3
+    t["forward"] = t5 - t4
+    t["backward"] = t6 - t5
+    t["graph_json"] = t7 - t6
+    t["leaving the GC pause"] = t7b - t7
+    t["orjson.dumps"] = t8 - t7b
+    t["freeing graph and answer"] = t9 - t8
+    t["_nodes"] = n_nodes
+    t["_bytes"] = n_bytes
+    return t
+
+
+def ours_gc_off_throughout(program_text: str, values: dict) -> int:
+    """An experiment, not the app: the cycle collector paused until the answer is bytes and the
+    graph's containers are freed (by reference counting, so the collector never scans them)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        return len(orjson.dumps(app.compute_graph(program_text, values)))
+    finally:
+        if was:
+            gc.enable()
+
+
+def ours_gc_on_throughout(program_text: str, values: dict) -> int:
+    """An experiment: the pipeline with the cycle collector running throughout, as before the pause."""
+    limits = DEFAULT_LIMITS
+    graph = build_graph(program_text, values, limits)
+    node_values = forward(graph, limits=limits)
+    grads, wire_grads = backward(graph, node_values)
+    result = graph_json(graph, node_values, grads, wire_grads)
+    return len(orjson.dumps(result))
+
+
+def print_stages(kind: str, size: int, reps: int) -> None:
+    program = GENERATORS[kind](size)
+    text, inputs = program.text, program.inputs
+    stages(program)  # warm-up
+    runs, e2e, off, on = [], [], [], []
+    for _ in range(reps):  # interleaved, so that all see the same machine
+        runs.append(stages(program))
+        e2e.append(timed(ours, text, inputs))
+        off.append(timed(ours_gc_off_throughout, text, inputs))
+        on.append(timed(ours_gc_on_throughout, text, inputs))
+    names = [k for k in runs[0] if not k.startswith("_")]
+    med = {k: statistics.median(r[k] for r in runs) for k in names}
+    total = sum(med.values())
+    nodes = runs[0]["_nodes"]
+    print(f"\nstages of ours: {kind} program, {program.ops} ops, {nodes} nodes, {len(text)} chars, "
+          f"{runs[0]['_bytes']} bytes of JSON; median of {reps}")
+    print(f"  {'stage':<34} {'ms':>10} {'share':>7} {'µs/node':>9}")
+    for k in names:
+        print(f"  {k:<34} {1e3 * med[k]:>10.3f} {med[k] / total:>7.1%} {1e6 * med[k] / nodes:>9.2f}")
+    print(f"  {'sum of stages':<34} {1e3 * total:>10.3f} {'':>7} {1e6 * total / nodes:>9.2f}")
+    for label, times in (("end to end (ours, as the app is)", e2e),
+                         ("  same, GC paused through dumps", off),
+                         ("  same, GC never paused", on)):
+        m = statistics.median(times)
+        print(f"  {label:<34} {1e3 * m:>10.3f} {m / statistics.median(e2e):>7.2f} {1e6 * m / nodes:>9.2f}")
+
+
+def print_profile(kind: str, size: int, top: int) -> None:
+    program = GENERATORS[kind](size)
+    text, values = program.text, program.inputs
+    ours(text, values)  # warm-up
+    gc.collect()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    ours(text, values)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    print(f"\ncProfile of ours, {kind} program, {program.ops} ops (sorted by tottime, top {top})")
+    print(out.getvalue())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES),
+                        help="operation counts to benchmark (default: %(default)s)")
+    parser.add_argument("--kinds", nargs="+", choices=sorted(GENERATORS), default=["stmts", "sum"],
+                        help="which programs: multi-statement (stmts), one long sum (sum)")
+    parser.add_argument("--budget", type=float, default=2.0,
+                        help="seconds to spend per test and size, both engines together (default: %(default)s)")
+    parser.add_argument("--min-reps", type=int, default=5, help="(3 for calls over a second)")
+    parser.add_argument("--max-reps", type=int, default=500)
+    parser.add_argument("--stages", type=int, nargs="*", metavar="SIZE",
+                        help="instead of the table: ours stage by stage at these sizes (default 1000 100000)")
+    parser.add_argument("--stage-reps", type=int, default=5)
+    parser.add_argument("--profile", type=int, nargs="*", metavar="SIZE",
+                        help="instead of the table: cProfile of ours at these sizes (default 1000 100000)")
+    parser.add_argument("--top", type=int, default=30, help="rows of the profile to print")
+    args = parser.parse_args()
+
+    print(f"Python {sys.version.split()[0]}, numpy {np.__version__}, orjson {orjson.__version__}, "
+          f"micrograd {_micrograd_version()}, {os.cpu_count()} CPUs; app: {_code_state()}")
+    if args.stages is not None or args.profile is not None:
+        for size in (args.stages if args.stages else [1000, 100_000]) if args.stages is not None else []:
+            for kind in args.kinds:
+                print_stages(kind, size, args.stage_reps if size < 100_000 else min(args.stage_reps, 3))
+        for size in (args.profile if args.profile else [1000, 100_000]) if args.profile is not None else []:
+            for kind in args.kinds:
+                print_profile(kind, size, args.top)
+        return
+    print("ours = orjson.dumps(app.compute_graph(program, values)); micrograd = build + backward() + orjson of "
+          "all nodes; times are medians; ratio ours/micrograd > 1 means ours is slower")
+    rows = []
+    started = time.perf_counter()
+    for kind in args.kinds:
+        for size in args.sizes:
+            rows.append(bench(kind, size, args.budget, args.min_reps, args.max_reps))
+            print(f"  ... {kind} {size} done ({time.perf_counter() - started:.0f} s)", flush=True)
+    print()
+    print_table(rows)
+    print(f"\ntotal {time.perf_counter() - started:.0f} s")
+
+
+def _code_state() -> str:
+    """The commit measured, and any uncommitted changes to app/ (the code may be edited between runs)."""
+    import subprocess
+    try:
+        head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "app"], capture_output=True,
+                               text=True, timeout=10).stdout.split("\n")
+        dirty = [line[3:] for line in dirty if line.strip()]
+        return f"{head or '?'}" + (f" + uncommitted changes to {', '.join(dirty)}" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def _micrograd_version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("micrograd")
+    except Exception:
+        return "?"
+
+
+if __name__ == "__main__":
+    main()
