@@ -1,12 +1,6 @@
 """The REST API, through FastAPI's test client and as a real server over a socket."""
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -14,7 +8,6 @@ import pytest
 from app.ops import OPS
 
 NG = {"expression": "u = b*c\nv = a + u\nJ = 3*v", "values": {"a": 5, "b": 3, "c": 2}}
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_graph_answers_the_whole_contract(client):
@@ -146,35 +139,6 @@ def test_the_page_is_served(client):
     assert client.get("/static/style.css").status_code == 200
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server():
-    """`python -m app` as a user starts it, from another directory, on a free port."""
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port)], cwd="/",
-                               env={**os.environ, "PYTHONPATH": str(ROOT)},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(base + "/api/ops", timeout=1)
-            break
-        except httpx.TransportError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError(process.stdout.read().decode())
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-
-
 def test_the_real_server_answers_the_done_when_request(server):
     body = httpx.post(server + "/api/graph", json={"expression": "3*(a+b*c)",
                                                    "values": {"a": 5, "b": 3, "c": 2}}).json()
@@ -210,3 +174,12 @@ def test_local_gradients_on_request_let_the_page_show_the_chain_rule(client):
 def test_dot_on_request_comes_with_the_graph(client):
     body = client.post("/api/graph", json={**NG, "dot": True}).json()
     assert body["dot"] == client.post("/api/dot", json=NG).text
+
+
+def test_in_a_big_graph_a_leaf_used_many_times_is_drawn_once_per_use():
+    from app import compute_dot
+    program = "v0 = x\n" + "\n".join(f"v{i} = tanh(v{i - 1} * w + x)" for i in range(1, 60))
+    dot = compute_dot(program, default_value=0.5)
+    assert dot.count('class="leaf input"') == 2 * 59 + 1  # w and x once per use, and x once more in v0
+    small = compute_dot("x * x + x", {"x": 1})
+    assert small.count('class="leaf input"') == 1  # small graphs show the fan-out

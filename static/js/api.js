@@ -1,0 +1,44 @@
+// The one module that talks to the server. Everything the page shows comes from these answers.
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail.message);
+    this.status = status;
+    this.detail = detail; // {kind, message, line, column}
+  }
+}
+
+async function getJson(path) {
+  const response = await fetch(path);
+  if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+  return response.json();
+}
+
+export const fetchOps = () => getJson("/api/ops");
+export const fetchExamples = () => getJson("/api/examples");
+
+// What the page asks for: every input without a value gets 1 so anything typed draws at once,
+// values of names the program now computes are ignored, and each wire carries its local gradient.
+export function graphRequest(program, values) {
+  return { expression: program, values, default_value: 1, strict: false, local: true, dot: true };
+}
+
+export async function computeGraph(program, values) {
+  const response = await fetch("/api/graph", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(graphRequest(program, values)),
+  });
+  const body = await response.json();
+  if (response.ok) return body;
+  if (response.status === 422) {
+    throw new ApiError(422, { kind: "request", message: JSON.stringify(body.detail), line: null, column: null });
+  }
+  throw new ApiError(response.status, body.detail);
+}
+
+export function curlCommand(program, values) {
+  const body = JSON.stringify({ expression: program, values });
+  const quoted = "'" + body.replaceAll("'", "'\\''") + "'";
+  return `curl -s ${location.origin}/api/graph -H 'content-type: application/json' -d ${quoted}`;
+}

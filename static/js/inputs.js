@@ -1,0 +1,112 @@
+// The inputs panel, made from the program itself: a number field and a slider for every
+// input, a small grid of fields for an array.
+import { fullPrecision } from "./format.js";
+
+const MAX_GRID_ELEMENTS = 64;
+
+export class InputsPanel {
+  constructor(container, { onChange }) {
+    this.container = container;
+    this.onChange = onChange; // (name, value) => void
+    this.signature = "";
+  }
+
+  // Rebuild only when the set of inputs changes, so a field being typed in keeps its focus.
+  update(graph) {
+    const inputs = graph.nodes.filter((node) => node.op === "input");
+    const signature = JSON.stringify(inputs.map((node) => [node.name, node.shape]));
+    if (signature !== this.signature) {
+      this.signature = signature;
+      this.container.replaceChildren(...inputs.map((node) => this.row(node)));
+      if (!inputs.length) this.container.textContent = "This program has no inputs.";
+    }
+    for (const node of inputs) this.show(node);
+  }
+
+  row(node) {
+    const row = document.createElement("div");
+    row.className = "input-row";
+    row.dataset.name = node.name;
+    const label = document.createElement("label");
+    label.textContent = node.name;
+    row.append(label);
+    if (!node.shape.length) {
+      const number = field(`input-${node.name}`, `${node.name}`);
+      label.htmlFor = number.id;
+      const slider = document.createElement("input");
+      slider.type = "range";
+      slider.step = "any";
+      slider.setAttribute("aria-label", `${node.name} slider`);
+      const span = Math.max(10, 2 * Math.abs(node.value ?? 0));
+      slider.min = String(-span);
+      slider.max = String(span);
+      number.addEventListener("input", () => this.send(node.name, number.value, () => (slider.value = number.value)));
+      slider.addEventListener("input", () => {
+        number.value = slider.value;
+        this.send(node.name, slider.value);
+      });
+      row.append(number, slider);
+    } else {
+      row.append(this.grid(node));
+    }
+    return row;
+  }
+
+  grid(node) {
+    const size = node.shape.reduce((a, b) => a * b, 1);
+    const grid = document.createElement("div");
+    grid.className = "input-grid";
+    if (size > MAX_GRID_ELEMENTS || node.shape.length > 2) {
+      grid.textContent = `${node.shape.join("×")} array: set it in the program or the request's values.`;
+      return grid;
+    }
+    const columns = node.shape[node.shape.length - 1];
+    grid.style.gridTemplateColumns = `repeat(${columns}, minmax(3.5rem, 1fr))`;
+    for (let i = 0; i < size; i++) {
+      const cell = field(`input-${node.name}-${i}`, `${node.name} element ${i + 1}`);
+      cell.dataset.index = i;
+      cell.addEventListener("input", () => {
+        const flat = [...grid.querySelectorAll("input")].map((input) => Number(input.value));
+        if (flat.some((x) => !Number.isFinite(x))) return;
+        this.onChange(node.name, reshape(flat, node.shape));
+      });
+      grid.append(cell);
+    }
+    return grid;
+  }
+
+  send(name, text, then) {
+    const value = Number(text);
+    if (text.trim() === "" || !Number.isFinite(value)) return;
+    then?.();
+    this.onChange(name, value);
+  }
+
+  // Put the server's values in the fields, except the one being typed in.
+  show(node) {
+    const row = this.container.querySelector(`.input-row[data-name="${CSS.escape(node.name)}"]`);
+    if (!row) return;
+    row.title = `${node.name} = ${fullPrecision(node.value)}\ngradient: ${fullPrecision(node.grad)}`;
+    const flat = [node.value].flat(Infinity);
+    row.querySelectorAll("input[type=number]").forEach((input, i) => {
+      if (document.activeElement !== input && flat[i] !== null) input.value = String(flat[i]);
+    });
+    const slider = row.querySelector("input[type=range]");
+    if (slider && document.activeElement !== slider && node.value !== null) slider.value = String(node.value);
+  }
+}
+
+function field(id, label) {
+  const input = document.createElement("input");
+  input.type = "number";
+  input.step = "any";
+  input.id = id;
+  input.setAttribute("aria-label", label);
+  return input;
+}
+
+function reshape(flat, shape) {
+  if (shape.length === 1) return flat;
+  const columns = shape[1];
+  return Array.from({ length: shape[0] }, (_, row) => flat.slice(row * columns, (row + 1) * columns));
+}

@@ -1,0 +1,269 @@
+// The page: program text and values go to the API; what comes back is drawn. No maths here.
+import { ApiError, computeGraph, curlCommand, fetchExamples, fetchOps, graphRequest } from "./api.js";
+import { GraphView } from "./draw.js";
+import { describeArray, describeNode } from "./details.js";
+import { Editor } from "./editor.js";
+import { InputsPanel } from "./inputs.js";
+import { layout } from "./layout.js";
+import { PassStepper } from "./passes.js";
+import { readState, shareLink, writeState } from "./state.js";
+
+const TYPING_PAUSE_MS = 250;
+const SHOW_PROGRESS_AFTER_MS = 150;
+const FIRST_EXAMPLE = "ng-J";
+
+const $ = (selector) => document.querySelector(selector);
+
+const page = {
+  values: {}, // values the user set; inputs without one get the API's default
+  graph: null, // the last graph that computed
+  structure: null, // what the drawing's layout depends on
+  request: 0, // the newest request; older answers are dropped
+  opsByName: {},
+  focused: null,
+};
+
+const editor = new Editor($("#program"), $("#program-backdrop"), $("#error"));
+const view = new GraphView($("#graph"), { onFocusNode: focusNode, onOpenArray: openArray });
+const inputs = new InputsPanel($("#inputs"), {
+  onChange(name, value) {
+    page.values[name] = value;
+    recompute();
+  },
+});
+const stepper = new PassStepper();
+
+// Layout depends on the nodes and wires, not on the numbers: a new value moves nothing.
+function structureOf(graph) {
+  return JSON.stringify(graph.nodes.map((node) => [node.op, node.label, node.name, node.inputs, node.shape.length]));
+}
+
+let typingTimer = null;
+function recomputeSoon() {
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(recompute, TYPING_PAUSE_MS);
+}
+
+async function recompute() {
+  clearTimeout(typingTimer);
+  const mine = ++page.request;
+  const program = editor.value;
+  writeState({ program, values: page.values });
+  const progress = setTimeout(() => status("Computing…", true), SHOW_PROGRESS_AFTER_MS);
+  try {
+    const graph = await computeGraph(program, page.values);
+    if (mine !== page.request) return;
+    editor.clearError();
+    inputs.update(graph);
+    const structure = structureOf(graph);
+    if (structure !== page.structure) {
+      status(`Laying out ${graph.nodes.length} nodes…`, true);
+      const svg = await layout(graph.dot);
+      if (mine !== page.request) return;
+      view.show(graph, svg);
+      page.structure = structure;
+      stepper.reset(graph);
+      page.focused = null;
+    } else {
+      view.update(graph);
+    }
+    page.graph = graph;
+    showWarnings(graph);
+    refreshDetails();
+    applyStepper();
+  } catch (error) {
+    if (mine !== page.request) return;
+    if (!(error instanceof ApiError)) {
+      status(`The server did not answer: ${error.message}`, false, true);
+      return;
+    }
+    editor.showError(error.detail);
+    view.setDimmed(true); // the last good graph stays, dimmed
+    status("");
+  } finally {
+    clearTimeout(progress);
+    if (mine === page.request && $("#status").dataset.busy) status("");
+  }
+}
+
+function status(text, busy = false, failed = false) {
+  const element = $("#status");
+  element.textContent = text;
+  if (busy) element.dataset.busy = "1";
+  else delete element.dataset.busy;
+  element.classList.toggle("failed", failed);
+}
+
+function showWarnings(graph) {
+  const list = $("#warnings");
+  list.replaceChildren(...graph.warnings.map((warning) => {
+    const li = document.createElement("li");
+    li.textContent = warning.message;
+    return li;
+  }));
+  list.hidden = !graph.warnings.length;
+}
+
+// -- the panel beside the drawing -------------------------------------------------------------
+
+function focusNode(id) {
+  page.focused = id;
+  refreshDetails();
+}
+
+function refreshDetails() {
+  const panel = $("#details");
+  if (page.focused === null || !page.graph || !page.graph.nodes[page.focused]) {
+    panel.replaceChildren(hint("Hover over or tab to a node to see its gradient worked out."));
+    view.highlight(null);
+    return;
+  }
+  panel.replaceChildren(...describeNode(page.graph, page.opsByName, page.focused));
+  view.highlight(page.focused);
+}
+
+function hint(text) {
+  const p = document.createElement("p");
+  p.className = "hint";
+  p.textContent = text;
+  return p;
+}
+
+function openArray(id) {
+  const dialog = $("#array-dialog");
+  dialog.querySelector(".content").replaceChildren(describeArray(page.graph, id));
+  dialog.showModal();
+}
+
+// -- stepping through the passes ---------------------------------------------------------------
+
+function applyStepper() {
+  if (!page.graph) return;
+  view.reveal(stepper.known());
+  $("#step-status").textContent = stepper.describe();
+}
+
+function step(delta) {
+  stepper.move(delta);
+  applyStepper();
+}
+
+// -- presets, sharing and export ---------------------------------------------------------------
+
+function loadProgram(program, values) {
+  editor.value = program;
+  page.values = structuredClone(values);
+  recompute();
+}
+
+function renderPresets(examples) {
+  const list = $("#presets");
+  for (const example of examples) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = example.title;
+    button.title = `${example.sentence}\n\n${example.program}`;
+    button.dataset.example = example.name;
+    button.addEventListener("click", () => loadProgram(example.program, example.values));
+    list.append(button);
+  }
+}
+
+function download(name, blob) {
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+async function copy(text, what) {
+  try {
+    await navigator.clipboard.writeText(text);
+    status(`${what} copied.`);
+  } catch {
+    window.prompt(`Copy the ${what.toLowerCase()}:`, text);
+  }
+}
+
+function pngOf(svgText) {
+  return new Promise((resolve, reject) => {
+    const image = new Image();
+    image.onload = () => {
+      const scale = 2; // crisp on a projector
+      const canvas = document.createElement("canvas");
+      canvas.width = image.width * scale;
+      canvas.height = image.height * scale;
+      const context = canvas.getContext("2d");
+      context.fillStyle = "white";
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      context.scale(scale, scale);
+      context.drawImage(image, 0, 0);
+      canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("PNG failed"))), "image/png");
+    };
+    image.onerror = () => reject(new Error("the SVG could not be drawn"));
+    image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svgText);
+  });
+}
+
+const exports = {
+  svg: () => download("graph.svg", new Blob([view.svgForExport()], { type: "image/svg+xml" })),
+  png: async () => download("graph.png", await pngOf(view.svgForExport())),
+  json: () => {
+    const { dot, ...graph } = page.graph;
+    download("graph.json", new Blob([JSON.stringify(graph, null, 1)], { type: "application/json" }));
+  },
+  dot: () => download("graph.dot", new Blob([page.graph.dot], { type: "text/vnd.graphviz" })),
+  link: () => copy(shareLink({ program: editor.value, values: page.values }), "Link"),
+  curl: () => copy(curlCommand(editor.value, page.values), "curl command"),
+};
+
+// -- wiring ------------------------------------------------------------------------------------
+
+function wire() {
+  $("#program").addEventListener("input", recomputeSoon);
+  $("#program").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      recompute();
+    }
+  });
+  $("#fit").addEventListener("click", () => view.fit());
+  $("#zoom-in").addEventListener("click", () => view.zoomBy(1.4));
+  $("#zoom-out").addEventListener("click", () => view.zoomBy(1 / 1.4));
+  $("#step-back").addEventListener("click", () => step(-1));
+  $("#step-forward").addEventListener("click", () => step(1));
+  $("#step-start").addEventListener("click", () => {
+    stepper.move(-Infinity);
+    applyStepper();
+  });
+  $("#show-all").addEventListener("click", () => {
+    stepper.showAll();
+    applyStepper();
+  });
+  for (const button of document.querySelectorAll("[data-export]")) {
+    button.addEventListener("click", () => page.graph && exports[button.dataset.export]());
+  }
+  $("#array-dialog .close").addEventListener("click", () => $("#array-dialog").close());
+  window.addEventListener("resize", () => view.fit());
+  window.addEventListener("hashchange", () => {
+    const state = readState();
+    if (state) loadProgram(state.program, state.values);
+  });
+}
+
+async function start() {
+  wire();
+  const [ops, examples] = await Promise.all([fetchOps(), fetchExamples()]);
+  page.opsByName = Object.fromEntries(ops.map((op) => [op.name, op]));
+  renderPresets(examples);
+  const saved = readState();
+  const first = examples.find((example) => example.name === FIRST_EXAMPLE) ?? examples[0];
+  if (saved) loadProgram(saved.program, saved.values);
+  else loadProgram(first.program, first.values);
+}
+
+// For tests and the curious: the request the page would send now.
+window.backpropLab = { request: () => graphRequest(editor.value, page.values), page };
+
+start();

@@ -1,0 +1,274 @@
+"""The page, as a student uses it, in a real headless Chromium against the real server."""
+
+import json
+import os
+import re
+import shutil
+from urllib.parse import quote
+
+import pytest
+
+from app.examples import examples
+
+CHROMIUM = "/usr/bin/chromium"
+if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
+    pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package to run the page's tests",
+                allow_module_level=True)
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+GREEN = "rgb(26, 127, 55)"  # --value in static/style.css
+RED = "rgb(207, 34, 46)"  # --grad
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server + "/")
+    page.wait_for_selector("#graph svg g.wire-label")
+    page.server = server
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def type_program(page, program):
+    page.fill("#program", program)
+    page.press("#program", "Control+Enter")
+
+
+def wait_until_idle(page):
+    page.wait_for_function("() => !document.querySelector('#status').dataset.busy")
+    page.wait_for_timeout(100)
+
+
+def set_input(page, name, value):
+    page.fill(f"#input-{name}", str(value))
+    wait_until_idle(page)
+
+
+def wire_texts(page, wire):
+    """The (value, gradient) texts on a wire, with their colours as the page shows them."""
+    return page.evaluate("""(wire) => [...document.querySelectorAll(`#${wire} text`)]
+        .map(t => [t.textContent, getComputedStyle(t).fill])""", wire)
+
+
+def wire_of(page, source_label):
+    """The wire label leaving the node labelled `source_label`."""
+    graph = page.evaluate("window.backpropLab.page.graph")
+    source = next(node["id"] for node in graph["nodes"] if node["label"] == source_label)
+    return f"w{next(i for i, edge in enumerate(graph['edges']) if edge['source'] == source)}"
+
+
+def node_boxes(page):
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#graph g.node')]
+        .map(g => { const b = g.getBoundingClientRect(); return [g.id, [b.x, b.y, b.width, b.height]]; }))""")
+
+
+def test_a_student_types_a_program_and_reads_values_in_green_and_gradients_in_red(page):
+    type_program(page, "3*(a+b*c)")
+    page.wait_for_selector("#input-c")
+    for name, value in {"a": 5, "b": 3, "c": 2}.items():
+        set_input(page, name, value)
+    page.wait_for_function("() => document.querySelector('#wout text').textContent === '33.00'")
+    assert wire_texts(page, "wout") == [["33.00", GREEN], ["1.00", RED]]
+    assert wire_texts(page, wire_of(page, "c")) == [["2.00", GREEN], ["9.00", RED]]
+    full_precision = page.eval_on_selector("#wout title", "t => t.textContent")
+    assert "value: 33" in full_precision and "gradient: 1" in full_precision
+
+
+def test_changing_a_value_moves_nothing_and_only_numbers_change(page):
+    type_program(page, "u = b*c\nv = a + u\nJ = 3*v")
+    wait_until_idle(page)
+    set_input(page, "b", 3)
+    before = node_boxes(page)
+    set_input(page, "b", 4)
+    page.wait_for_function("() => document.querySelector('#wout text').textContent === '39.00'")
+    assert node_boxes(page).keys() == before.keys()
+    after = node_boxes(page)
+    assert all(after[key][:2] == before[key][:2] for key in before if key.startswith("n")), "a node moved"
+    assert page.eval_on_selector_all("#graph text.flash", "ts => ts.length") > 0
+
+
+def test_the_slider_moves_the_value_too(page):
+    type_program(page, "x*x")
+    wait_until_idle(page)
+    page.eval_on_selector("#inputs input[type=range]",
+                          "s => { s.value = '3'; s.dispatchEvent(new Event('input')); }")
+    page.wait_for_function("() => document.querySelector('#wout text').textContent === '9.00'")
+    assert page.input_value("#input-x") == "3"
+
+
+def test_a_syntax_error_is_underlined_with_its_sentence_and_the_old_graph_stays_dimmed(page):
+    type_program(page, "a + b")
+    wait_until_idle(page)
+    old = page.inner_html("#graph")
+    type_program(page, "a + b\nc = a +* b")
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.text_content("#error") == ("Line 2, column 8: '*' needs a number, a name or a bracket before it "
+                                           "after '+'.")
+    assert page.text_content("#program-backdrop mark") == "*"
+    assert "stale" in page.get_attribute("#graph", "class")
+    assert page.inner_html("#graph") == old
+    assert page.input_value("#program") == "a + b\nc = a +* b"  # nothing typed is lost
+    type_program(page, "a + b\nc = a * b")
+    page.wait_for_selector("#error", state="hidden")
+    assert "stale" not in page.get_attribute("#graph", "class")
+
+
+def test_the_program_survives_a_reload(page):
+    type_program(page, "sigmoid(w*x)")
+    wait_until_idle(page)
+    page.reload()
+    page.wait_for_selector("#graph svg g.wire-label")
+    assert page.input_value("#program") == "sigmoid(w*x)"
+
+
+@pytest.mark.parametrize("example", examples(), ids=[e["name"] for e in examples()])
+def test_each_preset_loads_in_one_click_and_shows_its_reference_output(page, example):
+    page.click(f"#presets button[data-example='{example['name']}']")
+    expected = example["expected"]["value"]
+    shown = f"{expected:.2f}" if 0.01 <= abs(expected) < 1e5 else f"{expected:.3g}"
+    page.wait_for_function("(shown) => document.querySelector('#wout text')?.textContent === shown", arg=shown)
+    assert page.input_value("#program") == example["program"]
+
+
+def test_a_shared_link_opened_in_a_fresh_page_shows_the_same_graph(page, browser):
+    type_program(page, "(x + y) * z")
+    wait_until_idle(page)
+    for name, value in {"x": -2, "y": 5, "z": -4}.items():
+        set_input(page, name, value)
+    link = page.evaluate("location.href")
+    fresh_context = browser.new_context()
+    fresh = fresh_context.new_page()
+    fresh.goto(link)
+    fresh.wait_for_function("() => document.querySelector('#wout text')?.textContent === '-12.00'")
+    assert fresh.input_value("#program") == "(x + y) * z"
+    assert wire_texts(fresh, wire_of(fresh, "x")) == wire_texts(page, wire_of(page, "x"))
+    fresh_context.close()
+
+
+def test_a_link_written_by_hand_works_too(page):
+    page.goto(page.server + "/#program=" + quote("max(a, b)") + "&values=" + quote(json.dumps({"a": 2, "b": 7})))
+    page.wait_for_function("() => document.querySelector('#wout text')?.textContent === '7.00'")
+
+
+def test_svg_png_json_and_dot_downloads_are_valid_files(page, tmp_path):
+    page.click("#presets button[data-example='cs231n-simple']")
+    page.wait_for_function("() => document.querySelector('#wout text')?.textContent === '-12.00'")
+    saved = {}
+    for kind in ("svg", "png", "json", "dot"):
+        with page.expect_download() as download:
+            page.click(f"[data-export={kind}]")
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        saved[kind] = path.read_bytes()
+    assert saved["png"].startswith(b"\x89PNG\r\n\x1a\n") and len(saved["png"]) > 2000
+    svg = saved["svg"].decode()
+    assert svg.startswith("<svg") and "-12.00" in svg and 'fill="rgb(26, 127, 55)"' in svg
+    assert json.loads(saved["json"])["value"] == -12
+    assert saved["dot"].decode().startswith("digraph")
+    if shutil.which("dot"):
+        import subprocess
+        subprocess.run(["dot", "-Tsvg"], input=saved["dot"], check=True, capture_output=True)
+
+
+def test_copy_curl_and_copy_link(page):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.click("#presets button[data-example='ng-J']")
+    wait_until_idle(page)
+    page.click("[data-export=curl]")
+    curl = page.evaluate("navigator.clipboard.readText()")
+    assert curl.startswith(f"curl -s {page.server}/api/graph") and '"expression":"u = b*c\\nv = a + u\\nJ = 3*v"' in curl
+    page.click("[data-export=link]")
+    assert page.evaluate("navigator.clipboard.readText()") == page.evaluate("location.href")
+
+
+def test_hovering_a_gate_works_out_the_chain_rule_with_the_numbers_in(page):
+    page.click("#presets button[data-example='cs231n-simple']")
+    wait_until_idle(page)
+    graph = page.evaluate("window.backpropLab.page.graph")
+    mul = next(node["id"] for node in graph["nodes"] if node["op"] == "mul")
+    page.hover(f"#n{mul}")
+    details = page.text_content("#details")
+    assert "swaps" in details and "upstream × local = what flows back" in details
+    rows = page.eval_on_selector_all("#details .chain-rule tbody tr",
+                                     "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+    assert rows == [["a = +", "b", "1", "-4", "-4"], ["b = z", "a", "1", "3", "3"]]
+
+
+def test_a_variable_used_several_times_shows_each_share_and_their_sum(page):
+    type_program(page, "b = a + a")
+    wait_until_idle(page)
+    page.focus("#n0")
+    assert "Used 2 times" in page.text_content("#details")
+    assert page.eval_on_selector_all("#details .uses li", "items => items.map(i => i.textContent)") == \
+        ["1 from + (b)", "1 from + (b)"]
+    assert page.text_content("#details .uses .grad") == "2"
+
+
+def test_an_array_shows_its_shape_and_a_click_shows_the_whole_matrix(page):
+    page.click("#presets button[data-example='cs231n-vectorized']")
+    wait_until_idle(page)
+    w_wire = wire_of(page, "W")
+    assert page.text_content(f"#{w_wire} text") == "2×2 [0.10, 0.50, -0.30, …]"
+    page.click(f"#{w_wire}")
+    page.wait_for_selector("#array-dialog[open]")
+    cells = page.eval_on_selector_all("#array-dialog table.grad td", "tds => tds.map(td => td.textContent)")
+    assert [float(c) for c in cells] == pytest.approx([0.088, 0.176, 0.104, 0.208])
+
+
+def test_stepping_through_the_forward_then_the_backward_pass(page):
+    page.click("#presets button[data-example='ng-J']")
+    wait_until_idle(page)
+    concealed = "() => document.querySelectorAll('#graph text.concealed').length"
+    page.click("#step-start")
+    assert page.text_content("#step-status") == "Before the forward pass"
+    everything = page.evaluate(concealed)
+    page.click("#step-forward")
+    assert "Forward pass: node 1" in page.text_content("#step-status")
+    assert page.evaluate(concealed) < everything
+    for _ in range(20):
+        page.click("#step-forward")
+    assert page.text_content("#step-status").startswith("Backward pass")
+    assert page.evaluate(concealed) == 0
+    page.click("#show-all")
+    assert page.text_content("#step-status") == ""
+
+
+def zoom_of(page):
+    transform = page.get_attribute("#graph .viewport", "transform")
+    return [float(x) for x in re.findall(r"-?[\d.]+(?:e-?\d+)?", transform)]  # translate x, y, scale
+
+
+def test_pan_zoom_and_fit(page):
+    fitted = zoom_of(page)
+    page.click("#zoom-in")
+    page.wait_for_timeout(400)
+    assert zoom_of(page)[2] == pytest.approx(fitted[2] * 1.4, rel=0.01)
+    page.mouse.move(700, 500)
+    page.mouse.wheel(0, 300)
+    page.wait_for_timeout(200)
+    assert zoom_of(page)[2] < fitted[2] * 1.4
+    page.click("#fit")
+    assert zoom_of(page) == pytest.approx(fitted, rel=0.02, abs=2)
+
+
+def test_a_big_graph_still_draws_with_progress_shown(page):
+    program = "\n".join(f"v{i} = tanh(v{i - 1} * w{i % 7} + x)" for i in range(1, 300))
+    type_program(page, "v0 = x\n" + program)
+    page.wait_for_selector("#status[data-busy]", timeout=5000)
+    page.wait_for_function("() => !document.querySelector('#status').dataset.busy", timeout=60_000)
+    assert page.eval_on_selector_all("#graph g.gate", "gs => gs.length") == 299 * 3
