@@ -206,7 +206,7 @@ def test_hovering_a_gate_works_out_the_chain_rule_with_the_numbers_in(page):
     assert "swaps" in details and "upstream × local = what flows back" in details
     rows = page.eval_on_selector_all("#details .chain-rule tbody tr",
                                      "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
-    assert rows == [["a = +", "b", "1", "-4", "-4"], ["b = z", "a", "1", "3", "3"]]
+    assert rows == [["a = +", "b", "1 × -4 = -4"], ["b = z", "a", "1 × 3 = 3"]]
 
 
 def test_a_variable_used_several_times_shows_each_share_and_their_sum(page):

@@ -26,7 +26,8 @@ export function describeNode(graph, opsByName, id) {
 
 function heading(node, op) {
   const h = document.createElement("h3");
-  const what = op ? `${node.label}  ${op.name}` : node.op === "input" ? `input ${node.name}` : `constant ${node.label}`;
+  const gate = op && node.label !== op.name ? `${node.label}  ${op.name}` : op?.name;
+  const what = op ? `${gate} gate` : node.op === "input" ? `input ${node.name}` : `constant ${node.label}`;
   h.textContent = node.name && op ? `${what}  →  ${node.name}` : what;
   return h;
 }
@@ -46,7 +47,7 @@ function chainRule(graph, node, op) {
   const table = document.createElement("table");
   table.className = "chain-rule";
   table.innerHTML = "<caption>Backward: upstream × local = what flows back</caption>" +
-    "<thead><tr><th>to</th><th>local gradient</th><th>upstream</th><th>× local</th><th>= flows back</th></tr></thead>";
+    "<thead><tr><th>to</th><th>local gradient</th><th>upstream × local = flows back</th></tr></thead>";
   const body = table.createTBody();
   const params = op.params.length === 1 && op.arity === "1 or more" ? null : op.params;
   for (const edge of edges) {
@@ -56,11 +57,24 @@ function chainRule(graph, node, op) {
     const row = body.insertRow();
     cell(row, `${param} = ${source.name ?? source.label}`);
     cell(row, rule);
-    cell(row, fullPrecision(node.grad), "grad");
-    cell(row, edge.local === undefined || edge.local === null ? (edge.grad === null ? "—" : "(array)") : fullPrecision(edge.local));
-    cell(row, edge.grad === null ? "none needed" : fullPrecision(edge.grad), "grad");
+    row.insertCell().append(...product(node, edge));
   }
   return table;
+}
+
+// "upstream × local = flows back", each number in its colour; arrays show only what flows back.
+function product(node, edge) {
+  if (edge.grad === null) return [span("none needed")];
+  const flows = span(fullPrecision(edge.grad), "grad");
+  if (edge.local === undefined || edge.local === null) return [span("(arrays) = "), flows];
+  return [span(fullPrecision(node.grad), "grad"), span(" × "), span(fullPrecision(edge.local)), span(" = "), flows];
+}
+
+function span(text, className) {
+  const element = document.createElement("span");
+  element.textContent = text;
+  if (className) element.className = className;
+  return element;
 }
 
 function uses(graph, node) {
