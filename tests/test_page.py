@@ -272,3 +272,12 @@ def test_a_big_graph_still_draws_with_progress_shown(page):
     page.wait_for_selector("#status[data-busy]", timeout=5000)
     page.wait_for_function("() => !document.querySelector('#status').dataset.busy", timeout=60_000)
     assert page.eval_on_selector_all("#graph g.gate", "gs => gs.length") == 299 * 3
+
+
+def test_a_2000_node_graph_still_draws(page):
+    program = "\n".join(f"v{i} = tanh(v{i - 1} * w{i % 7} + x)" for i in range(1, 700))
+    type_program(page, "v0 = x\n" + program)
+    page.wait_for_function("() => document.querySelectorAll('#graph g.gate').length === 699 * 3", timeout=60_000)
+    assert page.evaluate("window.backpropLab.page.graph.nodes.length") > 2000
+    last = page.evaluate("window.backpropLab.page.graph.edges.length") - 1
+    assert page.text_content(f"#w{last} text.value") != ""

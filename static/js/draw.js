@@ -79,9 +79,11 @@ export class GraphView {
       const [value, grad] = group.querySelectorAll("text");
       for (const text of [value, grad]) {
         if (!text) continue;
-        const box = text.getBBox();
-        text.setAttribute("x", box.x + box.width / 2);
-        text.setAttribute("text-anchor", "middle");
+        if (text.getAttribute("text-anchor") !== "middle") {
+          const box = text.getBBox();
+          text.setAttribute("x", box.x + box.width / 2);
+          text.setAttribute("text-anchor", "middle");
+        }
         text.removeAttribute("fill");
       }
       value.classList.add("value");

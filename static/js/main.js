@@ -6,11 +6,15 @@ import { Editor } from "./editor.js";
 import { InputsPanel } from "./inputs.js";
 import { layout } from "./layout.js";
 import { PassStepper } from "./passes.js";
+import { simpleLayout } from "./simple-layout.js";
 import { readState, shareLink, writeState } from "./state.js";
 
 const TYPING_PAUSE_MS = 250;
 const SHOW_PROGRESS_AFTER_MS = 150;
 const FIRST_EXAMPLE = "ng-J";
+// Graphviz takes seconds from a few hundred nodes up, and its recursion overflows on deep graphs of
+// a few thousand; above this size a plain layered layout draws at once.
+const GRAPHVIZ_MAX_NODES = 1000;
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -58,7 +62,7 @@ async function recompute() {
     const structure = structureOf(graph);
     if (structure !== page.structure) {
       status(`Laying out ${graph.nodes.length} nodes…`, true);
-      const svg = await layout(graph.dot);
+      const svg = await drawingOf(graph);
       if (mine !== page.request) return;
       view.show(graph, svg);
       page.structure = structure;
@@ -84,6 +88,17 @@ async function recompute() {
     clearTimeout(progress);
     if (mine === page.request && $("#status").dataset.busy) status("");
   }
+}
+
+async function drawingOf(graph) {
+  if (graph.nodes.length <= GRAPHVIZ_MAX_NODES) {
+    try {
+      return await layout(graph.dot);
+    } catch (error) {
+      console.warn("Graphviz could not lay this graph out; drawing it in plain layers instead.", error);
+    }
+  }
+  return simpleLayout(graph);
 }
 
 function status(text, busy = false, failed = false) {
