@@ -33,8 +33,16 @@ def backward(graph: Graph, values: list) -> tuple[list, list]:
 
     Returns ``(grads, wire_grads)``: by node id, and by wire id (see
     ``Graph.edge_starts``). Nodes that depend on no input (literal constants)
-    get None: they need no gradient.
+    get None: they need no gradient. Nodes the output does not depend on get 0,
+    and so do the wires into them.
     """
+    with np.errstate(all="ignore"):
+        return backward_values(graph, values)
+
+
+def backward_values(graph: Graph, values: list) -> tuple[list, list]:
+    """``backward`` for a caller that has already set ``np.errstate(all="ignore")`` (as compute_graph does,
+    once for all its stages)."""
     args_of = graph.args
     table = graph.table
     needs_grad = graph.needs_grad
@@ -42,43 +50,54 @@ def backward(graph: Graph, values: list) -> tuple[list, list]:
     grads: list = [None] * len(values)
     wire_grads: list = [None] * starts[-1]
     output = graph.output
-    grads[output] = np.ones(np.shape(values[output]))[()]
-    with np.errstate(all="ignore"):
-        for node in range(output, -1, -1):
-            g = grads[node]
-            op = table[node]
-            if g is None or op is None:
+    grads[output] = _ones_like(values[output])
+    # A local gradient has the shape of the broadcast result; when every value is a number there is nothing to undo.
+    some_arrays = any([value.ndim for value in values])
+    for node in range(output, -1, -1):
+        g = grads[node]
+        if g is None:
+            if needs_grad[node]:  # the output does not depend on this node: it, and its wires, get 0
+                grads[node] = _zeros_like(values[node])
+                first_wire = starts[node]
+                for k, source in enumerate(args_of[node]):
+                    if needs_grad[source]:
+                        wire_grads[first_wire + k] = _zeros_like(values[source])
+            continue
+        op = table[node]
+        if op is None:
+            continue
+        args = args_of[node]
+        # Most gates take one or two arguments: fetching them by hand is several times cheaper than a loop.
+        if len(args) == 2:
+            arg_values = (values[args[0]], values[args[1]])
+        elif len(args) == 1:
+            arg_values = (values[args[0]],)
+        else:
+            arg_values = tuple([values[a] for a in args])
+        ans = values[node]
+        vjps = op.vjps
+        first_wire = starts[node]
+        for k, source in enumerate(args):
+            if not needs_grad[source]:
                 continue
-            args = args_of[node]
-            arg_values = [values[a] for a in args]
-            ans = values[node]
-            vjps = op.vjps
-            first_wire = starts[node]
-            for k, source in enumerate(args):
-                if not needs_grad[source]:
-                    continue
-                share = vjps[k](g, ans, *arg_values)
+            share = vjps[k](g, ans, *arg_values)
+            if some_arrays:
                 shape = arg_values[k].shape
                 if share.shape != shape:
                     share = unbroadcast(share, shape)
-                wire_grads[first_wire + k] = share
-                total = grads[source]
-                grads[source] = share if total is None else total + share
-    _zero_what_got_nothing(graph, values, grads, wire_grads, starts)
+            wire_grads[first_wire + k] = share
+            total = grads[source]
+            grads[source] = share if total is None else total + share
     return grads, wire_grads
 
 
-def _zero_what_got_nothing(graph: Graph, values: list, grads: list, wire_grads: list, starts: list) -> None:
-    """Nodes the output does not depend on have gradient 0, and so do the wires into them."""
-    needs_grad = graph.needs_grad
-    for node, grad in enumerate(grads):
-        if grad is None and needs_grad[node]:
-            grads[node] = np.zeros(np.shape(values[node]))[()]
-    for node, args in enumerate(graph.args):
-        first_wire = starts[node]
-        for k, source in enumerate(args):
-            if needs_grad[source] and wire_grads[first_wire + k] is None:
-                wire_grads[first_wire + k] = np.zeros(np.shape(values[source]))[()]
+def _ones_like(value):
+    """1.0 shaped like ``value``: np.float64 for a number (as ``np.ones(())[()]`` makes it, without the array)."""
+    return np.ones(value.shape) if value.ndim else np.float64(1.0)
+
+
+def _zeros_like(value):
+    return np.zeros(value.shape) if value.ndim else np.float64(0.0)
 
 
 def local_gradients(graph: Graph, values: list) -> list:

@@ -14,6 +14,13 @@ from .limits import Limits, env_var
 
 def forward(graph: Graph, overrides: Mapping[str, Any] | None = None, limits: Limits | None = None) -> list:
     """Each node's value, by node id. ``overrides`` replaces inputs' values by name (for checks and sweeps)."""
+    with np.errstate(all="ignore"):  # overflow is not an error: exp(1000) is inf, reported as a warning
+        return forward_values(graph, overrides, limits)
+
+
+def forward_values(graph: Graph, overrides: Mapping[str, Any] | None = None, limits: Limits | None = None) -> list:
+    """``forward`` for a caller that has already set ``np.errstate(all="ignore")`` (as compute_graph does,
+    once for all its stages)."""
     limits = limits or Limits()
     values = list(graph.fixed)
     for name, value in (overrides or {}).items():
@@ -21,26 +28,35 @@ def forward(graph: Graph, overrides: Mapping[str, Any] | None = None, limits: Li
     args_of = graph.args
     max_elements = limits.max_elements
     total_elements = 0
-    with np.errstate(all="ignore"):  # overflow is not an error: exp(1000) is inf, reported as a warning
-        for node, op in enumerate(graph.table):
-            if op is None:
-                continue
-            args = [values[a] for a in args_of[node]]
-            if any(arg.ndim for arg in args):
-                _check_result_size(graph, node, args, max_elements)
-            try:
-                value = op.forward(*args)
-            except (ValueError, TypeError) as error:
-                raise graph.error("shape", _shape_message(graph, node, args, error), node) from None
-            except MemoryError:
-                raise graph.error("limit", "This operation's result is too large for memory.", node) from None
-            if value.ndim:
-                total_elements += value.size
-                if total_elements > limits.max_total_elements:
-                    raise graph.error(
-                        "limit", f"The values of all nodes together exceed {limits.max_total_elements} elements "
-                        f"(the max_total_elements limit, set by {env_var('max_total_elements')}).", node)
-            values[node] = value
+    # The size check is for gates with an array argument: until some value is an array, no gate has one.
+    arrays_seen = graph.has_array_leaf or any(np.ndim(value) for value in (overrides or {}).values())
+    for node, op in enumerate(graph.table):
+        if op is None:
+            continue
+        # Most gates take one or two arguments: fetching them by hand is several times cheaper than a loop.
+        arg_ids = args_of[node]
+        if len(arg_ids) == 2:
+            args = (values[arg_ids[0]], values[arg_ids[1]])
+        elif len(arg_ids) == 1:
+            args = (values[arg_ids[0]],)
+        else:
+            args = tuple([values[a] for a in arg_ids])
+        if arrays_seen and any(arg.ndim for arg in args):
+            _check_result_size(graph, node, args, max_elements)
+        try:
+            value = op.forward(*args)
+        except (ValueError, TypeError) as error:
+            raise graph.error("shape", _shape_message(graph, node, args, error), node) from None
+        except MemoryError:
+            raise graph.error("limit", "This operation's result is too large for memory.", node) from None
+        if value.ndim:
+            arrays_seen = True
+            total_elements += value.size
+            if total_elements > limits.max_total_elements:
+                raise graph.error(
+                    "limit", f"The values of all nodes together exceed {limits.max_total_elements} elements "
+                    f"(the max_total_elements limit, set by {env_var('max_total_elements')}).", node)
+        values[node] = value
     return values
 
 

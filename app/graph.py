@@ -8,8 +8,9 @@ and to walk.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -35,6 +36,8 @@ class Graph:
     needs_grad: list[bool]  # depends on some input; literal constants need no gradient
     inputs: dict[str, int]  # input name → node id, in order of first appearance
     output: int
+    has_array_leaf: bool  # some input or constant is an array (if not, and no gate makes one, all are numbers)
+    _edge_starts: list[int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -46,18 +49,18 @@ class Graph:
         return ProgramError(kind, message, *self.position(node))
 
     def edge_starts(self) -> list[int]:
-        """The id of each node's first incoming wire; wires are numbered node by node, argument by argument."""
-        starts = []
-        total = 0
-        for args in self.args:
-            starts.append(total)
-            total += len(args)
-        starts.append(total)
-        return starts
+        """The id of each node's first incoming wire; wires are numbered node by node, argument by argument.
+
+        One more entry at the end: the number of wires. Worked out once and kept: the graph does not change."""
+        if self._edge_starts is None:
+            self._edge_starts = list(accumulate(map(len, self.args), initial=0))
+        return self._edge_starts
 
 
 def as_value(name: str, raw: Any, limits: Limits) -> np.ndarray:
     """A value from the request, as a float64 array (0-d for a number)."""
+    if raw.__class__ is float:  # the common case, and np.asarray's result for it, ten times faster
+        return np.float64(raw)
     try:
         value = np.asarray(raw)
         if value.dtype.kind not in "fiub":
@@ -87,7 +90,7 @@ def build_graph(program: str, values: Mapping[str, Any] | None = None, limits: L
             f"{limits.max_chars} (set by {env_var('max_chars')}).")
     given = {name: as_value(name, raw, limits) for name, raw in (values or {}).items()}
     tokens = tokenize(SourceText(program))
-    builder = GraphBuilder(tokens.source, given, tokens.assigned_names(), limits, default_value, strict)
+    builder = GraphBuilder(tokens.source, given, tokens.assigned_names, limits, default_value, strict)
     parse(tokens, builder, limits.max_depth)
     return builder.finish()
 
@@ -117,12 +120,15 @@ def _array_label(value: np.ndarray) -> str:
 class GraphBuilder:
     """Makes nodes as the parser completes constructs, and keeps track of names."""
 
-    def __init__(self, source: SourceText, values: dict[str, Any], assigned: set[str], limits: Limits,
-                 default_value: float | None = None, strict: bool = True):
+    def __init__(self, source: SourceText, values: dict[str, Any], assigned_names: Callable[[], set[str]],
+                 limits: Limits, default_value: float | None = None, strict: bool = True):
+        """``assigned_names()`` gives the names that some statement of the program assigns; it is called
+        only when a name has no value yet (``Tokens.assigned_names`` finds them on first call)."""
         self.source = source
         self.values = values
-        self.assigned = assigned
+        self.assigned_names = assigned_names
         self.limits = limits
+        self.max_nodes = limits.max_nodes
         self.default_value = None if default_value is None else np.float64(default_value)
         self.strict = strict
         self.scope: dict[str, int] = {}
@@ -136,39 +142,65 @@ class GraphBuilder:
         self.offset: list[int] = []
         self.fixed: list[Any] = []
         self.needs_grad: list[bool] = []
+        self.has_array_leaf = False
 
     def error(self, kind: str, message: str, offset: int) -> ProgramError:
         return self.source.error(kind, message, offset)
 
     # -- making nodes ----------------------------------------------------------
+    #
+    # These run once per node of a graph that may have 500,000: they append to the columns directly and
+    # spell out the common one- and two-argument cases, rather than loop or call helpers.
 
-    def node(self, kind: str, table: Op | None, args: tuple[int, ...], label: str, offset: int,
-             fixed: Any = None, name: str | None = None) -> int:
+    def leaf(self, kind: str, label: str, offset: int, value, name: str | None = None) -> int:
+        """An input or a constant node."""
         node = len(self.kind)
-        if node >= self.limits.max_nodes:
-            raise self.error("limit", f"The program makes more than {self.limits.max_nodes} nodes (the max_nodes "
-                             f"limit, set by {env_var('max_nodes')}).", offset)
+        if node >= self.max_nodes:
+            raise self.too_many_nodes(offset)
         self.kind.append(kind)
-        self.table.append(table)
-        self.args.append(args)
+        self.table.append(None)
+        self.args.append(())
         self.name.append(name)
         self.label.append(label)
         self.offset.append(offset)
-        self.fixed.append(fixed)
-        needs = self.needs_grad
-        needs.append(kind == INPUT or any(needs[a] for a in args))
+        self.fixed.append(value)
+        self.needs_grad.append(kind == INPUT)
+        if value.ndim:
+            self.has_array_leaf = True
         return node
 
-    def gate(self, op: Op, args: list, offset: int) -> int:
-        return self.node(op.name, op, tuple(self.materialize(a) for a in args), op.symbol, offset)
+    def gate(self, op: Op, args: tuple[int, ...], offset: int) -> int:
+        """A node that applies ``op`` to the nodes ``args``."""
+        node = len(self.kind)
+        if node >= self.max_nodes:
+            raise self.too_many_nodes(offset)
+        self.kind.append(op.name)
+        self.table.append(op)
+        self.args.append(args)
+        self.name.append(None)
+        self.label.append(op.symbol)
+        self.offset.append(offset)
+        self.fixed.append(None)
+        needs = self.needs_grad
+        if len(args) == 2:
+            needs.append(needs[args[0]] or needs[args[1]])
+        elif len(args) == 1:
+            needs.append(needs[args[0]])
+        else:
+            needs.append(any([needs[a] for a in args]))
+        return node
+
+    def too_many_nodes(self, offset: int) -> ProgramError:
+        return self.error("limit", f"The program makes more than {self.max_nodes} nodes (the max_nodes "
+                          f"limit, set by {env_var('max_nodes')}).", offset)
 
     def materialize(self, handle) -> int:
         if handle.__class__ is Literal:
-            return self.node(CONST, None, (), handle.label, handle.offset, handle.value)
+            return self.leaf(CONST, handle.label, handle.offset, handle.value)
         return handle
 
     def declare_input(self, name: str, value, offset: int) -> int:
-        node = self.node(INPUT, None, (), name, offset, value, name)
+        node = self.leaf(INPUT, name, offset, value, name)
         self.inputs[name] = node
         self.scope[name] = node
         return node
@@ -184,11 +216,11 @@ class GraphBuilder:
             return node
         if text in self.values:
             return self.declare_input(text, self.values[text], offset)
-        if text in self.assigned:
+        if text in self.assigned_names():
             raise self.error("name", f"{text} is used before it is assigned: assign it on an earlier line, "
                              f"or give it a value.", offset)
         if text in CONSTANTS:
-            return self.node(CONST, None, (), text, offset, np.float64(CONSTANTS[text]))
+            return self.leaf(CONST, text, offset, np.float64(CONSTANTS[text]))
         if text in FUNCTIONS:
             raise self.error("name", f"{text} is a function: call it on an argument, as in {text}(x).", offset)
         if self.default_value is not None:
@@ -206,16 +238,21 @@ class GraphBuilder:
             return operand
         if operand.__class__ is Literal:  # a signed number is a plain number
             return Literal(-operand.value, "-" + operand.label, offset)
-        return self.gate(PREFIX[token], [operand], offset)
+        return self.gate(PREFIX[token], (operand,), offset)
 
     def binary(self, token: str, left, right, offset: int) -> int:
-        return self.gate(INFIX[token], [left, right], offset)
+        if left.__class__ is Literal:  # (materialize's own test, made here to save a call per operand)
+            left = self.materialize(left)
+        if right.__class__ is Literal:
+            right = self.materialize(right)
+        return self.gate(INFIX[token], (left, right), offset)
 
     def call(self, function: str, args: list, keywords: list, offset: int) -> int:
         op = FUNCTIONS.get(function)
         if op is None:
             raise self.error("function", self.unknown_function_message(function), offset)
-        return self.gate(op, self.bind_arguments(op, args, keywords, offset), offset)
+        args = self.bind_arguments(op, args, keywords, offset)
+        return self.gate(op, tuple([self.materialize(arg) for arg in args]), offset)
 
     def unknown_function_message(self, function: str) -> str:
         if function in self.scope or function in self.values:
@@ -225,6 +262,8 @@ class GraphBuilder:
 
     def bind_arguments(self, op: Op, args: list, keywords: list, offset: int) -> list:
         params = op.params
+        if len(args) == len(params) and not any(keywords):
+            return args  # the usual call, every argument by position: nothing to check or fill in
         signature = f"{op.name}({', '.join(params)})"
         slots: list = [None] * len(params)
         positional = True
@@ -266,7 +305,7 @@ class GraphBuilder:
                 raise self.error("limit", f"This array has {value.size} elements, more than the max_elements "
                                  f"limit of {self.limits.max_elements} (set by {env_var('max_elements')}).", offset)
             return Literal(value, _array_label(value), offset)
-        return self.gate(OPS_BY_NAME["stack"], items, offset)
+        return self.gate(OPS_BY_NAME["stack"], tuple([self.materialize(item) for item in items]), offset)
 
     def statement(self, target: str | None, augmented: str | None, value, offset: int) -> None:
         if target is None:
@@ -297,7 +336,7 @@ class GraphBuilder:
         if self.output != len(self.kind) - 1:
             self.move_output_last()
         return Graph(self.source, self.kind, self.table, self.args, self.name, self.label, self.offset,
-                     self.fixed, self.needs_grad, self.inputs, self.output)
+                     self.fixed, self.needs_grad, self.inputs, self.output, self.has_array_leaf)
 
     def move_output_last(self) -> None:
         """When the last statement names an earlier node, drop the later nodes (nothing the output

@@ -13,6 +13,7 @@ broadcast result; ``backward.unbroadcast`` undoes NumPy broadcasting, in one pla
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -115,28 +116,31 @@ class _PickRow:
         return lambda g, ans, *args: g[k]
 
 
+# Add, subtract, multiply, divide and negate are written with Python's operators: on arrays they call
+# the same ufuncs as np.add & co., and on a number (np.float64) NumPy's scalar arithmetic gives the
+# same IEEE result about ten times faster than a ufunc call, which matters when most nodes are numbers.
 OPS: tuple[Op, ...] = (
-    Op("add", "+", ("a", "b"), np.add,
+    Op("add", "+", ("a", "b"), operator.add,
        (lambda g, ans, a, b: g, lambda g, ans, a, b: g),
        "a + b", ("1", "1"),
        "The add gate distributes: it hands the upstream gradient, unchanged, to each of its inputs.",
        infix=("+",), function=False),
-    Op("sub", "-", ("a", "b"), np.subtract,
+    Op("sub", "-", ("a", "b"), operator.sub,
        (lambda g, ans, a, b: g, lambda g, ans, a, b: -g),
        "a - b", ("1", "-1"),
        "The subtract gate hands the upstream gradient unchanged to a and negated to b.",
        infix=("-",), function=False),
-    Op("mul", "*", ("a", "b"), np.multiply,
+    Op("mul", "*", ("a", "b"), operator.mul,
        (lambda g, ans, a, b: g * b, lambda g, ans, a, b: g * a),
        "a * b", ("b", "a"),
        "The mul gate swaps: each input receives the upstream gradient times the other input's value.",
        infix=("*",), function=False),
-    Op("div", "/", ("a", "b"), np.divide,
+    Op("div", "/", ("a", "b"), operator.truediv,
        (lambda g, ans, a, b: g / b, lambda g, ans, a, b: -g * a / (b * b)),
        "a / b", ("1 / b", "-a / b²"),
        "The divide gate scales the upstream gradient by 1/b for a, and by -a/b² for b.",
        infix=("/",), function=False),
-    Op("neg", "-", ("x",), np.negative,
+    Op("neg", "-", ("x",), operator.neg,
        (lambda g, ans, x: -g,),
        "-x", ("-1",),
        "The negate gate flips the sign of the upstream gradient.",

@@ -17,29 +17,55 @@ from __future__ import annotations
 import bisect
 import keyword
 import re
+import string
+from itertools import accumulate, islice
 from typing import Protocol
 
 from .errors import ProgramError
 
-_TOKEN = re.compile(
-    r"""
-     (?P<space>[ \t\r\f\v]+)
-    |(?P<comment>\#[^\n]*)
-    |(?P<nl>\n)
-    |(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-    |(?P<name>[A-Za-z_][A-Za-z_0-9]*)
-    |(?P<compare>==|!=|<=|>=|<|>)
-    |(?P<punct>\*\*|[-+*/]=|[-+*/^@(),=;\[\]])
-    |(?P<bad>.)
-    """,
-    re.VERBOSE,
+# Each kind of token and its pattern; a punct token's kind is its text. Blanks (" \t\r\f\v") separate tokens.
+_TOKEN_PATTERNS = (
+    ("comment", r"\#[^\n]*"),
+    ("nl", r"\n"),
+    ("num", r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"),
+    ("name", r"[A-Za-z_][A-Za-z_0-9]*"),
+    ("compare", r"==|!=|<=|>=|<|>"),
+    ("punct", r"\*\*|[-+*/]=|[-+*/^@(),=;\[\]]"),
+    ("bad", r"[^ \t\r\f\v\n]"),  # any other character
 )
+# Any token, as one group: ``split`` cuts the text into [blanks, token, blanks, token, …, blanks] as plain
+# strings in one call, with no match object per token (which would cost more than the matching). Every
+# character but a blank is part of some token, so only blanks ('' most often) lie between tokens.
+_TOKEN = re.compile("(" + "|".join(pattern for _, pattern in _TOKEN_PATTERNS) + ")")
+_TOKEN_KIND = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _TOKEN_PATTERNS))
+
+# A token's kind, found the cheap way: by its whole text for operators and brackets, by its first character
+# for numbers, names and comments; any other token (such as '.5' or an unexpected character) asks _TOKEN_KIND.
+_KIND_OF_TEXT = {
+    **{token: token for token in ("**", "+=", "-=", "*=", "/=", "-", "+", "*", "/", "^", "@", "(", ")", ",", "=",
+                                  ";", "[", "]")},
+    **{token: "compare" for token in ("==", "!=", "<=", ">=", "<", ">")},
+    "\n": "nl",
+}
+_KIND_OF_FIRST_CHARACTER = {
+    **{character: "num" for character in string.digits},
+    **{character: "name" for character in string.ascii_letters + "_"},
+    "#": "comment",
+}
+
+
+def _kind_of(text: str) -> str:
+    kind = _TOKEN_KIND.fullmatch(text).lastgroup
+    return text if kind == "punct" else kind
+
 
 BINARY_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "^": 4, "**": 4}
 PREFIX_PRECEDENCE = 3
 RIGHT_ASSOCIATIVE = 4  # the precedence level of ^ and **
 AUGMENTED = {"+=": "+", "-=": "-", "*=": "*", "/=": "/"}
 STATEMENT_ENDS = ("nl", ";", "end")
+# Python's keywords, which make a clearer error than "no value"; True, False and None are names like any other.
+_PYTHON_KEYWORDS = frozenset(keyword.kwlist) - {"True", "False", "None"}
 
 _BAD_CHARACTER_HINTS = {
     "'": "strings are not part of the language",
@@ -90,9 +116,17 @@ class Tokens:
         self.kinds = kinds
         self.texts = texts
         self.offsets = offsets
+        self._assigned_names: set[str] | None = None
 
     def assigned_names(self) -> set[str]:
-        """Every name that some statement assigns: such a name is a variable, never a constant."""
+        """Every name that some statement assigns: such a name is a variable, never a constant.
+
+        Worked out on first use and kept: the builder asks only when a name has no value yet."""
+        if self._assigned_names is None:
+            self._assigned_names = self._find_assigned_names()
+        return self._assigned_names
+
+    def _find_assigned_names(self) -> set[str]:
         kinds, texts = self.kinds, self.texts
         names = set()
         depth = 0
@@ -109,29 +143,33 @@ class Tokens:
 
 
 def tokenize(source: SourceText) -> Tokens:
-    kinds: list[str] = []
-    texts: list[str] = []
-    offsets: list[int] = []
-    for match in _TOKEN.finditer(source.text):
-        kind = match.lastgroup
-        if kind == "space" or kind == "comment":
-            continue
-        text = match.group()
-        if kind == "punct":
-            kind = text
-        elif kind == "compare":
-            raise source.error("syntax", f"Comparisons such as {text} are not part of the language; "
-                               f"max(a, b) and min(a, b) pick the larger or smaller value.", match.start())
-        elif kind == "bad":
-            hint = _BAD_CHARACTER_HINTS.get(text, f"{text!r} is not part of the language")
-            raise source.error("syntax", f"Unexpected character {text!r}: {hint}.", match.start())
-        kinds.append(kind)
-        texts.append(text)
-        offsets.append(match.start())
+    """The program's tokens, without blanks and comments; a comparison or an unexpected character is an error."""
+    parts = _TOKEN.split(source.text)  # blanks, token, blanks, token, …, blanks
+    texts = parts[1::2]
+    # Where every other part ends: a token starts where the blanks before it end, the 'end' token after the last.
+    offsets = list(islice(accumulate(map(len, parts)), 0, None, 2))
+    kind_of_text, kind_of_first = _KIND_OF_TEXT.get, _KIND_OF_FIRST_CHARACTER.get
+    kinds = [kind_of_text(token) or kind_of_first(token[0]) or _kind_of(token) for token in texts]
+    if "compare" in kinds or "bad" in kinds:
+        _reject_first_bad_token(source, kinds, texts, offsets)
+    if "comment" in kinds:
+        kept = [i for i, kind in enumerate(kinds) if kind != "comment"]
+        kinds, texts = [kinds[i] for i in kept], [texts[i] for i in kept]
+        offsets = [offsets[i] for i in kept] + [offsets[-1]]  # and the 'end' token's
     kinds.append("end")
     texts.append("")
-    offsets.append(len(source.text))
     return Tokens(source, kinds, texts, offsets)
+
+
+def _reject_first_bad_token(source: SourceText, kinds: list[str], texts: list[str], offsets: list[int]) -> None:
+    """Raise the error for the first comparison or unexpected character of the program."""
+    i = min(kinds.index(kind) for kind in ("compare", "bad") if kind in kinds)
+    text = texts[i]
+    if kinds[i] == "compare":
+        raise source.error("syntax", f"Comparisons such as {text} are not part of the language; "
+                           f"max(a, b) and min(a, b) pick the larger or smaller value.", offsets[i])
+    hint = _BAD_CHARACTER_HINTS.get(text, f"{text!r} is not part of the language")
+    raise source.error("syntax", f"Unexpected character {text!r}: {hint}.", offsets[i])
 
 
 def parse(tokens: Tokens, builder: Builder, max_depth: int) -> None:
@@ -220,7 +258,8 @@ class _Parser:
                         frames[-1].pending_keyword = texts[i]
                         i += 1
                     else:
-                        self.reject_python_keyword(i)
+                        if texts[i] in _PYTHON_KEYWORDS:
+                            self.reject_python_keyword(i)
                         operands.append(builder.variable(texts[i], offsets[i]))
                         expect_operand = False
                 elif kind == "(":
@@ -377,7 +416,7 @@ class _Parser:
 
     def reject_python_keyword(self, i: int) -> None:
         text = self.texts[i]
-        if keyword.iskeyword(text) and text not in ("True", "False", "None"):
+        if text in _PYTHON_KEYWORDS:
             raise self.error(f"{text!r} is a Python keyword, and programs here are not Python: "
                              f"only arithmetic, functions and assignments are allowed.", i)
 

@@ -36,42 +36,49 @@ def describe_non_finite(value) -> str:
 
 def graph_json(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list | None = None) -> dict:
     """The 200 answer of ``POST /api/graph``, as plain Python data; edges carry ``local`` when given."""
-    value_json = [json_value(v) for v in values]
-    grad_json = [json_value(g) for g in grads]
-    nodes = []
+    shapes = [value.shape for value in values]
+    # A gradient has its node's shape, and a wire's gradient its source's: when every value is a number,
+    # so is every gradient, and each column converts to JSON in one go.
+    all_numbers = not any(shapes)
+    value_json, values_finite = _column_json(values, all_numbers)
+    grad_json, grads_finite = _column_json(grads, all_numbers)
+    nodes = [
+        {"id": node, "op": kind, "label": label, "name": name, "inputs": list(args), "value": value,
+         "grad": grad, "shape": list(shape)}
+        for node, (kind, label, name, args, value, grad, shape)
+        in enumerate(zip(graph.kind, graph.label, graph.name, graph.args, value_json, grad_json, shapes))
+    ]
+    wire_grad_json, _ = _column_json(wire_grads, all_numbers)
     edges = []
     wire = 0
     for node, args in enumerate(graph.args):
-        nodes.append({
-            "id": node,
-            "op": graph.kind[node],
-            "label": graph.label[node],
-            "name": graph.name[node],
-            "inputs": list(args),
-            "value": value_json[node],
-            "grad": grad_json[node],
-            "shape": list(np.shape(values[node])),
-        })
         for index, source in enumerate(args):
-            edge = {
-                "source": source,
-                "target": node,
-                "index": index,
-                "value": value_json[source],
-                "grad": json_value(wire_grads[wire]),
-            }
-            if wire_locals is not None:
-                edge["local"] = json_value(wire_locals[wire])
-            edges.append(edge)
+            edges.append({"source": source, "target": node, "index": index, "value": value_json[source],
+                          "grad": wire_grad_json[wire]})
             wire += 1
+    if wire_locals is not None:
+        for edge, local in zip(edges, _column_json(wire_locals, all_numbers)[0]):
+            edge["local"] = local
     return {
         "value": value_json[graph.output],
         "output": graph.output,
         "gradients": {name: grad_json[node] for name, node in graph.inputs.items()},
         "nodes": nodes,
         "edges": edges,
-        "warnings": _warnings(graph, values, grads, value_json, grad_json),
+        "warnings": [] if values_finite and grads_finite else _warnings(graph, values, grads, value_json, grad_json),
     }
+
+
+def _column_json(column: list, all_numbers: bool) -> tuple[list, bool]:
+    """``json_value`` of each item of a column (None stays None), and whether every item is finite
+    (False may also mean "not known": the caller then looks item by item)."""
+    if not all_numbers:
+        return [json_value(item) for item in column], False
+    numbers = [None if item is None else float(item) for item in column]
+    total = sum(filter(None, numbers))  # without the None (and the zeros, which change no sum)
+    if total - total == 0.0:  # a finite sum: no inf or nan among the numbers
+        return numbers, True
+    return [number if number is None or number - number == 0.0 else None for number in numbers], False
 
 
 def _warnings(graph: Graph, values: list, grads: list, value_json: list, grad_json: list) -> list[dict]:

@@ -45,7 +45,7 @@ spent (at least ``--min-reps``, at most ``--max-reps`` samples); the table gives
 the median time per call.
 
 ``--stages`` times ours one stage at a time, calling the internal functions
-(as_value, tokenize, assigned_names, GraphBuilder + parse, forward, backward,
+(as_value, tokenize, GraphBuilder + parse, forward_values, backward_values,
 graph_json, orjson.dumps) as compute_graph and build_graph call them, and
 compares end to end with two garbage-collector experiments. ``--profile``
 prints cProfile's hotspots; note that NumPy ufunc calls and ``np.shape`` are
@@ -75,9 +75,9 @@ import orjson  # noqa: E402
 from micrograd.engine import Value  # noqa: E402
 
 import app  # noqa: E402
-from app.backward import backward  # noqa: E402
+from app.backward import backward, backward_values  # noqa: E402
 from app.compute import DEFAULT_LIMITS  # noqa: E402
-from app.forward import forward  # noqa: E402
+from app.forward import forward, forward_values  # noqa: E402
 from app.graph import GraphBuilder, as_value, build_graph  # noqa: E402
 from app.parser import SourceText, parse, tokenize  # noqa: E402
 from app.serialize import graph_json  # noqa: E402
@@ -440,21 +440,19 @@ def stages(program: Program) -> dict[str, float]:
     limits = DEFAULT_LIMITS
     t = {}
     gc.collect()
-    with _gc_pause():
+    with _gc_pause(), np.errstate(all="ignore"):
         t0 = time.perf_counter()
         given = {name: as_value(name, x, limits) for name, x in raw.items()}
         t1 = time.perf_counter()
         tokens = tokenize(SourceText(text))
         t2 = time.perf_counter()
-        assigned = tokens.assigned_names()
-        t3 = time.perf_counter()
-        builder = GraphBuilder(tokens.source, given, assigned, limits, None)
+        builder = GraphBuilder(tokens.source, given, tokens.assigned_names, limits, None)
         parse(tokens, builder, limits.max_depth)
         graph = builder.finish()
         t4 = time.perf_counter()
-        values = forward(graph, limits=limits)
+        values = forward_values(graph, limits=limits)
         t5 = time.perf_counter()
-        grads, wire_grads = backward(graph, values)
+        grads, wire_grads = backward_values(graph, values)
         t6 = time.perf_counter()
         result = graph_json(graph, values, grads, wire_grads)
         t7 = time.perf_counter()
@@ -462,12 +460,11 @@ def stages(program: Program) -> dict[str, float]:
     data = orjson.dumps(result)
     t8 = time.perf_counter()
     n_nodes, n_bytes = len(graph), len(data)
-    del given, tokens, assigned, builder, graph, values, grads, wire_grads, result, data
+    del given, tokens, builder, graph, values, grads, wire_grads, result, data
     t9 = time.perf_counter()
     t["input values (as_value)"] = t1 - t0
     t["tokenize"] = t2 - t1
-    t["assigned_names"] = t3 - t2
-    t["parse + build (GraphBuilder)"] = t4 - t3
+    t["parse + build (GraphBuilder)"] = t4 - t2
     t["forward"] = t5 - t4
     t["backward"] = t6 - t5
     t["graph_json"] = t7 - t6
