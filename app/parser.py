@@ -310,6 +310,8 @@ class _Parser:
                     while stack:
                         self.reduce(stack, operands)
                     return i, operands[0]
+                elif frames and kinds[i - 1] == "nl":
+                    raise self.unclosed(frames[-1], i)  # the bracket was meant to close before this line
                 else:
                     raise self.unexpected_after_operand(i)
             i += 1
@@ -380,9 +382,11 @@ class _Parser:
         if kind in AUGMENTED:
             return self.error(f"{text!r} can only follow the name at the start of a statement, as in c {text} 1.", i)
         if kind in BINARY_PRECEDENCE or kind in (")", "]", ","):
-            after = f" after {previous!r}" if previous else ""
-            return self.error(f"{text!r} needs a number, a name or a bracket before it{after}.", i)
-        return self.error(f"Unexpected {_describe(kind, text)}.", i)
+            if previous and self.kinds[i - 1] not in STATEMENT_ENDS:
+                return self.error(f"Something is missing between {previous!r} and {text!r}: "
+                                  f"a number, a name or a bracket.", i)
+            return self.error(f"{text!r} needs a number, a name or a bracket before it.", i)
+        return self.error(f"{_describe(kind, text).capitalize()} is not expected here.", i)
 
     def unexpected_after_operand(self, i: int) -> ProgramError:
         kind, text = self.kinds[i], self.texts[i]
@@ -391,6 +395,8 @@ class _Parser:
             self.reject_python_keyword(i - 1)
             self.reject_python_keyword(i)
             return self.error(f"Two names in a row: did you mean {previous}*{text}?", i)
+        if kind == "num" and previous_kind == "num" and text.startswith("."):
+            return self.error("A number has at most one decimal point.", i)
         if kind in ("name", "num") and previous_kind in ("num", ")", "]", "name"):
             return self.error(f"{_describe(kind, text).capitalize()} cannot follow {previous!r} directly: "
                               f"did you mean {previous}*{text}?", i)
@@ -404,7 +410,7 @@ class _Parser:
                               "To compare values, use max or min.", i)
         if kind in AUGMENTED:
             return self.error(f"{text!r} can only follow the name at the start of a statement, as in c {text} 1.", i)
-        return self.error(f"Unexpected {_describe(kind, text)}.", i)
+        return self.error(f"{_describe(kind, text).capitalize()} is not expected here.", i)
 
     def unclosed(self, frame: "_Frame", i: int) -> ProgramError:
         opener = self.texts[frame.token] if frame.kind != "call" else "("

@@ -51,7 +51,7 @@ def test_errors_answer_400_with_kind_message_line_and_column(client):
     answer = client.post("/api/graph", json={"expression": "a = 1\nb = a +* 2"})
     assert answer.status_code == 400
     assert answer.json() == {"detail": {"kind": "syntax", "line": 2, "column": 8,
-                                        "message": "'*' needs a number, a name or a bracket before it after '+'."}}
+                                        "message": "Something is missing between '+' and '*': a number, a name or a bracket."}}
 
 
 def test_over_a_limit_answers_413(client, monkeypatch):

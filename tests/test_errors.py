@@ -13,7 +13,9 @@ def error_of(program, values=None, **options):
 
 @pytest.mark.parametrize("program, kind, line, column, words", [
     ("3*(a+", "syntax", 1, 6, "ends too early"),
-    ("a + * b", "syntax", 1, 5, "'*' needs a number"),
+    ("a + * b", "syntax", 1, 5, "Something is missing between '+' and '*'"),
+    ("* b", "syntax", 1, 1, "'*' needs a number, a name or a bracket before it."),
+    ("1.2.3", "syntax", 1, 4, "at most one decimal point"),
     ("(a + b", "syntax", 1, 7, "'(' on line 1, column 1 is not closed"),
     ("a + b)", "syntax", 1, 6, "no matching opening"),
     ("[1, 2", "syntax", 1, 6, "'[' on line 1, column 1 is not closed"),
@@ -34,6 +36,9 @@ def error_of(program, values=None, **options):
     ("", "syntax", 1, 1, "empty"),
     ("# only a comment\n", "syntax", 2, 1, "empty"),
     ("a $ b", "syntax", 1, 3, "'$'"),
+    ("2 * (a + max(a, b)\nq = 1", "syntax", 2, 1, "The '(' on line 1, column 5 is not closed: expected ')' before the name 'q'"),
+    ("a +\n", "syntax", 1, 4, "ends too early"),
+    ("max(a, b) )", "syntax", 1, 11, "no matching opening bracket"),
     ("x\ny = q + 1", "name", 2, 5, "q has no value"),
     ("y = e*2\ne = 3", "name", 1, 5, "used before it is assigned"),
     ("exp + 1", "name", 1, 1, "exp is a function"),

@@ -117,8 +117,8 @@ def test_a_syntax_error_is_underlined_with_its_sentence_and_the_old_graph_stays_
     old = page.inner_html("#graph")
     type_program(page, "a + b\nc = a +* b")
     page.wait_for_selector("#error:not([hidden])")
-    assert page.text_content("#error") == ("Line 2, column 8: '*' needs a number, a name or a bracket before it "
-                                           "after '+'.")
+    assert page.text_content("#error") == ("Line 2, column 8: Something is missing between '+' and '*': "
+                                           "a number, a name or a bracket.")
     assert page.text_content("#program-backdrop mark") == "*"
     assert "stale" in page.get_attribute("#graph", "class")
     assert page.inner_html("#graph") == old
