@@ -2,10 +2,10 @@
 
 Run from the repository root:
 
-    /work/venv/bin/python benchmarks/bench_engine.py                       # the table
-    /work/venv/bin/python benchmarks/bench_engine.py --sizes 10 1000       # some sizes only
-    /work/venv/bin/python benchmarks/bench_engine.py --stages 1000 100000  # ours, stage by stage
-    /work/venv/bin/python benchmarks/bench_engine.py --profile 1000        # cProfile of ours, by tottime
+    python benchmarks/bench_engine.py                       # the table
+    python benchmarks/bench_engine.py --sizes 10 1000       # some sizes only
+    python benchmarks/bench_engine.py --stages 1000 100000  # ours, stage by stage
+    python benchmarks/bench_engine.py --profile 1000        # cProfile of ours, by tottime
 
 Two kinds of program are generated, deterministically (fixed seed), at each size
 (the number of operations, i.e. gate nodes):
