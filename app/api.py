@@ -108,7 +108,8 @@ def get_dot(request: Request, expression: str, values: str | None = None, defaul
 def post_sweep(request: SweepRequest):
     """The output and d output / d variable at `num` evenly spaced values of one scalar input."""
     return json_response(compute.sweep(request.expression, request.variable, request.start, request.stop,
-                                       request.num, request.values))
+                                       request.num, request.values, default_value=request.default_value,
+                                       strict=request.strict))
 
 
 @router.get("/limits", summary="The size limits in force")

@@ -98,11 +98,13 @@ def compute_dot(program: str, values: Mapping[str, Any] | None = None, *, defaul
 
 
 def sweep(program: str, variable: str, start: float, stop: float, num: int = 101,
-          values: Mapping[str, Any] | None = None, *, limits: Limits | None = None) -> dict:
+          values: Mapping[str, Any] | None = None, *, default_value: float | None = None, strict: bool = True,
+          limits: Limits | None = None) -> dict:
     """The output (the sum of its elements, for an array) and d output / d variable over a range of the variable.
 
     When every leaf is a number and every operation elementwise, all points go
     through the graph at once as one array; otherwise one point at a time.
+    ``default_value`` and ``strict`` are as for ``compute_graph``.
     """
     limits = limits or DEFAULT_LIMITS
     if not 2 <= num <= limits.max_sweep_points:
@@ -110,7 +112,7 @@ def sweep(program: str, variable: str, start: float, stop: float, num: int = 101
                            f"A sweep needs between 2 and {limits.max_sweep_points} points (the max_sweep_points "
                            f"limit, set by {env_var('max_sweep_points')}); {num} were asked for.")
     # The variable's own value does not matter: the sweep replaces it.
-    graph = build_graph(program, {variable: float(start), **(values or {})}, limits)
+    graph = build_graph(program, {variable: float(start), **(values or {})}, limits, default_value, strict)
     if variable not in graph.inputs:
         inputs = ", ".join(graph.inputs) or "none"
         raise ProgramError("name", f"{variable} is not an input of this program; its inputs are: {inputs}.")

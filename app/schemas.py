@@ -86,6 +86,8 @@ class SweepRequest(BaseModel):
     start: float = Field(examples=[-6])
     stop: float = Field(examples=[6])
     num: int = Field(101, description="Number of points, from 2 to the max_sweep_points limit.", examples=[121])
+    default_value: Optional[float] = Field(None, description="As for /api/graph.")
+    strict: bool = Field(True, description="As for /api/graph.")
 
     model_config = {"json_schema_extra": {"examples": [
         {"expression": "sigmoid(x)", "variable": "x", "start": -6, "stop": 6, "num": 121}]}}

@@ -183,3 +183,10 @@ def test_in_a_big_graph_a_leaf_used_many_times_is_drawn_once_per_use():
     assert dot.count('class="leaf input"') == 2 * 59 + 1  # w and x once per use, and x once more in v0
     small = compute_dot("x * x + x", {"x": 1})
     assert small.count('class="leaf input"') == 1  # small graphs show the fan-out
+
+
+def test_sweep_takes_the_page_options_too(client):
+    body = client.post("/api/sweep", json={"expression": "u = a*x\nu + b", "values": {"u": 5}, "variable": "x",
+                                           "start": 0, "stop": 2, "num": 3, "default_value": 1,
+                                           "strict": False}).json()
+    assert body["value"] == [1, 2, 3] and body["grad"] == [1, 1, 1]

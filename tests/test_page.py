@@ -281,3 +281,13 @@ def test_a_2000_node_graph_still_draws(page):
     assert page.evaluate("window.backpropLab.page.graph.nodes.length") > 2000
     last = page.evaluate("window.backpropLab.page.graph.edges.length") - 1
     assert page.text_content(f"#w{last} text.value") != ""
+
+
+def test_the_plot_shows_the_output_and_its_gradient_against_an_input(page):
+    page.click("#presets button[data-example='activations']")
+    wait_until_idle(page)
+    page.wait_for_selector("#plot svg path.curve.grad")
+    assert page.eval_on_selector("#plot-variable", "s => [...s.options].map(o => o.value)") == ["x"]
+    assert page.eval_on_selector("#plot path.curve.value", "p => getComputedStyle(p).stroke") == GREEN
+    assert page.eval_on_selector("#plot path.curve.grad", "p => getComputedStyle(p).stroke") == RED
+    assert page.eval_on_selector("#plot path.curve.value", "p => p.getTotalLength()") > 100

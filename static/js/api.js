@@ -37,6 +37,17 @@ export async function computeGraph(program, values) {
   throw new ApiError(response.status, body.detail);
 }
 
+export async function sweep(program, values, variable, start, stop) {
+  const response = await fetch("/api/sweep", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ expression: program, values, variable, start, stop, num: 201, default_value: 1, strict: false }),
+  });
+  const body = await response.json();
+  if (!response.ok) throw new ApiError(response.status, body.detail);
+  return body;
+}
+
 export function curlCommand(program, values) {
   const body = JSON.stringify({ expression: program, values });
   const quoted = "'" + body.replaceAll("'", "'\\''") + "'";

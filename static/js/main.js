@@ -6,6 +6,7 @@ import { Editor } from "./editor.js";
 import { InputsPanel } from "./inputs.js";
 import { layout } from "./layout.js";
 import { PassStepper } from "./passes.js";
+import { Plot } from "./plot.js";
 import { simpleLayout } from "./simple-layout.js";
 import { readState, shareLink, writeState } from "./state.js";
 
@@ -36,6 +37,9 @@ const inputs = new InputsPanel($("#inputs"), {
   },
 });
 const stepper = new PassStepper();
+const plot = new Plot($("#plot"), $("#plot-variable"), {
+  onError: (error) => status(`The plot could not be drawn: ${error.message}`, false, true),
+});
 
 // Layout depends on the nodes and wires, not on the numbers: a new value moves nothing.
 function structureOf(graph) {
@@ -72,6 +76,7 @@ async function recompute() {
       view.update(graph);
     }
     page.graph = graph;
+    plot.update(program, page.values, graph);
     showWarnings(graph);
     refreshDetails();
     applyStepper();
@@ -244,6 +249,7 @@ function wire() {
     }
   });
   $("#fit").addEventListener("click", () => view.fit());
+  $("#plot-variable").addEventListener("change", () => page.graph && plot.update(editor.value, page.values, page.graph));
   $("#zoom-in").addEventListener("click", () => view.zoomBy(1.4));
   $("#zoom-out").addEventListener("click", () => view.zoomBy(1 / 1.4));
   $("#step-back").addEventListener("click", () => step(-1));
