@@ -49,9 +49,10 @@ def type_program(page, program):
     page.press("#program", "Control+Enter")
 
 
-def wait_until_idle(page):
-    page.wait_for_function("() => !document.querySelector('#status').dataset.busy")
-    page.wait_for_timeout(100)
+def wait_until_idle(page, timeout=30_000):
+    """Until the answer to the newest request is on screen."""
+    page.wait_for_function("() => { const p = window.backpropLab.page; return p.settled === p.request; }",
+                           timeout=timeout)
 
 
 def set_input(page, name, value):
@@ -125,7 +126,7 @@ def test_a_syntax_error_is_underlined_with_its_sentence_and_the_old_graph_stays_
     assert page.input_value("#program") == "a + b\nc = a +* b"  # nothing typed is lost
     type_program(page, "a + b\nc = a * b")
     page.wait_for_selector("#error", state="hidden")
-    assert "stale" not in page.get_attribute("#graph", "class")
+    page.wait_for_selector("#graph:not(.stale)")  # once the new graph is drawn
 
 
 def test_the_program_survives_a_reload(page):
@@ -270,7 +271,7 @@ def test_a_big_graph_still_draws_with_progress_shown(page):
     program = "\n".join(f"v{i} = tanh(v{i - 1} * w{i % 7} + x)" for i in range(1, 300))
     type_program(page, "v0 = x\n" + program)
     page.wait_for_selector("#status[data-busy]", timeout=5000)
-    page.wait_for_function("() => !document.querySelector('#status').dataset.busy", timeout=60_000)
+    wait_until_idle(page, timeout=60_000)
     assert page.eval_on_selector_all("#graph g.gate", "gs => gs.length") == 299 * 3
 
 

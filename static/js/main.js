@@ -24,6 +24,7 @@ const page = {
   graph: null, // the last graph that computed
   structure: null, // what the drawing's layout depends on
   request: 0, // the newest request; older answers are dropped
+  settled: 0, // the newest request whose answer is on screen (or whose error is)
   opsByName: {},
   focused: null,
 };
@@ -91,7 +92,10 @@ async function recompute() {
     status("");
   } finally {
     clearTimeout(progress);
-    if (mine === page.request && $("#status").dataset.busy) status("");
+    if (mine === page.request) {
+      if ($("#status").dataset.busy) status("");
+      page.settled = mine;
+    }
   }
 }
 
