@@ -7,6 +7,7 @@ response models still document them in /docs.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -86,8 +87,21 @@ def get_graph(
 ):
     """The same as POST, for a browser's address bar or curl. Every other query parameter is an input value:
     ``?expression=3*(a%2Bb*c)&a=5&b=3&c=2``."""
-    return json_response(compute.compute_graph(
-        expression, _query_values(request, values), check=check, default_value=default_value))
+    with _plus_in_url_hint(request):
+        return json_response(compute.compute_graph(
+            expression, _query_values(request, values), check=check, default_value=default_value))
+
+
+@contextmanager
+def _plus_in_url_hint(request: Request):
+    """In a query string + means a space, so a + typed in the address bar reaches us as a space."""
+    try:
+        yield
+    except ProgramError as error:
+        raw_expression = next((part for part in request.url.query.split("&") if part.startswith("expression=")), "")
+        if "+" in raw_expression and error.kind == "syntax":
+            error.message += " (In a URL, + stands for a space: write %2B for a plus sign.)"
+        raise
 
 
 @router.post("/dot", response_class=PlainTextResponse, responses=ERRORS, summary="The graph as Graphviz DOT")
@@ -100,8 +114,9 @@ def post_dot(request: GraphRequest):
 @router.get("/dot", response_class=PlainTextResponse, responses=ERRORS, summary="The graph as DOT (GET form)")
 def get_dot(request: Request, expression: str, values: str | None = None, default_value: float | None = None):
     """DOT text for the program, with input values given as in GET /api/graph."""
-    return Response(compute.compute_dot(expression, _query_values(request, values), default_value=default_value),
-                    media_type=DOT_MEDIA_TYPE)
+    with _plus_in_url_hint(request):
+        dot = compute.compute_dot(expression, _query_values(request, values), default_value=default_value)
+    return Response(dot, media_type=DOT_MEDIA_TYPE)
 
 
 @router.post("/sweep", response_model=SweepResponse, responses=ERRORS, summary="Sweep one input for a plot")

@@ -190,3 +190,10 @@ def test_sweep_takes_the_page_options_too(client):
                                            "start": 0, "stop": 2, "num": 3, "default_value": 1,
                                            "strict": False}).json()
     assert body["value"] == [1, 2, 3] and body["grad"] == [1, 1, 1]
+
+
+def test_a_plus_typed_in_the_address_bar_gets_a_hint(client):
+    answer = client.get("/api/graph?expression=3*(a+b*c)&a=5&b=3&c=2")  # + arrives as a space
+    assert answer.status_code == 400
+    assert answer.json()["detail"]["message"].endswith("write %2B for a plus sign.)")
+    assert client.get("/api/graph?expression=3*(a%2Bb*c)&a=5&b=3&c=2").json()["value"] == 33
