@@ -292,3 +292,14 @@ def test_the_plot_shows_the_output_and_its_gradient_against_an_input(page):
     assert page.eval_on_selector("#plot path.curve.value", "p => getComputedStyle(p).stroke") == GREEN
     assert page.eval_on_selector("#plot path.curve.grad", "p => getComputedStyle(p).stroke") == RED
     assert page.eval_on_selector("#plot path.curve.value", "p => p.getTotalLength()") > 100
+
+
+def test_a_value_for_a_name_the_program_no_longer_reads_leaves_the_link(page):
+    type_program(page, "a * b")
+    wait_until_idle(page)
+    set_input(page, "b", 7)
+    assert "%22b%22%3A7" in page.evaluate("location.hash")
+    type_program(page, "b = a * 2\nb + 1")  # b is now computed: its old value is ignored, then forgotten
+    wait_until_idle(page)
+    page.wait_for_function("() => document.querySelector('#wout text').textContent === '11.00'")  # a is 5
+    assert "%22b%22" not in page.evaluate("location.hash")

@@ -63,6 +63,7 @@ async function recompute() {
     const graph = await computeGraph(program, page.values);
     if (mine !== page.request) return;
     editor.clearError();
+    forgetValuesOfNamesThatAreNotInputs(graph, program);
     inputs.update(graph);
     const structure = structureOf(graph);
     if (structure !== page.structure) {
@@ -97,6 +98,14 @@ async function recompute() {
       page.settled = mine;
     }
   }
+}
+
+// A value set for a name the program no longer reads stays out of the link.
+function forgetValuesOfNamesThatAreNotInputs(graph, program) {
+  const kept = Object.entries(page.values).filter(([name]) => name in graph.gradients);
+  if (kept.length === Object.keys(page.values).length) return;
+  page.values = Object.fromEntries(kept);
+  writeState({ program, values: page.values });
 }
 
 async function drawingOf(graph) {
