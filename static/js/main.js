@@ -85,7 +85,7 @@ async function recompute() {
   } catch (error) {
     if (mine !== page.request) return;
     if (!(error instanceof ApiError)) {
-      status(`The server did not answer: ${error.message}`, false, true);
+      status(`The graph could not be computed or drawn (is the server running?): ${error.message}`, false, true);
       return;
     }
     editor.showError(error.detail);
