@@ -15,14 +15,13 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .backward import backward, backward_values, local_gradients
+from .backward import backward_values, local_gradients
 from .dot import graph_dot
 from .errors import ProgramError
-from .forward import forward, forward_values
+from .forward import forward_values
 from .gradcheck import gradient_check
 from .graph import build_graph
 from .limits import Limits, env_var
-from .ops import catalogue
 from .serialize import json_value, graph_json
 
 DEFAULT_LIMITS = Limits.from_environment()
@@ -120,19 +119,20 @@ def sweep(program: str, variable: str, start: float, stop: float, num: int = 101
     if np.ndim(graph.fixed[node]) != 0:
         raise ProgramError("value", f"A sweep varies a number, but {variable} is an array.")
     xs = np.linspace(float(start), float(stop), int(num))
-    if _is_elementwise(graph):
-        node_values = forward(graph, {variable: xs}, limits)
-        grads, _ = backward(graph, node_values)
-        value = np.broadcast_to(node_values[graph.output], xs.shape)
-        grad = np.broadcast_to(grads[node], xs.shape)
-    else:
-        value = np.empty_like(xs)
-        grad = np.empty_like(xs)
-        for i, x in enumerate(xs):
-            node_values = forward(graph, {variable: x}, limits)
-            grads, _ = backward(graph, node_values)
-            value[i] = np.sum(node_values[graph.output])
-            grad[i] = grads[node]
+    with np.errstate(all="ignore"):
+        if _is_elementwise(graph):
+            node_values = forward_values(graph, {variable: xs}, limits)
+            grads, _ = backward_values(graph, node_values)
+            value = np.broadcast_to(node_values[graph.output], xs.shape)
+            grad = np.broadcast_to(grads[node], xs.shape)
+        else:
+            value = np.empty_like(xs)
+            grad = np.empty_like(xs)
+            for i, x in enumerate(xs):
+                node_values = forward_values(graph, {variable: x}, limits)
+                grads, _ = backward_values(graph, node_values)
+                value[i] = np.sum(node_values[graph.output])
+                grad[i] = grads[node]
     return {"variable": variable, "x": json_value(xs), "value": json_value(value), "grad": json_value(grad)}
 
 
@@ -143,5 +143,3 @@ def _is_elementwise(graph) -> bool:
         for op, fixed in zip(graph.table, graph.fixed)
     )
 
-
-__all__ = ["compute_graph", "compute_dot", "sweep", "catalogue", "ProgramError", "Limits"]

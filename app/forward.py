@@ -7,7 +7,6 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .errors import ProgramError
 from .graph import Graph
 from .limits import Limits, env_var
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ProgramError
-from .forward import forward
+from .forward import forward_values
 from .graph import Graph
 from .limits import Limits, env_var
 from .serialize import json_value
@@ -43,7 +43,7 @@ def numerical_gradient(graph: Graph, name: str, values: list, limits: Limits) ->
 
 def _total(graph: Graph, name: str, x: np.ndarray, limits: Limits) -> float:
     value = x.copy() if x.ndim else x[()]
-    return float(np.sum(forward(graph, {name: value}, limits)[graph.output]))
+    return float(np.sum(forward_values(graph, {name: value}, limits)[graph.output]))
 
 
 def gradient_check(graph: Graph, values: list, grads: list, limits: Limits) -> dict:

@@ -277,6 +277,7 @@ def catalogue() -> list[dict]:
             "prefix": op.prefix,
             "function": op.function,
             "elementwise": op.elementwise,
+            "variadic": op.variadic,
             "formula": op.formula,
             "local_gradients": dict(zip(op.params, op.local_grads)),
             "sentence": op.sentence,

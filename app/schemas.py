@@ -110,6 +110,7 @@ class Op(BaseModel):
     prefix: Optional[str] = Field(description="The unary operator token that makes this gate, as - in -x.")
     function: bool = Field(description="Callable by name, as exp(x).")
     elementwise: bool
+    variadic: bool = Field(description="Takes any number of arguments, all for its one parameter.")
     formula: str
     local_gradients: dict[str, str] = Field(description="The local gradient with respect to each parameter.")
     sentence: str = Field(description="How the gate passes gradient back.")

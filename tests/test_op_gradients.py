@@ -155,24 +155,31 @@ CASE_IDS = [f"{op.name}-{case_id}" for op, case_id, _ in ALL_CASES]
 # -- the comparison -----------------------------------------------------------------------------------------------
 
 
-def numerical_vjp(forward, args, k, g):
-    """Central differences of sum(g * forward(*args)) with respect to args[k], element by element."""
-    x = np.array(args[k], dtype=np.float64)
+def central_differences(total, x):
+    """d total / d x element by element, where ``total`` maps an array shaped like x to a number."""
+    x = np.array(x, dtype=np.float64)
     flat = x.reshape(-1)
     grad = np.zeros_like(x)
     flat_grad = grad.reshape(-1)
     for i in range(flat.size):
         original = flat[i]
         step = RELATIVE_STEP * max(1.0, abs(original))
-        totals = []
-        for point in (original + step, original - step):
-            flat[i] = point
-            moved = list(args)
-            moved[k] = _as_value(x)
-            totals.append(float(np.sum(g * forward(*moved))))
+        flat[i] = original + step
+        above = total(x)
+        flat[i] = original - step
+        below = total(x)
         flat[i] = original
-        flat_grad[i] = (totals[0] - totals[1]) / (2 * step)
+        flat_grad[i] = (above - below) / (2 * step)
     return grad
+
+
+def numerical_vjp(forward, args, k, g):
+    """Central differences of sum(g * forward(*args)) with respect to args[k], element by element."""
+    def total(x):
+        moved = list(args)
+        moved[k] = _as_value(x)
+        return float(np.sum(g * forward(*moved)))
+    return central_differences(total, args[k])
 
 
 def analytic_vjp(vjp, args, k, g, ans):
@@ -260,20 +267,7 @@ def _total(program, values):
 
 def engine_numerical_gradient(program, values, name):
     """Central differences of the sum of the program's output, each run through compute_graph again."""
-    x = np.array(values[name], dtype=np.float64)
-    flat = x.reshape(-1)
-    grad = np.zeros_like(x)
-    flat_grad = grad.reshape(-1)
-    for i in range(flat.size):
-        original = flat[i]
-        step = RELATIVE_STEP * max(1.0, abs(original))
-        totals = []
-        for point in (original + step, original - step):
-            flat[i] = point
-            totals.append(_total(program, {**values, name: x.tolist()}))
-        flat[i] = original
-        flat_grad[i] = (totals[0] - totals[1]) / (2 * step)
-    return grad
+    return central_differences(lambda x: _total(program, {**values, name: x.tolist()}), values[name])
 
 
 def assert_engine_gradients_match(program, values):

@@ -49,11 +49,10 @@ function chainRule(graph, node, op) {
   table.innerHTML = "<caption>Backward: upstream × local = what flows back</caption>" +
     "<thead><tr><th>to</th><th>local gradient</th><th>upstream × local = flows back</th></tr></thead>";
   const body = table.createTBody();
-  const params = op.params.length === 1 && op.arity === "1 or more" ? null : op.params;
   for (const edge of edges) {
     const source = graph.nodes[edge.source];
-    const param = params ? params[edge.index] : `item ${edge.index + 1}`;
-    const rule = params ? op.local_gradients[param] : op.local_gradients[op.params[0]];
+    const param = op.variadic ? `item ${edge.index + 1}` : op.params[edge.index];
+    const rule = op.local_gradients[op.variadic ? op.params[0] : param];
     const row = body.insertRow();
     cell(row, `${param} = ${source.name ?? source.label}`);
     cell(row, rule);
