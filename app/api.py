@@ -18,7 +18,9 @@ from . import compute
 from .errors import ProgramError
 from .examples import examples
 from .ops import catalogue
-from .schemas import ErrorResponse, Example, GraphRequest, GraphResponse, Op, SweepRequest, SweepResponse
+from .schemas import (ErrorResponse, Example, GraphRequest, GraphResponse, Op, SweepRequest, SweepResponse,
+                      TrainRequest, TrainResponse)
+from .train import train
 
 router = APIRouter(prefix="/api")
 
@@ -26,7 +28,7 @@ ERRORS = {
     400: {"model": ErrorResponse, "description": "The program cannot be computed; detail says what and where."},
     413: {"model": ErrorResponse, "description": "The program or its values are over a size limit."},
 }
-RESERVED_QUERY = {"expression", "values", "check", "default_value", "strict", "local", "dot"}
+RESERVED_QUERY = {"expression", "values", "check", "default_value", "strict", "local", "dot", "narrate", "unfold"}
 DOT_MEDIA_TYPE = "text/vnd.graphviz"
 
 
@@ -55,14 +57,19 @@ def post_graph(request: GraphRequest):
     """Parse the program, compute every node's value and gradient, and answer the graph."""
     return json_response(compute.compute_graph(
         request.expression, request.values, check=request.check, default_value=request.default_value,
-        strict=request.strict, local=request.local, dot=request.dot))
+        strict=request.strict, local=request.local, dot=request.dot, narrate=request.narrate,
+        unfold=request.unfold))
 
 
 def _query_values(request: Request, values: str | None) -> dict:
     """Values from ``values={"a": 5}`` and from loose parameters such as ``a=5`` or ``W=[[1,2],[3,4]]``."""
     given: dict = {}
     if values:
-        given.update(_parse_json_parameter("values", values))
+        parsed = _parse_json_parameter("values", values)
+        if not isinstance(parsed, dict):
+            raise ProgramError("value", f'The query parameter values must be a JSON object such as {{"a": 5}}; '
+                                        f"it is {values[:40]!r}.")
+        given.update(parsed)
     for name, text in request.query_params.items():
         if name not in RESERVED_QUERY:
             given[name] = _parse_json_parameter(name, text)
@@ -84,12 +91,15 @@ def get_graph(
     values: str | None = Query(None, description='Input values as a JSON object, e.g. {"a": 5}.'),
     check: bool = Query(False),
     default_value: float | None = Query(None),
+    narrate: bool = Query(False, description="As in POST: a sentence per node, in English and Chinese."),
+    unfold: bool = Query(False, description="As in POST: compound gates as their primitives."),
 ):
     """The same as POST, for a browser's address bar or curl. Every other query parameter is an input value:
     ``?expression=3*(a%2Bb*c)&a=5&b=3&c=2``."""
     with _plus_in_url_hint(request):
         return json_response(compute.compute_graph(
-            expression, _query_values(request, values), check=check, default_value=default_value))
+            expression, _query_values(request, values), check=check, default_value=default_value,
+            narrate=narrate, unfold=unfold))
 
 
 @contextmanager
@@ -125,6 +135,14 @@ def post_sweep(request: SweepRequest):
     return json_response(compute.sweep(request.expression, request.variable, request.start, request.stop,
                                        request.num, request.values, default_value=request.default_value,
                                        strict=request.strict))
+
+
+@router.post("/train", response_model=TrainResponse, responses=ERRORS, summary="Train parameters by gradient descent")
+def post_train(request: TrainRequest):
+    """`steps` steps of w ← w − η·∂L/∂w on the inputs named in `params`, L the sum of the output's elements:
+    the loss before the first step and after each, the parameters' new values and their gradients there."""
+    return json_response(train(request.expression, request.values, request.params, request.learning_rate,
+                               request.steps, default_value=request.default_value))
 
 
 @router.get("/limits", summary="The size limits in force")

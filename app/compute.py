@@ -11,6 +11,7 @@ The REST endpoints are thin wrappers over these functions.
 from __future__ import annotations
 
 import gc
+import time
 from typing import Any, Mapping
 
 import numpy as np
@@ -19,10 +20,12 @@ from .backward import backward_values, local_gradients
 from .dot import graph_dot
 from .errors import ProgramError
 from .forward import forward_values
-from .gradcheck import gradient_check
+from .gradcheck import check_panel
 from .graph import build_graph
 from .limits import Limits, env_var
+from .narrate import narrate as narration
 from .serialize import json_value, graph_json
+from .unfold import mark_unfolded, unfold as unfold_graph
 
 DEFAULT_LIMITS = Limits.from_environment()
 
@@ -65,7 +68,8 @@ _PROMOTE_ABOVE = 10_000  # new containers; fewer cost at most a few milliseconds
 
 def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
                   default_value: float | None = None, strict: bool = True, local: bool = False,
-                  dot: bool = False, limits: Limits | None = None) -> dict:
+                  dot: bool = False, narrate: bool = False, unfold: bool = False,
+                  limits: Limits | None = None) -> dict:
     """Parse, build, run forward and backward; return the JSON-ready answer of ``POST /api/graph``.
 
     ``values`` maps input names to numbers or nested lists. ``check`` adds a
@@ -73,19 +77,35 @@ def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, chec
     of any input the program names without giving it one; with ``strict`` off, a value
     given for a name the program computes is ignored instead of an error. ``local`` adds to each
     edge between numbers its local gradient (d target / d source); ``dot`` adds
-    the DOT text of the drawing. Raises ``ProgramError``.
+    the DOT text of the drawing. ``unfold`` replaces compound gates (sigmoid, tanh, …) by their
+    primitives first; ``narrate`` gives every node a sentence on its forward and backward step, in
+    English and Chinese. Raises ``ProgramError``.
     """
     limits = limits or DEFAULT_LIMITS
     # One np.errstate for both passes: entering one costs as much as computing a dozen nodes.
     with cyclic_gc_paused(), np.errstate(all="ignore"):
+        deadline = Deadline(limits)
         graph = build_graph(program, values, limits, default_value, strict)
+        if unfold:
+            graph, origin = unfold_graph(graph, limits)
+        deadline.check("the forward pass")
         node_values = forward_values(graph, limits=limits)
+        deadline.check("the backward pass")
         grads, wire_grads = backward_values(graph, node_values)
-        wire_locals = local_gradients(graph, node_values) if local else None
-        result = graph_json(graph, node_values, grads, wire_grads, wire_locals)
+        wire_locals = local_gradients(graph, node_values) if local or narrate else None
+        deadline.check("writing the answer")
+        result = graph_json(graph, node_values, grads, wire_grads, wire_locals if local else None)
+        if unfold:
+            mark_unfolded(result["nodes"], origin)
+        if narrate:
+            deadline.check("the narration")
+            for node, story in zip(result["nodes"], narration(graph, node_values, grads, wire_grads, wire_locals)):
+                node["narration"] = story
         if check:
-            result["check"] = gradient_check(graph, node_values, grads, limits)
+            deadline.check("the gradient check")
+            result["check"], result["check_kinks"] = check_panel(graph, node_values, grads, limits)
         if dot:
+            deadline.check("writing the drawing")
             result["dot"] = graph_dot(result)
     return result
 
@@ -106,6 +126,7 @@ def sweep(program: str, variable: str, start: float, stop: float, num: int = 101
     ``default_value`` and ``strict`` are as for ``compute_graph``.
     """
     limits = limits or DEFAULT_LIMITS
+    deadline = Deadline(limits)
     if not 2 <= num <= limits.max_sweep_points:
         raise ProgramError("limit" if num > 2 else "value",
                            f"A sweep needs between 2 and {limits.max_sweep_points} points (the max_sweep_points "
@@ -129,11 +150,32 @@ def sweep(program: str, variable: str, start: float, stop: float, num: int = 101
             value = np.empty_like(xs)
             grad = np.empty_like(xs)
             for i, x in enumerate(xs):
+                deadline.check(f"point {i + 1} of {len(xs)}")
                 node_values = forward_values(graph, {variable: x}, limits)
                 grads, _ = backward_values(graph, node_values)
                 value[i] = np.sum(node_values[graph.output])
                 grad[i] = grads[node]
     return {"variable": variable, "x": json_value(xs), "value": json_value(value), "grad": json_value(grad)}
+
+
+class Deadline:
+    """The time budget of one computation: the max_seconds limit, checked between stages and sweep points.
+
+    Only there: a check costs a clock read, so the engine's per-node loops stay as fast as they are; the size
+    limits already bound the time of any one stage.
+    """
+
+    __slots__ = ("seconds", "end")
+
+    def __init__(self, limits: Limits):
+        self.seconds = limits.max_seconds
+        self.end = time.monotonic() + limits.max_seconds
+
+    def check(self, next_step: str) -> None:
+        if time.monotonic() > self.end:
+            raise ProgramError("limit", f"The computation took longer than the max_seconds limit of {self.seconds} "
+                                        f"seconds (set by {env_var('max_seconds')}) before {next_step}; try a "
+                                        f"smaller program or fewer points.")
 
 
 def _is_elementwise(graph) -> bool:

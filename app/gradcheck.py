@@ -2,8 +2,9 @@
 
 For every element of every input, (f(x + h) - f(x - h)) / 2h with f the sum of
 the output's elements, and the relative error |a - n| / max(|a|, |n|), taken
-as 0 when both are 0. As CS231n suggests reading it: below 1e-7 all is well;
-above 1e-2 something is wrong, or the input sits on a kink such as relu's 0.
+as 0 when both are 0, judged as the CS231n notes read it (``VERDICTS``); and the
+places where a numerical check cannot be trusted, kinks (relu at 0, a max tie), flagged.
+For a number input, Andrew Ng's nudge: move it by 0.001 and see how far the output moves.
 """
 
 from __future__ import annotations
@@ -17,6 +18,17 @@ from .limits import Limits, env_var
 from .serialize import json_value
 
 RELATIVE_STEP = 1e-6
+NUDGE = 0.001  # Andrew Ng's "nudge a by 0.001 and J moves by 0.003"
+# CS231n's reading of the maximum relative error: below each bound its verdict; at or above the last, "wrong".
+VERDICTS = ((1e-7, "excellent"), (1e-4, "good"), (1e-2, "suspect"))
+WRONG = "wrong"
+
+
+def verdict(max_error: float | None) -> str:
+    """What the notes say of a maximum relative error (a non-finite one is wrong)."""
+    if max_error is None:
+        return WRONG
+    return next((word for bound, word in VERDICTS if max_error < bound), WRONG)
 
 
 def relative_error(analytic: np.ndarray, numerical: np.ndarray) -> np.ndarray:
@@ -46,8 +58,16 @@ def _total(graph: Graph, name: str, x: np.ndarray, limits: Limits) -> float:
     return float(np.sum(forward_values(graph, {name: value}, limits)[graph.output]))
 
 
-def gradient_check(graph: Graph, values: list, grads: list, limits: Limits) -> dict:
-    """For each input: the numerical gradient, the elementwise relative error, and its maximum."""
+def check_panel(graph: Graph, values: list, grads: list, limits: Limits) -> tuple[dict, list[dict]]:
+    """The gradient check per input, and the kinks it met (the top-level ``check_kinks``)."""
+    kinks = find_kinks(graph, values)
+    report = gradient_check(graph, values, grads, limits, _inputs_upstream_of(graph, [k["node"] for k in kinks]))
+    return report, kinks
+
+
+def gradient_check(graph: Graph, values: list, grads: list, limits: Limits, kinked: set[str] = frozenset()) -> dict:
+    """For each input: the numerical gradient, the elementwise relative error, its maximum and its verdict,
+    whether a kink lies downstream of it (``kinked`` names those inputs) and, for a number, the nudge."""
     elements = sum(np.size(values[node]) for node in graph.inputs.values())
     work = elements * len(graph)
     if work > limits.max_check_work:
@@ -65,5 +85,70 @@ def gradient_check(graph: Graph, values: list, grads: list, limits: Limits) -> d
                 "numerical": json_value(numerical[()] if numerical.ndim == 0 else numerical),
                 "relative_error": json_value(errors[()] if errors.ndim == 0 else errors),
                 "max_relative_error": json_value(np.float64(worst)),
+                "verdict": verdict(json_value(np.float64(worst))),
+                "kink": name in kinked,
             }
+            if np.ndim(values[node]) == 0:
+                report[name]["nudge"] = _nudge(graph, name, values, grads[node], limits)
     return report
+
+
+def _nudge(graph: Graph, name: str, values: list, grad, limits: Limits) -> dict:
+    x = np.float64(values[graph.inputs[name]])
+    before = float(np.sum(values[graph.output]))
+    after = _total(graph, name, np.asarray(x + NUDGE), limits)
+    return {"step": NUDGE, "before": _finite(before), "after": _finite(after), "change": _finite(after - before),
+            "predicted": _finite(float(grad) * NUDGE)}
+
+
+def _finite(x: float) -> float | None:
+    return x if np.isfinite(x) else None
+
+
+def find_kinks(graph: Graph, values: list) -> list[dict]:
+    """Nodes evaluated at a kink or within the check's step of one: an argument at 0 for the ops whose
+    table row says ``kink="zero"`` (relu, abs), a tie or near-tie for ``kink="tie"`` (max, min)."""
+    scale = max([1.0] + [float(np.max(np.abs(values[n]), initial=0.0)) for n in graph.inputs.values()])
+    kinks = []
+    with np.errstate(all="ignore"):
+        for node, op in enumerate(graph.table):
+            if op is None or op.kink is None:
+                continue
+            args = [np.asarray(values[a]) for a in graph.args[node]]
+            if op.kink == "zero":
+                near = np.abs(args[0]) <= RELATIVE_STEP * np.maximum(scale, np.abs(args[0]))
+            else:
+                near = np.abs(args[0] - args[1]) <= RELATIVE_STEP * np.maximum(
+                    scale, np.maximum(np.abs(args[0]), np.abs(args[1])))
+            if np.any(near):
+                kinks.append({"node": node, "op": op.name, "message": _kink_message(graph, node, op, near)})
+    return kinks
+
+
+def _kink_message(graph: Graph, node: int, op, near: np.ndarray) -> dict:
+    where = graph.name[node] or f"{op.name} (node {node})"
+    count_en = count_zh = ""
+    if near.ndim:
+        count_en = f" at {int(np.count_nonzero(near))} of its {near.size} elements"
+        count_zh = f"（{near.size} 个元素中的 {int(np.count_nonzero(near))} 个）"
+    if op.kink == "zero":
+        what_en, what_zh = "its input is 0 or within the check's step of 0", "它的输入是 0 或离 0 不到一个检查步长"
+    else:
+        what_en, what_zh = "its inputs tie or lie within the check's step of a tie", "它的两个输入相等或相差不到一个检查步长"
+    return {
+        "en": f"{where} sits on a kink{count_en}: {what_en}. The central difference straddles the corner, "
+              f"so a large relative error here does not mean the analytic gradient is wrong.",
+        "zh": f"{where} 处在拐点上{count_zh}：{what_zh}。中心差分跨过了拐点，所以这里相对误差大并不说明解析梯度错了。",
+    }
+
+
+def _inputs_upstream_of(graph: Graph, nodes: list[int]) -> set[str]:
+    """The names of the inputs that some of ``nodes`` depend on."""
+    seen = set(nodes)
+    stack = list(nodes)
+    while stack:
+        for source in graph.args[stack.pop()]:
+            if source not in seen:
+                seen.add(source)
+                stack.append(source)
+    return {name for name, node in graph.inputs.items() if node in seen}

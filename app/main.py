@@ -5,12 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
 
 from .api import program_error_response, router
 from .errors import ProgramError
 from .examples import examples
+from .security import Hardening, docs_csp
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=ROOT / "templates")
@@ -20,12 +25,47 @@ app = FastAPI(
     version="1",
     description="Type a program such as `3*(a + b*c)`; get its computation graph with every node's forward value "
                 "and backward gradient.",
+    docs_url=None,  # served below, with a Content-Security-Policy of their own
+    redoc_url=None,
 )
 app.include_router(router)
 app.add_exception_handler(ProgramError, program_error_response)
+
+
+@app.exception_handler(HTTPException)
+async def unreadable_body_is_malformed(request: Request, error: HTTPException):
+    """FastAPI answers a body it cannot decode (not UTF-8, say) with 400 and a bare string; but our 400s are
+    programs that cannot be computed, with a ``detail`` object. A malformed body is a 422, as one with bad JSON is."""
+    if error.status_code == 400 and isinstance(error.detail, str):
+        return JSONResponse({"detail": [{"type": "body_unreadable", "loc": ["body"], "msg": error.detail,
+                                         "input": None}]}, status_code=422)
+    return await http_exception_handler(request, error)
 app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+# Outermost: the body limit applies before anything reads the body, and every answer gets the security headers.
+app.add_middleware(Hardening)
 
 
 @app.get("/", include_in_schema=False)
 def index(request: Request):
     return templates.TemplateResponse(request, "index.html", {"examples": examples()})
+
+
+@app.get("/healthz", include_in_schema=False)
+def healthz():
+    """For a load balancer or a process manager: the worker answers. The app holds no state to check."""
+    return {"status": "ok"}
+
+
+def _docs_page(page: HTMLResponse) -> HTMLResponse:
+    page.headers["content-security-policy"] = docs_csp(page.body.decode())
+    return page
+
+
+@app.get("/docs", include_in_schema=False)
+def docs() -> HTMLResponse:
+    return _docs_page(get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} - API"))
+
+
+@app.get("/redoc", include_in_schema=False)
+def redoc() -> HTMLResponse:
+    return _docs_page(get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title} - API"))

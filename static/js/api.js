@@ -19,15 +19,16 @@ export const fetchExamples = () => getJson("/api/examples");
 
 // What the page asks for: every input without a value gets 1 so anything typed draws at once,
 // values of names the program now computes are ignored, and each wire carries its local gradient.
-export function graphRequest(program, values) {
-  return { expression: program, values, default_value: 1, strict: false, local: true, dot: true };
+// options: the teaching modes' flags (narrate, unfold, check) and dot: false for a second answer not drawn.
+export function graphRequest(program, values, options = {}) {
+  return { expression: program, values, default_value: 1, strict: false, local: true, dot: true, ...options };
 }
 
-export async function computeGraph(program, values) {
+export async function computeGraph(program, values, options = {}) {
   const response = await fetch("/api/graph", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify(graphRequest(program, values)),
+    body: JSON.stringify(graphRequest(program, values, options)),
   });
   const body = await response.json();
   if (response.ok) return body;
@@ -46,6 +47,22 @@ export async function sweep(program, values, variable, start, stop) {
   const body = await response.json();
   if (!response.ok) throw new ApiError(response.status, body.detail);
   return body;
+}
+
+// Gradient descent on the server: `steps` updates of `params`; answers the loss before and after each step,
+// the parameters' new values and their gradients there. `signal` lets Stop abort a request in flight.
+export async function train({ program, values, params, learningRate, steps }, signal) {
+  const response = await fetch("/api/train", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ expression: program, values, params, learning_rate: learningRate, steps, default_value: 1 }),
+    signal,
+  });
+  const body = await response.json();
+  if (response.ok) return body;
+  const detail = typeof body.detail === "object" && !Array.isArray(body.detail)
+    ? body.detail : { kind: "request", message: JSON.stringify(body.detail), line: null, column: null };
+  throw new ApiError(response.status, detail);
 }
 
 export function curlCommand(program, values) {

@@ -1,6 +1,8 @@
 // The drawing: Graphviz's SVG of the graph, restyled by classes, with pan and zoom (d3),
 // numbers updated in place when only values change, and hover or focus reporting a node.
 import { formatValue, fullPrecision } from "./format.js";
+import { t } from "./i18n.js";
+import { gradientMarker } from "./theme.js";
 
 const d3 = window.d3;
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -62,7 +64,9 @@ export class GraphView {
     const box = this.viewport.getBBox();
     const { width, height } = this.svg.getBoundingClientRect();
     if (!box.width || !width) return;
-    const scale = Math.min(width / (box.width + 40), height / (box.height + 40), 2.5);
+    // In presenter mode a small graph may grow to fill the screen; otherwise no larger than 2.5×.
+    const most = document.documentElement.classList.contains("presenting") ? 6 : 2.5;
+    const scale = Math.min(width / (box.width + 40), height / (box.height + 40), most);
     const x = (width - box.width * scale) / 2 - box.x * scale;
     const y = (height - box.height * scale) / 2 - box.y * scale;
     d3.select(this.svg).call(this.zoom.transform, d3.zoomIdentity.translate(x, y).scale(scale));
@@ -125,21 +129,27 @@ export class GraphView {
     const label = this.labels.get(wire);
     if (!label) return;
     setText(label.value, formatValue(value, shape), flash);
-    if (label.grad) setText(label.grad, formatValue(grad, shape), flash);
-    const gradient = label.grad ? `\ngradient: ${fullPrecision(grad)}` : "";
-    label.title.textContent = `value: ${fullPrecision(value)}${gradient}`;
+    if (label.grad) setText(label.grad, gradientMarker() + formatValue(grad, shape), flash);
+    const gradient = label.grad ? "\n" + t("wire.grad", { grad: fullPrecision(grad) }) : "";
+    label.title.textContent = t("wire.value", { value: fullPrecision(value) }) + gradient;
     label.group.classList.toggle("array", shape.length > 0);
   }
 
   // For stepping through the passes: show only the values and gradients known so far
-  // (by node id), and mark the node being computed.
+  // (by node id), and mark the node being computed and its wires (in and out).
   reveal({ valuesOf, gradsOf, active }) {
     if (!this.svg) return;
     const sources = [...this.graph.edges.map((edge) => edge.source), this.graph.output];
+    const targets = [...this.graph.edges.map((edge) => edge.target), null];
+    this.svg.querySelectorAll("g.wire.active, g.wire-label.active").forEach((g) => g.classList.remove("active"));
     sources.forEach((source, wire) => {
-      const label = this.labels.get(wire === this.graph.edges.length ? "wout" : `w${wire}`);
+      const name = wire === this.graph.edges.length ? "wout" : `w${wire}`;
+      const label = this.labels.get(name);
       label?.value.classList.toggle("concealed", !valuesOf.has(source));
       label?.grad?.classList.toggle("concealed", !gradsOf.has(source));
+      if (active === null || active === undefined || (source !== active && targets[wire] !== active)) return;
+      label?.group.classList.add("active");
+      for (const end of ["in", "out"]) this.svg.querySelector(`[id="${name}-${end}"]`)?.classList.add("active");
     });
     this.svg.querySelectorAll("g.node:not(.wire-label)").forEach((group) => {
       group.classList.toggle("active", nodeIdOf(group) === active);
@@ -168,6 +178,13 @@ export class GraphView {
     copy.setAttribute("height", Math.ceil(box.height + 20));
     copy.setAttribute("xmlns", SVG_NS);
     inlineColours(this.svg, copy);
+    // The theme's paper behind it: light numbers of the dark theme stay readable in any viewer.
+    const paper = document.createElementNS(SVG_NS, "rect");
+    for (const [name, value] of Object.entries({ x: box.x - 10, y: box.y - 10, width: box.width + 20, height: box.height + 20 })) {
+      paper.setAttribute(name, value);
+    }
+    paper.setAttribute("fill", getComputedStyle(this.container).backgroundColor);
+    copy.prepend(paper);
     return new XMLSerializer().serializeToString(copy);
   }
 }

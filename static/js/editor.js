@@ -1,5 +1,6 @@
 // The program editor: a textarea over a backdrop that mirrors its text, so an error can be
 // underlined at its line and column.
+import { t } from "./i18n.js";
 
 export class Editor {
   constructor(textarea, backdrop, message) {
@@ -22,7 +23,8 @@ export class Editor {
   }
 
   showError({ kind, message, line, column }) {
-    const where = line ? `Line ${line}, column ${column}: ` : "";
+    // The API's message stays English; where it is is said in the page's language.
+    const where = line ? t("editor.where", { line, column }) : "";
     this.message.textContent = where + message;
     this.message.dataset.kind = kind;
     this.message.hidden = false;

@@ -1,5 +1,6 @@
 // Numbers for the eye: two decimals as the course notes print them, or three significant digits
 // when very large or very small. The full value is always a hover away.
+import { t } from "./i18n.js";
 
 export function formatNumber(x) {
   if (x === null || x === undefined) return "nan/inf";
@@ -16,6 +17,6 @@ export function formatValue(value, shape) {
 }
 
 export function fullPrecision(value) {
-  if (value === null || value === undefined) return "not finite (nan or ±inf)";
+  if (value === null || value === undefined) return t("number.not_finite");
   return Array.isArray(value) ? JSON.stringify(value) : String(value);
 }

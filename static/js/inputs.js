@@ -1,6 +1,7 @@
 // The inputs panel, made from the program itself: a number field and a slider for every
 // input, a small grid of fields for an array.
 import { fullPrecision } from "./format.js";
+import { t } from "./i18n.js";
 
 const MAX_GRID_ELEMENTS = 64;
 
@@ -18,7 +19,7 @@ export class InputsPanel {
     if (signature !== this.signature) {
       this.signature = signature;
       this.container.replaceChildren(...inputs.map((node) => this.row(node)));
-      if (!inputs.length) this.container.textContent = "This program has no inputs.";
+      if (!inputs.length) this.container.textContent = t("inputs.none");
     }
     for (const node of inputs) this.show(node);
   }
@@ -31,12 +32,12 @@ export class InputsPanel {
     label.textContent = node.name;
     row.append(label);
     if (!node.shape.length) {
-      const number = field(`input-${node.name}`, `${node.name}`);
+      const number = field(`input-${node.name}`, node.name);
       label.htmlFor = number.id;
       const slider = document.createElement("input");
       slider.type = "range";
       slider.step = "any";
-      slider.setAttribute("aria-label", `${node.name} slider`);
+      slider.setAttribute("aria-label", t("inputs.slider", { name: node.name }));
       const span = Math.max(10, 2 * Math.abs(node.value ?? 0));
       slider.min = String(-span);
       slider.max = String(span);
@@ -57,13 +58,13 @@ export class InputsPanel {
     const grid = document.createElement("div");
     grid.className = "input-grid";
     if (size > MAX_GRID_ELEMENTS || node.shape.length > 2) {
-      grid.textContent = `${node.shape.join("×")} array: set it in the program or the request's values.`;
+      grid.textContent = t("inputs.too_big", { shape: node.shape.join("×") });
       return grid;
     }
     const columns = node.shape[node.shape.length - 1];
     grid.style.gridTemplateColumns = `repeat(${columns}, minmax(3.5rem, 1fr))`;
     for (let i = 0; i < size; i++) {
-      const cell = field(`input-${node.name}-${i}`, `${node.name} element ${i + 1}`);
+      const cell = field(`input-${node.name}-${i}`, t("inputs.element", { name: node.name, index: i + 1 }));
       cell.dataset.index = i;
       cell.addEventListener("input", () => {
         const flat = [...grid.querySelectorAll("input")].map((input) => Number(input.value));
@@ -86,7 +87,7 @@ export class InputsPanel {
   show(node) {
     const row = this.container.querySelector(`.input-row[data-name="${CSS.escape(node.name)}"]`);
     if (!row) return;
-    row.title = `${node.name} = ${fullPrecision(node.value)}\ngradient: ${fullPrecision(node.grad)}`;
+    row.title = `${node.name} = ${fullPrecision(node.value)}\n${t("wire.grad", { grad: fullPrecision(node.grad) })}`;
     const flat = [node.value].flat(Infinity);
     row.querySelectorAll("input[type=number]").forEach((input, i) => {
       if (document.activeElement !== input && flat[i] !== null) input.value = String(flat[i]);

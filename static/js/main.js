@@ -3,12 +3,15 @@ import { ApiError, computeGraph, curlCommand, fetchExamples, fetchOps, graphRequ
 import { GraphView } from "./draw.js";
 import { describeArray, describeNode } from "./details.js";
 import { Editor } from "./editor.js";
+import { language, pick, t } from "./i18n.js";
 import { InputsPanel } from "./inputs.js";
 import { layout } from "./layout.js";
+import { installModes } from "./modes.js";
 import { PassStepper } from "./passes.js";
 import { Plot } from "./plot.js";
 import { simpleLayout } from "./simple-layout.js";
 import { readState, shareLink, writeState } from "./state.js";
+import { Teaching } from "./teaching.js";
 
 const TYPING_PAUSE_MS = 250;
 const SHOW_PROGRESS_AFTER_MS = 150;
@@ -38,8 +41,20 @@ const inputs = new InputsPanel($("#inputs"), {
   },
 });
 const stepper = new PassStepper();
+const teaching = new Teaching(page, {
+  stepper,
+  applyStepper,
+  recompute: () => recompute(),
+  getProgram: () => editor.value,
+  setValues: (values) => {
+    page.values = { ...page.values, ...values };
+    return recompute();
+  },
+  redrawDetails: () => refreshDetails(),
+  svg: () => view.svg,
+});
 const plot = new Plot($("#plot"), $("#plot-variable"), {
-  onError: (error) => status(`The plot could not be drawn: ${error.message}`, false, true),
+  onError: (error) => status(t("status.plot_failed", { message: error.message }), false, true),
 });
 
 // Layout depends on the nodes and wires, not on the numbers: a new value moves nothing.
@@ -57,17 +72,17 @@ async function recompute() {
   clearTimeout(typingTimer);
   const mine = ++page.request;
   const program = editor.value;
-  writeState({ program, values: page.values });
-  const progress = setTimeout(() => status("Computing…", true), SHOW_PROGRESS_AFTER_MS);
+  writeState({ program, values: page.values, ...teaching.state() });
+  const progress = setTimeout(() => status(t("status.computing"), true), SHOW_PROGRESS_AFTER_MS);
   try {
-    const graph = await computeGraph(program, page.values);
+    const graph = await computeGraph(program, page.values, teaching.requestOptions());
     if (mine !== page.request) return;
     editor.clearError();
     forgetValuesOfNamesThatAreNotInputs(graph, program);
     inputs.update(graph);
     const structure = structureOf(graph);
     if (structure !== page.structure) {
-      status(`Laying out ${graph.nodes.length} nodes…`, true);
+      status(t("status.laying_out", { count: graph.nodes.length }), true);
       const svg = await drawingOf(graph);
       if (mine !== page.request) return;
       view.show(graph, svg);
@@ -79,13 +94,15 @@ async function recompute() {
     }
     page.graph = graph;
     plot.update(program, page.values, graph);
+    teaching.afterGraph(graph, program);
     showWarnings(graph);
     refreshDetails();
     applyStepper();
+    modes?.update(graph, page.opsByName);
   } catch (error) {
     if (mine !== page.request) return;
     if (!(error instanceof ApiError)) {
-      status(`The graph could not be computed or drawn (is the server running?): ${error.message}`, false, true);
+      status(t("status.graph_failed", { message: error.message }), false, true);
       return;
     }
     editor.showError(error.detail);
@@ -105,7 +122,7 @@ function forgetValuesOfNamesThatAreNotInputs(graph, program) {
   const kept = Object.entries(page.values).filter(([name]) => name in graph.gradients);
   if (kept.length === Object.keys(page.values).length) return;
   page.values = Object.fromEntries(kept);
-  writeState({ program, values: page.values });
+  writeState({ program, values: page.values, ...teaching.state() });
 }
 
 async function drawingOf(graph) {
@@ -147,11 +164,11 @@ function focusNode(id) {
 function refreshDetails() {
   const panel = $("#details");
   if (page.focused === null || !page.graph || !page.graph.nodes[page.focused]) {
-    panel.replaceChildren(hint("Hover over or tab to a node to see its gradient worked out."));
+    panel.replaceChildren(hint(t("details.hint")));
     view.highlight(null);
     return;
   }
-  panel.replaceChildren(...describeNode(page.graph, page.opsByName, page.focused));
+  panel.replaceChildren(...describeNode(page.graph, page.opsByName, page.focused, teaching.detailsExtras()));
   view.highlight(page.focused);
 }
 
@@ -174,6 +191,7 @@ function applyStepper() {
   if (!page.graph) return;
   view.reveal(stepper.known());
   $("#step-status").textContent = stepper.describe();
+  teaching.tour.render();
 }
 
 function step(delta) {
@@ -194,12 +212,32 @@ function renderPresets(examples) {
   for (const example of examples) {
     const button = document.createElement("button");
     button.type = "button";
-    button.textContent = example.title;
-    button.title = `${example.sentence}\n\n${example.program}`;
+    button.textContent = presetTitle(example);
+    button.title = `${presetSentence(example)}\n\n${example.program}`;
+    button.example = example;
     button.dataset.example = example.name;
     button.addEventListener("click", () => loadProgram(example.program, example.values));
     list.append(button);
   }
+}
+
+// A preset's title and sentence in the current language (the API sends title_zh and sentence_zh).
+const presetTitle = (example) => pick({ en: example.title, zh: example.title_zh });
+const presetSentence = (example) => pick({ en: example.sentence, zh: example.sentence_zh });
+
+// After a language switch: every text the page built itself, again.
+function relabel() {
+  for (const button of document.querySelectorAll("#presets button")) {
+    if (!button.example) continue;
+    button.textContent = presetTitle(button.example);
+    button.title = `${presetSentence(button.example)}\n\n${button.example.program}`;
+  }
+  if (page.graph) {
+    inputs.signature = ""; // rebuilt: the fields' labels
+    inputs.update(page.graph);
+  }
+  refreshDetails();
+  applyStepper();
 }
 
 function download(name, blob) {
@@ -213,9 +251,9 @@ function download(name, blob) {
 async function copy(text, what) {
   try {
     await navigator.clipboard.writeText(text);
-    status(`${what} copied.`);
+    status(t("export.copied", { what }));
   } catch {
-    window.prompt(`Copy the ${what.toLowerCase()}:`, text);
+    window.prompt(t("export.copy_prompt", { what: language() === "en" ? what.toLowerCase() : what }), text);
   }
 }
 
@@ -228,7 +266,7 @@ function pngOf(svgText) {
       canvas.width = image.width * scale;
       canvas.height = image.height * scale;
       const context = canvas.getContext("2d");
-      context.fillStyle = "white";
+      context.fillStyle = getComputedStyle($("#graph")).backgroundColor || "white"; // the theme's paper
       context.fillRect(0, 0, canvas.width, canvas.height);
       context.scale(scale, scale);
       context.drawImage(image, 0, 0);
@@ -247,8 +285,8 @@ const exports = {
     download("graph.json", new Blob([JSON.stringify(graph, null, 1)], { type: "application/json" }));
   },
   dot: () => download("graph.dot", new Blob([page.graph.dot], { type: "text/vnd.graphviz" })),
-  link: () => copy(shareLink({ program: editor.value, values: page.values }), "Link"),
-  curl: () => copy(curlCommand(editor.value, page.values), "curl command"),
+  link: () => copy(shareLink({ program: editor.value, values: page.values, ...teaching.state() }), t("export.link_what")),
+  curl: () => copy(curlCommand(editor.value, page.values), t("export.curl_what")),
 };
 
 // -- wiring ------------------------------------------------------------------------------------
@@ -265,13 +303,11 @@ function wire() {
   $("#plot-variable").addEventListener("change", () => page.graph && plot.update(editor.value, page.values, page.graph));
   $("#zoom-in").addEventListener("click", () => view.zoomBy(1.4));
   $("#zoom-out").addEventListener("click", () => view.zoomBy(1 / 1.4));
-  $("#step-back").addEventListener("click", () => step(-1));
+  $("#step-back").addEventListener("click", () => teaching.tour.back());
   $("#step-forward").addEventListener("click", () => step(1));
-  $("#step-start").addEventListener("click", () => {
-    stepper.move(-Infinity);
-    applyStepper();
-  });
+  $("#step-start").addEventListener("click", () => teaching.tour.restart());
   $("#show-all").addEventListener("click", () => {
+    teaching.tour.pause();
     stepper.showAll();
     applyStepper();
   });
@@ -282,16 +318,30 @@ function wire() {
   window.addEventListener("resize", () => view.fit());
   window.addEventListener("hashchange", () => {
     const state = readState();
-    if (state) loadProgram(state.program, state.values);
+    if (!state) return;
+    teaching.restore(state);
+    loadProgram(state.program, state.values);
   });
 }
 
+let modes = null;
+
 async function start() {
   wire();
+  modes = installModes({
+    view,
+    getGraph: () => page.graph,
+    getOpsByName: () => page.opsByName,
+    getState: () => ({ program: editor.value, values: page.values, ...teaching.state() }),
+    onRelabel: relabel,
+    copy,
+  });
   const [ops, examples] = await Promise.all([fetchOps(), fetchExamples()]);
   page.opsByName = Object.fromEntries(ops.map((op) => [op.name, op]));
   renderPresets(examples);
+  teaching.setExamples(examples);
   const saved = readState();
+  teaching.restore(saved);
   const first = examples.find((example) => example.name === FIRST_EXAMPLE) ?? examples[0];
   if (saved) loadProgram(saved.program, saved.values);
   else loadProgram(first.program, first.values);

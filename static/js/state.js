@@ -3,10 +3,19 @@
 
 const STORAGE_KEY = "backprop-lab-state";
 
-function serialize({ program, values }) {
+// Presenter mode rides along in the link while it is on (presenter.js sets it), so a copied link
+// opens straight into it; state.present overrides it for the "presenter link" button.
+const flags = { present: false };
+export function setPresentFlag(on) {
+  flags.present = on;
+}
+
+function serialize({ program, values, unfold, present }) {
   const params = new URLSearchParams();
   params.set("program", program);
   if (Object.keys(values).length) params.set("values", JSON.stringify(values));
+  if (unfold) params.set("unfold", "1"); // compound gates drawn as their primitives
+  if (present ?? flags.present) params.set("present", "1");
   return params.toString();
 }
 
@@ -19,7 +28,8 @@ function deserialize(text) {
   } catch {
     values = {};
   }
-  return { program: params.get("program"), values };
+  return { program: params.get("program"), values, unfold: params.get("unfold") === "1",
+    present: params.get("present") === "1" };
 }
 
 export function readState() {

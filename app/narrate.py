@@ -1,0 +1,283 @@
+"""Narration: for every node, a sentence in English and in Chinese on its forward and its backward step,
+with the numbers the engine computed in it ("mul: x × y = 3.00 × −4.00 = −12.00").
+
+The wording of each gate (its forward form, how it passes gradient back) comes from its row of the op
+table; this module only fills the numbers in and says the two things that are not any one gate's: the
+chain rule of a gate without a sentence of its own, and the sum of a node's shares when it is used
+several times ("∂e/∂b = 2.00 via c + 3.00 via d = 5.00").
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .graph import CONST, INPUT, Graph
+
+MAX_LISTED_ELEMENTS = 4  # an array with more elements is told by its shape
+MAX_LISTED_USES = 6  # a node used more often lists the first few shares and says how many more
+MAX_DISPLAY_CHARS = 32  # an unnamed gate is called by its expression when that is this short
+
+
+def number(x: float) -> str:
+    """A number for the eye: 2 decimals, or 3 significant digits when |x| < 0.01 or ≥ 1e5; − for minus."""
+    x = float(x)
+    if 0.01 <= x < 1e5 or -1e5 < x <= -0.01:  # the common case first
+        return f"{x:.2f}".replace("-", "−")
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if x == 0:
+        return "0"
+    if abs(x) < 0.01 or abs(x) >= 1e5:
+        text = f"{x:.3g}"
+        if "e" in text:  # 1.23e+05 → 1.23e5, 1e-05 → 1e-5
+            mantissa, exponent = text.split("e")
+            text = f"{mantissa}e{int(exponent)}"
+    else:
+        text = f"{x:.2f}"
+    return text.replace("-", "−")
+
+
+def value_text(value, zh: bool = False) -> str:
+    """A value for a sentence: a number, a short array in full, or a longer array by its shape."""
+    if value is None:
+        return "—"
+    if value.__class__ is np.float64 or value.__class__ is float:
+        return number(value)
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return number(array)
+    if array.size <= MAX_LISTED_ELEMENTS:
+        return _nested(array)
+    if array.ndim == 1:
+        return f"{array.size} 元向量" if zh else f"a {array.size}-element vector"
+    shape = "×".join(map(str, array.shape))
+    return f"{shape} 数组" if zh else f"a {shape} array"
+
+
+def _nested(array: np.ndarray) -> str:
+    if array.ndim == 0:
+        return number(array)
+    return "[" + ", ".join(_nested(row) for row in array) + "]"
+
+
+def display_names(graph: Graph) -> list[str]:
+    """What a sentence calls each node: its name, its label (an input or a number), or for an unnamed gate
+    its short expression ("x × y"); a long expression keeps only the gate's form ("… + …")."""
+    names: list[str] = []
+    for node, op in enumerate(graph.table):
+        if graph.name[node] is not None:
+            names.append(graph.name[node])
+        elif op is None:
+            names.append(graph.label[node])
+        else:
+            parts = [_bracketed(graph, node, k, names[source]) for k, source in enumerate(graph.args[node])]
+            text = _fill_show(op, parts)
+            names.append(text if len(text) <= MAX_DISPLAY_CHARS else _fill_show(op, ["…"] * len(parts)))
+    return names
+
+
+def _encloses(op) -> bool:
+    """The op's form brackets its arguments itself: exp(x), max(a, b), |x|, [a, b]."""
+    return op.show[-1] in ")|]" and op.show[0] != "{"
+
+
+def _operator_form(graph: Graph, node: int) -> bool:
+    """An unnamed gate written with an operator (x × y, a^b, Σ x), which needs brackets inside another one."""
+    op = graph.table[node]
+    return op is not None and graph.name[node] is None and not _encloses(op)
+
+
+def _bracketed(graph: Graph, parent: int | None, k: int, text: str) -> str:
+    """Argument ``k`` of ``parent`` as written inside it; ``parent`` None: on its own, as in ∂f/∂(x + y)."""
+    source = graph.args[parent][k] if parent is not None else k
+    if not _operator_form(graph, source):
+        return text
+    if parent is not None:
+        op = graph.table[parent]
+        if _encloses(op):
+            return text  # a function's brackets are enough: σ(x + y)
+        if k == 0 and graph.kind[parent] == graph.kind[source] and graph.kind[source] in ("add", "mul"):
+            return text  # a chain: a + b + c
+    return f"({text})"
+
+
+def _fill_show(op, parts: list[str]) -> str:
+    if op.variadic:
+        return op.show.format_map({op.params[0]: ", ".join(parts)})
+    return op.show.format_map(dict(zip(op.params, parts)))
+
+
+def narrate(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list) -> list[dict]:
+    """By node id: {"forward": {"en", "zh"}, "backward": {"en", "zh"}}. ``wire_locals`` is
+    ``backward.local_gradients``'s answer."""
+    names = display_names(graph)
+    out = graph.name[graph.output] or "f"
+    starts = graph.edge_starts()
+    uses: list[list[tuple[int, int]]] = [[] for _ in range(len(graph))]  # (using node, wire id)
+    for node, args in enumerate(graph.args):
+        for k, source in enumerate(args):
+            uses[source].append((node, starts[node] + k))
+    story = _Story(graph, values, grads, wire_grads, wire_locals, names, out, uses)
+    return [{"forward": story.forward(node), "backward": story.backward(node)} for node in range(len(graph))]
+
+
+class _TextColumn:
+    """``value_text`` of each item of a column, in each language, worked out when first asked for."""
+
+    def __init__(self, column: list):
+        self.column = column
+        self.texts: dict[tuple[int, bool], str] = {}
+
+    def __call__(self, index: int, zh: bool = False) -> str:
+        key = (index, zh)
+        text = self.texts.get(key)
+        if text is None:
+            item = self.column[index]
+            if item is not None and item.__class__ is not np.float64:
+                text = value_text(item, zh)
+            else:  # a number reads the same in both languages
+                text = self.texts.get((index, not zh)) or value_text(item)
+            self.texts[key] = text
+        return text
+
+
+class _Story:
+    def __init__(self, graph, values, grads, wire_grads, wire_locals, names, out, uses):
+        self.graph, self.values, self.grads = graph, values, grads
+        self.wire_grads, self.wire_locals = wire_grads, wire_locals
+        self.names, self.out, self.uses = names, out, uses
+        self.starts = graph.edge_starts()
+        # Each number is said in several sentences and both languages: its text is worked out once.
+        self.value = _TextColumn(values)
+        self.grad = _TextColumn(grads)
+        self.wire = _TextColumn(wire_grads)
+
+    # -- forward ---------------------------------------------------------------
+
+    def forward(self, node: int) -> dict:
+        graph = self.graph
+        op = graph.table[node]
+        kind = graph.kind[node]
+        if kind == INPUT:
+            return {"en": f"{graph.name[node]} = {self.value(node)} (input)",
+                    "zh": f"{graph.name[node]} = {self.value(node, True)}（输入）"}
+        if kind == CONST or op is None:
+            return {"en": f"constant {self.value(node)}",
+                    "zh": f"常数 {self.value(node, True)}"}
+        args = graph.args[node]
+        named = f"{graph.name[node]} = " if graph.name[node] is not None else ""
+        symbols = _fill_show(op, [_bracketed(graph, node, k, self.names[a]) for k, a in enumerate(args)])
+        lines = {}
+        for lang, zh in (("en", False), ("zh", True)):
+            numbers = _fill_show(op, [self.value(a, zh) for a in args])
+            steps = symbols if symbols == numbers else f"{symbols} = {numbers}"
+            head = op.name_zh + "：" if zh else op.name + ": "
+            lines[lang] = f"{head}{named}{steps} = {self.value(node, zh)}"
+        return lines
+
+    # -- backward --------------------------------------------------------------
+
+    def backward(self, node: int) -> dict:
+        graph = self.graph
+        if self.grads[node] is None:
+            return {"en": "no gradient: this depends on no input", "zh": "不需要梯度：它不依赖任何输入"}
+        shares = [(user, wire) for user, wire in self.uses[node] if self.wire_grads[wire] is not None]
+        if graph.table[node] is None:
+            return self.sum_of_shares(node, shares)
+        gate = self.gate(node)
+        if len(shares) > 1:  # a computed node used several times: first how its gradient adds up
+            total = self.sum_of_shares(node, shares)
+            return {"en": f"{total['en']}. {gate['en']}", "zh": f"{total['zh']}。{gate['zh']}"}
+        return gate
+
+    def sum_of_shares(self, node: int, shares: list) -> dict:
+        head = f"∂{self.out}/∂{_bracketed(self.graph, None, node, self.names[node])} = "
+        total_en, total_zh = self.grad(node), self.grad(node, True)
+        if len(shares) <= 1:
+            return {"en": head + total_en, "zh": head + total_zh}
+        listed = shares[:MAX_LISTED_USES]
+        en = " + ".join(f"{self.wire(w)} via {self.use_name(u)}" for u, w in listed)
+        zh = " + ".join(f"{self.wire(w, True)}（经 {self.use_name(u)}）" for u, w in listed)
+        more = len(shares) - len(listed)
+        if more:
+            en += f" + … ({more} more uses)"
+            zh += f" + …（另有 {more} 处使用）"
+        return {"en": f"{head}{en} = {total_en}", "zh": f"{head}{zh} = {total_zh}"}
+
+    def use_name(self, user: int) -> str:
+        return self.graph.name[user] or self.names[user] or self.graph.label[user]
+
+    def gate(self, node: int) -> dict:
+        graph = self.graph
+        op = graph.table[node]
+        args = graph.args[node]
+        arg_values = [self.values[a] for a in args]
+        scalars = all(np.ndim(v) == 0 for v in arg_values)
+        first = self.starts[node]
+        if all(self.wire_grads[first + k] is None for k in range(len(args))):
+            return {"en": f"{op.name}: its inputs are constants, so no gradient flows back",
+                    "zh": f"{op.name_zh}：它的输入都是常数，梯度不再往回传"}
+        if op.routes and scalars and len(args) == 2:
+            return self.route(node, op, args, arg_values)
+        if op.back_en and not op.variadic:
+            return {"en": self.fill(node, op.back_en, op.back_parts_en, False, ", "),
+                    "zh": self.fill(node, op.back_zh, op.back_parts_zh, True, "，")}
+        return self.chain_rule(node, op, args)
+
+    def placeholders(self, node: int, zh: bool) -> dict:
+        op = self.graph.table[node]
+        fields = {"g": self.grad(node, zh), "out": self.out}
+        first = self.starts[node]
+        for k, (param, source) in enumerate(zip(op.params, self.graph.args[node])):
+            fields[param] = self.names[source]
+            fields[f"{param}_value"] = self.value(source, zh)
+            fields[f"{param}_grad"] = self.wire(first + k, zh)
+        return fields
+
+    def fill(self, node: int, template: str, parts: tuple, zh: bool, joiner: str) -> str:
+        fields = self.placeholders(node, zh)
+        first = self.starts[node]
+        fields["parts"] = joiner.join(
+            part.format_map(fields) for k, part in enumerate(parts) if self.wire_grads[first + k] is not None)
+        return template.format_map(fields)
+
+    def route(self, node: int, op, args, arg_values) -> dict:
+        a, b = float(arg_values[0]), float(arg_values[1])
+        lines = {}
+        for lang, zh in (("en", False), ("zh", True)):
+            fields = self.placeholders(node, zh)
+            if a == b:
+                fields["half"] = value_text(self.grads[node] / 2.0, zh)
+                lines[lang] = (op.tie_zh if zh else op.tie_en).format_map(fields)
+                continue
+            first_wins = (a > b) == (op.routes == "max")
+            win, lose = (0, 1) if first_wins else (1, 0)
+            fields.update(win=self.names[args[win]], lose=self.names[args[lose]],
+                          win_value=value_text(arg_values[win], zh), lose_value=value_text(arg_values[lose], zh))
+            lines[lang] = (op.back_zh if zh else op.back_en).format_map(fields)
+        return lines
+
+    def chain_rule(self, node: int, op, args) -> dict:
+        """The generic sentence: for each argument that needs a gradient, local gradient × upstream."""
+        g_en, g_zh = self.grad(node), self.grad(node, True)
+        first = self.starts[node]
+        locals_text = op.local_short or op.local_grads
+        en, zh = [], []
+        for k, source in enumerate(args):
+            wire = first + k
+            if self.wire_grads[wire] is None:
+                continue
+            rule = locals_text[min(k, len(locals_text) - 1)]
+            head = f"∂{self.out}/∂{_bracketed(self.graph, None, source, self.names[source])} = {rule}"
+            local = self.wire_locals[wire] if self.wire_locals is not None else None
+            if local is not None:
+                en.append(f"{head} × upstream = {number(local)} × {g_en} = {self.wire(wire)}")
+                zh.append(f"{head} × 上游梯度 = {number(local)} × {g_zh} = {self.wire(wire, True)}")
+            else:
+                en.append(f"{head}, with upstream {g_en}: {self.wire(wire)}")
+                zh.append(f"{head}，上游梯度为 {g_zh}：{self.wire(wire, True)}")
+        return {"en": f"{op.name}: " + "; ".join(en), "zh": f"{op.name_zh}：" + "；".join(zh)}

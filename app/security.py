@@ -1,0 +1,178 @@
+"""What keeps the server safe on a public address: a bound on request bodies, security headers on every
+answer, and CORS for the API.
+
+One plain ASGI middleware (no BaseHTTPMiddleware: that would copy every answer through a stream) that
+  - answers 413 with the API's error ``detail`` when a request body is over the ``max_body_bytes`` limit,
+    before reading it when Content-Length says so, and while reading it when the body comes in chunks;
+  - adds a Content-Security-Policy and the other security headers to every response that does not set its own;
+  - lets the CORS middleware handle ``/api/*`` only (the page and its files are for this origin alone).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+
+import orjson
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .limits import Limits, env_var
+
+# The page needs nothing from another origin. Graphviz is WebAssembly, compiled from bytes in the layout
+# worker: 'wasm-unsafe-eval' allows that and nothing else (no eval, no inline script). Images are the
+# favicon (data:) and the PNG export, which draws the SVG through a data: URL.
+PAGE_CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "worker-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),  # frame-ancestors, for browsers that predate it
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+CORS_ENV_VAR = "BACKPROP_CORS_ORIGINS"
+
+
+def cors_origins(environ=os.environ) -> list[str]:
+    """Origins whose pages may read /api/* answers: ``*`` (the default: nothing here is private), a
+    comma-separated list such as ``https://course.example.org,https://lab.example.org``, or ``none``."""
+    text = environ.get(CORS_ENV_VAR, "*").strip()
+    if text.lower() in {"", "none"}:
+        return []
+    return [origin.strip() for origin in text.split(",") if origin.strip()]
+
+
+def docs_csp(html: str) -> str:
+    """FastAPI's /docs and /redoc load Swagger UI or ReDoc from jsDelivr and start it with an inline script:
+    allow exactly those, by the scripts' hashes, on those pages only."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+        for script in re.findall(r"<script>(.*?)</script>", html, re.S))
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' https://cdn.jsdelivr.net {hashes}",
+        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com",
+        "font-src 'self' https://fonts.gstatic.com",
+        "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly",
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ])
+
+
+class Hardening:
+    """The outermost middleware: body limit, security headers, CORS for /api/*."""
+
+    def __init__(self, app: ASGIApp, limits: Limits | None = None, origins: list[str] | None = None):
+        self.app = app
+        self.max_body_bytes = (limits or Limits.from_environment()).max_body_bytes
+        origins = cors_origins() if origins is None else origins
+        # No credentials: the API has no cookies or sessions, so any origin reading it learns nothing private.
+        # CORS wraps the body limit too, so that another origin's page can read a 413's detail.
+        self.api = CORSMiddleware(self._bounded, allow_origins=origins, allow_methods=["GET", "POST"],
+                                  allow_headers=["content-type"], max_age=600) if origins else self._bounded
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        send = _with_security_headers(send)
+        target = self.api if scope["path"].startswith("/api/") else self._bounded
+        await target(scope, receive, send)
+
+    async def _bounded(self, scope: Scope, receive: Receive, send: Send) -> None:
+        length = _content_length(scope)
+        if length is not None and length > self.max_body_bytes:
+            await self._too_large(send)
+            return
+        if length is None and _has_chunked_body(scope):
+            body = await _read_at_most(receive, self.max_body_bytes)
+            if body is None:
+                await self._too_large(send)
+                return
+            receive = _replay(body, receive)
+        await self.app(scope, receive, send)
+
+    async def _too_large(self, send: Send) -> None:
+        detail = {"kind": "limit", "line": None, "column": None,
+                  "message": f"The request is over the max_body_bytes limit of {self.max_body_bytes} bytes "
+                             f"(set by {env_var('max_body_bytes')})."}
+        body = orjson.dumps({"detail": detail})
+        # Connection: close, since we answer without reading the body the client may still be sending.
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None  # the server (h11, httptools) refuses such a request before it reaches us
+    return None
+
+
+def _has_chunked_body(scope: Scope) -> bool:
+    return any(name == b"transfer-encoding" for name, _ in scope["headers"])
+
+
+async def _read_at_most(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or None as soon as it is over ``limit`` bytes."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()  # the disconnect, when the client goes
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+def _with_security_headers(send: Send) -> Send:
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            present = {name.lower() for name, _ in headers}
+            if b"content-security-policy" not in present:
+                headers.append((b"content-security-policy", PAGE_CSP.encode()))
+            headers.extend(header for header in SECURITY_HEADERS if header[0] not in present)
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return send_with_headers

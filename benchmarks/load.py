@@ -1,0 +1,244 @@
+"""A classroom under load: simulated students send programs to a live server on 127.0.0.1.
+
+    python -m benchmarks.load                       # 100 students, one request each every 200 ms, 60 s
+    python -m benchmarks.load --seconds 10          # a smoke run
+    python -m benchmarks.load --workers 2           # uvicorn with 2 worker processes
+
+The script starts its own uvicorn (benchmarks/server.py) on a free port of 127.0.0.1 and talks to
+nothing else. Each student holds one keep-alive connection and, every ``--period`` seconds, posts
+what the page posts (POST /api/graph with ``default_value``, ``local`` and ``dot``): one of the worked
+examples of app/examples.json, edited as a student edits it (new input values, now and then an extra
+term), or, one time in ten, a broken program (a syntax error, an unknown name or function, an unclosed
+bracket) that must be answered 400. Anything else (another status, a 500, a dropped connection, no
+answer within ``--timeout`` seconds) is an error. A student whose answer comes late sends the next
+request at once (it never has two in flight). The run is bounded: ``--seconds`` and ``--max-requests``.
+
+Reported: requests, throughput, latency percentiles (send to last byte of the answer), errors, the
+server's resident memory (RSS, workers included) at start, middle and end, and the CPU the server and
+the load generator itself used. The generator is this process: a bare asyncio HTTP/1.1 client (no
+HTTP library), to leave as much of the machine as it can to the server, but it shares the cores with
+the server, and its CPU share is printed so that the figures can be read with that in mind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import json
+import os
+import random
+import resource
+import statistics
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from benchmarks.server import live_server  # noqa: E402
+
+EXAMPLES = os.path.join(ROOT, "app", "examples.json")
+BAD_PROGRAMS = ("a +* b", "3*(a + b", "tanh(x, y, z, w)", "u = b*c\nv = a + u\nJ = 3*", "x ** ** 2",
+                "q = nosuchfunction(x)", "1 / (1 + exp(-(w0*x0 + w1*x1 + w2))", "a b c")
+RESULTS = os.path.join(ROOT, "benchmarks", "results", "load.json")
+
+
+def perturbed(value, rng: random.Random):
+    if isinstance(value, list):
+        return [perturbed(v, rng) for v in value]
+    return round(value + rng.uniform(-1, 1), 3)
+
+
+def classroom_requests(seed: int = 1, count: int = 2000) -> list[tuple[bytes, int]]:
+    """Request bodies and the status each must get: edits of the worked examples, one in ten broken."""
+    with open(EXAMPLES) as f:
+        examples = json.load(f)
+    rng = random.Random(seed)
+    requests = []
+    for _ in range(count):
+        example = rng.choice(examples)
+        if rng.random() < 0.1:
+            program, values, expected = rng.choice(BAD_PROGRAMS), {}, 400
+        else:
+            program = example["program"]
+            values = {name: perturbed(copy.deepcopy(v), rng) for name, v in example["values"].items()}
+            if rng.random() < 0.3:  # a student adds a term, reusing an input
+                name = rng.choice([n for n, v in values.items() if not isinstance(v, list)] or [None])
+                if name:
+                    lines = program.split("\n")
+                    lines[-1] = f"{lines[-1]} + 0.5*{name}" if "=" not in lines[-1] else \
+                        f"{lines[-1]} + 0.5*{name}"
+                    program = "\n".join(lines)
+            expected = 200
+        body = json.dumps({"expression": program, "values": values, "default_value": 1, "strict": False,
+                           "local": True, "dot": True}).encode()
+        requests.append((body, expected))
+    return requests
+
+
+class Stats:
+    def __init__(self):
+        self.latencies: list[float] = []
+        self.statuses: dict[int, int] = {}
+        self.errors: list[str] = []
+        self.sent = 0
+
+
+async def post(reader, writer, port: int, body: bytes) -> int:
+    writer.write(b"POST /api/graph HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: %d\r\n\r\n" % (port, len(body)) + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("the server closed the connection")
+    status = int(status_line.split()[1])
+    length = 0
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        key, _, value = line.partition(b":")
+        if key.strip().lower() == b"content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return status
+
+
+async def student(k: int, port: int, requests, stats: Stats, end: float, period: float, timeout: float,
+                  max_requests: int) -> None:
+    rng = random.Random(k)
+    await asyncio.sleep(rng.uniform(0, period))  # students do not all start on the same tick
+    connection = None
+    next_send = time.perf_counter()
+    while time.perf_counter() < end and stats.sent < max_requests:
+        body, expected = requests[rng.randrange(len(requests))]
+        stats.sent += 1
+        start = time.perf_counter()
+        try:
+            if connection is None:
+                connection = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
+            status = await asyncio.wait_for(post(*connection, port, body), timeout)
+            stats.latencies.append(time.perf_counter() - start)
+            stats.statuses[status] = stats.statuses.get(status, 0) + 1
+            if status != expected:
+                stats.errors.append(f"HTTP {status} where {expected} was expected")
+        except (OSError, asyncio.TimeoutError, ConnectionError, ValueError, IndexError) as error:
+            stats.errors.append(f"{type(error).__name__}: {error}")
+            if connection is not None:
+                connection[1].close()
+            connection = None
+        next_send += period
+        await asyncio.sleep(max(0.0, next_send - time.perf_counter()))
+        next_send = max(next_send, time.perf_counter() - period)  # late: send at once, do not bunch up
+    if connection is not None:
+        connection[1].close()
+
+
+async def watch_memory(server, end: float, samples: list) -> None:
+    started = time.perf_counter()
+    while time.perf_counter() < end:
+        samples.append((time.perf_counter() - started, server.rss_mb()))
+        await asyncio.sleep(1.0)
+
+
+async def drive(server, port: int, args) -> tuple[Stats, list]:
+    requests = classroom_requests()
+    stats = Stats()
+    memory: list = []
+    end = time.perf_counter() + args.seconds
+    await asyncio.gather(
+        watch_memory(server, end, memory),
+        *(student(k, port, requests, stats, end, args.period, args.timeout, args.max_requests)
+          for k in range(args.students)))
+    return stats, memory
+
+
+def percentile(data: list[float], q: float) -> float:
+    return statistics.quantiles(data, n=1000, method="inclusive")[int(q * 10) - 1] if len(data) > 1 else data[0]
+
+
+def run_load(args) -> dict:
+    with live_server(workers=args.workers) as server:
+        port = int(server.base_url.rsplit(":", 1)[1])
+        warm = classroom_requests(seed=2, count=50)  # first requests import and warm what they use
+
+        async def warm_up():
+            connection = await asyncio.open_connection("127.0.0.1", port)
+            for body, _ in warm:
+                await post(*connection, port, body)
+            connection[1].close()
+
+        asyncio.run(warm_up())
+        rss_start = server.rss_mb()
+        cpu_server = server.cpu_seconds()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        wall = time.perf_counter()
+        stats, memory = asyncio.run(drive(server, port, args))
+        wall = time.perf_counter() - wall
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_server = server.cpu_seconds() - cpu_server
+        rss_end = server.rss_mb()
+    generator_cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
+    latencies = stats.latencies or [float("nan")]
+    middle = memory[len(memory) // 2][1] if memory else rss_start
+    errors: dict[str, int] = {}
+    for e in stats.errors:
+        errors[e] = errors.get(e, 0) + 1
+    return {
+        "students": args.students, "period_s": args.period, "seconds": args.seconds, "workers": args.workers,
+        "requests": len(stats.latencies), "sent": stats.sent, "wall_s": wall,
+        "throughput_per_s": len(stats.latencies) / wall, "offered_per_s": args.students / args.period,
+        "p50_ms": 1e3 * percentile(latencies, 50), "p90_ms": 1e3 * percentile(latencies, 90),
+        "p99_ms": 1e3 * percentile(latencies, 99), "max_ms": 1e3 * max(latencies),
+        "statuses": {str(k): v for k, v in sorted(stats.statuses.items())}, "errors": len(stats.errors),
+        "error_kinds": errors, "rss_mb": {"start": rss_start, "middle": middle, "end": rss_end,
+                                          "max": max([m for _, m in memory] + [rss_end])},
+        "server_cpu_share": cpu_server / wall, "generator_cpu_share": generator_cpu / wall,
+        "cpus": os.cpu_count(),
+    }
+
+
+def print_load(r: dict) -> None:
+    print(f"Classroom load: {r['students']} students, one request each every {r['period_s'] * 1e3:.0f} ms "
+          f"(offered {r['offered_per_s']:.0f}/s), {r['seconds']:g} s, uvicorn with {r['workers']} worker(s), "
+          f"{r['cpus']} CPUs shared with the load generator")
+    print()
+    print("| requests | throughput | p50 | p90 | p99 | max | errors | 400s (bad programs) | server RSS start / middle / end |"
+          " server CPU | generator CPU |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
+    m = r["rss_mb"]
+    print(f"| {r['requests']:,} | {r['throughput_per_s']:.0f}/s | {r['p50_ms']:.1f} ms | {r['p90_ms']:.1f} ms | "
+          f"{r['p99_ms']:.1f} ms | {r['max_ms']:.0f} ms | {r['errors']} | {r['statuses'].get('400', 0):,} | "
+          f"{m['start']:.0f} / {m['middle']:.0f} / {m['end']:.0f} MB | {r['server_cpu_share']:.0%} | "
+          f"{r['generator_cpu_share']:.0%} |")
+    for kind, count in r["error_kinds"].items():
+        print(f"  error ×{count}: {kind}")
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--students", type=int, default=100)
+    parser.add_argument("--period", type=float, default=0.2, help="seconds between a student's requests")
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of the run (at most 600)")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--timeout", type=float, default=5.0, help="seconds before a request counts as an error")
+    parser.add_argument("--max-requests", type=int, default=200_000, help="a bound on the requests sent")
+    parser.add_argument("--out", default=RESULTS, help="where to write the JSON (default %(default)s; '' for none)")
+    args = parser.parse_args(argv)
+    if not 0 < args.seconds <= 600 or args.students > 1000:
+        parser.error("a run is at most 600 s and 1,000 students")
+    result = run_load(args)
+    print_load(result)
+    if args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as f:
+            json.dump(result, f, indent=2)
+        print(f"\nwrote {os.path.relpath(args.out)}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

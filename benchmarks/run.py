@@ -1,0 +1,418 @@
+"""The benchmark suite: ours against the tools a user could pick instead, side by side in one run.
+
+Run from the repository root (the peers are optional: ``pip install -e '.[bench]'`` installs them):
+
+    python -m benchmarks              # the full run, a few minutes: prints tables, writes
+                                      # benchmarks/results/latest.json
+    python -m benchmarks --quick      # sizes 10 to 1,000, short budgets, about a minute
+    python -m benchmarks --peers micrograd torch --no-page   # some peers, no browser
+    python -m benchmarks.load --seconds 10                    # the classroom load run (see load.py)
+
+Workloads (benchmarks/programs.py): ``stmts`` programs of 10 to 100,000 operations, a ``chain`` of
+5,000 nested calls and a flat ``sum`` of 10,000 terms. Engines (benchmarks/peers.py): ours in process
+and through a live uvicorn, micrograd (from the text, and from pre-lowered three-address code),
+PyTorch, JAX (eager, and jit compiled per request), SymPy. Every engine's first answer on a workload is
+checked against ours (output value and every input gradient, to 1e-9 relative) before its times count;
+an engine that raises (RecursionError, SyntaxError, ...), disagrees, or would take over ``--cap``
+seconds for one call is reported as such, and is not run on larger programs of the same kind.
+
+Timing: ``--clock cpu`` (the default) counts the process's CPU time (``time.process_time``), so that
+other work on a shared machine does not inflate the figures (for a single-threaded engine on an idle
+machine it equals the elapsed time; PyTorch's and JAX's helper threads count too); ``--clock wall``
+counts elapsed time (``time.perf_counter``); ours over HTTP is always timed by the wall clock (its work
+is in the server's process). The engines take turns sample by sample (round robin) so that all see
+the same machine; a sample is a batch of calls lasting about 20 ms for small programs, one call for
+big ones (a tenth of the budget when that is less); ``gc.collect()`` runs before each workload and
+``gc.collect(1)`` before each sample, outside the timer; the collector stays on inside it, as in a
+server. Each engine spends about ``--budget`` seconds per workload (at least 3 samples, or 1 when a
+call takes longer than the budget).
+The tables give medians and ratios ours / peer (below 1: ours is faster).
+
+Also: the sweep (compute.sweep, 10,000 points of f and df/dx, as /api/sweep) against a hand-written
+NumPy evaluation of the same function, and the page (headless Chromium): time from the API's answer
+to the drawn graph at 10 to 3,000 nodes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+import orjson  # noqa: E402
+
+from benchmarks.peers import PEER_NAMES, Engine, max_rel_diff, ours_in_process, ours_over_http, peers  # noqa: E402
+from benchmarks.programs import GENERATORS, Program  # noqa: E402
+
+SIZES = (10, 100, 1_000, 10_000, 100_000)
+QUICK_SIZES = (10, 100, 1_000)
+EXTRA_WORKLOADS = (("chain", 5_000), ("sum", 9_999))  # 5,000 nested calls; 10,000 terms
+QUICK_EXTRA = (("chain", 1_000), ("sum", 999))
+TOLERANCE = 1e-9
+RESULTS = os.path.join(ROOT, "benchmarks", "results", "latest.json")
+
+
+class OverCap(Exception):
+    pass
+
+
+def _alarm(_signum, _frame):
+    raise OverCap()
+
+
+def capped(fn, program: Program, cap: float):
+    """fn(program), interrupted with OverCap after ``cap`` seconds (SIGALRM: pure-Python work stops at once,
+    native work when it returns to Python)."""
+    if cap <= 0 or not hasattr(signal, "setitimer"):
+        return fn(program)
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, cap)
+    try:
+        return fn(program)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@dataclass
+class Cell:
+    """One engine on one workload."""
+    status: str = "ok"  # ok | failed | wrong | over cap | skipped | unavailable
+    note: str = ""
+    times: list[float] = field(default_factory=list)  # seconds per call, one per sample
+    calls: int = 1  # calls per sample
+    max_rel_diff: float | None = None
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.times) if self.times else None
+
+    def as_dict(self) -> dict:
+        d = {"status": self.status}
+        if self.note:
+            d["note"] = self.note
+        if self.times:
+            d.update(median_ms=1e3 * self.median, min_ms=1e3 * min(self.times), samples=len(self.times),
+                     calls_per_sample=self.calls)
+        if self.max_rel_diff is not None:
+            d["max_rel_diff"] = self.max_rel_diff
+        return d
+
+
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+
+
+def sample(fn, program: Program, calls: int, reset=None, timer=time.perf_counter) -> float:
+    if reset is not None:
+        reset()
+    gc.collect(1)  # the young generations; a full collection runs once per workload
+    start = timer()
+    for _ in range(calls):
+        fn(program)
+    return (timer() - start) / calls
+
+
+def predicted(history: list[tuple[int, float]], size: int) -> float:
+    """A call's time at ``size`` from the same engine's times at smaller sizes of the same kind:
+    the growth exponent of the last two (at least linear)."""
+    if not history:
+        return 0.0
+    (s2, t2) = history[-1]
+    exponent = 1.0
+    if len(history) >= 2:
+        (s1, t1) = history[-2]
+        if t1 > 0 and s2 > s1:
+            exponent = max(1.0, math.log(t2 / t1) / math.log(s2 / s1))
+    return t2 * (size / s2) ** exponent
+
+
+def bench_workload(program: Program, engines: list[Engine], cells: dict[str, Cell], budget: float,
+                   cap: float, max_reps: int, clock: str = "wall") -> None:
+    """Check every engine's first answer against ours, then take samples round robin."""
+    timers = {e.name: time.perf_counter if e.wall_clock else CLOCKS[clock] for e in engines}
+    reference = None
+    first: dict[str, float] = {}
+    gc.collect()
+    for engine in engines:
+        cell = cells[engine.name]
+        if cell.status != "ok":
+            continue
+        try:
+            if engine.reset:
+                engine.reset()
+            gc.collect(1)
+            timer = timers[engine.name]
+            start = timer()
+            answer = capped(engine.run, program, 0 if engine.ours else cap)
+            elapsed = timer() - start
+        except OverCap:
+            cell.status, cell.note = "over cap", f"one call took over {cap:g} s"
+            continue
+        except Exception as error:  # noqa: BLE001  a peer's failure is a result
+            cell.status, cell.note = "failed", f"{type(error).__name__}: {str(error)[:120]}"
+            continue
+        if engine.ours and reference is None:
+            reference = answer
+        diff = max_rel_diff(reference, answer) if reference is not None else math.inf
+        cell.max_rel_diff = diff
+        if not diff <= TOLERANCE:
+            cell.status, cell.note = "wrong", f"value or gradients differ from ours by {diff:.2e} (relative)"
+            continue
+        first[engine.name] = elapsed
+    # A small program: take the best of three quick calls to size the batches.
+    for engine in engines:
+        if engine.name in first and first[engine.name] < 0.01 and not engine.reset:
+            first[engine.name] = min(sample(engine.run, program, 1, timer=timers[engine.name]) for _ in range(3))
+    active = [e for e in engines if e.name in first]
+    spent = {e.name: 0.0 for e in active}
+    batch = min(0.02, budget / 10)  # seconds of calls in one sample
+    for engine in active:
+        cells[engine.name].calls = max(1, int(batch / max(first[engine.name], 1e-7)))
+        if first[engine.name] > budget:  # one call is over the budget: the checked call is the sample
+            cells[engine.name].times.append(first[engine.name])
+    while True:
+        turn = [e for e in active
+                if len(cells[e.name].times) < max_reps
+                and (len(cells[e.name].times) < 3 and first[e.name] <= budget or spent[e.name] < budget)]
+        if not turn:
+            break
+        for engine in turn:
+            cell = cells[engine.name]
+            start = time.perf_counter()
+            cell.times.append(sample(engine.run, program, cell.calls, engine.reset, timers[engine.name]))
+            spent[engine.name] += time.perf_counter() - start
+
+
+def run_engines(workloads: list[tuple[str, int]], engines: list[Engine], args) -> list[dict]:
+    rows = []
+    history: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    given_up: dict[tuple[str, str], str] = {}  # (engine, kind) → why it is not run on bigger programs
+    started = time.perf_counter()
+    for kind, size in workloads:
+        program = GENERATORS[kind](size)
+        cells: dict[str, Cell] = {}
+        for engine in engines:
+            key = (engine.name, kind)
+            if engine.run is None:
+                cells[engine.name] = Cell("unavailable", engine.note)
+            elif key in given_up:
+                cells[engine.name] = Cell("skipped", given_up[key])
+            elif not engine.ours and predicted(history.get(key, []), size) > args.cap:
+                cells[engine.name] = Cell("skipped", f"predicted {predicted(history[key], size):.0f} s a call, "
+                                                     f"over the {args.cap:g} s cap")
+            else:
+                cells[engine.name] = Cell()
+        bench_workload(program, engines, cells, args.budget, args.cap, args.max_reps, args.clock)
+        for engine in engines:
+            cell = cells[engine.name]
+            key = (engine.name, kind)
+            if cell.times:
+                history.setdefault(key, []).append((size, cell.median))
+            elif cell.status in ("failed", "over cap", "wrong") and key not in given_up:
+                given_up[key] = f"{cell.status} at {kind} {size}"
+        ours = cells["ours"]
+        row = {"kind": kind, "size": size, "ops": program.ops, "chars": len(program.text),
+               "nodes": len(orjson.loads(ours_in_process(program))["nodes"]) if ours.times else None,
+               "engines": {name: cell.as_dict() for name, cell in cells.items()}}
+        rows.append(row)
+        print(f"  ... {kind} {size} done ({time.perf_counter() - started:.0f} s)", flush=True)
+    return rows
+
+
+# -- printing ----------------------------------------------------------------------------------------
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds:.3g} s"
+
+
+def cell_text(cell: dict) -> str:
+    if cell["status"] == "ok":
+        return format_seconds(cell["median_ms"] / 1e3)
+    return {"failed": "failed", "wrong": "WRONG", "over cap": "> cap", "skipped": "–",
+            "unavailable": "n/a"}[cell["status"]]
+
+
+def ratio_text(ratio: float) -> str:
+    return f"{ratio:.2f}" if ratio >= 0.1 else f"{ratio:.2g}"
+
+
+def workload_name(row: dict) -> str:
+    if row["kind"] == "stmts":
+        return f"{row['ops']:,} ops"
+    if row["kind"] == "chain":
+        return f"chain {row['size']:,} calls"
+    return f"sum {row['size'] + 1:,} terms"
+
+
+def markdown_tables(rows: list[dict], engines: list[Engine], clock: str = "wall") -> str:
+    """Two tables: median time per request, and ours / peer."""
+    names = [e.name for e in engines]
+    labels = {e.name: e.label for e in engines}
+    head = "| one request | nodes | " + " | ".join(labels[n] for n in names) + " | ours µs/node |"
+    rule = "|---|---:|" + "---:|" * len(names) + "---:|"
+    lines = [f"Median {clock} time per request{' (ours over HTTP: wall clock)' if 'ours-http' in names else ''}:",
+             "", head, rule]
+    for row in rows:
+        ours = row["engines"]["ours"]
+        per_node = f"{1e3 * ours['median_ms'] / row['nodes']:.2f}" if ours["status"] == "ok" else "-"
+        lines.append(f"| {workload_name(row)} | {row['nodes'] or '-'} | "
+                     + " | ".join(cell_text(row["engines"][n]) for n in names) + f" | {per_node} |")
+    peer_names = [n for n in names if n != "ours"]
+    lines += ["", "Ours / peer (time ratio, below 1 means ours is faster; ours over HTTP / ours in process in "
+              "the HTTP column):", "", "| one request | " + " | ".join(labels[n] for n in peer_names) + " |",
+              "|---|" + "---:|" * len(peer_names)]
+    for row in rows:
+        ours = row["engines"]["ours"]
+        texts = []
+        for n in peer_names:
+            cell = row["engines"][n]
+            if cell["status"] != "ok" or ours["status"] != "ok":
+                texts.append(cell_text(cell))
+            elif n == "ours-http":
+                texts.append(ratio_text(cell["median_ms"] / ours["median_ms"]))
+            else:
+                texts.append(ratio_text(ours["median_ms"] / cell["median_ms"]))
+        lines.append(f"| {workload_name(row)} | " + " | ".join(texts) + " |")
+    notes = {}
+    for row in rows:
+        for n in names:
+            cell = row["engines"][n]
+            if cell["status"] in ("failed", "wrong", "over cap"):
+                notes.setdefault(f"{labels[n]}: {cell['note']}", []).append(workload_name(row))
+            elif cell["status"] == "unavailable":
+                notes.setdefault(f"{labels[n]}: {cell['note']}", [])
+    if notes:
+        lines += ["", "Failures:"] + [f"- {note}" + (f" ({', '.join(where)})" if where else "")
+                                      for note, where in notes.items()]
+    return "\n".join(lines)
+
+
+# -- machine -------------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        with open("/proc/meminfo") as f:
+            memory = f"{int(f.readline().split()[1]) / 1024 / 1024:.1f} GB"
+    except OSError:
+        memory = "?"
+    import numpy
+    return {"cpu": cpu, "cpus": os.cpu_count(), "memory": memory, "os": platform.platform(),
+            "python": platform.python_version(), "numpy": numpy.__version__, "orjson": orjson.__version__,
+            "commit": _code_state(), "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None}
+
+
+def _code_state() -> str:
+    try:
+        head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "app"], capture_output=True,
+                               text=True, timeout=10).stdout.split("\n")
+        dirty = [line[3:] for line in dirty if line.strip()]
+        return (head or "?") + (f" + uncommitted changes to {', '.join(dirty)}" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+# -- main ------------------------------------------------------------------------------------------------
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="sizes 10 to 1,000, short budgets (about a minute)")
+    parser.add_argument("--sizes", type=int, nargs="+", help=f"operations of the stmts programs (default {SIZES})")
+    parser.add_argument("--no-extra", action="store_true", help="without the deep chain and the flat sum")
+    parser.add_argument("--peers", nargs="*", default=list(PEER_NAMES), metavar="PEER",
+                        help=f"peers to run, of {', '.join(PEER_NAMES)}; none: --peers with no names")
+    parser.add_argument("--no-http", action="store_true", help="without ours through a live uvicorn")
+    parser.add_argument("--no-sweep", action="store_true")
+    parser.add_argument("--no-page", action="store_true", help="without the page in headless Chromium")
+    parser.add_argument("--budget", type=float, help="seconds per engine and workload (default 1, quick 0.3)")
+    parser.add_argument("--cap", type=float, help="seconds one peer call may take (default 30, quick 3)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
+                        help="cpu: the process's CPU time (time.process_time), which a machine shared with other "
+                             "work does not inflate; wall: elapsed time (time.perf_counter). Ours over HTTP is "
+                             "always timed by the wall clock (default %(default)s)")
+    parser.add_argument("--max-reps", type=int, default=200)
+    parser.add_argument("--out", default=RESULTS, help="where to write the JSON (default %(default)s)")
+    args = parser.parse_args(argv)
+    unknown = set(args.peers) - set(PEER_NAMES)
+    if unknown:
+        parser.error(f"unknown peers: {', '.join(sorted(unknown))}")
+    args.sizes = args.sizes or list(QUICK_SIZES if args.quick else SIZES)
+    args.budget = args.budget if args.budget is not None else (0.3 if args.quick else 1.0)
+    args.cap = args.cap if args.cap is not None else (3.0 if args.quick else 30.0)
+    return args
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    info = machine()
+    print(f"{info['cpu']}, {info['cpus']} CPUs, {info['memory']}; Python {info['python']}, "
+          f"numpy {info['numpy']}, orjson {info['orjson']}; app at {info['commit']}", flush=True)
+    workloads = [("stmts", size) for size in args.sizes]
+    if not args.no_extra:
+        workloads += list(QUICK_EXTRA if args.quick else EXTRA_WORKLOADS)
+    engines = [Engine("ours", "ours", ours_in_process, ours=True)]
+    results: dict = {"machine": info, "args": {k: v for k, v in vars(args).items() if k != "out"}}
+    import contextlib
+    with contextlib.ExitStack() as stack:
+        if not args.no_http:
+            from benchmarks.server import live_server
+            server = stack.enter_context(live_server())
+            engines.append(Engine("ours-http", "ours HTTP", ours_over_http(server.base_url), ours=True,
+                                  wall_clock=True))
+        engines += peers(set(args.peers))
+        results["versions"] = {e.name: e.extra.get("version") for e in engines if e.extra.get("version")}
+        started = time.perf_counter()
+        rows = run_engines(workloads, engines, args)
+        results["engines"] = {"seconds": time.perf_counter() - started, "rows": rows,
+                              "labels": {e.name: e.label for e in engines}}
+    print()
+    print(markdown_tables(rows, engines, "CPU" if args.clock == "cpu" else "wall-clock"))
+    if not args.no_sweep:
+        from benchmarks.sweep import print_sweep, run_sweep
+        results["sweep"] = run_sweep(args.budget, timer=CLOCKS[args.clock])
+        print()
+        print_sweep(results["sweep"])
+    if not args.no_page:
+        from benchmarks.page import print_page, run_page
+        results["page"] = run_page(quick=args.quick)
+        print()
+        print_page(results["page"])
+    if args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "wb") as f:
+            f.write(orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))
+        print(f"\nwrote {os.path.relpath(args.out)}")
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""A live server for the benchmarks: uvicorn on 127.0.0.1, on a free port, started and stopped by us."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, process: subprocess.Popen, base_url: str):
+        self.process = process
+        self.base_url = base_url
+
+    def pids(self) -> list[int]:
+        """The server's process and, with several workers, its worker processes."""
+        pids = [self.process.pid]
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as f:
+                pids += [int(p) for p in f.read().split()]
+        return pids
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server and its workers together, in MB (from /proc, Linux only)."""
+        total = 0
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmRSS:"):
+                            total += int(line.split()[1])
+        return total / 1024
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server and its workers so far (from /proc, Linux only)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
+
+@contextlib.contextmanager
+def live_server(workers: int = 1, env: dict | None = None, timeout: float = 30):
+    """uvicorn serving app.main:app on 127.0.0.1 with ``workers`` processes; yields a Server."""
+    import httpx
+
+    port = free_port()
+    log = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would stall the server
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
+               "--log-level", "warning", "--no-access-log"]
+    if workers > 1:
+        command += ["--workers", str(workers)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                               env={**os.environ, "PYTHONPATH": ROOT, **(env or {})})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                httpx.get(base + "/api/limits", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError("the server did not start:\n" + log.read().decode(errors="replace"))
+                time.sleep(0.1)
+        if workers > 1:  # let every worker come up before anything is measured
+            time.sleep(1.0)
+        yield Server(process, base)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,127 @@
+// The gradient check panel: for every input the analytic gradient, the numerical one, their relative
+// error and the API's verdict on it (CS231n's thresholds), kinks flagged; and Andrew Ng's nudge story
+// for scalar inputs. Every number and every verdict comes from the API ("check": true).
+import { formatValue } from "./format.js";
+import { pick, t } from "./i18n.js";
+
+const VERDICT_MARKS = { excellent: "✔✔", good: "✔", suspect: "?", wrong: "✘" }; // told apart without colour too
+
+export function renderCheck(container, graph) {
+  if (!graph.check) {
+    container.replaceChildren(note(t("teach.check.missing")));
+    return;
+  }
+  const parts = [checkTable(graph), kinks(graph), nudges(graph)];
+  container.replaceChildren(...parts.filter(Boolean));
+}
+
+function checkTable(graph) {
+  const table = document.createElement("table");
+  table.className = "check-table";
+  table.createCaption().textContent = t("teach.check.caption");
+  const head = table.createTHead().insertRow();
+  for (const key of ["input", "analytic", "numerical", "error", "verdict"]) {
+    const th = document.createElement("th");
+    th.textContent = t(`teach.check.${key}`);
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const [name, report] of Object.entries(graph.check)) {
+    const node = graph.nodes.find((n) => n.op === "input" && n.name === name);
+    const shape = node?.shape ?? [];
+    const row = body.insertRow();
+    row.dataset.input = name;
+    cell(row, name, "name");
+    cell(row, formatValue(graph.gradients[name], shape), "grad");
+    cell(row, formatValue(report.numerical, shape), "numerical");
+    cell(row, scientific(report.max_relative_error), "error");
+    const verdict = row.insertCell();
+    verdict.className = `verdict verdict-${report.verdict ?? "unknown"}`;
+    verdict.textContent = report.verdict
+      ? `${VERDICT_MARKS[report.verdict] ?? ""} ${t(`teach.check.verdict.${report.verdict}`)}`.trim() : "—";
+    if (report.kink) {
+      const flag = document.createElement("span");
+      flag.className = "kink";
+      flag.textContent = ` ⚠ ${t("teach.check.kink")}`;
+      flag.title = t("teach.check.kink_title");
+      verdict.append(flag);
+    }
+  }
+  return table;
+}
+
+function kinks(graph) {
+  const list = graph.check_kinks ?? [];
+  if (!list.length) return null;
+  const ul = document.createElement("ul");
+  ul.className = "check-kinks";
+  for (const kink of list) {
+    const li = document.createElement("li");
+    li.textContent = `⚠ ${pick(kink.message)}`;
+    li.dataset.node = kink.node;
+    ul.append(li);
+  }
+  return ul;
+}
+
+// "nudge a by 0.001 → J goes from 33.000 to 33.003: change 0.003 ≈ 3 × 0.001"
+function nudges(graph) {
+  const stories = Object.entries(graph.check).filter(([, report]) => report.nudge);
+  if (!stories.length) return null;
+  const output = graph.nodes[graph.output];
+  const out = output?.name ?? t("teach.check.the_output");
+  const wrapper = document.createElement("div");
+  wrapper.className = "nudges";
+  const title = document.createElement("p");
+  title.className = "nudge-title";
+  title.textContent = t("teach.check.nudge_title");
+  const ul = document.createElement("ul");
+  for (const [name, report] of stories) {
+    const { step, before, after, change, predicted } = report.nudge;
+    const digits = decimalsToShow(change, step);
+    const li = document.createElement("li");
+    li.dataset.input = name;
+    li.textContent = t("teach.check.nudge", {
+      name, out, step: String(step),
+      before: fixed(before, digits), after: fixed(after, digits), change: fixed(change, digits),
+      grad: short(graph.gradients[name]), predicted: fixed(predicted, digits),
+    });
+    ul.append(li);
+  }
+  wrapper.append(title, ul);
+  return wrapper;
+}
+
+// Enough decimals for the change to show two significant digits (at least as many as the step has).
+function decimalsToShow(change, step) {
+  const stepDigits = Math.max(0, Math.ceil(-Math.log10(Math.abs(step) || 1)));
+  if (change === null || !Number.isFinite(change) || change === 0) return stepDigits;
+  return Math.min(12, Math.max(stepDigits, Math.ceil(-Math.log10(Math.abs(change)) - 1e-9)));
+}
+
+function fixed(x, digits) {
+  return x === null || x === undefined || !Number.isFinite(x) ? "nan/inf" : x.toFixed(digits);
+}
+
+function short(x) {
+  return x === null || x === undefined ? "nan/inf" : String(Number(x.toPrecision(4)));
+}
+
+function scientific(x) {
+  if (x === null || x === undefined) return "nan/inf";
+  return x === 0 ? "0" : x.toExponential(1);
+}
+
+function cell(row, text, className) {
+  const td = row.insertCell();
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+function note(text) {
+  const p = document.createElement("p");
+  p.className = "hint";
+  p.textContent = text;
+  return p;
+}

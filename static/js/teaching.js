@@ -1,0 +1,146 @@
+// The teaching modes beside the drawing, wired in one place so that main.js only calls a few hooks:
+// the tour of the passes with its narration line, the unfold toggle and its folded-vs-unfolded note,
+// the gradient check panel, and the training panel with the presets' settings and Nielsen's δ labels.
+import { computeGraph } from "./api.js";
+import { renderCheck } from "./check-panel.js";
+import { tagDeltas } from "./details.js";
+import { renderFoldNote } from "./fold.js";
+import { onLanguageChange, t, translatePage } from "./i18n.js";
+import { PassTour } from "./narration.js";
+import { TrainPanel } from "./train.js";
+
+const $ = (selector) => document.querySelector(selector);
+
+export class Teaching {
+  // page: main's page object (graph, values); hooks: {stepper, applyStepper, recompute, getProgram,
+  // setValues(values) → promise, redrawDetails(), svg()}.
+  constructor(page, hooks) {
+    this.page = page;
+    this.hooks = hooks;
+    this.options = { unfold: false, check: false };
+    this.examples = [];
+    this.example = null; // the preset whose program is on screen, if any
+    this.folded = null; // with unfold on: the folded answer, for the note
+    this.foldRequest = 0;
+    this.tour = new PassTour({
+      stepper: hooks.stepper,
+      apply: hooks.applyStepper,
+      line: $("#narration"),
+      playButton: $("#step-play"),
+      getGraph: () => page.graph,
+    });
+    this.train = new TrainPanel({
+      params: $("#train-params"), rate: $("#train-rate"), steps: $("#train-steps"), run: $("#train-run"),
+      stop: $("#train-stop"), progress: $("#train-progress"), status: $("#train-status"), plot: $("#train-plot"),
+    }, {
+      getProgram: hooks.getProgram,
+      getValues: () => page.values,
+      onValues: hooks.setValues,
+    });
+    this.wire();
+    for (const id of ["#teach-controls", "#narration", "#fold-note", "#check-section", "#train-section"]) {
+      const element = $(id);
+      if (element) translatePage(element);
+    }
+  }
+
+  wire() {
+    $("#unfold").addEventListener("change", (event) => {
+      this.options.unfold = event.target.checked;
+      this.hooks.recompute();
+    });
+    $("#check-toggle").addEventListener("change", (event) => {
+      this.options.check = event.target.checked;
+      $("#check-panel").hidden = !this.options.check;
+      this.hooks.recompute();
+    });
+    onLanguageChange(() => {
+      this.hooks.applyStepper();
+      this.hooks.redrawDetails();
+      this.renderPanels();
+      this.train.retranslate();
+    });
+  }
+
+  setExamples(examples) {
+    this.examples = examples;
+  }
+
+  // What the graph request asks for besides the program and values.
+  requestOptions() {
+    return { narrate: true, unfold: this.options.unfold, check: this.options.check };
+  }
+
+  // What goes into the URL besides the program and values.
+  state() {
+    return { unfold: this.options.unfold };
+  }
+
+  restore(state) {
+    this.options.unfold = Boolean(state?.unfold);
+    $("#unfold").checked = this.options.unfold;
+  }
+
+  deltas() {
+    return this.example?.deltas ?? null;
+  }
+
+  detailsExtras() {
+    return { deltas: this.deltas() };
+  }
+
+  // After every graph that computed: the panels that show it, and a preset's training settings.
+  afterGraph(graph, program) {
+    const example = this.examples.find((candidate) => candidate.program === program) ?? null;
+    if (!this.hooks.stepper.stepping) this.tour.pause(); // a new structure shows everything again
+    if (program !== this.trainedProgram && this.train.running) this.train.halt(); // a new program: stop training
+    this.trainedProgram = program;
+    this.train.setInputs(graph);
+    if (example !== this.example) {
+      this.example = example;
+      if (example?.train && !this.train.running) this.train.preset(example.train);
+    }
+    tagDeltas(this.hooks.svg(), graph, this.deltas());
+    this.fetchFolded(graph, program);
+    this.renderPanels();
+  }
+
+  // With unfold on, the same program folded too, for the side-by-side note.
+  async fetchFolded(graph, program) {
+    const mine = ++this.foldRequest;
+    this.folded = null;
+    if (!this.options.unfold) return;
+    try {
+      const folded = await computeGraph(program, this.page.values, { dot: false, local: false, narrate: false });
+      if (mine !== this.foldRequest) return;
+      this.folded = folded;
+    } catch (error) {
+      if (mine !== this.foldRequest) return;
+      this.folded = { error };
+    }
+    this.renderFoldNote();
+  }
+
+  renderPanels() {
+    this.renderFoldNote();
+    const check = $("#check-panel");
+    check.hidden = !this.options.check;
+    if (this.options.check && this.page.graph) renderCheck(check, this.page.graph);
+  }
+
+  renderFoldNote() {
+    const note = $("#fold-note");
+    const graph = this.page.graph;
+    note.hidden = !this.options.unfold || !graph;
+    if (note.hidden) return;
+    if (!this.folded) {
+      note.textContent = t("teach.fold.waiting");
+      return;
+    }
+    if (this.folded.error) {
+      note.textContent = t("teach.fold.failed", { message: this.folded.error.message });
+      return;
+    }
+    renderFoldNote(note, graph, this.folded);
+  }
+}
