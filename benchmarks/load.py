@@ -15,7 +15,8 @@ request at once (it never has two in flight). The run is bounded: ``--seconds`` 
 
 Reported: requests, throughput, latency percentiles (send to last byte of the answer), errors, the
 server's resident memory (RSS, workers included) at start, middle and end, and the CPU the server and
-the load generator itself used. The generator is this process: a bare asyncio HTTP/1.1 client (no
+the load generator itself used (the server's CPU time per request is its cost whatever else runs on
+the machine; the latencies are not). The generator is this process: a bare asyncio HTTP/1.1 client (no
 HTTP library), to leave as much of the machine as it can to the server, but it shares the cores with
 the server, and its CPU share is printed so that the figures can be read with that in mind.
 """
@@ -196,7 +197,9 @@ def run_load(args) -> dict:
         "error_kinds": errors, "rss_mb": {"start": rss_start, "middle": middle, "end": rss_end,
                                           "max": max([m for _, m in memory] + [rss_end])},
         "server_cpu_share": cpu_server / wall, "generator_cpu_share": generator_cpu / wall,
-        "cpus": os.cpu_count(),
+        "server_cpu_ms_per_request": 1e3 * cpu_server / max(1, len(stats.latencies)),
+        "cpus": os.cpu_count(), "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_average_at_end": os.getloadavg(),
     }
 
 
@@ -206,13 +209,13 @@ def print_load(r: dict) -> None:
           f"{r['cpus']} CPUs shared with the load generator")
     print()
     print("| requests | throughput | p50 | p90 | p99 | max | errors | 400s (bad programs) | server RSS start / middle / end |"
-          " server CPU | generator CPU |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
+          " server CPU | server CPU per request | generator CPU |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|")
     m = r["rss_mb"]
     print(f"| {r['requests']:,} | {r['throughput_per_s']:.0f}/s | {r['p50_ms']:.1f} ms | {r['p90_ms']:.1f} ms | "
           f"{r['p99_ms']:.1f} ms | {r['max_ms']:.0f} ms | {r['errors']} | {r['statuses'].get('400', 0):,} | "
           f"{m['start']:.0f} / {m['middle']:.0f} / {m['end']:.0f} MB | {r['server_cpu_share']:.0%} | "
-          f"{r['generator_cpu_share']:.0%} |")
+          f"{r.get('server_cpu_ms_per_request', float('nan')):.2f} ms | {r['generator_cpu_share']:.0%} |")
     for kind, count in r["error_kinds"].items():
         print(f"  error ×{count}: {kind}")
 

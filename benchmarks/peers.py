@@ -110,7 +110,10 @@ def _micrograd_engines() -> list[Engine]:
         return orjson.dumps({"value": out.data, "gradients": {name: v.grad for name, v in inputs.items()},
                              "nodes": nodes})
 
-    return [Engine("micrograd", "micrograd", run), Engine("micrograd-3ac", "mg 3AC", run_micrograd)]
+    from importlib.metadata import version
+    extra = {"version": version("micrograd")}
+    return [Engine("micrograd", "micrograd", run, extra=extra),
+            Engine("micrograd-3ac", "mg 3AC", run_micrograd, extra=extra)]
 
 
 # -- PyTorch ---------------------------------------------------------------------------------------
@@ -203,18 +206,16 @@ def _sympy_engine() -> Engine:
 PEER_NAMES = ("micrograd", "micrograd-3ac", "torch", "jax", "jax-jit", "sympy")
 
 
-def peers(selected: set[str]) -> list[Engine]:
-    """The peer engines asked for, in a fixed order; imports only what is asked for."""
-    engines: list[Engine] = []
-    if selected & {"micrograd", "micrograd-3ac"}:
-        engines += _micrograd_engines()
-    if "torch" in selected:
-        engines.append(_torch_engine())
-    if selected & {"jax", "jax-jit"}:
-        engines += _jax_engines()
-    if "sympy" in selected:
-        engines.append(_sympy_engine())
-    return [e for e in engines if e.name in selected]
+def make_engine(name: str, base_url: str | None = None) -> Engine:
+    """One engine by name, importing only what it needs (the suite calls this in the engine's own process)."""
+    if name == "ours":
+        return Engine("ours", "ours", ours_in_process, ours=True)
+    if name == "ours-http":
+        return Engine("ours-http", "ours HTTP", ours_over_http(base_url), ours=True, wall_clock=True)
+    makers = {"micrograd": _micrograd_engines, "micrograd-3ac": _micrograd_engines,
+              "torch": lambda: [_torch_engine()], "jax": _jax_engines, "jax-jit": _jax_engines,
+              "sympy": lambda: [_sympy_engine()]}
+    return next(engine for engine in makers[name]() if engine.name == name)
 
 
 def read_answer(data: bytes) -> tuple[float, dict]:

@@ -86,6 +86,12 @@ def test_stepping_forward_then_backward_narrates_each_node_with_its_numbers(page
                         if node["id"] in (edge["source"], edge["target"])}
             assert set(lit) == into_max
             assert page.evaluate("document.querySelectorAll('#graph g.wire.active').length") >= len(into_max)
+            # max has passed gradient back: 2 along z's wire and 0 along w's; x*y has not yet.
+            shown = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#graph g.wire-label')]
+                .map(g => [g.id, g.querySelector('text.grad:not(.concealed)')?.textContent ?? null]))""")
+            wire = {reference["nodes"][edge["source"]]["label"]: f"w{i}" for i, edge in enumerate(reference["edges"])}
+            assert shown[wire["z"]].endswith("2.00") and shown[wire["w"]].endswith("0.00")
+            assert shown[wire["x"]] is None and shown[wire["y"]] is None
             shot(page, "step-backward-max")
     assert page.evaluate("document.querySelectorAll('#graph text.concealed').length") == 0
     # ← goes back one node; Home starts again.

@@ -32,8 +32,8 @@ function checkTable(graph) {
     const row = body.insertRow();
     row.dataset.input = name;
     cell(row, name, "name");
-    cell(row, formatValue(graph.gradients[name], shape), "grad");
-    cell(row, formatValue(report.numerical, shape), "numerical");
+    cell(row, sixDigits(graph.gradients[name], shape), "grad");
+    cell(row, sixDigits(report.numerical, shape), "numerical");
     cell(row, scientific(report.max_relative_error), "error");
     const verdict = row.insertCell();
     verdict.className = `verdict verdict-${report.verdict ?? "unknown"}`;
@@ -101,6 +101,12 @@ function decimalsToShow(change, step) {
 
 function fixed(x, digits) {
   return x === null || x === undefined || !Number.isFinite(x) ? "nan/inf" : x.toFixed(digits);
+}
+
+// Six significant digits, so that analytic and numerical visibly agree (or not) beyond the drawing's two.
+function sixDigits(x, shape) {
+  if (shape.length || x === null || x === undefined) return formatValue(x, shape);
+  return String(Number(x.toPrecision(6)));
 }
 
 function short(x) {

@@ -146,7 +146,8 @@ export class GraphView {
       const name = wire === this.graph.edges.length ? "wout" : `w${wire}`;
       const label = this.labels.get(name);
       label?.value.classList.toggle("concealed", !valuesOf.has(source));
-      label?.grad?.classList.toggle("concealed", !gradsOf.has(source));
+      // What flows back along a wire is known once the gate it feeds has passed gradient back.
+      label?.grad?.classList.toggle("concealed", !gradsOf.has(targets[wire] ?? source));
       if (active === null || active === undefined || (source !== active && targets[wire] !== active)) return;
       label?.group.classList.add("active");
       for (const end of ["in", "out"]) this.svg.querySelector(`[id="${name}-${end}"]`)?.classList.add("active");

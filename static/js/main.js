@@ -77,6 +77,7 @@ async function recompute() {
   try {
     const graph = await computeGraph(program, page.values, teaching.requestOptions());
     if (mine !== page.request) return;
+    if ($("#status").classList.contains("failed")) status(""); // the server answers again
     editor.clearError();
     forgetValuesOfNamesThatAreNotInputs(graph, program);
     inputs.update(graph);

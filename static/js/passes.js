@@ -1,6 +1,7 @@
 // Stepping through the passes, as an instructor does on the board: first the forward pass fills
 // in values from the inputs to the output, then the backward pass fills in gradients from the output
-// back to the inputs. Step k of n shows what is known after k nodes have been computed.
+// back to the inputs. Step k of n shows what is known after k nodes have been computed; the gradient
+// along a wire is known once the gate it feeds has passed gradient back (drawn so by draw.js).
 import { t } from "./i18n.js";
 
 export class PassStepper {

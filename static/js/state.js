@@ -19,12 +19,20 @@ function serialize({ program, values, unfold, present }) {
   return params.toString();
 }
 
+// Anyone can write a link: keep only values that are numbers or nested lists of numbers, so that a bad one
+// (a string, null, an object) cannot make every later request fail.
+function onlyNumbers(parsed) {
+  const isValue = (value) => typeof value === "number" || (Array.isArray(value) && value.every(isValue));
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
+  return Object.fromEntries(Object.entries(parsed).filter(([, value]) => isValue(value)));
+}
+
 function deserialize(text) {
   const params = new URLSearchParams(text);
   if (!params.has("program")) return null;
   let values = {};
   try {
-    values = JSON.parse(params.get("values") || "{}");
+    values = onlyNumbers(JSON.parse(params.get("values") || "{}"));
   } catch {
     values = {};
   }
