@@ -28,8 +28,16 @@ ERRORS = {
     400: {"model": ErrorResponse, "description": "The program cannot be computed; detail says what and where."},
     413: {"model": ErrorResponse, "description": "The program or its values are over a size limit."},
 }
+# A route that answers text still answers its errors as JSON; without "content", /docs would say text.
+_JSON_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+TEXT_ROUTE_ERRORS = {status: {"description": answer["description"], "content": _JSON_ERROR}
+                     for status, answer in ERRORS.items()}
 RESERVED_QUERY = {"expression", "values", "check", "default_value", "strict", "local", "dot", "narrate", "unfold"}
-DOT_MEDIA_TYPE = "text/vnd.graphviz"
+
+
+class DotResponse(PlainTextResponse):
+    """DOT text, under its registered media type (so /docs documents what the route really answers)."""
+    media_type = "text/vnd.graphviz"
 
 
 def json_response(data: Any) -> Response:
@@ -114,19 +122,18 @@ def _plus_in_url_hint(request: Request):
         raise
 
 
-@router.post("/dot", response_class=PlainTextResponse, responses=ERRORS, summary="The graph as Graphviz DOT")
+@router.post("/dot", response_class=DotResponse, responses=TEXT_ROUTE_ERRORS, summary="The graph as Graphviz DOT")
 def post_dot(request: GraphRequest):
     """The same graph as DOT text, values in green and gradients in red on every wire: `dot -Tsvg` draws it."""
-    return Response(compute.compute_dot(request.expression, request.values, default_value=request.default_value),
-                    media_type=DOT_MEDIA_TYPE)
+    return DotResponse(compute.compute_dot(request.expression, request.values, default_value=request.default_value))
 
 
-@router.get("/dot", response_class=PlainTextResponse, responses=ERRORS, summary="The graph as DOT (GET form)")
+@router.get("/dot", response_class=DotResponse, responses=TEXT_ROUTE_ERRORS, summary="The graph as DOT (GET form)")
 def get_dot(request: Request, expression: str, values: str | None = None, default_value: float | None = None):
     """DOT text for the program, with input values given as in GET /api/graph."""
     with _plus_in_url_hint(request):
         dot = compute.compute_dot(expression, _query_values(request, values), default_value=default_value)
-    return Response(dot, media_type=DOT_MEDIA_TYPE)
+    return DotResponse(dot)
 
 
 @router.post("/sweep", response_model=SweepResponse, responses=ERRORS, summary="Sweep one input for a plot")

@@ -43,33 +43,39 @@ def is_close(a, b, rel=1e-9):
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server():
-    """`python -m app` as a user starts it, from another directory, on a free port."""
-    port = _free_port()
+def start_app_server(port: int, *options: str) -> subprocess.Popen:
+    """`python -m app` as a user starts it, from another directory, once it answers on `port`."""
     log = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would stall the server
-    process = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port)], cwd="/",
+    process = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port), *options], cwd="/",
                                env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 30
     while True:
         try:
-            httpx.get(base + "/api/ops", timeout=1)
-            break
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return process
         except httpx.TransportError:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
                 log.seek(0)
                 raise RuntimeError(log.read().decode())
             time.sleep(0.1)
-    yield base
+
+
+def stop_app_server(process: subprocess.Popen) -> None:
     process.terminate()
     process.wait(timeout=10)
 
 
+@pytest.fixture(scope="session")
+def server():
+    """A real server on a free port, for the whole session."""
+    port = free_port()
+    process = start_app_server(port)
+    yield f"http://127.0.0.1:{port}"
+    stop_app_server(process)

@@ -1,9 +1,16 @@
 """No text, however garbled, gets anything but an answer or a ProgramError: never a 500."""
 
-from hypothesis import HealthCheck, given, settings
+import json
+import math
+import os
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 from app import ProgramError, compute_graph, sweep
+from app.ops import catalogue
 
 ALPHABET = "abcxyzWe0123456789.+-*/^@()[],;=\n #_" + "eE"
 FRAGMENTS = ["exp(", "log(", "max(", "leaky_relu(", "slope=", "sum(", "dot(", "transpose(", "**", "+=", "[[1, 2], [3, 4]]",
@@ -47,15 +54,6 @@ def test_any_text_sweeps_or_says_what_is_wrong(program):
 # FUZZ_EXAMPLES sets the number of examples of each test below (a small default keeps CI fast); the README gives
 # the big run: FUZZ_EXAMPLES=20000 python -m pytest tests/test_fuzz.py -q -p no:randomly
 
-import json
-import math
-import os
-from urllib.parse import quote
-
-import pytest
-from hypothesis import assume, note
-
-from app.ops import catalogue
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 ERROR_KINDS = {"syntax", "name", "function", "arity", "shape", "value", "limit"}

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
-import subprocess
-import sys
 import time
 
 import httpx
@@ -18,7 +15,7 @@ from app import ProgramError, compute, compute_graph, sweep
 from app.limits import Limits
 from app.main import app
 from app.security import PAGE_CSP, Hardening, cors_origins
-from conftest import ROOT, _free_port
+from conftest import free_port, start_app_server, stop_app_server
 
 
 def directives(csp: str) -> dict[str, list[str]]:
@@ -190,23 +187,11 @@ def test_healthz(client):
 
 
 def test_the_server_starts_with_several_workers():
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port), "--workers", "2"], cwd="/",
-                               env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    port = free_port()
+    process = start_app_server(port, "--workers", "2")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and process.poll() is None, "the server did not start"
-                time.sleep(0.2)
-        assert response.json() == {"status": "ok"}
         answer = httpx.post(f"http://127.0.0.1:{port}/api/graph", json={"expression": "3*(a+b*c)",
                                                                           "values": {"a": 5, "b": 3, "c": 2}})
         assert answer.json()["value"] == 33
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        stop_app_server(process)

@@ -32,17 +32,7 @@ OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 TAKES_INPUT = [operation for operation in OPERATIONS
                if operation.definition.raw.get("parameters") or operation.definition.raw.get("requestBody")]
 
-
-def content_type_conformance_but_dot(ctx, response, case):
-    """KNOWN, in app/api.py: /api/dot declares response_class=PlainTextResponse, so the schema documents all its
-    answers as text/plain, while it answers DOT as text/vnd.graphviz and its errors as the API's JSON. Until the
-    route documents them, only the media type of /api/dot is let pass; its status and body are still checked."""
-    if case.operation.path == "/api/dot":
-        return None
-    return content_type_conformance(ctx, response, case)
-
-
-CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conformance_but_dot,
+CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conformance,
                response_schema_conformance, response_headers_conformance]
 TRIED: Counter = Counter()  # requests sent, by endpoint and mode: the long run prints them
 

@@ -6,13 +6,12 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import assert_close
 
-from app import compute_graph
 from app.examples import examples
 from app.gradcheck import VERDICTS, verdict
 from app.narrate import number
 from app.ops import OPS
-from conftest import assert_close
 
 EXAMPLES = {example["name"]: example for example in examples()}
 
