@@ -267,12 +267,16 @@ def test_pan_zoom_and_fit(page):
     assert zoom_of(page) == pytest.approx(fitted, rel=0.02, abs=2)
 
 
-def test_a_big_graph_still_draws_with_progress_shown(page):
+def test_a_big_graph_is_drawn_at_once_in_layers_then_neatly_by_graphviz(page):
     program = "\n".join(f"v{i} = tanh(v{i - 1} * w{i % 7} + x)" for i in range(1, 300))
     type_program(page, "v0 = x\n" + program)
-    page.wait_for_selector("#status[data-busy]", timeout=5000)
     wait_until_idle(page, timeout=60_000)
+    assert page.evaluate("window.backpropLab.page.layout") == "plain"
     assert page.eval_on_selector_all("#graph g.gate", "gs => gs.length") == 299 * 3
+    page.wait_for_selector("#status[data-busy]", timeout=5000)  # says Graphviz is at work
+    page.wait_for_function("() => window.backpropLab.page.layout === 'graphviz'", timeout=90_000)
+    assert page.eval_on_selector_all("#graph g.gate", "gs => gs.length") == 299 * 3
+    assert not page.get_attribute("#status", "data-busy")
 
 
 def test_a_2000_node_graph_still_draws(page):

@@ -17,8 +17,11 @@ const TYPING_PAUSE_MS = 250;
 const SHOW_PROGRESS_AFTER_MS = 150;
 const FIRST_EXAMPLE = "ng-J";
 // Graphviz takes seconds from a few hundred nodes up, and its recursion overflows on deep graphs of
-// a few thousand; above this size a plain layered layout draws at once.
+// a few thousand; above this size only the plain layered layout is drawn.
 const GRAPHVIZ_MAX_NODES = 1000;
+// Between these sizes the plain layout is drawn at once and Graphviz's replaces it when it is ready
+// (about 2 s per thousand nodes), so nobody waits for a picture.
+const PLAIN_FIRST_ABOVE = 250;
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -28,6 +31,8 @@ const page = {
   structure: null, // what the drawing's layout depends on
   request: 0, // the newest request; older answers are dropped
   settled: 0, // the newest request whose answer is on screen (or whose error is)
+  layout: null, // "graphviz" or "plain": how the drawing on screen was laid out
+  refining: false, // Graphviz is laying out again a graph drawn in plain layers first
   opsByName: {},
   focused: null,
 };
@@ -82,11 +87,14 @@ async function recompute() {
     forgetValuesOfNamesThatAreNotInputs(graph, program);
     inputs.update(graph);
     const structure = structureOf(graph);
+    const drawsPlainFirst = structure !== page.structure && plainFirst(graph);
     if (structure !== page.structure) {
       status(t("status.laying_out", { count: graph.nodes.length }), true);
-      const svg = await drawingOf(graph);
+      const [svg, how] = drawsPlainFirst ? [simpleLayout(graph), "plain"] : await drawingOf(graph);
       if (mine !== page.request) return;
       view.show(graph, svg);
+      page.layout = how;
+      page.refining = false;
       page.structure = structure;
       stepper.reset(graph);
       page.focused = null;
@@ -100,6 +108,10 @@ async function recompute() {
     refreshDetails();
     applyStepper();
     modes?.update(graph, page.opsByName);
+    if (drawsPlainFirst) {
+      page.refining = true;
+      setTimeout(() => refineLayout(structure)); // once this answer is settled
+    }
   } catch (error) {
     if (mine !== page.request) return;
     if (!(error instanceof ApiError)) {
@@ -126,15 +138,35 @@ function forgetValuesOfNamesThatAreNotInputs(graph, program) {
   writeState({ program, values: page.values, ...teaching.state() });
 }
 
+// The drawing's SVG and how it was laid out: by Graphviz when the graph is small enough, else in plain layers.
 async function drawingOf(graph) {
   if (graph.nodes.length <= GRAPHVIZ_MAX_NODES) {
     try {
-      return await layout(graph.dot);
+      return [await layout(graph.dot), "graphviz"];
     } catch (error) {
       console.warn("Graphviz could not lay this graph out; drawing it in plain layers instead.", error);
     }
   }
-  return simpleLayout(graph);
+  return [simpleLayout(graph), "plain"];
+}
+
+function plainFirst(graph) {
+  return graph.nodes.length > PLAIN_FIRST_ABOVE && graph.nodes.length <= GRAPHVIZ_MAX_NODES;
+}
+
+// Graphviz's layout in place of the plain one drawn first, unless the program's structure changed meanwhile.
+async function refineLayout(structure) {
+  status(t("status.refining", { count: page.graph.nodes.length }), true);
+  const [svg, how] = await drawingOf(page.graph);
+  if (structure !== page.structure) return;
+  page.refining = false;
+  if ($("#status").dataset.busy) status("");
+  if (how !== "graphviz") return;
+  view.show(page.graph, svg);
+  page.layout = how;
+  teaching.decorate(page.graph);
+  applyStepper();
+  modes?.update(page.graph, page.opsByName);
 }
 
 function status(text, busy = false, failed = false) {

@@ -100,9 +100,14 @@ export class Teaching {
       this.example = example;
       if (example?.train && !this.train.running) this.train.preset(example.train);
     }
-    tagDeltas(this.hooks.svg(), graph, this.deltas());
+    this.decorate(graph);
     this.fetchFolded(graph, program);
     this.renderPanels();
+  }
+
+  // What the teaching modes add to a freshly drawn picture: Nielsen's δ tags.
+  decorate(graph) {
+    tagDeltas(this.hooks.svg(), graph, this.deltas());
   }
 
   // With unfold on, the same program folded too, for the side-by-side note.
