@@ -11,23 +11,14 @@ from __future__ import annotations
 
 import html
 
+from .rounding import format_number
+
 # Above this many nodes, a leaf used several times is drawn once per use: wires from one input to
 # every layer of a deep graph make Graphviz's layout time explode (minutes at 1,000 nodes).
 SPLIT_LEAVES_ABOVE = 150
 
 VALUE_COLOUR = "#1a7f37"
 GRAD_COLOUR = "#cf222e"
-
-
-def format_number(number) -> str:
-    """Rounded for the eye: two decimals as the notes print them, or three significant digits when very large or small."""
-    if number is None:
-        return "nan/inf"
-    if number == 0:
-        return "0.00"
-    if 0.01 <= abs(number) < 1e5:
-        return f"{number:.2f}"
-    return f"{number:.3g}"
 
 
 def format_value(value, shape: list) -> str:

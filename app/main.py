@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -25,8 +25,8 @@ app = FastAPI(
     version="1",
     description="Type a program such as `3*(a + b*c)`; get its computation graph with every node's forward value "
                 "and backward gradient.",
-    docs_url=None,  # served below, with a Content-Security-Policy of their own
-    redoc_url=None,
+    docs_url=None,  # served below from static/, with a Content-Security-Policy of its own
+    redoc_url=None,  # ReDoc would load from a CDN
 )
 app.include_router(router)
 app.add_exception_handler(ProgramError, program_error_response)
@@ -40,6 +40,8 @@ async def unreadable_body_is_malformed(request: Request, error: HTTPException):
         return JSONResponse({"detail": [{"type": "body_unreadable", "loc": ["body"], "msg": error.detail,
                                          "input": None}]}, status_code=422)
     return await http_exception_handler(request, error)
+
+
 app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
 # Outermost: the body limit applies before anything reads the body, and every answer gets the security headers.
 app.add_middleware(Hardening)
@@ -56,16 +58,12 @@ def healthz():
     return {"status": "ok"}
 
 
-def _docs_page(page: HTMLResponse) -> HTMLResponse:
-    page.headers["content-security-policy"] = docs_csp(page.body.decode())
-    return page
-
-
 @app.get("/docs", include_in_schema=False)
 def docs() -> HTMLResponse:
-    return _docs_page(get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} - API"))
-
-
-@app.get("/redoc", include_in_schema=False)
-def redoc() -> HTMLResponse:
-    return _docs_page(get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title} - API"))
+    """Swagger UI, vendored in static/ like the page's libraries, so that the API's docs work offline too."""
+    page = get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} - API",
+                               swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                               swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                               swagger_favicon_url="data:,")
+    page.headers["content-security-policy"] = docs_csp(page.body.decode())
+    return page

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from .graph import CONST, INPUT, Graph
+from .rounding import format_number
 
 MAX_LISTED_ELEMENTS = 4  # an array with more elements is told by its shape
 MAX_LISTED_USES = 6  # a node used more often lists the first few shares and says how many more
@@ -21,23 +22,18 @@ MAX_DISPLAY_CHARS = 32  # an unnamed gate is called by its expression when that 
 
 
 def number(x: float) -> str:
-    """A number for the eye: 2 decimals, or 3 significant digits when |x| < 0.01 or ≥ 1e5; − for minus."""
+    """A number for a sentence, rounded as the drawing rounds it; − for minus, 1.23e5 for 1.23e+05, 0 for zero."""
     x = float(x)
-    if 0.01 <= x < 1e5 or -1e5 < x <= -0.01:  # the common case first
-        return f"{x:.2f}".replace("-", "−")
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
     if x == 0:
         return "0"
-    if abs(x) < 0.01 or abs(x) >= 1e5:
-        text = f"{x:.3g}"
-        if "e" in text:  # 1.23e+05 → 1.23e5, 1e-05 → 1e-5
-            mantissa, exponent = text.split("e")
-            text = f"{mantissa}e{int(exponent)}"
-    else:
-        text = f"{x:.2f}"
+    text = format_number(x)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
     return text.replace("-", "−")
 
 

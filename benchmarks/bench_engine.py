@@ -81,7 +81,7 @@ from app.graph import GraphBuilder, as_value, build_graph  # noqa: E402
 from app.parser import SourceText, parse, tokenize  # noqa: E402
 from app.serialize import graph_json  # noqa: E402
 
-from benchmarks.programs import ADD, GENERATORS, MUL, RELU, TANH, Program  # noqa: E402
+from benchmarks.programs import ADD, GENERATORS, MUL, TANH, Program  # noqa: E402
 
 DEFAULT_SIZES = (10, 100, 1_000, 10_000, 100_000)
 

@@ -23,7 +23,7 @@ import numpy as np
 import orjson
 
 from app import compute
-from benchmarks.programs import ADD, MUL, RELU, TANH, statements_program
+from benchmarks.programs import ADD, MUL, TANH, statements_program
 
 POINTS = 10_000
 STAGED = "sigy = sigmoid(y)\nnum = x + sigy\nsigx = sigmoid(x)\nxpy = x + y\nxpysqr = xpy^2\nden = sigx + xpysqr\n" \

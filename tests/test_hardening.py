@@ -144,7 +144,14 @@ def test_the_api_docs_allow_exactly_their_own_inline_script(client):
     assert len(inline) == 1
     digest = "'sha256-" + base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode() + "'"
     assert digest in policy["script-src"] and "'unsafe-inline'" not in policy["script-src"]
-    assert client.get("/redoc").status_code == 200
+    assert not any("://" in source for sources in policy.values() for source in sources)
+
+
+def test_the_api_docs_load_nothing_from_another_origin(client):
+    html = client.get("/docs").text
+    assert not re.search(r"""(src|href)=["']https?://""", html)
+    for asset in re.findall(r"""(?:src|href)=["'](/static/[^"']+)""", html):
+        assert client.get(asset).status_code == 200, asset
 
 
 # -- CORS, health, workers ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Numbers for the eye: two decimals as the course notes print them, or three significant digits
-// when very large or very small. The full value is always a hover away.
+// when very large or very small, the rule of app/rounding.py (which rounds the drawing the server lays
+// out); this copy rounds the numbers the page updates in place. The full value is always a hover away.
 import { t } from "./i18n.js";
 
 export function formatNumber(x) {

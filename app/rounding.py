@@ -1,0 +1,17 @@
+"""Numbers for the eye, as the course notes print them: two decimals, or three significant digits when
+very large or very small. The drawing (dot.py) and the narration (narrate.py) both round this way; the
+page's format.js does the same for numbers it updates in place. The full value is always in the JSON.
+"""
+
+from __future__ import annotations
+
+
+def format_number(number) -> str:
+    """Rounded for the eye: two decimals as the notes print them, or three significant digits when very large or small."""
+    if number is None:
+        return "nan/inf"
+    if number == 0:
+        return "0.00"
+    if 0.01 <= abs(number) < 1e5:
+        return f"{number:.2f}"
+    return f"{number:.3g}"
