@@ -111,6 +111,9 @@ class Literal:
         self.offset = offset
 
 
+MAX_LITERAL_LABEL = 24  # characters; 0.1234567890123456789 still shows as typed
+
+
 def _array_label(value: np.ndarray) -> str:
     if value.size <= 6:
         return np.array2string(value, separator=", ", floatmode="unique").replace("\n", "")
@@ -208,7 +211,9 @@ class GraphBuilder:
     # -- what the parser calls -------------------------------------------------
 
     def number(self, text: str, offset: int) -> Literal:
-        return Literal(np.float64(text), text, offset)
+        value = np.float64(text)
+        # A very long literal is labelled by the float64 it stands for, not copied whole into the picture.
+        return Literal(value, text if len(text) <= MAX_LITERAL_LABEL else repr(float(value)), offset)
 
     def variable(self, text: str, offset: int) -> int:
         node = self.scope.get(text)

@@ -82,6 +82,7 @@ from app.parser import SourceText, parse, tokenize  # noqa: E402
 from app.serialize import graph_json  # noqa: E402
 
 from benchmarks.programs import ADD, GENERATORS, MUL, TANH, Program  # noqa: E402
+from benchmarks.run import code_state  # noqa: E402
 
 DEFAULT_SIZES = (10, 100, 1_000, 10_000, 100_000)
 
@@ -409,7 +410,7 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"Python {sys.version.split()[0]}, numpy {np.__version__}, orjson {orjson.__version__}, "
-          f"micrograd {_micrograd_version()}, {os.cpu_count()} CPUs; app: {_code_state()}")
+          f"micrograd {_micrograd_version()}, {os.cpu_count()} CPUs; app: {code_state()}")
     if args.stages is not None or args.profile is not None:
         for size in (args.stages if args.stages else [1000, 100_000]) if args.stages is not None else []:
             for kind in args.kinds:
@@ -429,20 +430,6 @@ def main() -> None:
     print()
     print_table(rows)
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
-
-
-def _code_state() -> str:
-    """The commit measured, and any uncommitted changes to app/ (the code may be edited between runs)."""
-    import subprocess
-    try:
-        head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "app"], capture_output=True,
-                               text=True, timeout=10).stdout.split("\n")
-        dirty = [line[3:] for line in dirty if line.strip()]
-        return f"{head or '?'}" + (f" + uncommitted changes to {', '.join(dirty)}" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "?"
 
 
 def _micrograd_version() -> str:

@@ -429,11 +429,12 @@ def machine() -> dict:
     import numpy
     return {"cpu": cpu, "cpus": os.cpu_count(), "memory": memory, "os": platform.platform(),
             "python": platform.python_version(), "numpy": numpy.__version__, "orjson": orjson.__version__,
-            "commit": _code_state(), "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "commit": code_state(), "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None}
 
 
-def _code_state() -> str:
+def code_state() -> str:
+    """The commit measured, and any uncommitted changes to app/ (the code may be edited between runs)."""
     try:
         head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
                               text=True, timeout=10).stdout.strip()
