@@ -1,12 +1,13 @@
 // Train: pick parameters, a learning rate and a number of steps; the server does gradient descent
-// (POST /api/train, w ← w − η·∂L/∂w) a chunk of steps per request, so that the progress bar moves, the
-// graph redraws with the new values after each chunk, and Stop takes effect at once (the request in
+// (POST /api/train, w ← w − η·∂L/∂w) one step per request, or a chunk of a long run, so that the progress
+// bar moves, the graph redraws with the new values after each step or chunk, and Stop takes effect at once (the request in
 // flight is aborted; the values on screen are those of the last chunk that came back).
 import { ApiError, train } from "./api.js";
 import { t } from "./i18n.js";
 
 const d3 = window.d3;
-const STEPS_PER_REQUEST = 10;
+// Every step is drawn when there are few; a long run is drawn about this many times.
+const REDRAWS_PER_RUN = 50;
 const WIDTH = 360;
 const HEIGHT = 150;
 const MARGIN = { top: 10, right: 12, bottom: 30, left: 46 };
@@ -86,7 +87,7 @@ export class TrainPanel {
     let done = 0;
     try {
       while (done < total && !signal.aborted) {
-        const steps = Math.min(STEPS_PER_REQUEST, total - done);
+        const steps = Math.min(Math.ceil(total / REDRAWS_PER_RUN), total - done);
         const answer = await train({ program, values, params, learningRate, steps }, signal);
         if (signal.aborted) break;
         // Each answer starts with the loss before its first step, which the previous one ended with.
