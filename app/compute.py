@@ -11,6 +11,7 @@ The REST endpoints are thin wrappers over these functions.
 from __future__ import annotations
 
 import gc
+import math
 import time
 from typing import Any, Mapping
 
@@ -139,6 +140,9 @@ def sweep(program: str, variable: str, start: float, stop: float, num: int = 101
     node = graph.inputs[variable]
     if np.ndim(graph.fixed[node]) != 0:
         raise ProgramError("value", f"A sweep varies a number, but {variable} is an array.")
+    if not math.isfinite(float(stop) - float(start)):
+        raise ProgramError("value", f"A sweep runs between two finite numbers less than about 1.8e308 apart; "
+                                    f"from {start} to {stop} is not.")
     xs = np.linspace(float(start), float(stop), int(num))
     with np.errstate(all="ignore"):
         if _is_elementwise(graph):

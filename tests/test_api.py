@@ -197,3 +197,8 @@ def test_a_plus_typed_in_the_address_bar_gets_a_hint(client):
     assert answer.status_code == 400
     assert answer.json()["detail"]["message"].endswith("write %2B for a plus sign.)")
     assert client.get("/api/graph?expression=3*(a%2Bb*c)&a=5&b=3&c=2").json()["value"] == 33
+
+
+def test_a_sweep_over_a_range_too_wide_for_float64_says_so(client):
+    response = client.post("/api/sweep", json={"expression": "x*x", "variable": "x", "start": -1e308, "stop": 1e308})
+    assert response.status_code == 400 and "finite" in response.json()["detail"]["message"]
