@@ -80,12 +80,12 @@ def gradient_check(graph: Graph, values: list, grads: list, limits: Limits, kink
         for name, node in graph.inputs.items():
             numerical = numerical_gradient(graph, name, values, limits)
             errors = relative_error(np.asarray(grads[node]), numerical)
-            worst = float(np.max(errors)) if errors.size else 0.0
+            worst = json_value(np.float64(np.max(errors) if errors.size else 0.0))  # None when not finite
             report[name] = {
                 "numerical": json_value(numerical[()] if numerical.ndim == 0 else numerical),
                 "relative_error": json_value(errors[()] if errors.ndim == 0 else errors),
-                "max_relative_error": json_value(np.float64(worst)),
-                "verdict": verdict(json_value(np.float64(worst))),
+                "max_relative_error": worst,
+                "verdict": verdict(worst),
                 "kink": name in kinked,
             }
             if np.ndim(values[node]) == 0:

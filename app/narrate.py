@@ -246,8 +246,8 @@ class _Story:
         lines = {}
         for lang, zh in (("en", False), ("zh", True)):
             fields = self.placeholders(node, zh)
-            if a == b:
-                fields["half"] = value_text(self.grads[node] / 2.0, zh)
+            if a == b:  # the engine split the gradient (the op table's tie rule): say what each wire got
+                fields["half"] = self.wire(self.starts[node], zh)
                 lines[lang] = (op.tie_zh if zh else op.tie_en).format_map(fields)
                 continue
             first_wins = (a > b) == (op.routes == "max")

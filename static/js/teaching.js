@@ -10,6 +10,7 @@ import { PassTour } from "./narration.js";
 import { TrainPanel } from "./train.js";
 
 const $ = (selector) => document.querySelector(selector);
+const NARRATE_MAX_NODES = 2000;
 
 export class Teaching {
   // page: main's page object (graph, values); hooks: {stepper, applyStepper, recompute, getProgram,
@@ -66,9 +67,11 @@ export class Teaching {
     this.examples = examples;
   }
 
-  // What the graph request asks for besides the program and values.
+  // What the graph request asks for besides the program and values. Narration triples a request's time,
+  // so a graph too big to step through node by node (judged by the last answer) goes without it.
   requestOptions() {
-    return { narrate: true, unfold: this.options.unfold, check: this.options.check };
+    const narrate = (this.page.graph?.nodes.length ?? 0) <= NARRATE_MAX_NODES;
+    return { narrate, unfold: this.options.unfold, check: this.options.check };
   }
 
   // What goes into the URL besides the program and values.
