@@ -5,9 +5,9 @@ The data flow is the architecture: ``parser`` (program text) → ``graph`` →
 ``ops`` is the one table of operations that all of them read.
 """
 
-from .compute import compute_dot, compute_graph, sweep
+from .compute import compute_dot, compute_graph, compute_graph_json, sweep
 from .errors import ProgramError
 from .limits import Limits
 from .ops import catalogue
 
-__all__ = ["compute_graph", "compute_dot", "sweep", "catalogue", "ProgramError", "Limits"]
+__all__ = ["compute_graph", "compute_graph_json", "compute_dot", "sweep", "catalogue", "ProgramError", "Limits"]

@@ -63,10 +63,10 @@ def list_examples():
 @router.post("/graph", response_model=GraphResponse, responses=ERRORS, summary="Compute a graph")
 def post_graph(request: GraphRequest):
     """Parse the program, compute every node's value and gradient, and answer the graph."""
-    return json_response(compute.compute_graph(
+    return Response(compute.compute_graph_json(
         request.expression, request.values, check=request.check, default_value=request.default_value,
         strict=request.strict, local=request.local, dot=request.dot, narrate=request.narrate,
-        unfold=request.unfold))
+        unfold=request.unfold), media_type="application/json")
 
 
 def _query_values(request: Request, values: str | None) -> dict:
@@ -105,9 +105,9 @@ def get_graph(
     """The same as POST, for a browser's address bar or curl. Every other query parameter is an input value:
     ``?expression=3*(a%2Bb*c)&a=5&b=3&c=2``."""
     with _plus_in_url_hint(request):
-        return json_response(compute.compute_graph(
+        return Response(compute.compute_graph_json(
             expression, _query_values(request, values), check=check, default_value=default_value,
-            narrate=narrate, unfold=unfold))
+            narrate=narrate, unfold=unfold), media_type="application/json")
 
 
 @contextmanager

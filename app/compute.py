@@ -16,7 +16,9 @@ import time
 from typing import Any, Mapping
 
 import numpy as np
+import orjson
 
+from . import fastpath
 from .backward import backward_values, local_gradients
 from .dot import graph_dot
 from .errors import ProgramError
@@ -83,6 +85,44 @@ def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, chec
     English and Chinese. Raises ``ProgramError``.
     """
     limits = limits or DEFAULT_LIMITS
+    if not (check or local or dot or narrate or unfold) and default_value is None:
+        answer = _fast_answer_json(program, values, limits, strict)
+        if answer is not None:
+            return orjson.loads(answer)
+    return _compute_graph_in_python(program, values, check=check, default_value=default_value, strict=strict,
+                                    local=local, dot=dot, narrate=narrate, unfold=unfold, limits=limits)
+
+
+def compute_graph_json(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
+                       default_value: float | None = None, strict: bool = True, local: bool = False,
+                       dot: bool = False, narrate: bool = False, unfold: bool = False,
+                       limits: Limits | None = None) -> bytes:
+    """``compute_graph``'s answer as JSON: what ``POST /api/graph`` sends. Raises ``ProgramError``.
+
+    A program of numbers with no options takes the fast path, which writes the JSON directly."""
+    limits = limits or DEFAULT_LIMITS
+    if not (check or local or dot or narrate or unfold) and default_value is None:
+        answer = _fast_answer_json(program, values, limits, strict)
+        if answer is not None:
+            return answer
+    return orjson.dumps(_compute_graph_in_python(
+        program, values, check=check, default_value=default_value, strict=strict, local=local, dot=dot,
+        narrate=narrate, unfold=unfold, limits=limits))
+
+
+def _fast_answer_json(program: str, values: Mapping[str, Any] | None, limits: Limits, strict: bool) -> bytes | None:
+    deadline = Deadline(limits)
+    with cyclic_gc_paused():
+        answer = fastpath.answer_json(program, values, limits, strict)
+    if answer is not None:
+        deadline.check("sending the answer")  # the same budget as the Python pipeline's
+    return answer
+
+
+def _compute_graph_in_python(program: str, values: Mapping[str, Any] | None, *, check: bool,
+                             default_value: float | None, strict: bool, local: bool, dot: bool, narrate: bool,
+                             unfold: bool, limits: Limits) -> dict:
+    """``compute_graph`` step by step: parser → graph → forward → backward → serialize, and the options."""
     # One np.errstate for both passes: entering one costs as much as computing a dozen nodes.
     with cyclic_gc_paused(), np.errstate(all="ignore"):
         deadline = Deadline(limits)

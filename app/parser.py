@@ -65,7 +65,7 @@ RIGHT_ASSOCIATIVE = 4  # the precedence level of ^ and **
 AUGMENTED = {"+=": "+", "-=": "-", "*=": "*", "/=": "/"}
 STATEMENT_ENDS = ("nl", ";", "end")
 # Python's keywords, which make a clearer error than "no value"; True, False and None are names like any other.
-_PYTHON_KEYWORDS = frozenset(keyword.kwlist) - {"True", "False", "None"}
+PYTHON_KEYWORDS = frozenset(keyword.kwlist) - {"True", "False", "None"}
 
 _BAD_CHARACTER_HINTS = {
     "'": "strings are not part of the language",
@@ -258,7 +258,7 @@ class _Parser:
                         frames[-1].pending_keyword = texts[i]
                         i += 1
                     else:
-                        if texts[i] in _PYTHON_KEYWORDS:
+                        if texts[i] in PYTHON_KEYWORDS:
                             self.reject_python_keyword(i)
                         operands.append(builder.variable(texts[i], offsets[i]))
                         expect_operand = False
@@ -422,7 +422,7 @@ class _Parser:
 
     def reject_python_keyword(self, i: int) -> None:
         text = self.texts[i]
-        if text in _PYTHON_KEYWORDS:
+        if text in PYTHON_KEYWORDS:
             raise self.error(f"{text!r} is a Python keyword, and programs here are not Python: "
                              f"only arithmetic, functions and assignments are allowed.", i)
 

@@ -1,0 +1,68 @@
+"""The fast path: the whole pipeline in C (``_fastpath.c``) for programs of numbers.
+
+Most requests are programs of numbers with no options. For them the C extension does in one pass what
+parser → graph → forward → backward → serialize do, and makes the same answer, several times faster
+(``python -m benchmarks`` measures it). It covers only programs whose every value is a number, whose
+every gate has a kernel in the C file, and whose every value and gradient is finite; for any other
+program, and for any error, ``answer`` returns None and the Python pipeline answers.
+
+The C file reads the operation table from here: names, symbols, parameters, defaults, operator tokens.
+It restates only the scalar arithmetic of each gate, which ``tests/test_fastpath.py`` checks against
+the table's own rules, and against the Python pipeline on many programs.
+
+Set ``BACKPROP_PURE_PYTHON=1`` to turn the fast path off (to compare the two, or where the extension
+could not be compiled, in which case it is off anyway).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+import numpy as np
+import orjson
+
+from .limits import Limits
+from .ops import CONSTANTS, OPS, Op
+from .parser import PYTHON_KEYWORDS
+
+try:
+    from . import _fastpath
+except ImportError:  # not compiled (a checkout used without `pip install -e .`): the Python pipeline answers
+    _fastpath = None
+
+
+def _table_row(op: Op) -> tuple:
+    """An operation as the C side takes it (see ``configure`` in _fastpath.c)."""
+    defaulted = [param for param in op.params if param in op.defaults]
+    defaults = tuple((float(op.defaults[param]), repr(op.defaults[param])) for param in defaulted)
+    n_params = -1 if op.variadic else len(op.params)
+    return (op.name, op.symbol, n_params, defaults, tuple(op.infix), op.prefix, op.function)
+
+
+def _format_numbers(raw: bytes) -> bytes:
+    """The JSON array of a buffer of float64s, as orjson writes each number in the Python pipeline's answers
+    (the shortest text that reads back as the same number), so that both write every number alike."""
+    return orjson.dumps(np.frombuffer(raw, dtype=np.float64), option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+AVAILABLE = _fastpath is not None
+ENABLED = AVAILABLE and os.environ.get("BACKPROP_PURE_PYTHON", "") in ("", "0")
+if AVAILABLE:
+    _fastpath.configure([_table_row(op) for op in OPS], dict(CONSTANTS), set(PYTHON_KEYWORDS), _format_numbers)
+
+
+def answer_json(program: str, values: Mapping[str, Any] | None, limits: Limits, strict: bool = True) -> bytes | None:
+    """The JSON of ``compute_graph(program, values, strict=strict, limits=limits)``, or None if not covered."""
+    if not ENABLED or len(program) > limits.max_chars:
+        return None
+    if values is None:
+        values = {}
+    elif values.__class__ is not dict:
+        values = dict(values)
+    return _fastpath.answer(program, values, strict, limits.max_nodes, limits.max_depth)
+
+
+def kernel(name: str, x: float, y: float = 0.0, g: float = 1.0) -> tuple[float, float, float] | None:
+    """For tests: the C kernel of the gate ``name`` at (x, y): its value and the gradient for each argument."""
+    return _fastpath.kernel(name, x, y, g)
