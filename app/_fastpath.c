@@ -317,6 +317,7 @@ typedef struct {
     int constant;        /* pi or e */
     double constant_value;
     int assigned;        /* some statement assigns it (worked out only when needed) */
+    int assigned_known;
 } Name;
 
 typedef struct {
@@ -324,7 +325,6 @@ typedef struct {
     Py_ssize_t count, capacity;
     int *slots;          /* open addressing: index into names, or -1 */
     Py_ssize_t n_slots;  /* a power of two */
-    int assigned_known;
 } Names;
 
 static uint64_t hash_bytes(const unsigned char *s, Py_ssize_t n)
@@ -597,31 +597,30 @@ static int declare_input(Build *b, Name *name, double value, int *node)
     return DONE;
 }
 
-/* As parser.Tokens._find_assigned_names: every name that some statement assigns. */
-static void find_assigned_names(Build *b)
+/* Whether some statement assigns this name, as parser.Tokens._find_assigned_names works it out. Asked only
+ * of constants (pi, e), and worked out once per name. */
+static int is_assigned(Build *b, Name *name)
 {
+    if (name->assigned_known)
+        return name->assigned;
     Tokens *t = &b->tokens;
     int depth = 0, at_statement_start = 1;
-    for (Py_ssize_t i = 0; i < t->count; i++) {
+    for (Py_ssize_t i = 0; i < t->count && !name->assigned; i++) {
         int kind = t->kind[i];
         if (kind == T_LPAREN || kind == T_LBRACK) {
             depth++;
         } else if (kind == T_RPAREN || kind == T_RBRACK) {
             depth--;
-        } else if (kind == T_NAME && at_statement_start) {
+        } else if (kind == T_NAME && at_statement_start && t->length[i] == name->length
+                   && memcmp(b->text + t->start[i], name->text, (size_t)name->length) == 0) {
             int next = t->kind[i + 1];
-            if (next == T_EQ || next == T_PLUS_EQ || next == T_MINUS_EQ || next == T_STAR_EQ || next == T_SLASH_EQ) {
-                Py_ssize_t j;
-                for (j = 0; j < b->names.count; j++) {
-                    Name *name = &b->names.names[j];
-                    if (name->length == t->length[i] && memcmp(name->text, b->text + t->start[i], (size_t)name->length) == 0)
-                        name->assigned = 1;
-                }
-            }
+            name->assigned = next == T_EQ || next == T_PLUS_EQ || next == T_MINUS_EQ || next == T_STAR_EQ
+                             || next == T_SLASH_EQ;
         }
         at_statement_start = kind == T_SEMI || (kind == T_NL && depth <= 0);
     }
-    b->names.assigned_known = 1;
+    name->assigned_known = 1;
+    return name->assigned;
 }
 
 static int variable(Build *b, Name *name, int *handle)
@@ -634,9 +633,7 @@ static int variable(Build *b, Name *name, int *handle)
         return declare_input(b, name, name->value, handle);
     if (!name->constant)
         return FALL_BACK;  /* no value: an error, or a default value that only the Python pipeline gives */
-    if (!b->names.assigned_known)
-        find_assigned_names(b);
-    if (name->assigned)
+    if (is_assigned(b, name))
         return FALL_BACK;  /* used before it is assigned: an error */
     if (b->nodes.count >= b->max_nodes)
         return FALL_BACK;

@@ -4,7 +4,8 @@ Most requests are programs of numbers with no options. For them the C extension 
 parser → graph → forward → backward → serialize do, and makes the same answer, several times faster
 (``python -m benchmarks`` measures it). It covers only programs whose every value is a number, whose
 every gate has a kernel in the C file, and whose every value and gradient is finite; for any other
-program, and for any error, ``answer`` returns None and the Python pipeline answers.
+program, and for any error, ``answer_json`` (and ``answer``, its JSON read back) returns None and the
+Python pipeline answers.
 
 The C file reads the operation table from here: names, symbols, parameters, defaults, operator tokens.
 It restates only the scalar arithmetic of each gate, which ``tests/test_fastpath.py`` checks against
@@ -61,6 +62,12 @@ def answer_json(program: str, values: Mapping[str, Any] | None, limits: Limits, 
     elif values.__class__ is not dict:
         values = dict(values)
     return _fastpath.answer(program, values, strict, limits.max_nodes, limits.max_depth)
+
+
+def answer(program: str, values: Mapping[str, Any] | None, limits: Limits, strict: bool = True) -> dict | None:
+    """``compute_graph(program, values, strict=strict, limits=limits)``'s answer, or None if not covered."""
+    json = answer_json(program, values, limits, strict)
+    return None if json is None else orjson.loads(json)
 
 
 def kernel(name: str, x: float, y: float = 0.0, g: float = 1.0) -> tuple[float, float, float] | None:

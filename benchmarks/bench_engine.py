@@ -22,7 +22,7 @@ Two kinds of program are generated, deterministically (fixed seed), at each size
 
 For each, end to end:
 
-* ours:      ``orjson.dumps(app.compute_graph(program, values))``
+* ours:      ``app.compute_graph_json(program, values)``
   (tokenize, parse, build, forward, backward, graph_json, orjson).
 * micrograd: build the same graph as ``micrograd.engine.Value`` objects by
   running the generator's own three-address code (no text is parsed or
@@ -90,7 +90,7 @@ DEFAULT_SIZES = (10, 100, 1_000, 10_000, 100_000)
 
 
 def ours(program_text: str, values: dict) -> bytes:
-    return orjson.dumps(app.compute_graph(program_text, values))
+    return app.compute_graph_json(program_text, values)
 
 
 def mg_tanh(x: Value) -> Value:
@@ -331,7 +331,7 @@ def ours_gc_off_throughout(program_text: str, values: dict) -> int:
     was = gc.isenabled()
     gc.disable()
     try:
-        return len(orjson.dumps(app.compute_graph(program_text, values)))
+        return len(app.compute_graph_json(program_text, values))
     finally:
         if was:
             gc.enable()
@@ -419,7 +419,7 @@ def main() -> None:
             for kind in args.kinds:
                 print_profile(kind, size, args.top)
         return
-    print("ours = orjson.dumps(app.compute_graph(program, values)); micrograd = build + backward() + orjson of "
+    print("ours = app.compute_graph_json(program, values); micrograd = build + backward() + orjson of "
           "all nodes; times are medians; ratio ours/micrograd > 1 means ours is slower")
     rows = []
     started = time.perf_counter()
