@@ -155,6 +155,7 @@ typedef struct {
     int infix[T_COUNT];      /* the gate an operator token builds, or -1 */
     int neg;                 /* the gate of unary minus, or -1 */
     PyObject *constants;     /* dict: name → float */
+    PyObject *functions;     /* dict: the name of a gate called by name → its index in ops */
     PyObject *keywords;      /* set: Python's keywords, which are never variables */
     PyObject *format_numbers;  /* bytes of float64s → orjson's JSON array of them */
     PyObject *s_input, *s_const;
@@ -376,13 +377,11 @@ static int describe_name(Name *name, PyObject *values)
         name->has_value = 1;
         name->value = PyFloat_Check(value) ? PyFloat_AS_DOUBLE(value) : PyLong_AsDouble(value);
     }
-    for (int k = 0; k < config.n_ops; k++) {
-        OpInfo *op = &config.ops[k];
-        if (op->function && PyUnicode_Compare(op->name, name->str) == 0) {
-            name->function = k;
-            break;
-        }
-    }
+    PyObject *function = PyDict_GetItemWithError(config.functions, name->str);
+    if (function == NULL && PyErr_Occurred())
+        return -1;
+    if (function != NULL)
+        name->function = (int)PyLong_AsLong(function);
     int keyword = PySet_Contains(config.keywords, name->str);
     if (keyword < 0)
         return -1;
@@ -1522,6 +1521,16 @@ static PyObject *configure(PyObject *module, PyObject *args)
             config.neg = (int)k;
     }
     config.n_ops = (int)n;
+    if ((config.functions = PyDict_New()) == NULL)
+        return NULL;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *index = PyLong_FromSsize_t(k);
+        if (index == NULL || (config.ops[k].function && PyDict_SetItem(config.functions, config.ops[k].name, index) < 0)) {
+            Py_XDECREF(index);
+            return NULL;
+        }
+        Py_DECREF(index);
+    }
     config.constants = Py_NewRef(constants);
     config.format_numbers = Py_NewRef(format);
     config.keywords = PyFrozenSet_New(keywords);
