@@ -57,6 +57,9 @@ static double softplus(double x)
     return x + log1p(exp(-x));
 }
 
+/* NumPy's minimum(x, 0): 0 on a tie, so min_zero(-0.0) is +0.0 (C's fmin may give either). */
+static double min_zero(double x) { return x < 0.0 ? x : 0.0; }
+
 static double sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); }
 
 static double kernel_forward(enum kernel k, double a, double b)
@@ -67,18 +70,18 @@ static double kernel_forward(enum kernel k, double a, double b)
     case K_MUL: return a * b;
     case K_DIV: return a / b;
     case K_NEG: return -a;
-    case K_POW: return pow(a, b);
-    case K_MAX: return a >= b ? a : b;
-    case K_MIN: return a <= b ? a : b;
+    case K_POW: return b == 0.5 ? sqrt(a) : pow(a, b);  /* NumPy's power takes sqrt here: sqrt(-0) is -0 */
+    case K_MAX: return a > b ? a : b;  /* on a tie, b: NumPy's choice, which shows in the sign of a zero */
+    case K_MIN: return a < b ? a : b;
     case K_EXP: return exp(a);
     case K_LOG: return log(a);
     case K_SQRT: return sqrt(a);
     case K_ABS: return fabs(a);
     case K_SIGMOID: return sigmoid(a);
     case K_TANH: return tanh(a);
-    case K_RELU: return a >= 0.0 ? a : 0.0;
+    case K_RELU: return a > 0.0 ? a : 0.0;
     case K_LEAKY_RELU: return a > 0 ? a : b * a;
-    case K_ELU: return a > 0 ? a : b * expm1(fmin(a, 0.0));
+    case K_ELU: return a > 0 ? a : b * expm1(min_zero(a));
     case K_SOFTPLUS: return softplus(a);
     case K_SIN: return sin(a);
     case K_COS: return cos(a);
@@ -119,8 +122,8 @@ static double kernel_vjp(enum kernel k, int which, double g, double ans, double 
         return g * (a > 0 ? 0.0 : a);
     case K_ELU:
         if (which == 0)
-            return g * (a > 0 ? 1.0 : b * exp(fmin(a, 0.0)));
-        return g * (a > 0 ? 0.0 : expm1(fmin(a, 0.0)));
+            return g * (a > 0 ? 1.0 : b * exp(min_zero(a)));
+        return g * (a > 0 ? 0.0 : expm1(min_zero(a)));
     case K_SOFTPLUS: return g * sigmoid(a);
     case K_SIN: return g * cos(a);
     case K_COS: return -g * sin(a);
@@ -137,6 +140,7 @@ typedef struct {
     PyObject *name;          /* the node's "op" */
     PyObject *symbol;        /* a gate node's label */
     int n_params;
+    char param[MAX_PARAMS][32];  /* the parameters' names, for arguments given by name */
     int n_defaults;          /* the last n_defaults parameters have defaults */
     double default_value[MAX_PARAMS];
     PyObject *default_label[MAX_PARAMS];
@@ -657,20 +661,46 @@ static int binary(Build *b, int op_index, int left, int right, int *node)
     return gate(b, op_index, args, 2, node);
 }
 
-static int call(Build *b, int op_index, const int *handles, int n_args, int *node)
+/* The parameter called by the name token, or -1. */
+static int param_named(Build *b, OpInfo *op, Py_ssize_t token)
+{
+    Py_ssize_t length = b->tokens.length[token];
+    for (int k = 0; k < op->n_params; k++)
+        if ((Py_ssize_t)strlen(op->param[k]) == length && memcmp(op->param[k], b->text + b->tokens.start[token], (size_t)length) == 0)
+            return k;
+    return -1;
+}
+
+/* As GraphBuilder.bind_arguments, then call: arguments by position, then by name, then the defaults. */
+static int call(Build *b, int op_index, const int *handles, const Py_ssize_t *keywords, int n_args, int *node)
 {
     OpInfo *op = &config.ops[op_index];
-    int all[MAX_PARAMS], args[MAX_PARAMS], outcome;
-    if (op->kernel == K_NONE || n_args > op->n_params || n_args < op->n_params - op->n_defaults || n_args == 0)
+    int slot[MAX_PARAMS], filled[MAX_PARAMS] = {0}, args[MAX_PARAMS], outcome, positional = 1;
+    if (op->kernel == K_NONE || n_args == 0 || n_args > op->n_params)
         return FALL_BACK;
+    for (int k = 0; k < n_args; k++) {
+        int index = k;
+        if (keywords[k] >= 0) {
+            positional = 0;
+            index = param_named(b, op, keywords[k]);
+        } else if (!positional) {
+            return FALL_BACK;  /* an argument without a name after one with a name: an error */
+        }
+        if (index < 0 || filled[index])
+            return FALL_BACK;  /* no such parameter, or one given twice: an error */
+        slot[index] = handles[k];
+        filled[index] = 1;
+    }
     for (int k = 0; k < op->n_params; k++) {
-        if (k < n_args)
-            all[k] = handles[k];
-        else if ((outcome = default_literal(b, op, k, &all[k])) != DONE)
+        if (filled[k])
+            continue;
+        if (k < op->n_params - op->n_defaults)
+            return FALL_BACK;  /* a parameter with no default left out: an error */
+        if ((outcome = default_literal(b, op, k, &slot[k])) != DONE)
             return outcome;
     }
     for (int k = 0; k < op->n_params; k++)
-        if ((outcome = materialize(b, all[k], &args[k])) != DONE)
+        if ((outcome = materialize(b, slot[k], &args[k])) != DONE)
             return outcome;
     return gate(b, op_index, args, op->n_params, node);
 }
@@ -729,7 +759,14 @@ static int binary_precedence(int kind)
 static int is_statement_end(int kind) { return kind == T_NL || kind == T_SEMI || kind == T_END; }
 
 typedef struct { int precedence; int token; } Pending;  /* an operator waiting for its operand, or a FRAME */
-typedef struct { int is_call; Py_ssize_t token; Py_ssize_t operands; } Frame;
+typedef struct {
+    int is_call;
+    Py_ssize_t token;        /* the opening bracket, or the function's name */
+    Py_ssize_t operands;     /* the operand stack's height when it opened */
+    int n_keywords;          /* a call's finished arguments so far */
+    Py_ssize_t keyword[MAX_PARAMS + 1];  /* the name token of each argument given by name, or -1 */
+    Py_ssize_t pending;      /* the name token of the argument being read, if given by name, or -1 */
+} Frame;
 
 typedef struct {
     int *operands;
@@ -818,7 +855,7 @@ static int open_frame(Build *b, Stacks *s, int is_call, Py_ssize_t token)
         PyErr_NoMemory();
         return FAILED;
     }
-    s->frames[s->n_frames++] = (Frame){is_call, token, s->n_operands};
+    s->frames[s->n_frames++] = (Frame){is_call, token, s->n_operands, 0, {0}, -1};
     return push_pending(s, FRAME, 0);
 }
 
@@ -834,10 +871,22 @@ static int reduce_to_frame(Build *b, Stacks *s)
     return DONE;
 }
 
+/* A call's argument is finished: note whether it was given by name. */
+static int finish_argument(Frame *frame)
+{
+    if (frame->n_keywords > MAX_PARAMS)
+        return FALL_BACK;  /* more arguments than any gate with a kernel takes: an error */
+    frame->keyword[frame->n_keywords++] = frame->pending;
+    frame->pending = -1;
+    return DONE;
+}
+
 static int close_call(Build *b, Stacks *s)
 {
     Frame frame = s->frames[--s->n_frames];
     s->n_stack--;
+    if (s->n_operands > frame.operands && finish_argument(&frame) != DONE)
+        return FALL_BACK;
     Tokens *t = &b->tokens;
     Name *name = lookup_name(&b->names, b->text + t->start[frame.token], t->length[frame.token], b->values);
     if (name == NULL)
@@ -847,7 +896,7 @@ static int close_call(Build *b, Stacks *s)
     int n_args = (int)(s->n_operands - frame.operands), node, outcome;
     if (n_args > MAX_PARAMS)
         return FALL_BACK;
-    outcome = call(b, name->function, s->operands + frame.operands, n_args, &node);
+    outcome = call(b, name->function, s->operands + frame.operands, frame.keyword, n_args, &node);
     if (outcome != DONE)
         return outcome;
     s->n_operands = frame.operands;
@@ -881,8 +930,10 @@ static int expression(Build *b, Stacks *s, Py_ssize_t i, Py_ssize_t *end, int *v
                     i++;
                     if (kinds[i + 1] == T_RPAREN)
                         return FALL_BACK;  /* a call with no arguments: an error */
-                } else if (kinds[i + 1] == T_EQ && s->n_frames > 0) {
-                    return FALL_BACK;  /* a keyword argument, or '=' out of place */
+                } else if (kinds[i + 1] == T_EQ && s->n_frames > 0 && s->frames[s->n_frames - 1].is_call
+                           && (kinds[i - 1] == T_LPAREN || kinds[i - 1] == T_COMMA)) {
+                    s->frames[s->n_frames - 1].pending = i;  /* an argument given by name, as in slope=0.2 */
+                    i++;
                 } else {
                     Name *name = lookup_name(&b->names, b->text + t->start[i], t->length[i], b->values);
                     int handle;
@@ -922,6 +973,8 @@ static int expression(Build *b, Stacks *s, Py_ssize_t i, Py_ssize_t *end, int *v
                     return outcome;
                 if (!s->frames[s->n_frames - 1].is_call)
                     return FALL_BACK;
+                if ((outcome = finish_argument(&s->frames[s->n_frames - 1])) != DONE)
+                    return outcome;
                 expect_operand = 1;
             } else if (kind == T_RPAREN) {
                 if ((outcome = reduce_to_frame(b, s)) != DONE)
@@ -1469,8 +1522,8 @@ static int token_of_operator(PyObject *text)
 
 PyDoc_STRVAR(configure_doc,
 "configure(ops, constants, keywords, format_numbers)\n--\n\n"
-"Take the operation table: ops is a list of (name, symbol, n_params, defaults, infix, prefix, function)\n"
-"with defaults a tuple of (value, label) for the last parameters; constants maps names to floats;\n"
+"Take the operation table: ops is a list of (name, symbol, n_params, params, defaults, infix, prefix,\n"
+"function) with defaults a tuple of (value, label) for the last parameters; constants maps names to floats;\n"
 "keywords is the set of names that are never variables; format_numbers(bytes of float64s) returns\n"
 "their JSON array as bytes.");
 
@@ -1492,16 +1545,26 @@ static PyObject *configure(PyObject *module, PyObject *args)
     config.neg = -1;
     for (Py_ssize_t k = 0; k < n; k++) {
         OpInfo *op = &config.ops[k];
-        PyObject *name, *symbol, *defaults, *infix, *prefix;
+        PyObject *name, *symbol, *params, *defaults, *infix, *prefix;
         int n_params, function;
-        if (!PyArg_ParseTuple(PyList_GET_ITEM(ops, k), "UUiO!O!Op", &name, &symbol, &n_params, &PyTuple_Type,
-                              &defaults, &PyTuple_Type, &infix, &prefix, &function))
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(ops, k), "UUiO!O!O!Op", &name, &symbol, &n_params, &PyTuple_Type,
+                              &params, &PyTuple_Type, &defaults, &PyTuple_Type, &infix, &prefix, &function))
             return NULL;
         op->name = Py_NewRef(name);
         op->symbol = Py_NewRef(symbol);
         op->n_params = n_params;
         op->function = function;
         op->kernel = n_params <= MAX_PARAMS ? kernel_named(name) : K_NONE;
+        for (int p = 0; p < n_params && p < MAX_PARAMS && p < PyTuple_GET_SIZE(params); p++) {
+            Py_ssize_t length;
+            const char *text = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(params, p), &length);
+            if (text == NULL)
+                return NULL;
+            if (length >= (Py_ssize_t)sizeof(op->param[p]))
+                op->kernel = K_NONE;
+            else
+                memcpy(op->param[p], text, (size_t)length + 1);
+        }
         op->n_defaults = (int)PyTuple_GET_SIZE(defaults);
         if (op->n_defaults > n_params || op->n_defaults > MAX_PARAMS)
             op->kernel = K_NONE;

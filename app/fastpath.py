@@ -38,7 +38,7 @@ def _table_row(op: Op) -> tuple:
     defaulted = [param for param in op.params if param in op.defaults]
     defaults = tuple((float(op.defaults[param]), repr(op.defaults[param])) for param in defaulted)
     n_params = -1 if op.variadic else len(op.params)
-    return (op.name, op.symbol, n_params, defaults, tuple(op.infix), op.prefix, op.function)
+    return (op.name, op.symbol, n_params, tuple(op.params), defaults, tuple(op.infix), op.prefix, op.function)
 
 
 def _format_numbers(raw: bytes) -> bytes:

@@ -39,6 +39,8 @@ def table_rule(op, x, y, g):
 def agree(ours, theirs, exact: bool) -> bool:
     if not (math.isfinite(ours) and math.isfinite(theirs)):
         return True  # the fast path hands any non-finite number to the Python pipeline
+    if ours == 0.0 and theirs == 0.0:
+        return math.copysign(1, ours) == math.copysign(1, theirs)  # JSON writes -0.0 and 0.0 apart
     return ours == theirs if exact else math.isclose(ours, theirs, rel_tol=1e-12, abs_tol=1e-14)
 
 
