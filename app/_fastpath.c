@@ -328,7 +328,6 @@ typedef struct {
     int constant;        /* pi or e */
     double constant_value;
     int assigned;        /* some statement assigns it (worked out only when needed) */
-    int assigned_known;
 } Name;
 
 typedef struct {
@@ -493,6 +492,9 @@ typedef struct {
     Py_ssize_t n_inputs, inputs_capacity;
     PyObject *values;
     int strict;
+    int has_default;            /* default_value: the value of a name the program uses without giving one */
+    double default_value;
+    int assigned_known;         /* find_assigned_names has run */
     Py_ssize_t max_nodes, max_depth;
     int output;
 } Build;
@@ -602,30 +604,32 @@ static int declare_input(Build *b, Name *name, double value, int *node)
     return DONE;
 }
 
-/* Whether some statement assigns this name, as parser.Tokens._find_assigned_names works it out. Asked only
- * of constants (pi, e), and worked out once per name. */
-static int is_assigned(Build *b, Name *name)
+/* As parser.Tokens._find_assigned_names: marks every name that some statement assigns. Worked out once, and
+ * only for a name with no value yet (a constant, or one the default value would give). Adds names, which may
+ * move the array they live in. */
+static int find_assigned_names(Build *b)
 {
-    if (name->assigned_known)
-        return name->assigned;
     Tokens *t = &b->tokens;
     int depth = 0, at_statement_start = 1;
-    for (Py_ssize_t i = 0; i < t->count && !name->assigned; i++) {
+    for (Py_ssize_t i = 0; i < t->count; i++) {
         int kind = t->kind[i];
         if (kind == T_LPAREN || kind == T_LBRACK) {
             depth++;
         } else if (kind == T_RPAREN || kind == T_RBRACK) {
             depth--;
-        } else if (kind == T_NAME && at_statement_start && t->length[i] == name->length
-                   && memcmp(b->text + t->start[i], name->text, (size_t)name->length) == 0) {
+        } else if (kind == T_NAME && at_statement_start) {
             int next = t->kind[i + 1];
-            name->assigned = next == T_EQ || next == T_PLUS_EQ || next == T_MINUS_EQ || next == T_STAR_EQ
-                             || next == T_SLASH_EQ;
+            if (next == T_EQ || next == T_PLUS_EQ || next == T_MINUS_EQ || next == T_STAR_EQ || next == T_SLASH_EQ) {
+                Name *name = lookup_name(&b->names, b->text + t->start[i], t->length[i], b->values);
+                if (name == NULL)
+                    return FAILED;
+                name->assigned = 1;
+            }
         }
         at_statement_start = kind == T_SEMI || (kind == T_NL && depth <= 0);
     }
-    name->assigned_known = 1;
-    return name->assigned;
+    b->assigned_known = 1;
+    return DONE;
 }
 
 static int variable(Build *b, Name *name, int *handle)
@@ -636,10 +640,18 @@ static int variable(Build *b, Name *name, int *handle)
     }
     if (name->has_value)
         return declare_input(b, name, name->value, handle);
-    if (!name->constant)
-        return FALL_BACK;  /* no value: an error, or a default value that only the Python pipeline gives */
-    if (is_assigned(b, name))
+    Py_ssize_t index = name - b->names.names;
+    int outcome;
+    if (!b->assigned_known && (outcome = find_assigned_names(b)) != DONE)
+        return outcome;
+    name = &b->names.names[index];
+    if (name->assigned)
         return FALL_BACK;  /* used before it is assigned: an error */
+    if (!name->constant) {
+        if (name->function >= 0 || !b->has_default)
+            return FALL_BACK;  /* a function's name, or a name with no value: an error */
+        return declare_input(b, name, b->default_value, handle);
+    }
     if (b->nodes.count >= b->max_nodes)
         return FALL_BACK;
     int made = new_node(&b->nodes, CONST, name->str, name->constant_value, 0);
@@ -720,8 +732,10 @@ static int statement(Build *b, Name *target, int augmented_op, int value)
         outcome = materialize(b, value, &node);
     } else if (augmented_op >= 0) {
         int current;
+        Py_ssize_t index = target - b->names.names;
         if ((outcome = variable(b, target, &current)) != DONE)
             return outcome;
+        target = &b->names.names[index];  /* variable() may have added names, moving them */
         if ((outcome = binary(b, augmented_op, current, value, &node)) == DONE)
             outcome = bind(b, target, node);
     } else if (value < 0 && target->scope < 0) {
@@ -1456,9 +1470,10 @@ done:
 }
 
 PyDoc_STRVAR(answer_doc,
-"answer(program, values, strict, max_nodes, max_depth)\n--\n\n"
-"The JSON of compute_graph(program, values, strict=strict) with no options, as bytes, or None when\n"
-"this program is not one the fast path covers (the Python pipeline then answers).");
+"answer(program, values, strict, max_nodes, max_depth, default_value)\n--\n\n"
+"The JSON of compute_graph(program, values, strict=strict, default_value=default_value) with no other\n"
+"options, as bytes, or None when this program is not one the fast path covers (the Python pipeline\n"
+"then answers).");
 
 static PyObject *answer(PyObject *module, PyObject *const *args, Py_ssize_t n_args)
 {
@@ -1466,8 +1481,9 @@ static PyObject *answer(PyObject *module, PyObject *const *args, Py_ssize_t n_ar
         PyErr_SetString(PyExc_RuntimeError, "_fastpath.configure() has not been called");
         return NULL;
     }
-    if (n_args != 5 || !PyUnicode_Check(args[0]) || !PyDict_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "answer(program: str, values: dict, strict, max_nodes, max_depth)");
+    if (n_args != 6 || !PyUnicode_Check(args[0]) || !PyDict_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "answer(program: str, values: dict, strict, max_nodes, max_depth, "
+                                         "default_value)");
         return NULL;
     }
     Build b;
@@ -1476,6 +1492,14 @@ static PyObject *answer(PyObject *module, PyObject *const *args, Py_ssize_t n_ar
     b.strict = PyObject_IsTrue(args[2]);
     b.max_nodes = PyLong_AsSsize_t(args[3]);
     b.max_depth = PyLong_AsSsize_t(args[4]);
+    if (args[5] != Py_None) {
+        b.has_default = 1;
+        b.default_value = PyFloat_AsDouble(args[5]);
+        if (b.default_value == -1.0 && PyErr_Occurred()) {  /* not a number: the Python pipeline's to judge */
+            PyErr_Clear();
+            Py_RETURN_NONE;
+        }
+    }
     b.output = -1;
     if (b.strict < 0 || PyErr_Occurred())
         return NULL;

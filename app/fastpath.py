@@ -53,20 +53,23 @@ if AVAILABLE:
     _fastpath.configure([_table_row(op) for op in OPS], dict(CONSTANTS), set(PYTHON_KEYWORDS), _format_numbers)
 
 
-def answer_json(program: str, values: Mapping[str, Any] | None, limits: Limits, strict: bool = True) -> bytes | None:
-    """The JSON of ``compute_graph(program, values, strict=strict, limits=limits)``, or None if not covered."""
+def answer_json(program: str, values: Mapping[str, Any] | None, limits: Limits, strict: bool = True,
+                default_value: float | None = None) -> bytes | None:
+    """The JSON of ``compute_graph(program, values, strict=strict, default_value=default_value, limits=limits)``,
+    or None if not covered."""
     if not ENABLED or len(program) > limits.max_chars:
         return None
     if values is None:
         values = {}
     elif values.__class__ is not dict:
         values = dict(values)
-    return _fastpath.answer(program, values, strict, limits.max_nodes, limits.max_depth)
+    return _fastpath.answer(program, values, strict, limits.max_nodes, limits.max_depth, default_value)
 
 
-def answer(program: str, values: Mapping[str, Any] | None, limits: Limits, strict: bool = True) -> dict | None:
-    """``compute_graph(program, values, strict=strict, limits=limits)``'s answer, or None if not covered."""
-    json = answer_json(program, values, limits, strict)
+def answer(program: str, values: Mapping[str, Any] | None, limits: Limits, strict: bool = True,
+           default_value: float | None = None) -> dict | None:
+    """``compute_graph``'s answer (as for ``answer_json``), or None if not covered."""
+    json = answer_json(program, values, limits, strict, default_value)
     return None if json is None else orjson.loads(json)
 
 

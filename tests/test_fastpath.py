@@ -67,16 +67,17 @@ def outcome(run):
 ENTRY_POINTS = ("answer", "answer_json")  # the dict and the JSON bytes of the same answer, whichever there are
 
 
-def pure_python(program, values, strict=True, limits=None):
+def pure_python(program, values, strict=True, limits=None, default_value=None):
     """compute_graph with the fast path switched off: every entry point answers None."""
     with pytest.MonkeyPatch.context() as patch:
         for entry in ENTRY_POINTS:
             if hasattr(fastpath, entry):
                 patch.setattr(fastpath, entry, lambda *args, **kwargs: None)
-        return outcome(lambda: compute_graph(program, values, strict=strict, limits=limits))
+        return outcome(lambda: compute_graph(program, values, strict=strict, limits=limits,
+                                             default_value=default_value))
 
 
-def fast_answer(program, values, strict=True, limits=None):
+def fast_answer(program, values, strict=True, limits=None, default_value=None):
     """The fast path's answer as a dict, or None; any exception fails the test (it is not an outcome).
 
     With both entry points, both must give the same answer."""
@@ -84,11 +85,11 @@ def fast_answer(program, values, strict=True, limits=None):
     answers = []
     with cyclic_gc_paused():  # as compute_graph calls it: the collector would rescan a big answer many times
         if hasattr(fastpath, "answer_json"):
-            raw = fastpath.answer_json(program, values, limits, strict)
+            raw = fastpath.answer_json(program, values, limits, strict, default_value)
             assert raw is None or isinstance(raw, bytes), type(raw)
             answers.append(None if raw is None else orjson.loads(raw))  # orjson refuses NaN and Infinity
         if hasattr(fastpath, "answer"):
-            answers.append(fastpath.answer(program, values, limits, strict))
+            answers.append(fastpath.answer(program, values, limits, strict, default_value))
     assert answers, "app/fastpath.py has neither answer nor answer_json"
     assert all(a == answers[0] for a in answers), "answer and answer_json differ"
     return answers[0]
@@ -116,23 +117,24 @@ def assert_same(fast, slow, where="answer", abs_tol=ABS):
         assert type(fast) is type(slow) and fast == slow, f"{where}: fast {fast!r} != pure {slow!r}"
 
 
-def assert_paths_agree(program, values=None, strict=True, limits=None, public=True, abs_tol=ABS):
+def assert_paths_agree(program, values=None, strict=True, limits=None, public=True, abs_tol=ABS, default_value=None):
     """The whole contract for one case; returns (the pure-Python outcome, the fast answer or None).
 
     ``public``: also through compute_graph and compute_graph_json, as callers see it (slow on a huge graph).
     ``abs_tol``: for a program whose sums cancel, where an ulp of tanh becomes a large relative error."""
     _note(f"program {program[:300]!r}, values {values!r}, strict {strict}")
-    slow = pure_python(program, values, strict, limits)
+    slow = pure_python(program, values, strict, limits, default_value)
     given = copy.deepcopy(dict(values)) if values is not None else None
-    fast = fast_answer(program, values, strict, limits)
+    fast = fast_answer(program, values, strict, limits, default_value)
     assert (dict(values) if values is not None else None) == given, "the fast path changed the values it was given"
     if slow[0] == "error":
         assert fast is None, f"the pure path raises {slow[1]}, the fast path answers"
     elif fast is not None:
         assert_same(fast, slow[1], abs_tol=abs_tol)
     # compute_graph as every caller sees it (fast path on) answers or fails exactly as the pure path does.
-    callers_see = (lambda: compute_graph(program, values, strict=strict, limits=limits),
-                   lambda: orjson.loads(compute_graph_json(program, values, strict=strict, limits=limits)))
+    options = dict(strict=strict, limits=limits, default_value=default_value)
+    callers_see = (lambda: compute_graph(program, values, **options),
+                   lambda: orjson.loads(compute_graph_json(program, values, **options)))
     for seen in map(outcome, callers_see if public else ()):
         assert seen[0] == slow[0], f"compute_graph gives {seen}, the pure path {slow}"
         if seen[0] == "error":
@@ -327,6 +329,27 @@ def test_random_valid_programs_agree_and_mostly_take_the_fast_path():
     print(f"\nrandom valid programs: {dict(seen)}")
     assert seen["finite"] >= 50, seen  # enough finite programs for the ratio below to mean something
     assert seen["declined"] <= 0.2 * seen["finite"], f"the fast path declined too many finite programs: {seen}"
+
+
+@needs_fast_path
+@fuzz_settings(150)
+@given(valid_programs(), st.sampled_from([1.0, -0.5, 2, 0.0]), st.data())
+def test_a_default_value_gives_names_without_one_their_value_on_both_paths(case, default_value, data):
+    # As the page asks: some inputs left out of values, the default standing in for them (and names the
+    # program misspells, which then become inputs too).
+    program, values = case
+    left_out = data.draw(st.lists(st.sampled_from(sorted(values)), unique=True)) if values else []
+    kept = {name: value for name, value in values.items() if name not in left_out}
+    program = data.draw(st.sampled_from([program, program + " + typo", "typo2*" + program.split("\n")[-1]]))
+    slow = pure_python(program, kept, False, None, default_value)
+    tolerance = cancellation_tolerance(slow[1]) if slow[0] == "answer" else ABS
+    assert_paths_agree(program, kept, strict=False, abs_tol=tolerance, default_value=default_value)
+
+
+@needs_fast_path
+def test_names_given_by_the_default_value_take_the_fast_path():
+    slow, fast = assert_paths_agree("u = a*b; u + c", {"a": 2.0}, strict=False, default_value=1.0)
+    assert fast is not None and fast["gradients"] == {"a": 1.0, "b": 2.0, "c": 1.0}
 
 
 @needs_fast_path
