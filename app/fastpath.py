@@ -1,15 +1,15 @@
 """The fast path: the whole pipeline in C (``_fastpath.c``) for programs of numbers.
 
 Most requests are programs of numbers with no options. For them the C extension does in one pass what
-parser → graph → forward → backward → serialize do, and makes the same answer, several times faster
-(``python -m benchmarks`` measures it). It covers only programs whose every value is a number, whose
+parser → graph → forward → backward → serialize do, and writes the same JSON, about ten times faster
+(``python -m benchmarks`` measures it: the "ours, Python" column). It covers only programs whose every value is a number, whose
 every gate has a kernel in the C file, and whose every value and gradient is finite; for any other
 program, and for any error, ``answer_json`` (and ``answer``, its JSON read back) returns None and the
 Python pipeline answers.
 
 The C file reads the operation table from here: names, symbols, parameters, defaults, operator tokens.
-It restates only the scalar arithmetic of each gate, which ``tests/test_fastpath.py`` checks against
-the table's own rules, and against the Python pipeline on many programs.
+It restates only the scalar arithmetic of each gate, which ``tests/test_fastpath_kernels.py`` checks
+against the table's own rules; ``tests/test_fastpath.py`` checks both pipelines give the same answers.
 
 Set ``BACKPROP_PURE_PYTHON=1`` to turn the fast path off (to compare the two, or where the extension
 could not be compiled, in which case it is off anyway).
