@@ -10,11 +10,11 @@
  * kernel -- answer() returns None, and the Python pipeline answers (with its error messages and warnings).
  * So this file never says what is wrong with a program, and never needs to.
  *
- * What it reads from the operation table (app/ops.py, passed in by app/fastpath.py): each gate's name,
- * symbol, parameters, defaults, operator tokens and whether it is called by name. What it restates: the
- * scalar forward and local-gradient rules, in kernel_forward and kernel_vjp below, each matched to a table
- * row by name. tests/test_fastpath_kernels.py checks that every kernel agrees with its row, and
- * tests/test_fastpath.py that both pipelines give the same answer.
+ * What it reads from the operation table (app/ops.py): each gate's name, symbol, parameters, defaults,
+ * operator tokens and whether it is called by name, handed over by app/fastpath.py at import; and each
+ * gate's forward and local-gradient rules, the table's c_forward and c_vjps, which `python -m app.fastpath`
+ * writes into _fastpath_kernels.h. tests/test_fastpath_kernels.py holds those to the table's NumPy rules,
+ * and tests/test_fastpath.py checks that both pipelines give the same answer.
  *
  * It mirrors the Python pipeline's choices exactly, so that the answers are the same: the node order, the
  * labels, a literal that waits to become a constant, the order in which gradients are summed.
@@ -26,19 +26,9 @@
 #include <stdint.h>
 #include <string.h>
 
-/* -- the kernels: scalar forward and local-gradient rules ------------------------------------------- */
+/* -- the kernels: each gate's forward and local-gradient rules, from the table ----------------------- */
 
-enum kernel {
-    K_NONE, K_ADD, K_SUB, K_MUL, K_DIV, K_NEG, K_POW, K_MAX, K_MIN, K_EXP, K_LOG, K_SQRT, K_ABS,
-    K_SIGMOID, K_TANH, K_RELU, K_LEAKY_RELU, K_ELU, K_SOFTPLUS, K_SIN, K_COS
-};
-
-static const struct { const char *name; enum kernel kernel; } KERNEL_NAMES[] = {
-    {"add", K_ADD}, {"sub", K_SUB}, {"mul", K_MUL}, {"div", K_DIV}, {"neg", K_NEG}, {"pow", K_POW},
-    {"max", K_MAX}, {"min", K_MIN}, {"exp", K_EXP}, {"log", K_LOG}, {"sqrt", K_SQRT}, {"abs", K_ABS},
-    {"sigmoid", K_SIGMOID}, {"tanh", K_TANH}, {"relu", K_RELU}, {"leaky_relu", K_LEAKY_RELU},
-    {"elu", K_ELU}, {"softplus", K_SOFTPLUS}, {"sin", K_SIN}, {"cos", K_COS},
-};
+/* Helpers the table's C rules call. */
 
 static double sigmoid(double x)
 {
@@ -57,86 +47,38 @@ static double softplus(double x)
     return x + log1p(exp(-x));
 }
 
+static double sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); }
+
 /* NumPy's minimum(x, 0): 0 on a tie, so min_zero(-0.0) is +0.0 (C's fmin may give either). */
 static double min_zero(double x) { return x < 0.0 ? x : 0.0; }
 
-static double sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); }
+#define MAX_PARAMS 2  /* the widest gate with a kernel */
 
-static double kernel_forward(enum kernel k, double a, double b)
-{
-    switch (k) {
-    case K_ADD: return a + b;
-    case K_SUB: return a - b;
-    case K_MUL: return a * b;
-    case K_DIV: return a / b;
-    case K_NEG: return -a;
-    case K_POW: return b == 0.5 ? sqrt(a) : pow(a, b);  /* NumPy's power takes sqrt here: sqrt(-0) is -0 */
-    case K_MAX: return a > b ? a : b;  /* on a tie, b: NumPy's choice, which shows in the sign of a zero */
-    case K_MIN: return a < b ? a : b;
-    case K_EXP: return exp(a);
-    case K_LOG: return log(a);
-    case K_SQRT: return sqrt(a);
-    case K_ABS: return fabs(a);
-    case K_SIGMOID: return sigmoid(a);
-    case K_TANH: return tanh(a);
-    case K_RELU: return a > 0.0 ? a : 0.0;
-    case K_LEAKY_RELU: return a > 0 ? a : b * a;
-    case K_ELU: return a > 0 ? a : b * expm1(min_zero(a));
-    case K_SOFTPLUS: return softplus(a);
-    case K_SIN: return sin(a);
-    case K_COS: return cos(a);
-    default: return NAN;
-    }
-}
+/* A gate of one parameter ignores the second argument. */
+typedef double (*Forward)(double, double);
+typedef double (*Vjp)(double g, double ans, double, double);
 
-/* The gradient for argument `which` (0 or 1) given the upstream gradient g, the gate's output and arguments:
- * the table's vjp rules, written in the same order of operations. */
-static double kernel_vjp(enum kernel k, int which, double g, double ans, double a, double b)
+typedef struct {
+    const char *name;
+    int n_params;
+    Forward forward;
+    Vjp vjp[MAX_PARAMS];
+} Kernel;
+
+#include "_fastpath_kernels.h"  /* KERNELS: written from the table's c_forward and c_vjps */
+
+static const Kernel *kernel_named(PyObject *name)
 {
-    switch (k) {
-    case K_ADD: return g;
-    case K_SUB: return which == 0 ? g : -g;
-    case K_MUL: return which == 0 ? g * b : g * a;
-    case K_DIV: return which == 0 ? g / b : -g * a / (b * b);
-    case K_NEG: return -g;
-    case K_POW:
-        if (which == 0)
-            return g * (b == 0 ? 0.0 : b * pow(a, b - 1.0));
-        return g * ((a == 0 && b >= 0) ? 0.0 : ans * log(a == 0 ? 1.0 : a));
-    case K_MAX:
-    case K_MIN: {
-        double mine = which == 0 ? a : b, other = which == 0 ? b : a;
-        int wins = k == K_MAX ? mine > other : mine < other;
-        return g * ((wins ? 1.0 : 0.0) + 0.5 * (mine == other ? 1.0 : 0.0));  /* a tie splits it */
-    }
-    case K_EXP: return g * ans;
-    case K_LOG: return g / a;
-    case K_SQRT: return g / (2.0 * ans);
-    case K_ABS: return g * sign(a);
-    case K_SIGMOID: return g * ans * (1.0 - ans);
-    case K_TANH: return g * (1.0 - ans * ans);
-    case K_RELU: return g * (a > 0 ? 1.0 : 0.0);
-    case K_LEAKY_RELU:
-        if (which == 0)
-            return g * (a > 0 ? 1.0 : b);
-        return g * (a > 0 ? 0.0 : a);
-    case K_ELU:
-        if (which == 0)
-            return g * (a > 0 ? 1.0 : b * exp(min_zero(a)));
-        return g * (a > 0 ? 0.0 : expm1(min_zero(a)));
-    case K_SOFTPLUS: return g * sigmoid(a);
-    case K_SIN: return g * cos(a);
-    case K_COS: return -g * sin(a);
-    default: return NAN;
-    }
+    for (size_t k = 0; k < sizeof(KERNELS) / sizeof(KERNELS[0]); k++)
+        if (PyUnicode_CompareWithASCIIString(name, KERNELS[k].name) == 0)
+            return &KERNELS[k];
+    return NULL;
 }
 
 /* -- the operation table, as app/fastpath.py hands it over ------------------------------------------ */
 
-#define MAX_PARAMS 2  /* the widest gate with a kernel */
-
 typedef struct {
-    enum kernel kernel;      /* K_NONE: a gate of the table without a kernel here (its programs fall back) */
+    const Kernel *kernel;    /* NULL: a gate of the table without C rules (its programs fall back) */
     PyObject *name;          /* the node's "op" */
     PyObject *symbol;        /* a gate node's label */
     int n_params;
@@ -569,7 +511,7 @@ static int materialize(Build *b, int handle, int *node)
 
 static int gate(Build *b, int op_index, const int *args, int n_args, int *node)
 {
-    if (config.ops[op_index].kernel == K_NONE || b->nodes.count >= b->max_nodes)
+    if (config.ops[op_index].kernel == NULL || b->nodes.count >= b->max_nodes)
         return FALL_BACK;
     int needs = 0;
     for (int k = 0; k < n_args; k++)
@@ -688,7 +630,7 @@ static int call(Build *b, int op_index, const int *handles, const Py_ssize_t *ke
 {
     OpInfo *op = &config.ops[op_index];
     int slot[MAX_PARAMS], filled[MAX_PARAMS] = {0}, args[MAX_PARAMS], outcome, positional = 1;
-    if (op->kernel == K_NONE || n_args == 0 || n_args > op->n_params)
+    if (op->kernel == NULL || n_args == 0 || n_args > op->n_params)
         return FALL_BACK;
     for (int k = 0; k < n_args; k++) {
         int index = k;
@@ -1094,7 +1036,7 @@ static void forward(Nodes *g)
             continue;
         const int *args = &g->arg[node * MAX_PARAMS];
         double a = g->value[args[0]], b = g->n_args[node] > 1 ? g->value[args[1]] : 0.0;
-        g->value[node] = kernel_forward(config.ops[op].kernel, a, b);
+        g->value[node] = config.ops[op].kernel->forward(a, b);
     }
 }
 
@@ -1127,7 +1069,7 @@ static void backward(Nodes *g, int output, double *grad, unsigned char *has_grad
             int source = args[k];
             if (!g->needs_grad[source])
                 continue;
-            double share = kernel_vjp(config.ops[op].kernel, k, grad[node], g->value[node], a, b);
+            double share = config.ops[op].kernel->vjp[k](grad[node], g->value[node], a, b);
             wire_grad[first_wire[node] + k] = share;
             has_wire_grad[first_wire[node] + k] = 1;
             grad[source] = has_grad[source] ? grad[source] + share : share;
@@ -1525,14 +1467,6 @@ static PyObject *answer(PyObject *module, PyObject *const *args, Py_ssize_t n_ar
     return result;
 }
 
-static enum kernel kernel_named(PyObject *name)
-{
-    for (size_t k = 0; k < sizeof(KERNEL_NAMES) / sizeof(KERNEL_NAMES[0]); k++)
-        if (PyUnicode_CompareWithASCIIString(name, KERNEL_NAMES[k].name) == 0)
-            return KERNEL_NAMES[k].kernel;
-    return K_NONE;
-}
-
 static int token_of_operator(PyObject *text)
 {
     static const struct { const char *text; int token; } OPERATORS[] = {
@@ -1578,20 +1512,22 @@ static PyObject *configure(PyObject *module, PyObject *args)
         op->symbol = Py_NewRef(symbol);
         op->n_params = n_params;
         op->function = function;
-        op->kernel = n_params <= MAX_PARAMS ? kernel_named(name) : K_NONE;
+        op->kernel = kernel_named(name);
+        if (op->kernel != NULL && op->kernel->n_params != n_params)
+            op->kernel = NULL;  /* the table and the kernels disagree: the Python pipeline answers */
         for (int p = 0; p < n_params && p < MAX_PARAMS && p < PyTuple_GET_SIZE(params); p++) {
             Py_ssize_t length;
             const char *text = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(params, p), &length);
             if (text == NULL)
                 return NULL;
             if (length >= (Py_ssize_t)sizeof(op->param[p]))
-                op->kernel = K_NONE;
+                op->kernel = NULL;
             else
                 memcpy(op->param[p], text, (size_t)length + 1);
         }
         op->n_defaults = (int)PyTuple_GET_SIZE(defaults);
         if (op->n_defaults > n_params || op->n_defaults > MAX_PARAMS)
-            op->kernel = K_NONE;
+            op->kernel = NULL;
         for (int d = 0; d < op->n_defaults && d < MAX_PARAMS; d++) {
             PyObject *value, *label;
             if (!PyArg_ParseTuple(PyTuple_GET_ITEM(defaults, d), "O!U", &PyFloat_Type, &value, &label))
@@ -1641,11 +1577,12 @@ static PyObject *kernel(PyObject *module, PyObject *args)
     double x, y = 0.0, g = 1.0;
     if (!PyArg_ParseTuple(args, "Ud|dd", &name, &x, &y, &g))
         return NULL;
-    enum kernel k = kernel_named(name);
-    if (k == K_NONE)
+    const Kernel *k = kernel_named(name);
+    if (k == NULL)
         Py_RETURN_NONE;
-    double ans = kernel_forward(k, x, y);
-    return Py_BuildValue("(ddd)", ans, kernel_vjp(k, 0, g, ans, x, y), kernel_vjp(k, 1, g, ans, x, y));
+    double ans = k->forward(x, y);
+    double second = k->n_params > 1 ? k->vjp[1](g, ans, x, y) : NAN;
+    return Py_BuildValue("(ddd)", ans, k->vjp[0](g, ans, x, y), second);
 }
 
 static PyMethodDef methods[] = {

@@ -8,8 +8,10 @@ program, and for any error, ``answer_json`` (and ``answer``, its JSON read back)
 Python pipeline answers.
 
 The C file reads the operation table from here: names, symbols, parameters, defaults, operator tokens.
-It restates only the scalar arithmetic of each gate, which ``tests/test_fastpath_kernels.py`` checks
-against the table's own rules; ``tests/test_fastpath.py`` checks both pipelines give the same answers.
+Each gate's arithmetic comes from the table too: its ``c_forward`` and ``c_vjps`` rules, which
+``python -m app.fastpath_kernels`` writes into ``_fastpath_kernels.h`` as C functions (a test fails
+when the file is out of date). ``tests/test_fastpath_kernels.py`` holds those rules to the table's NumPy ones;
+``tests/test_fastpath.py`` checks both pipelines give the same answers.
 
 Set ``BACKPROP_PURE_PYTHON=1`` to turn the fast path off (to compare the two, or where the extension
 could not be compiled, in which case it is off anyway).

@@ -564,3 +564,18 @@ def test_backprop_pure_python_switches_the_fast_path_off():
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           check=False, env={**os.environ, "PYTHONPATH": str(ROOT), "BACKPROP_PURE_PYTHON": "1"})
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+@needs_fast_path
+def test_requests_in_many_threads_at_once_get_their_own_answers():
+    # uvicorn runs the endpoints in a thread pool, and the fast path calls back into Python (orjson writes
+    # its numbers), where another thread may start its own request: each must still get its own answer.
+    from concurrent.futures import ThreadPoolExecutor
+
+    programs = [GENERATORS[kind](size) for kind in sorted(GENERATORS) for size in (10, 300, 2_000)]
+    expected = [compute_graph_json(p.text, p.inputs) for p in programs]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda k: compute_graph_json(programs[k % len(programs)].text,
+                                                             programs[k % len(programs)].inputs),
+                                range(20 * len(programs))))
+    assert all(answer == expected[k % len(programs)] for k, answer in enumerate(answers))

@@ -1,5 +1,7 @@
-"""The C fast path restates each gate's scalar arithmetic (app/_fastpath.c, kernel_forward and kernel_vjp);
-here every kernel is held to its row of the operation table, the one definition, at many points.
+"""Each gate's row of the operation table gives its rules twice: for NumPy (forward, vjps), which the Python
+engine runs, and as C expressions (c_forward, c_vjps), which app/fastpath_kernels.py writes into the C fast
+path's kernels. Here the file of kernels is checked to be written from the table as it is, and every kernel
+is held to the NumPy rules of its row at many points.
 
 Arithmetic that IEEE 754 rounds exactly (+ − × ÷ √, comparisons, selections) must agree to the last bit.
 exp, log, tanh, sin, cos, expm1 and log1p come from C's libm in the kernels and from NumPy's own
@@ -14,9 +16,10 @@ import numpy as np
 import pytest
 
 from app import fastpath
+from app.fastpath_kernels import KERNEL_HEADER, kernel_header
 from app.ops import OPS
 
-pytestmark = pytest.mark.skipif(not fastpath.AVAILABLE, reason="the C extension is not built")
+needs_extension = pytest.mark.skipif(not fastpath.AVAILABLE, reason="the C extension is not built")
 
 # The gates with no C kernel: they take or make arrays, and their programs always go the Python way.
 WITHOUT_KERNEL = {"matmul", "sum", "mean", "dot", "transpose", "stack"}
@@ -44,11 +47,26 @@ def agree(ours, theirs, exact: bool) -> bool:
     return ours == theirs if exact else math.isclose(ours, theirs, rel_tol=1e-12, abs_tol=1e-14)
 
 
+def test_the_kernels_file_is_written_from_the_table_as_it_is():
+    with open(KERNEL_HEADER, encoding="utf-8") as file:
+        assert file.read() == kernel_header(), (
+            "app/_fastpath_kernels.h is out of date: run python -m app.fastpath_kernels, then pip install -e .")
+
+
+def test_every_gate_of_numbers_has_c_rules_and_only_those():
+    for op in OPS:
+        has_rules = bool(op.c_forward)
+        assert has_rules == (op.name not in WITHOUT_KERNEL), op.name
+        assert len(op.c_vjps) == (len(op.params) if has_rules else 0), op.name
+
+
+@needs_extension
 def test_every_gate_of_numbers_has_a_kernel():
     with_kernel = {op.name for op in OPS if fastpath.kernel(op.name, 1.0, 1.0) is not None}
     assert with_kernel == {op.name for op in OPS} - WITHOUT_KERNEL
 
 
+@needs_extension
 @pytest.mark.parametrize("op", [op for op in OPS if op.name not in WITHOUT_KERNEL], ids=lambda op: op.name)
 def test_each_kernel_computes_what_its_table_row_says(op):
     exact = op.name in EXACT
@@ -67,11 +85,13 @@ def test_each_kernel_computes_what_its_table_row_says(op):
     assert compared >= len(POINTS) * len(UPSTREAM)
 
 
+@needs_extension
 def test_a_tie_at_a_max_or_min_gate_splits_the_gradient_as_the_table_says():
     for name in ("max", "min"):
         value, first, second = fastpath.kernel(name, 2.0, 2.0, 1.0)
         assert (value, first, second) == (2.0, 0.5, 0.5)
 
 
+@needs_extension
 def test_relu_passes_no_gradient_at_zero():
     assert fastpath.kernel("relu", 0.0, 0.0, 1.0)[1] == 0.0
