@@ -28,30 +28,6 @@
 
 /* -- the kernels: each gate's forward and local-gradient rules, from the table ----------------------- */
 
-/* Helpers the table's C rules call. */
-
-static double sigmoid(double x)
-{
-    /* As ops._sigmoid: neither exp can overflow, and a very negative x keeps its digits. */
-    double small = exp(-fabs(x));
-    return (x >= 0 ? 1.0 : small) / (1.0 + small);
-}
-
-static double softplus(double x)
-{
-    /* NumPy's logaddexp(0, x), step by step, so that both pipelines round alike. */
-    if (x == 0.0)
-        return 0.693147180559945309417232121458176568;  /* log 2 */
-    if (-x > 0)
-        return 0.0 + log1p(exp(x));
-    return x + log1p(exp(-x));
-}
-
-static double sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); }
-
-/* NumPy's minimum(x, 0): 0 on a tie, so min_zero(-0.0) is +0.0 (C's fmin may give either). */
-static double min_zero(double x) { return x < 0.0 ? x : 0.0; }
-
 #define MAX_PARAMS 2  /* the widest gate with a kernel */
 
 /* A gate of one parameter ignores the second argument. */
@@ -96,7 +72,6 @@ enum token {
 
 typedef struct {
     int configured;
-    int n_ops;
     OpInfo *ops;
     int infix[T_COUNT];      /* the gate an operator token builds, or -1 */
     int neg;                 /* the gate of unary minus, or -1 */
@@ -1543,7 +1518,6 @@ static PyObject *configure(PyObject *module, PyObject *args)
         if (prefix != Py_None && PyUnicode_Check(prefix) && PyUnicode_CompareWithASCIIString(prefix, "-") == 0)
             config.neg = (int)k;
     }
-    config.n_ops = (int)n;
     if ((config.functions = PyDict_New()) == NULL)
         return NULL;
     for (Py_ssize_t k = 0; k < n; k++) {

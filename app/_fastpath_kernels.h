@@ -31,8 +31,8 @@ static double vjp_log_0(double g, double ans, double x, double unused_) { return
 static double forward_sqrt(double x, double unused_) { return sqrt(x); }
 static double vjp_sqrt_0(double g, double ans, double x, double unused_) { return g / (2.0 * ans); }
 static double forward_abs(double x, double unused_) { return fabs(x); }
-static double vjp_abs_0(double g, double ans, double x, double unused_) { return g * sign(x); }
-static double forward_sigmoid(double x, double unused_) { return sigmoid(x); }
+static double vjp_abs_0(double g, double ans, double x, double unused_) { return g * (x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0)); }
+static double forward_sigmoid(double x, double unused_) { return (x >= 0 ? 1.0 : exp(-fabs(x))) / (1.0 + exp(-fabs(x))); }
 static double vjp_sigmoid_0(double g, double ans, double x, double unused_) { return g * ans * (1.0 - ans); }
 static double forward_tanh(double x, double unused_) { return tanh(x); }
 static double vjp_tanh_0(double g, double ans, double x, double unused_) { return g * (1.0 - ans * ans); }
@@ -41,11 +41,11 @@ static double vjp_relu_0(double g, double ans, double x, double unused_) { retur
 static double forward_leaky_relu(double x, double slope) { return x > 0 ? x : slope * x; }
 static double vjp_leaky_relu_0(double g, double ans, double x, double slope) { return g * (x > 0 ? 1.0 : slope); }
 static double vjp_leaky_relu_1(double g, double ans, double x, double slope) { return g * (x > 0 ? 0.0 : x); }
-static double forward_elu(double x, double alpha) { return x > 0 ? x : alpha * expm1(min_zero(x)); }
-static double vjp_elu_0(double g, double ans, double x, double alpha) { return g * (x > 0 ? 1.0 : alpha * exp(min_zero(x))); }
-static double vjp_elu_1(double g, double ans, double x, double alpha) { return g * (x > 0 ? 0.0 : expm1(min_zero(x))); }
-static double forward_softplus(double x, double unused_) { return softplus(x); }
-static double vjp_softplus_0(double g, double ans, double x, double unused_) { return g * sigmoid(x); }
+static double forward_elu(double x, double alpha) { return x > 0 ? x : alpha * expm1(x < 0 ? x : 0.0); }
+static double vjp_elu_0(double g, double ans, double x, double alpha) { return g * (x > 0 ? 1.0 : alpha * exp(x < 0 ? x : 0.0)); }
+static double vjp_elu_1(double g, double ans, double x, double alpha) { return g * (x > 0 ? 0.0 : expm1(x < 0 ? x : 0.0)); }
+static double forward_softplus(double x, double unused_) { return x == 0.0 ? 0.693147180559945309417232121458176568 : (-x > 0 ? 0.0 + log1p(exp(x)) : x + log1p(exp(-x))); }
+static double vjp_softplus_0(double g, double ans, double x, double unused_) { return g * ((x >= 0 ? 1.0 : exp(-fabs(x))) / (1.0 + exp(-fabs(x)))); }
 static double forward_sin(double x, double unused_) { return sin(x); }
 static double vjp_sin_0(double g, double ans, double x, double unused_) { return g * cos(x); }
 static double forward_cos(double x, double unused_) { return cos(x); }

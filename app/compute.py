@@ -85,10 +85,10 @@ def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, chec
     English and Chinese. Raises ``ProgramError``.
     """
     limits = limits or DEFAULT_LIMITS
-    if not (check or local or dot or narrate or unfold):
-        answer = _fast(fastpath.answer, program, values, limits, strict, default_value)
-        if answer is not None:
-            return answer
+    answer = _fast(fastpath.answer, program, values, limits, strict, default_value,
+                   check or local or dot or narrate or unfold)
+    if answer is not None:
+        return answer
     return _compute_graph_in_python(program, values, check=check, default_value=default_value, strict=strict,
                                     local=local, dot=dot, narrate=narrate, unfold=unfold, limits=limits)
 
@@ -101,18 +101,21 @@ def compute_graph_json(program: str, values: Mapping[str, Any] | None = None, *,
 
     A program of numbers with no options takes the fast path, which writes the JSON directly."""
     limits = limits or DEFAULT_LIMITS
-    if not (check or local or dot or narrate or unfold):
-        answer = _fast(fastpath.answer_json, program, values, limits, strict, default_value)
-        if answer is not None:
-            return answer
+    answer = _fast(fastpath.answer_json, program, values, limits, strict, default_value,
+                   check or local or dot or narrate or unfold)
+    if answer is not None:
+        return answer
     return orjson.dumps(_compute_graph_in_python(
         program, values, check=check, default_value=default_value, strict=strict, local=local, dot=dot,
         narrate=narrate, unfold=unfold, limits=limits))
 
 
 def _fast(path, program: str, values: Mapping[str, Any] | None, limits: Limits, strict: bool,
-          default_value: float | None):
-    """The fast path's answer (``path`` is fastpath.answer or answer_json), or None for the Python pipeline."""
+          default_value: float | None, options: bool):
+    """The fast path's answer (``path`` is fastpath.answer or answer_json), or None for the Python pipeline,
+    which alone does the options (check, local, dot, narrate, unfold)."""
+    if options:
+        return None
     deadline = Deadline(limits)
     with cyclic_gc_paused():
         answer = path(program, values, limits, strict, default_value)

@@ -63,10 +63,9 @@ class Op:
     kink: str | None = None  # "zero": not differentiable where an argument is 0; "tie": where its arguments tie
     unfolds_to: str | None = None  # a compound gate as an expression of primitives in its params, for unfolding
     # -- the fast path (app/_fastpath.c) for programs of numbers: forward and local-gradient rules as C
-    # expressions over the params, and for c_vjps also g (upstream) and ans (the output); the same rules as
-    # forward and vjps, for numbers; empty for the gates that take or make arrays. sigmoid(x), softplus(x),
-    # sign(x) and min_zero(x) (NumPy's minimum(x, 0)) are helpers in _fastpath.c. tests/test_fastpath_kernels.py
-    # holds each pair to each other.
+    # expressions over the params, and for c_vjps also g (upstream) and ans (the output), using C's <math.h>;
+    # the same rules as forward and vjps, for numbers; empty for the gates that take or make arrays.
+    # tests/test_fastpath_kernels.py holds each pair to each other.
     c_forward: str = ""
     c_vjps: tuple[str, ...] = ()
 
@@ -316,7 +315,7 @@ OPS: tuple[Op, ...] = (
        kink="zero",
        local_short=("sign(x)",),
        c_forward="fabs(x)",
-       c_vjps=("g * sign(x)",),
+       c_vjps=("g * (x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0))",),  # np.sign: 0 at ±0
        ),
     Op("sigmoid", "σ", ("x",), _sigmoid,
        (lambda g, ans, x: g * ans * (1.0 - ans),),
@@ -327,7 +326,7 @@ OPS: tuple[Op, ...] = (
        show="σ({x})",
        local_short=("σ(1−σ)",),
        unfolds_to="1 / (1 + exp(-x))",
-       c_forward="sigmoid(x)",
+       c_forward="(x >= 0 ? 1.0 : exp(-fabs(x))) / (1.0 + exp(-fabs(x)))",  # as _sigmoid
        c_vjps=("g * ans * (1.0 - ans)",),
        ),
     Op("tanh", "tanh", ("x",), np.tanh,
@@ -379,8 +378,10 @@ OPS: tuple[Op, ...] = (
        show="elu({x}, {alpha})",
        kink="zero",  # its slope jumps from alpha·1 to 1 at 0 (unless alpha = 1)
        local_short=("1 or α·exp(x)", "0 or exp(x)−1"),
-       c_forward="x > 0 ? x : alpha * expm1(min_zero(x))",
-       c_vjps=("g * (x > 0 ? 1.0 : alpha * exp(min_zero(x)))", "g * (x > 0 ? 0.0 : expm1(min_zero(x)))"),
+       # np.minimum(x, 0.0) is written x < 0 ? x : 0.0: on a tie it gives 0.0, so -0.0 becomes +0.0
+       c_forward="x > 0 ? x : alpha * expm1(x < 0 ? x : 0.0)",
+       c_vjps=("g * (x > 0 ? 1.0 : alpha * exp(x < 0 ? x : 0.0))",
+               "g * (x > 0 ? 0.0 : expm1(x < 0 ? x : 0.0))"),
        ),
     Op("softplus", "softplus", ("x",), lambda x: np.logaddexp(0.0, x),
        (lambda g, ans, x: g * _sigmoid(x),),
@@ -390,8 +391,10 @@ OPS: tuple[Op, ...] = (
        name_zh="softplus 门",
        show="softplus({x})",
        unfolds_to="log(1 + exp(x))",
-       c_forward="softplus(x)",
-       c_vjps=("g * sigmoid(x)",),
+       # NumPy's logaddexp(0, x) step by step, so that both pipelines round alike; the local gradient is _sigmoid
+       c_forward="x == 0.0 ? 0.693147180559945309417232121458176568 : "
+                 "(-x > 0 ? 0.0 + log1p(exp(x)) : x + log1p(exp(-x)))",
+       c_vjps=("g * ((x >= 0 ? 1.0 : exp(-fabs(x))) / (1.0 + exp(-fabs(x))))",),
        ),
     Op("sin", "sin", ("x",), np.sin,
        (lambda g, ans, x: g * np.cos(x),),

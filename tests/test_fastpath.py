@@ -64,15 +64,14 @@ def outcome(run):
         return "error", (error.kind, error.message, error.line, error.column)
 
 
-ENTRY_POINTS = ("answer", "answer_json")  # the dict and the JSON bytes of the same answer, whichever there are
+ENTRY_POINTS = ("answer", "answer_json")  # the dict and the JSON bytes of the same answer
 
 
 def pure_python(program, values, strict=True, limits=None, default_value=None):
     """compute_graph with the fast path switched off: every entry point answers None."""
     with pytest.MonkeyPatch.context() as patch:
         for entry in ENTRY_POINTS:
-            if hasattr(fastpath, entry):
-                patch.setattr(fastpath, entry, lambda *args, **kwargs: None)
+            patch.setattr(fastpath, entry, lambda *args, **kwargs: None)
         return outcome(lambda: compute_graph(program, values, strict=strict, limits=limits,
                                              default_value=default_value))
 
@@ -80,19 +79,15 @@ def pure_python(program, values, strict=True, limits=None, default_value=None):
 def fast_answer(program, values, strict=True, limits=None, default_value=None):
     """The fast path's answer as a dict, or None; any exception fails the test (it is not an outcome).
 
-    With both entry points, both must give the same answer."""
+    Both entry points must give the same answer."""
     limits = limits or DEFAULT_LIMITS
-    answers = []
     with cyclic_gc_paused():  # as compute_graph calls it: the collector would rescan a big answer many times
-        if hasattr(fastpath, "answer_json"):
-            raw = fastpath.answer_json(program, values, limits, strict, default_value)
-            assert raw is None or isinstance(raw, bytes), type(raw)
-            answers.append(None if raw is None else orjson.loads(raw))  # orjson refuses NaN and Infinity
-        if hasattr(fastpath, "answer"):
-            answers.append(fastpath.answer(program, values, limits, strict, default_value))
-    assert answers, "app/fastpath.py has neither answer nor answer_json"
-    assert all(a == answers[0] for a in answers), "answer and answer_json differ"
-    return answers[0]
+        raw = fastpath.answer_json(program, values, limits, strict, default_value)
+        assert raw is None or isinstance(raw, bytes), type(raw)
+        from_json = None if raw is None else orjson.loads(raw)  # orjson refuses NaN and Infinity
+        as_dict = fastpath.answer(program, values, limits, strict, default_value)
+    assert as_dict == from_json, "answer and answer_json differ"
+    return from_json
 
 
 def assert_same(fast, slow, where="answer", abs_tol=ABS):
@@ -558,8 +553,8 @@ def test_a_100_000_op_benchmark_program_agrees(kind):
 @needs_fast_path
 def test_backprop_pure_python_switches_the_fast_path_off():
     script = ("from app import fastpath, compute_graph; from app.compute import DEFAULT_LIMITS; "
-              "entries = [getattr(fastpath, e) for e in ('answer', 'answer_json') if hasattr(fastpath, e)]; "
-              "assert entries and all(e('a*2', {'a': 1}, DEFAULT_LIMITS, True) is None for e in entries); "
+              "entries = [fastpath.answer, fastpath.answer_json]; "
+              "assert all(e('a*2', {'a': 1}, DEFAULT_LIMITS, True) is None for e in entries); "
               "assert compute_graph('a*2', {'a': 1})['value'] == 2.0")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           check=False, env={**os.environ, "PYTHONPATH": str(ROOT), "BACKPROP_PURE_PYTHON": "1"})
