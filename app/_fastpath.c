@@ -1167,6 +1167,15 @@ static void put_number(Buffer *out, const Numbers *numbers, Py_ssize_t k)
     put(out, numbers->data + numbers->start[k], numbers->length[k]);
 }
 
+/* A gradient the Python pipeline has as None (slot -1) is written as null. */
+static void put_number_or_null(Buffer *out, const Numbers *numbers, Py_ssize_t k)
+{
+    if (k < 0)
+        PUT_LITERAL(out, "null");
+    else
+        put_number(out, numbers, k);
+}
+
 /* Where each number sits in the list handed to orjson: the node values, then the node gradients that
  * exist, then the wire gradients that exist (-1: none, written as null). */
 typedef struct {
@@ -1254,10 +1263,7 @@ static PyObject *answer_json(Nodes *g, int output, const double *grad, const uns
         PUT_LITERAL(&out, "],\"value\":");
         put_number(&out, &numbers, node);
         PUT_LITERAL(&out, ",\"grad\":");
-        if (slot.grad[node] < 0)
-            PUT_LITERAL(&out, "null");
-        else
-            put_number(&out, &numbers, slot.grad[node]);
+        put_number_or_null(&out, &numbers, slot.grad[node]);
         PUT_LITERAL(&out, ",\"shape\":[]}");
     }
     PUT_LITERAL(&out, "],\"edges\":[");
@@ -1278,10 +1284,7 @@ static PyObject *answer_json(Nodes *g, int output, const double *grad, const uns
             PUT_LITERAL(&out, ",\"value\":");
             put_number(&out, &numbers, source);
             PUT_LITERAL(&out, ",\"grad\":");
-            if (slot.wire_grad[wire] < 0)
-                PUT_LITERAL(&out, "null");
-            else
-                put_number(&out, &numbers, slot.wire_grad[wire]);
+            put_number_or_null(&out, &numbers, slot.wire_grad[wire]);
             PUT_LITERAL(&out, "}");
         }
     }
