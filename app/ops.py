@@ -4,11 +4,8 @@ Each row gives the gate's name, the symbol the picture shows, its parameters,
 its forward rule, one local-gradient rule per parameter and a sentence on how
 it passes gradient back (in English and Chinese), and what the teaching modes
 need of it: the words of its narration, the primitives a compound gate unfolds
-to, and where it has a kink; and, for a gate of numbers, its forward and
-local-gradient rules again as C expressions, from which ``python -m app.fastpath``
-writes the C fast path's kernels. The parser, the engine, the API catalogue, the
-narration, the page's tooltips and the fast path all read this table; nothing else
-restates it.
+to, and where it has a kink. The parser, the engine, the API catalogue, the
+narration and the page's tooltips all read this table; nothing else restates it.
 
 A local-gradient rule is a vector-Jacobian product ``vjp(g, ans, *args)``:
 given the upstream gradient ``g`` (shaped like the gate's output ``ans``) it
@@ -62,12 +59,6 @@ class Op:
     routes: str | None = None  # "max" or "min": the gate routes the gradient to the larger or smaller input
     kink: str | None = None  # "zero": not differentiable where an argument is 0; "tie": where its arguments tie
     unfolds_to: str | None = None  # a compound gate as an expression of primitives in its params, for unfolding
-    # -- the fast path (app/_fastpath.c) for programs of numbers: forward and local-gradient rules as C
-    # expressions over the params, and for c_vjps also g (upstream) and ans (the output), using C's <math.h>;
-    # the same rules as forward and vjps, for numbers; empty for the gates that take or make arrays.
-    # tests/test_fastpath_kernels.py holds each pair to each other.
-    c_forward: str = ""
-    c_vjps: tuple[str, ...] = ()
 
     @property
     def arity(self) -> str:
@@ -160,8 +151,6 @@ OPS: tuple[Op, ...] = (
        show="{a} + {b}",
        back_en="add distributed {g} to both inputs",
        back_zh="加法门把 {g} 分给两个输入",
-       c_forward="a + b",
-       c_vjps=("g", "g"),
        ),
     Op("sub", "-", ("a", "b"), operator.sub,
        (lambda g, ans, a, b: g, lambda g, ans, a, b: -g),
@@ -171,8 +160,6 @@ OPS: tuple[Op, ...] = (
        sentence_zh="减法门把上游梯度原样交给 a，取反后交给 b。",
        name_zh="减法门",
        show="{a} − {b}",
-       c_forward="a - b",
-       c_vjps=("g", "-g"),
        ),
     Op("mul", "*", ("a", "b"), operator.mul,
        (lambda g, ans, a, b: g * b, lambda g, ans, a, b: g * a),
@@ -186,8 +173,6 @@ OPS: tuple[Op, ...] = (
        back_zh="乘法门交换了输入：{parts}",
        back_parts_en=("{a} gets {b} × {g} = {a_grad}", "{b} gets {a} × {g} = {b_grad}"),
        back_parts_zh=("{a} 得到 {b} × {g} = {a_grad}", "{b} 得到 {a} × {g} = {b_grad}"),
-       c_forward="a * b",
-       c_vjps=("g * b", "g * a"),
        ),
     Op("div", "/", ("a", "b"), operator.truediv,
        (lambda g, ans, a, b: g / b, lambda g, ans, a, b: -g * a / (b * b)),
@@ -198,8 +183,6 @@ OPS: tuple[Op, ...] = (
        name_zh="除法门",
        show="{a} / {b}",
        local_short=("1/b", "−a/b²"),
-       c_forward="a / b",
-       c_vjps=("g / b", "-g * a / (b * b)"),
        ),
     Op("neg", "-", ("x",), operator.neg,
        (lambda g, ans, x: -g,),
@@ -210,8 +193,6 @@ OPS: tuple[Op, ...] = (
        name_zh="取负门",
        show="−{x}",
        local_short=("−1",),
-       c_forward="-x",
-       c_vjps=("-g",),
        ),
     Op("pow", "^", ("a", "b"), np.power,
        (_pow_base_grad, _pow_exponent_grad),
@@ -222,10 +203,6 @@ OPS: tuple[Op, ...] = (
        name_zh="幂门",
        show="{a}^{b}",
        local_short=("b·a^(b−1)", "a^b·log a"),
-       # C's pow(-0.0, 0.5) is 0.0, NumPy's power takes the square root: -0.0
-       c_forward="b == 0.5 ? sqrt(a) : pow(a, b)",
-       c_vjps=("g * (b == 0 ? 0.0 : b * pow(a, b - 1.0))",
-               "g * ((a == 0 && b >= 0) ? 0.0 : ans * log(a == 0 ? 1.0 : a))"),
        ),
     Op("matmul", "@", ("a", "b"), np.matmul,
        _matmul_grads(),
@@ -250,10 +227,6 @@ OPS: tuple[Op, ...] = (
        back_zh="max 门把 {g} 送给 {win}，因为 {win_value} > {lose_value}；{lose} 得到 0",
        tie_en="max split {g} between {a} and {b}, which tie at {a_value}: each gets {half}",
        tie_zh="max 门的两个输入相等（都是 {a_value}），{g} 平分：{a} 和 {b} 各得 {half}",
-       # on a tie NumPy's maximum gives b, which shows in the sign of a zero
-       c_forward="a > b ? a : b",
-       c_vjps=("g * ((a > b ? 1.0 : 0.0) + 0.5 * (a == b ? 1.0 : 0.0))",
-               "g * ((b > a ? 1.0 : 0.0) + 0.5 * (b == a ? 1.0 : 0.0))"),
        ),
     Op("min", "min", ("a", "b"), np.minimum,
        (lambda g, ans, a, b: _split_ties(g, a, b, np.less),
@@ -269,9 +242,6 @@ OPS: tuple[Op, ...] = (
        back_zh="min 门把 {g} 送给 {win}，因为 {win_value} < {lose_value}；{lose} 得到 0",
        tie_en="min split {g} between {a} and {b}, which tie at {a_value}: each gets {half}",
        tie_zh="min 门的两个输入相等（都是 {a_value}），{g} 平分：{a} 和 {b} 各得 {half}",
-       c_forward="a < b ? a : b",
-       c_vjps=("g * ((a < b ? 1.0 : 0.0) + 0.5 * (a == b ? 1.0 : 0.0))",
-               "g * ((b < a ? 1.0 : 0.0) + 0.5 * (b == a ? 1.0 : 0.0))"),
        ),
     Op("exp", "exp", ("x",), np.exp,
        (lambda g, ans, x: g * ans,),
@@ -280,8 +250,6 @@ OPS: tuple[Op, ...] = (
        sentence_zh="exp 门把上游梯度乘以它自己的输出 exp(x)。",
        name_zh="exp 门",
        show="exp({x})",
-       c_forward="exp(x)",
-       c_vjps=("g * ans",),
        ),
     Op("log", "log", ("x",), np.log,
        (lambda g, ans, x: g / x,),
@@ -291,8 +259,6 @@ OPS: tuple[Op, ...] = (
        name_zh="log 门",
        show="log({x})",
        local_short=("1/x",),
-       c_forward="log(x)",
-       c_vjps=("g / x",),
        ),
     Op("sqrt", "√", ("x",), np.sqrt,
        (lambda g, ans, x: g / (2.0 * ans),),
@@ -302,8 +268,6 @@ OPS: tuple[Op, ...] = (
        name_zh="平方根门",
        show="√{x}",
        local_short=("1/(2√x)",),
-       c_forward="sqrt(x)",
-       c_vjps=("g / (2.0 * ans)",),
        ),
     Op("abs", "abs", ("x",), np.abs,
        (lambda g, ans, x: g * np.sign(x),),
@@ -314,8 +278,6 @@ OPS: tuple[Op, ...] = (
        show="|{x}|",
        kink="zero",
        local_short=("sign(x)",),
-       c_forward="fabs(x)",
-       c_vjps=("g * (x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0))",),  # np.sign: 0 at ±0
        ),
     Op("sigmoid", "σ", ("x",), _sigmoid,
        (lambda g, ans, x: g * ans * (1.0 - ans),),
@@ -326,8 +288,6 @@ OPS: tuple[Op, ...] = (
        show="σ({x})",
        local_short=("σ(1−σ)",),
        unfolds_to="1 / (1 + exp(-x))",
-       c_forward="(x >= 0 ? 1.0 : exp(-fabs(x))) / (1.0 + exp(-fabs(x)))",  # as _sigmoid
-       c_vjps=("g * ans * (1.0 - ans)",),
        ),
     Op("tanh", "tanh", ("x",), np.tanh,
        (lambda g, ans, x: g * (1.0 - ans * ans),),
@@ -338,8 +298,6 @@ OPS: tuple[Op, ...] = (
        show="tanh({x})",
        local_short=("1−tanh²",),
        unfolds_to="2 / (1 + exp(-2*x)) - 1",
-       c_forward="tanh(x)",
-       c_vjps=("g * (1.0 - ans * ans)",),
        ),
     Op("relu", "relu", ("x",), lambda x: np.maximum(x, 0.0),
        (lambda g, ans, x: g * (x > 0),),
@@ -350,8 +308,6 @@ OPS: tuple[Op, ...] = (
        show="relu({x})",
        kink="zero",
        local_short=("[x > 0]",),
-       c_forward="x > 0.0 ? x : 0.0",
-       c_vjps=("g * (x > 0 ? 1.0 : 0.0)",),
        ),
     Op("leaky_relu", "leaky relu", ("x", "slope"), lambda x, slope: np.where(x > 0, x, slope * x),
        (lambda g, ans, x, slope: g * np.where(x > 0, 1.0, slope),
@@ -364,8 +320,6 @@ OPS: tuple[Op, ...] = (
        show="leaky_relu({x}, {slope})",
        kink="zero",
        local_short=("1 or slope", "0 or x"),
-       c_forward="x > 0 ? x : slope * x",
-       c_vjps=("g * (x > 0 ? 1.0 : slope)", "g * (x > 0 ? 0.0 : x)"),
        ),
     Op("elu", "elu", ("x", "alpha"), lambda x, alpha: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0))),
        (lambda g, ans, x, alpha: g * np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0))),
@@ -378,10 +332,6 @@ OPS: tuple[Op, ...] = (
        show="elu({x}, {alpha})",
        kink="zero",  # its slope jumps from alpha·1 to 1 at 0 (unless alpha = 1)
        local_short=("1 or α·exp(x)", "0 or exp(x)−1"),
-       # np.minimum(x, 0.0) is written x < 0 ? x : 0.0: on a tie it gives 0.0, so -0.0 becomes +0.0
-       c_forward="x > 0 ? x : alpha * expm1(x < 0 ? x : 0.0)",
-       c_vjps=("g * (x > 0 ? 1.0 : alpha * exp(x < 0 ? x : 0.0))",
-               "g * (x > 0 ? 0.0 : expm1(x < 0 ? x : 0.0))"),
        ),
     Op("softplus", "softplus", ("x",), lambda x: np.logaddexp(0.0, x),
        (lambda g, ans, x: g * _sigmoid(x),),
@@ -391,10 +341,6 @@ OPS: tuple[Op, ...] = (
        name_zh="softplus 门",
        show="softplus({x})",
        unfolds_to="log(1 + exp(x))",
-       # NumPy's logaddexp(0, x) step by step, so that both pipelines round alike; the local gradient is _sigmoid
-       c_forward="x == 0.0 ? 0.693147180559945309417232121458176568 : "
-                 "(-x > 0 ? 0.0 + log1p(exp(x)) : x + log1p(exp(-x)))",
-       c_vjps=("g * ((x >= 0 ? 1.0 : exp(-fabs(x))) / (1.0 + exp(-fabs(x))))",),
        ),
     Op("sin", "sin", ("x",), np.sin,
        (lambda g, ans, x: g * np.cos(x),),
@@ -403,8 +349,6 @@ OPS: tuple[Op, ...] = (
        sentence_zh="正弦门把上游梯度乘以 cos(x)。",
        name_zh="正弦门",
        show="sin({x})",
-       c_forward="sin(x)",
-       c_vjps=("g * cos(x)",),
        ),
     Op("cos", "cos", ("x",), np.cos,
        (lambda g, ans, x: -g * np.sin(x),),
@@ -414,8 +358,6 @@ OPS: tuple[Op, ...] = (
        name_zh="余弦门",
        show="cos({x})",
        local_short=("−sin(x)",),
-       c_forward="cos(x)",
-       c_vjps=("-g * sin(x)",),
        ),
     Op("sum", "Σ", ("x",), np.sum,
        (lambda g, ans, x: np.broadcast_to(g, np.shape(x)),),

@@ -36,7 +36,7 @@ def train(program: str, values: Mapping[str, Any] | None, params: list[str], lea
     if not params:
         raise ProgramError("value", "Name at least one parameter to train, one of the program's inputs.")
     deadline = compute.Deadline(limits)
-    with compute.cyclic_gc_paused(), np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):
         graph = build_graph(program, values, limits, default_value)
         missing = [name for name in params if name not in graph.inputs]
         if missing:

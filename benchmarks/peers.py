@@ -5,9 +5,7 @@ Each engine is a function ``run(program) -> bytes``: JSON holding at least ``val
 counts. Each does the whole job inside the timer, from the program's text:
 
 * ours:            ``app.compute_graph_json(text, values)``: every node's value and gradient, as the JSON
-                   that POST /api/graph sends (for these programs of numbers, the C fast path writes it).
-* ours, Python:    the same with the fast path off (``fastpath.ENABLED = False``): the Python pipeline,
-                   parser → graph → forward → backward → serialize, then ``orjson.dumps``.
+                   that POST /api/graph sends (parser → graph → forward → backward → serialize → orjson).
 * ours over HTTP:  POST /api/graph to a live ``python -m app`` on 127.0.0.1 (httpx, one kept-alive
                    connection): the same answer as bytes on the wire.
 * micrograd:       ``exec`` of the program's text (Python's own parser, for free) with ``micrograd.Value``
@@ -62,13 +60,6 @@ def _answer(value: float, gradients: dict) -> bytes:
 
 def ours_in_process(program: Program) -> bytes:
     return app.compute_graph_json(program.text, program.inputs)
-
-
-def ours_in_python() -> Engine:
-    from app import fastpath
-
-    fastpath.ENABLED = False  # in this engine's own process only
-    return Engine("ours-py", "ours, Python", ours_in_process)
 
 
 def ours_over_http(base_url: str) -> Callable[[Program], bytes]:
@@ -213,7 +204,7 @@ def _sympy_engine() -> Engine:
     return Engine("sympy", "SymPy", run, extra={"version": sympy.__version__})
 
 
-PEER_NAMES = ("ours-py", "micrograd", "micrograd-3ac", "torch", "jax", "jax-jit", "sympy")
+PEER_NAMES = ("micrograd", "micrograd-3ac", "torch", "jax", "jax-jit", "sympy")
 
 
 def make_engine(name: str, base_url: str | None = None) -> Engine:
@@ -222,8 +213,7 @@ def make_engine(name: str, base_url: str | None = None) -> Engine:
         return Engine("ours", "ours", ours_in_process, ours=True)
     if name == "ours-http":
         return Engine("ours-http", "ours HTTP", ours_over_http(base_url), ours=True, wall_clock=True)
-    makers = {"ours-py": lambda: [ours_in_python()],
-              "micrograd": _micrograd_engines, "micrograd-3ac": _micrograd_engines,
+    makers = {"micrograd": _micrograd_engines, "micrograd-3ac": _micrograd_engines,
               "torch": lambda: [_torch_engine()], "jax": _jax_engines, "jax-jit": _jax_engines,
               "sympy": lambda: [_sympy_engine()]}
     return next(engine for engine in makers[name]() if engine.name == name)
