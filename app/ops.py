@@ -34,8 +34,11 @@ class Op:
     formula: str
     local_grads: tuple[str, ...]
     sentence: str
+    # -- syntax: the parser builds its operators from these (a row has infix tokens, a prefix token, or neither) --
     infix: tuple[str, ...] = ()  # the binary operator tokens that build it, as in ``a + b``
     prefix: str | None = None  # the unary operator token that builds it, as in ``-x``
+    precedence: int = 0  # how tightly its operator binds: the higher, the tighter
+    right_associative: bool = False  # a ^ b ^ c is a ^ (b ^ c); otherwise a - b - c is (a - b) - c
     function: bool = True  # callable by name, as in ``exp(x)``
     defaults: dict[str, float] = field(default_factory=dict)
     elementwise: bool = True  # each output element depends on the same-index input elements only
@@ -145,7 +148,7 @@ OPS: tuple[Op, ...] = (
        (lambda g, ans, a, b: g, lambda g, ans, a, b: g),
        "a + b", ("1", "1"),
        "The add gate distributes: it hands the upstream gradient, unchanged, to each of its inputs.",
-       infix=("+",), function=False,
+       infix=("+",), precedence=1, function=False,
        sentence_zh="加法门分配梯度：它把上游梯度原样交给每个输入。",
        name_zh="加法门",
        show="{a} + {b}",
@@ -156,7 +159,7 @@ OPS: tuple[Op, ...] = (
        (lambda g, ans, a, b: g, lambda g, ans, a, b: -g),
        "a - b", ("1", "-1"),
        "The subtract gate hands the upstream gradient unchanged to a and negated to b.",
-       infix=("-",), function=False,
+       infix=("-",), precedence=1, function=False,
        sentence_zh="减法门把上游梯度原样交给 a，取反后交给 b。",
        name_zh="减法门",
        show="{a} − {b}",
@@ -165,7 +168,7 @@ OPS: tuple[Op, ...] = (
        (lambda g, ans, a, b: g * b, lambda g, ans, a, b: g * a),
        "a * b", ("b", "a"),
        "The mul gate swaps: each input receives the upstream gradient times the other input's value.",
-       infix=("*",), function=False,
+       infix=("*",), precedence=2, function=False,
        sentence_zh="乘法门交换输入：每个输入得到上游梯度乘以另一个输入的值。",
        name_zh="乘法门",
        show="{a} × {b}",
@@ -178,7 +181,7 @@ OPS: tuple[Op, ...] = (
        (lambda g, ans, a, b: g / b, lambda g, ans, a, b: -g * a / (b * b)),
        "a / b", ("1 / b", "-a / b²"),
        "The divide gate scales the upstream gradient by 1/b for a, and by -a/b² for b.",
-       infix=("/",), function=False,
+       infix=("/",), precedence=2, function=False,
        sentence_zh="除法门把上游梯度乘以 1/b 交给 a，乘以 -a/b² 交给 b。",
        name_zh="除法门",
        show="{a} / {b}",
@@ -188,7 +191,7 @@ OPS: tuple[Op, ...] = (
        (lambda g, ans, x: -g,),
        "-x", ("-1",),
        "The negate gate flips the sign of the upstream gradient.",
-       prefix="-", function=False,
+       prefix="-", precedence=3, function=False,
        sentence_zh="取负门把上游梯度变号。",
        name_zh="取负门",
        show="−{x}",
@@ -198,7 +201,7 @@ OPS: tuple[Op, ...] = (
        (_pow_base_grad, _pow_exponent_grad),
        "a ^ b", ("b · a^(b-1)", "a^b · log a"),
        "The power gate scales the upstream gradient by b·a^(b-1) for the base and by a^b·log a for the exponent.",
-       infix=("^", "**"),
+       infix=("^", "**"), precedence=4, right_associative=True,
        sentence_zh="幂门对底数乘以 b·a^(b-1)，对指数乘以 a^b·log a。",
        name_zh="幂门",
        show="{a}^{b}",
@@ -208,7 +211,7 @@ OPS: tuple[Op, ...] = (
        _matmul_grads(),
        "a @ b", ("g @ bᵀ", "aᵀ @ g"),
        "The matrix-product gate is the mul gate for arrays: a gets the upstream gradient times bᵀ, b gets aᵀ times it.",
-       infix=("@",), function=False, elementwise=False,
+       infix=("@",), precedence=2, function=False, elementwise=False,
        sentence_zh="矩阵乘法门是数组的乘法门：a 得到上游梯度乘以 bᵀ，b 得到 aᵀ 乘以它。",
        name_zh="矩阵乘法门",
        show="{a} @ {b}",
@@ -411,8 +414,6 @@ OPS: tuple[Op, ...] = (
 
 OPS_BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
 FUNCTIONS: dict[str, Op] = {op.name: op for op in OPS if op.function}
-INFIX: dict[str, Op] = {token: op for op in OPS for token in op.infix}
-PREFIX: dict[str, Op] = {op.prefix: op for op in OPS if op.prefix}
 
 CONSTANTS: dict[str, float] = {"pi": float(np.pi), "e": float(np.e)}
 
