@@ -28,7 +28,7 @@ class Graph:
     tokens: Tokens  # the program's tokens, which know where each one is in the text
     kind: list[str]  # 'input', 'const', or an operation's name
     table: list[Op | None]  # the operation's row, None for inputs and constants
-    args: list[tuple[int, ...]]
+    args: list[tuple[int, ...]]  # the nodes each node takes as arguments, in order
     name: list[str | None]  # the variable assigned to the node, if any
     label: list[str]  # what the picture shows: a symbol, a name or a number
     token: list[int]  # the token the node comes from (tokens.position gives its line and column)
@@ -148,9 +148,6 @@ class GraphBuilder:
         return self.tokens.error(kind, message, token)
 
     # -- making nodes ----------------------------------------------------------
-    #
-    # These run once per node of a graph that may have 500,000: they append to the columns directly and
-    # spell out the common one- and two-argument cases, rather than loop or call helpers.
 
     def leaf(self, kind: str, label: str, token: int, value, name: str | None = None) -> int:
         """An input or a constant node."""
@@ -181,13 +178,7 @@ class GraphBuilder:
         self.label.append(op.symbol)
         self.token.append(token)
         self.fixed.append(None)
-        needs = self.needs_grad
-        if len(args) == 2:
-            needs.append(needs[args[0]] or needs[args[1]])
-        elif len(args) == 1:
-            needs.append(needs[args[0]])
-        else:
-            needs.append(any([needs[a] for a in args]))
+        self.needs_grad.append(any(map(self.needs_grad.__getitem__, args)))  # it depends on an input if they do
         return node
 
     def too_many_nodes(self, token: int) -> ProgramError:
@@ -241,11 +232,7 @@ class GraphBuilder:
         return self.gate(op, (operand,), token)
 
     def binary(self, op: Op, left, right, token: int) -> int:
-        if left.__class__ is Literal:  # (materialize's own test, made here to save a call per operand)
-            left = self.materialize(left)
-        if right.__class__ is Literal:
-            right = self.materialize(right)
-        return self.gate(op, (left, right), token)
+        return self.gate(op, (self.materialize(left), self.materialize(right)), token)
 
     def call(self, function: str, args: list, keywords: list, token: int) -> int:
         op = FUNCTIONS.get(function)
@@ -348,6 +335,6 @@ class GraphBuilder:
         for column in ("kind", "table", "name", "label", "token", "fixed", "needs_grad"):
             old = getattr(self, column)
             setattr(self, column, [old[i] for i in order])
-        self.args = [tuple(new_id[a] for a in self.args[i]) for i in order]
+        self.args = [tuple([new_id[a] for a in self.args[i]]) for i in order]
         self.inputs = {name: new_id[node] for name, node in self.inputs.items()}
         self.output = len(order) - 1

@@ -49,21 +49,11 @@ def graph_json(graph: Graph, values: list, grads: list, wire_grads: list, wire_l
         in enumerate(zip(graph.kind, graph.label, graph.name, graph.args, value_json, grad_json, shapes))
     ]
     wire_grad_json, _ = _column_json(wire_grads, all_numbers)
-    edges = []
-    add_edge = edges.append
-    wire = 0
-    for node, args in enumerate(graph.args):
-        if len(args) == 2:  # most gates: spelled out, which is cheaper than the loop below
-            a, b = args
-            add_edge({"source": a, "target": node, "index": 0, "value": value_json[a], "grad": wire_grad_json[wire]})
-            add_edge({"source": b, "target": node, "index": 1, "value": value_json[b],
-                      "grad": wire_grad_json[wire + 1]})
-            wire += 2
-            continue
-        for index, source in enumerate(args):
-            add_edge({"source": source, "target": node, "index": index, "value": value_json[source],
-                      "grad": wire_grad_json[wire]})
-            wire += 1
+    wire_grad = iter(wire_grad_json)  # wires are numbered node by node, argument by argument: as edges are made
+    edges = [
+        {"source": source, "target": target, "index": index, "value": value_json[source], "grad": next(wire_grad)}
+        for target, args in enumerate(graph.args) for index, source in enumerate(args)
+    ]
     if wire_locals is not None:
         for edge, local in zip(edges, _column_json(wire_locals, all_numbers)[0]):
             edge["local"] = local

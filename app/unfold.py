@@ -42,7 +42,7 @@ def unfold(graph: Graph, limits: Limits) -> tuple[Graph, list[tuple[str, int] | 
         return len(origin) - 1
 
     for node, op in enumerate(graph.table):
-        args = tuple(new_id[a] for a in graph.args[node])
+        args = tuple([new_id[a] for a in graph.args[node]])
         if op is None or not op.unfolds_to:
             new_id.append(add(graph.kind[node], op, args, graph.name[node], graph.label[node], graph.token[node],
                               graph.fixed[node], graph.needs_grad[node], None))
@@ -60,7 +60,7 @@ def unfold(graph: Graph, limits: Limits) -> tuple[Graph, list[tuple[str, int] | 
                 mapped[inner] = add(CONST, None, (), name, part.label[inner], graph.token[node],
                                     part.fixed[inner], False, came_from)
                 continue
-            inner_args = tuple(mapped[a] for a in part.args[inner])
+            inner_args = tuple([mapped[a] for a in part.args[inner]])
             needs = any(columns["needs_grad"][a] for a in inner_args)
             mapped[inner] = add(part.kind[inner], part.table[inner], inner_args, name, part.label[inner],
                                 graph.token[node], None, needs, came_from)
