@@ -17,7 +17,7 @@ import numpy as np
 from .errors import ProgramError
 from .limits import Limits, env_var
 from .ops import CONSTANTS, FUNCTIONS, OPS_BY_NAME, Op
-from .parser import Tokens, parse, tokenize
+from .parser import Source, Tokens, parse, tokenize
 
 INPUT = "input"
 CONST = "const"
@@ -25,13 +25,13 @@ CONST = "const"
 
 @dataclass
 class Graph:
-    tokens: Tokens  # the program's tokens, which know where each one is in the text
+    source: Source  # the program's text, which knows where each token is
     kind: list[str]  # 'input', 'const', or an operation's name
     table: list[Op | None]  # the operation's row, None for inputs and constants
     args: list[tuple[int, ...]]  # the nodes each node takes as arguments, in order
     name: list[str | None]  # the variable assigned to the node, if any
     label: list[str]  # what the picture shows: a symbol, a name or a number
-    token: list[int]  # the token the node comes from (tokens.position gives its line and column)
+    token: list[int]  # the token the node comes from (source.position gives its line and column)
     fixed: list[Any]  # the value of each input and constant; None for computed nodes
     needs_grad: list[bool]  # depends on some input; literal constants need no gradient
     inputs: dict[str, int]  # input name → node id, in order of first appearance
@@ -43,7 +43,7 @@ class Graph:
         return len(self.kind)
 
     def position(self, node: int) -> tuple[int, int]:
-        return self.tokens.position(self.token[node])
+        return self.source.position(self.token[node])
 
     def error(self, kind: str, message: str, node: int) -> ProgramError:
         return ProgramError(kind, message, *self.position(node))
@@ -322,7 +322,7 @@ class GraphBuilder:
     def finish(self) -> Graph:
         if self.output != len(self.kind) - 1:
             self.move_output_last()
-        return Graph(self.tokens, self.kind, self.table, self.args, self.name, self.label, self.token,
+        return Graph(self.tokens.source, self.kind, self.table, self.args, self.name, self.label, self.token,
                      self.fixed, self.needs_grad, self.inputs, self.output, self.has_array_leaf)
 
     def move_output_last(self) -> None:

@@ -102,18 +102,15 @@ class Builder(Protocol):
     def statement(self, target: str | None, augmented: Op | None, value, token: int): ...
 
 
-class Tokens:
-    """A program's tokens without blanks and comments, as two parallel lists, kinds and texts; the last kind is 'end'.
+class Source:
+    """The program's text, which tells where its token number ``token`` is (blanks and comments are not tokens).
 
-    Where each token starts in the text matters only to an error message, and is worked out for the first one."""
+    Where a token is matters only to an error message or a warning: worked out for the first one."""
 
-    def __init__(self, text: str, kinds: list[str], texts: list[str]):
+    def __init__(self, text: str):
         self.text = text
-        self.kinds = kinds
-        self.texts = texts
         self._offsets: list[int] | None = None
         self._line_starts: list[int] | None = None
-        self._assigned_names: set[str] | None = None
 
     def offset(self, token: int) -> int:
         """Where token number ``token`` starts in the text (the 'end' token: at the end)."""
@@ -132,6 +129,19 @@ class Tokens:
 
     def error(self, kind: str, message: str, token: int) -> ProgramError:
         return ProgramError(kind, message, *self.position(token))
+
+
+class Tokens:
+    """A program's tokens without blanks and comments, as two parallel lists, kinds and texts; the last kind is 'end'."""
+
+    def __init__(self, source: Source, kinds: list[str], texts: list[str]):
+        self.source = source
+        self.kinds = kinds
+        self.texts = texts
+        self._assigned_names: set[str] | None = None
+
+    def error(self, kind: str, message: str, token: int) -> ProgramError:
+        return self.source.error(kind, message, token)
 
     def assigned_names(self) -> set[str]:
         """Every name that some statement assigns: such a name is a variable, never a constant.
@@ -167,7 +177,7 @@ def tokenize(text: str) -> Tokens:
         kinds, texts = [kinds[i] for i in kept], [texts[i] for i in kept]
     kinds.append("end")
     texts.append("")
-    tokens = Tokens(text, kinds, texts)
+    tokens = Tokens(Source(text), kinds, texts)
     if "compare" in kinds or "bad" in kinds:
         _reject_first_bad_token(tokens)
     return tokens
@@ -429,7 +439,7 @@ class _Parser:
     def unclosed(self, frame: "_Frame", i: int) -> ProgramError:
         opener = self.texts[frame.token] if frame.kind != "call" else "("
         closer = "]" if opener == "[" else ")"
-        line, column = self.tokens.position(frame.token)
+        line, column = self.tokens.source.position(frame.token)
         found = _describe(self.kinds[i], self.texts[i])
         return self.error(f"The {opener!r} on line {line}, column {column} is not closed: expected {closer!r} "
                           f"before {found}.", i)

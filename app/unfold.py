@@ -66,7 +66,7 @@ def unfold(graph: Graph, limits: Limits) -> tuple[Graph, list[tuple[str, int] | 
                                 graph.token[node], None, needs, came_from)
         new_id.append(mapped[part.output])
     inputs = {name: new_id[node] for name, node in graph.inputs.items()}
-    unfolded = Graph(graph.tokens, columns["kind"], columns["table"], columns["args"], columns["name"],
+    unfolded = Graph(graph.source, columns["kind"], columns["table"], columns["args"], columns["name"],
                      columns["label"], columns["token"], columns["fixed"], columns["needs_grad"], inputs,
                      new_id[graph.output], graph.has_array_leaf)
     return unfolded, origin

@@ -208,7 +208,8 @@ def test_name_of_several_letters_stays_one_name_and_the_message_suggests_a_produ
 
 def tokens_of(text):
     tokens = tokenize(text)
-    return [(kind, token_text, tokens.position(i)) for i, (kind, token_text) in enumerate(zip(tokens.kinds, tokens.texts))]
+    places = [tokens.source.position(i) for i in range(len(tokens.kinds))]
+    return list(zip(tokens.kinds, tokens.texts, places))
 
 
 def test_tokens_and_their_places_around_every_kind_of_blank():
