@@ -47,7 +47,8 @@ class Op:
     sentence_zh: str = ""  # ``sentence`` in Chinese
     name_zh: str = ""  # the gate's name in a Chinese narration line (加法门)
     show: str = ""  # the forward step with {param} placeholders, as in "{a} × {b}"
-    local_short: tuple[str, ...] = ()  # the local gradients as a narration line says them (σ(1−σ)); default local_grads
+    # The local gradients as a narration line says them, where that is shorter than local_grads (σ(1−σ)).
+    local_short: tuple[str, ...] = ()
     # A backward sentence of its own, for the gates the notes describe by a pattern (add distributes, mul
     # swaps, max routes); without one, the narration gives the chain rule per argument. Placeholders: {g}
     # (upstream), {out} (the output's name), {p}, {p_value}, {p_grad} per parameter p, {parts} (the
@@ -185,7 +186,6 @@ OPS: tuple[Op, ...] = (
        sentence_zh="除法门把上游梯度乘以 1/b 交给 a，乘以 -a/b² 交给 b。",
        name_zh="除法门",
        show="{a} / {b}",
-       local_short=("1/b", "−a/b²"),
        ),
     Op("neg", "-", ("x",), operator.neg,
        (lambda g, ans, x: -g,),
@@ -195,11 +195,10 @@ OPS: tuple[Op, ...] = (
        sentence_zh="取负门把上游梯度变号。",
        name_zh="取负门",
        show="−{x}",
-       local_short=("−1",),
        ),
     Op("pow", "^", ("a", "b"), np.power,
        (_pow_base_grad, _pow_exponent_grad),
-       "a ^ b", ("b · a^(b-1)", "a^b · log a"),
+       "a ^ b", ("b · a^(b-1), 0 at b = 0", "a^b · log a, 0 at a = 0"),
        "The power gate scales the upstream gradient by b·a^(b-1) for the base and by a^b·log a for the exponent.",
        infix=("^", "**"), precedence=4, right_associative=True,
        sentence_zh="幂门对底数乘以 b·a^(b-1)，对指数乘以 a^b·log a。",
@@ -261,7 +260,6 @@ OPS: tuple[Op, ...] = (
        sentence_zh="log 门把上游梯度除以它的输入。",
        name_zh="log 门",
        show="log({x})",
-       local_short=("1/x",),
        ),
     Op("sqrt", "√", ("x",), np.sqrt,
        (lambda g, ans, x: g / (2.0 * ans),),
@@ -360,7 +358,6 @@ OPS: tuple[Op, ...] = (
        sentence_zh="余弦门把上游梯度乘以 -sin(x)。",
        name_zh="余弦门",
        show="cos({x})",
-       local_short=("−sin(x)",),
        ),
     Op("sum", "Σ", ("x",), np.sum,
        (lambda g, ans, x: np.broadcast_to(g, np.shape(x)),),

@@ -1,4 +1,5 @@
-"""The operation table drives the language: a new operator or gate is one new row, and nothing else.
+"""The operation table drives the language: a new operator or gate is one new row, and nothing else; and a row's
+words for people say what its rules compute.
 
 The parser builds its operator tokens, precedences, associativity, augmented assignments and error hints
 from the rows of ``app.ops.OPS``; the engine, the catalogue, the narration and the tests read the same rows.
@@ -8,16 +9,19 @@ gate) parses, computes, narrates and passes the table-driven gradient tests, wit
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
 from app import ProgramError, compute_graph
-from app.ops import OPS
+from app.ops import OPS, OPS_BY_NAME
 from app.parser import AUGMENTED, BINARY, PREFIX
 
 # -- the syntax the rows give -----------------------------------------------------------------------------------------
@@ -140,3 +144,81 @@ def test_the_table_driven_gradient_tests_cover_the_new_rows(app_with_two_more_ro
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     passed = [line for line in done.stdout.splitlines() if line.endswith("PASSED") or " PASSED " in line]
     assert any("[mod-" in line for line in passed) and any("log1p" in line for line in passed), done.stdout[-3000:]
+
+
+# -- the words of a row say what its rules compute ----------------------------------------------------------------------
+#
+# A row gives its forward rule and local-gradient rules as code, and again as words for people: ``formula``
+# ("x if x > 0, else slope · x") and ``local_grads`` ("1 if x > 0, else slope"), which /api/ops, the tooltips
+# and the narration show. Here the words of every gate of numbers are read as the maths they write and held
+# to the code at points on both sides of every kink, at the kinks and at ties. (The narration's shorter
+# ``local_short``, where a row has one, abbreviates its ``local_grads``: σ(1−σ) for σ(x)(1 - σ(x)).)
+
+NOTATION = [("·", "*"), ("²", "**2"), ("^", "**"), ("½", "0.5"), ("σ", "sigmoid"), (")(", ")*(")]
+FUNCTIONS = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "tanh": np.tanh, "sin": np.sin, "cos": np.cos,
+             "sign": np.sign, "abs": np.abs, "max": max, "min": min, "sigmoid": OPS_BY_NAME["sigmoid"].forward}
+
+
+def as_python(words: str) -> str:
+    for notation, python in NOTATION:
+        words = words.replace(notation, python)
+    words = re.sub(r"\|(\w+)\|", r"abs(\1)", words)  # |x|
+    words = re.sub(r"\blog (\w+)", r"log(\1)", words)  # log a
+    return re.sub(r"(\d) (\w)", r"\1*\2", words)  # 2 sqrt(x)
+
+
+def top_level_clauses(words: str) -> list[str]:
+    clauses, depth, start = [], 0, 0
+    for i, character in enumerate(words):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth == 0 and words.startswith(", ", i):
+            clauses.append(words[start:i])
+            start = i + 2
+    return clauses + [words[start:]]
+
+
+def read(words: str, params: tuple[str, ...], args: tuple[float, ...]) -> float:
+    """The number the words say: an expression, or clauses "A if condition", "A on a tie", "A at x = 0", "else A"."""
+    scope = {"__builtins__": {}, **FUNCTIONS, **dict(zip(params, map(np.float64, args)))}
+    otherwise = None
+    for clause in top_level_clauses(words):
+        if clause.startswith("else "):
+            otherwise = clause[5:]
+        elif " if " in clause:
+            value, condition = clause.split(" if ")
+            if eval(as_python(condition), scope):  # the op table's own words, never a user's
+                return float(eval(as_python(value), scope))
+        elif clause.endswith(" on a tie"):
+            if args[0] == args[1]:
+                return float(eval(as_python(clause[:-len(" on a tie")]), scope))
+        elif " at " in clause:
+            value, place = clause.split(" at ")
+            name, number = place.split(" = ")
+            if scope[name] == float(number):
+                return float(eval(as_python(value), scope))
+        else:
+            otherwise = clause
+    return float(eval(as_python(otherwise), scope))
+
+
+POINTS = [-1.3, -0.5, 0.0, 0.4, 1.7, 2.5]
+GATES_OF_NUMBERS = [op for op in OPS if op.elementwise and not op.variadic]
+
+
+@pytest.mark.parametrize("op", GATES_OF_NUMBERS, ids=lambda op: op.name)
+def test_a_rows_words_say_what_its_rules_compute(op):
+    compared = 0
+    for args in itertools.product(POINTS, repeat=len(op.params)):
+        values = tuple(np.float64(x) for x in args)
+        with np.errstate(all="ignore"):
+            ans = op.forward(*values)
+            if not np.isfinite(ans):
+                continue  # outside the domain (log of a negative number)
+            local = [float(vjp(np.float64(1.0), ans, *values)) for vjp in op.vjps]
+        said = read(op.formula.split(" = ")[-1], op.params, args)  # "σ(x) = 1 / (1 + exp(-x))": the gate, then it
+        assert said == pytest.approx(float(ans), rel=1e-12), f"{op.name}{args}: formula {op.formula!r}"
+        for words, rule in zip(op.local_grads, local):
+            assert read(words, op.params, args) == pytest.approx(rule, rel=1e-12, abs=1e-300, nan_ok=True), \
+                f"{op.name}{args}: local gradient {words!r} says {read(words, op.params, args)}, the rule {rule}"
+        compared += 1
+    assert compared >= 3
