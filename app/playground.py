@@ -327,8 +327,8 @@ def _record(network: Network, weights: dict, sets: Data, number: int) -> dict:
 
 
 def _diverged(settings: Settings, what: str, epoch: int) -> ProgramError:
-    return ProgramError("value", f"Training diverged: in epoch {epoch} {what}, so training stopped. The learning "
-                                 f"rate {settings.learning_rate} is too large for this network: try a smaller one.")
+    return ProgramError("value", f"Training diverged: in epoch {epoch} {what}. The learning rate "
+                                 f"{settings.learning_rate:g} is too large for this network: try a smaller one.")
 
 
 def _points(x: np.ndarray, y: np.ndarray) -> list[list[float]]:

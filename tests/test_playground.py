@@ -168,6 +168,19 @@ def test_the_notes_experiment_two_neurons_fail_six_succeed():
     assert results[2]["train_loss"] > 2 * results[6]["train_loss"]
 
 
+def test_the_notes_on_fitting_a_linear_network_underfits_and_a_big_one_overfits_unless_l2_holds_it():
+    """The page's fitting presets: no hidden layer does badly on train and test points alike; 8-8 neurons on 20
+    noisy XOR points learn them by heart while the test loss climbs, and L2 = 0.03 keeps it low."""
+    linear = train(fresh(layers=()), None, steps=300)["history"][-1]
+    assert linear["train_accuracy"] < 0.75 and linear["test_accuracy"] < 0.75
+    overfit = fresh(dataset="xor", noise=50, train_percent=10, layers=(8, 8), learning_rate=0.1)
+    history = train(overfit, None, steps=800)["history"]
+    best = min(record["test_loss"] for record in history)
+    assert history[-1]["train_loss"] < 0.05 and history[-1]["test_loss"] > 1.5 * best
+    held = train(Settings(**{**overfit.__dict__, "l2": 0.03}), None, steps=800)["history"][-1]
+    assert held["test_loss"] < 0.7 * history[-1]["test_loss"]
+
+
 # -- bad settings: a sentence, never a crash ------------------------------------------------------------
 
 @pytest.mark.parametrize("changes, words", [

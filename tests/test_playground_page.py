@@ -168,6 +168,11 @@ def test_the_notes_experiment_is_one_click_each_and_side_by_side(open_playground
     assert page.locator("#compare figcaption").all_text_contents() == [
         "2 hidden neurons", "4 hidden neurons", "6 hidden neurons"]
     page.wait_for_function("() => document.querySelectorAll('#compare .compare-accuracy')[2].textContent.includes('%')")
+    page.click("[data-preset='overfit']")
+    query = parse_qs(urlparse(page.url).query)
+    assert {key: query[key][0] for key in ("dataset", "noise", "train", "layers")} == {
+        "dataset": "xor", "noise": "50", "train": "10", "layers": "8,8"}
+    assert "over-fitting" in page.text_content("#lesson")
 
 
 def test_both_languages_and_the_choice_is_remembered(open_playground):

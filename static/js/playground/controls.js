@@ -5,6 +5,7 @@ import { SPEEDS } from "./state.js";
 
 const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const L2_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+const SLIDERS = [["#batch", "batch_size", ""], ["#noise", "noise", " %"], ["#train-percent", "train_percent", " %"]];
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -26,9 +27,9 @@ export class Controls {
     numberFrom($("#l2"), "l2");
     $("#activation").addEventListener("change", (event) => onChange({ activation: event.target.value }));
     $("#speed").addEventListener("change", (event) => onSpeed(Number(event.target.value)));
-    for (const [id, key] of [["#batch", "batch_size"], ["#noise", "noise"], ["#train-percent", "train_percent"]]) {
+    for (const [id, key, unit] of SLIDERS) {
       $(id).addEventListener("input", (event) => {
-        $(`${id}-value`).textContent = event.target.value;
+        $(`${id}-value`).textContent = event.target.value + unit;
         onChange({ [key]: Number(event.target.value) });
       });
     }
@@ -63,10 +64,9 @@ export class Controls {
     $("#l2").value = String(settings.l2);
     $("#activation").value = settings.activation;
     $("#speed").value = String(speed);
-    for (const [id, value] of [["#batch", settings.batch_size], ["#noise", settings.noise],
-      ["#train-percent", settings.train_percent]]) {
-      $(id).value = String(value);
-      $(`${id}-value`).textContent = String(value);
+    for (const [id, key, unit] of SLIDERS) {
+      $(id).value = String(settings[key]);
+      $(`${id}-value`).textContent = settings[key] + unit;
     }
     $("#seed").value = String(settings.seed);
     for (const button of $("#datasets").children) {

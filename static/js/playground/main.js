@@ -113,12 +113,13 @@ function showPlaying(playing) {
   saveState();
 }
 
-function showLesson(neurons) {
-  page.lesson = neurons;
-  $("#lesson").hidden = neurons === null;
-  $("#lesson").textContent = neurons === null ? "" : t(`pg.lesson_${neurons}`);
+// The lesson of the preset loaded last (by name), until a setting changes.
+function showLesson(name) {
+  page.lesson = name;
+  $("#lesson").hidden = name === null;
+  $("#lesson").textContent = name === null ? "" : t(`pg.lesson_${name}`);
   document.querySelectorAll("[data-preset]").forEach((button) => {
-    button.setAttribute("aria-pressed", String(Number(button.dataset.preset) === neurons));
+    button.setAttribute("aria-pressed", String(button.dataset.preset === name));
   });
 }
 
@@ -146,8 +147,8 @@ $("#reset").addEventListener("click", () => {
   trainer.reset(page.settings).catch(stopped);
 });
 document.querySelectorAll("[data-preset]").forEach((button) => button.addEventListener("click", () => {
-  const neurons = Number(button.dataset.preset);
-  change(presetSettings(page.settings, neurons), neurons);
+  const name = button.dataset.preset;
+  change(presetSettings(page.settings, name), name);
   trainer.play();
 }));
 $("#compare-toggle").addEventListener("click", () => {

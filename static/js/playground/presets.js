@@ -1,17 +1,25 @@
-// The course note's experiment on hidden neurons: the circle data with 2, 4 and 6 of them. One click
-// loads each into the playground with the lesson a student should see; "side by side" trains all three
-// at once, each with its own small plane and test accuracy.
+// The course note's experiments. Hidden neurons: the circle data with 2, 4 and 6 of them; one click
+// loads each into the playground with the lesson a student should see, and "side by side" trains all
+// three at once, each with its own small plane and test accuracy. Fitting: a network too small for the
+// data (under-fitting) and one too big for its few noisy points (over-fitting).
 import { t } from "../i18n.js";
 import { Plane } from "./heatmap.js";
 import { showAccuracy } from "./scores.js";
 import { Trainer } from "./trainer.js";
 
-export const NEURONS = [2, 4, 6];
-const EXPERIMENT = { dataset: "circle", noise: 0, activation: "tanh", learning_rate: 0.03, l2: 0 };
-export const COMPARE_EPOCHS = 300;
+const NEURONS = [2, 4, 6];
+const CIRCLE = { dataset: "circle", noise: 0, points: 200, train_percent: 50, activation: "tanh", learning_rate: 0.03,
+  batch_size: 10, l2: 0 };
+// By name (the buttons' data-preset), the settings each preset changes; its lesson is pg.lesson_<name>.
+const PRESETS = {
+  ...Object.fromEntries(NEURONS.map((neurons) => [neurons, { ...CIRCLE, layers: [neurons] }])),
+  underfit: { ...CIRCLE, layers: [] },
+  overfit: { ...CIRCLE, dataset: "xor", noise: 50, train_percent: 10, layers: [8, 8], learning_rate: 0.1 },
+};
+const COMPARE_EPOCHS = 300;
 
-export function presetSettings(settings, neurons) {
-  return { ...settings, ...EXPERIMENT, layers: [neurons] };
+export function presetSettings(settings, name) {
+  return { ...settings, ...PRESETS[name] };
 }
 
 export class Comparison {
