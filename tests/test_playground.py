@@ -5,12 +5,11 @@ import math
 
 import numpy as np
 import pytest
+from conftest import assert_close
 
 from app import compute_graph
 from app.errors import ProgramError
-from app.playground import (MAX_UPDATES, Settings, checked_weights, initial_weights, make_data, network_program,
-                            sample, train)
-from tests.conftest import assert_close
+from app.playground import Settings, checked_weights, initial_weights, make_data, network_program, sample, train
 
 
 def fresh(**changes) -> Settings:

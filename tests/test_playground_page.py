@@ -3,32 +3,16 @@ experiment trains to its lesson, a clicked point opens its graph with the engine
 and a diverging learning rate stop with a sentence, and the settings live in the address."""
 
 import json
-import os
 import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from conftest import assert_close
+from test_page import browser  # noqa: F401 (the fixture; the module skips without Chromium)
 
 from app import compute_graph
-from tests.conftest import assert_close
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
-    pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package to run the page's tests",
-                allow_module_level=True)
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CIRCLE = "/playground?dataset=circle&layers=6&activation=tanh&lr=0.03&seed=1"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -108,6 +92,20 @@ def test_a_clicked_point_opens_its_graph_with_the_gradients_the_engine_gives_tha
         assert_close(shown["gradients"][name], engine["gradients"][name], rel=1e-12, abs_=1e-15)
     assert_close(shown["value"], engine["value"], rel=1e-12)
     assert "epoch 3" in page.text_content("#sample-note")
+
+
+def test_the_keyboard_chooses_a_point_and_opens_its_graph_too(open_playground, context):
+    page = open_playground(CIRCLE)
+    page.focus("#boundary")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.text_content("#sample-note").startswith("The training point (")
+    first = page.evaluate("window.backpropPlayground.plane.points[1]")
+    with context.expect_page() as opened:
+        page.keyboard.press("Enter")
+    opened.value.wait_for_selector("#graph svg g.wire-label", timeout=30_000)
+    values = json.loads(parse_qs(urlparse(opened.value.url).fragment)["values"][0])
+    assert values["X"] == [[first["x"], first["y"]]]
 
 
 def test_a_layer_of_zero_neurons_is_a_sentence_on_the_page_and_the_controls_mend_it(open_playground):

@@ -77,11 +77,21 @@ export class Plane {
     this.canvas = canvas;
     this.extent = 6;
     this.points = []; // [{x, y, label, subset, index}]
+    this.selected = null; // the point chosen with the keyboard, ringed
+  }
+
+  // The next (+1) or previous (−1) point, for the keyboard.
+  select(step) {
+    if (!this.points.length) return null;
+    const at = this.selected === null ? (step > 0 ? -1 : 0) : this.points.indexOf(this.selected);
+    this.selected = this.points[(at + step + this.points.length) % this.points.length];
+    return this.selected;
   }
 
   setPoints(data) {
     const points = (subset) => data[subset].map(([x, y, label], index) => ({ x, y, label, subset, index }));
     this.points = [...points("train"), ...points("test")];
+    this.selected = null;
   }
 
   // Where a point of the plane falls on the canvas, in CSS pixels from its top left corner.
@@ -97,7 +107,8 @@ export class Plane {
     const context = this.canvas.getContext("2d");
     const style = getComputedStyle(document.documentElement);
     const colour = (name) => style.getPropertyValue(name).trim();
-    const [positive, negative, ring, paper] = ["--pos-point", "--neg-point", "--ink", "--paper"].map(colour);
+    const [positive, negative, ring, paper, accent] = ["--pos-point", "--neg-point", "--ink", "--paper", "--accent"]
+      .map(colour);
     context.lineWidth = 1.2 * ratio;
     for (const point of this.points) {
       const [cx, cy] = this.toCanvas(point.x, point.y);
@@ -106,6 +117,14 @@ export class Plane {
       context.fillStyle = point.label > 0 ? positive : negative;
       context.strokeStyle = point.subset === "test" ? ring : paper;
       context.fill();
+      context.stroke();
+    }
+    if (this.selected) {
+      const [cx, cy] = this.toCanvas(this.selected.x, this.selected.y);
+      context.beginPath();
+      context.arc(cx * ratio, cy * ratio, 3 * POINT_RADIUS * ratio, 0, 2 * Math.PI);
+      context.strokeStyle = accent;
+      context.lineWidth = 2.5 * ratio;
       context.stroke();
     }
   }

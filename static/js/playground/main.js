@@ -10,7 +10,7 @@ import { Plane } from "./heatmap.js";
 import { drawLossChart } from "./loss-chart.js";
 import { NetworkView } from "./network-view.js";
 import { Comparison, presetSettings } from "./presets.js";
-import { openSample } from "./sample.js";
+import { describePoint, openSample } from "./sample.js";
 import { showAccuracy, showLosses } from "./scores.js";
 import { readState, writeState } from "./state.js";
 import { Trainer } from "./trainer.js";
@@ -171,6 +171,22 @@ canvas.addEventListener("click", (event) => {
   if (point) openSample(trainer, point, $("#sample-note")).catch((error) => showMessage(error.message));
 });
 canvas.addEventListener("mousemove", (event) => canvas.classList.toggle("over-point", plane.pointAt(event) !== null));
+// From the keyboard: ← → (or ↑ ↓) choose a point, Enter or Space opens its graph, Escape lets go.
+const STEPS = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+canvas.addEventListener("keydown", (event) => {
+  if (event.key in STEPS) {
+    const point = plane.select(STEPS[event.key]);
+    if (point) $("#sample-note").textContent = t("pg.point_chosen", describePoint(point));
+  } else if ((event.key === "Enter" || event.key === " ") && plane.selected) {
+    openSample(trainer, plane.selected, $("#sample-note")).catch((error) => showMessage(error.message));
+  } else if (event.key === "Escape") {
+    plane.selected = null;
+  } else {
+    return;
+  }
+  event.preventDefault();
+  drawPlane();
+});
 new ResizeObserver(drawPlane).observe(canvas);
 new ResizeObserver(() => drawLossChart($("#loss-chart"), trainer.history)).observe($("#loss-chart"));
 

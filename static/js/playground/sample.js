@@ -5,9 +5,14 @@ import { t } from "../i18n.js";
 import { pageLink } from "../state.js";
 import { sampleProgram } from "./api.js";
 
+// The words that name a point in the notes: which set, where, its label.
+export function describePoint(point, epoch) {
+  return { subset: t(`pg.subset_${point.subset}`), x: point.x.toFixed(2), y: point.y.toFixed(2),
+    label: point.label > 0 ? "+1" : "−1", epoch };
+}
+
 export async function openSample(trainer, point, note) {
-  const words = { subset: t(`pg.subset_${point.subset}`), x: point.x.toFixed(2), y: point.y.toFixed(2),
-    label: point.label > 0 ? "+1" : "−1", epoch: trainer.epoch };
+  const words = describePoint(point, trainer.epoch);
   note.textContent = t("pg.sample_opening", words);
   const { program, values } = await sampleProgram({ settings: trainer.settings, weights: trainer.weights,
     subset: point.subset, index: point.index });
