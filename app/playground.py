@@ -168,10 +168,6 @@ def make_data(settings: Settings) -> Data:
 
 # -- the network as a program ---------------------------------------------------------------------------
 
-def weight_names(settings: Settings) -> list[str]:
-    return [name for layer in range(1, len(settings.sizes)) for name in (f"W{layer}", f"b{layer}")]
-
-
 def weight_shapes(settings: Settings) -> dict[str, tuple[int, ...]]:
     sizes = settings.sizes
     shapes = {}

@@ -12,7 +12,7 @@ function cssColour(name) {
 }
 
 let palette = null;
-// SHADES + 1 colours from low to high, made once (and again when the theme changes).
+// SHADES + 1 colours from low to high, made once (the theme is the one chosen when the page opened).
 function shades() {
   if (palette) return palette;
   const [low, mid, high] = ["--neg", "--mid", "--pos"].map(cssColour);
@@ -22,9 +22,6 @@ function shades() {
     return mid.map((m, k) => Math.round(m + (end[k] - m) * Math.abs(t)));
   });
   return palette;
-}
-export function forgetColours() {
-  palette = null;
 }
 
 // The grid drawn into an offscreen canvas of one pixel per cell, which drawImage then scales smoothly.

@@ -11,12 +11,12 @@ const GAP = 10;
 const HEADER = 52;
 const MARGIN = 4;
 
-const element = (tag, className, parent) => {
-  const made = tag === "path" || tag === "svg" || tag === "title" ? document.createElementNS(SVG, tag) : document.createElement(tag);
+function element(tag, className, parent, namespace = null) {
+  const made = namespace ? document.createElementNS(namespace, tag) : document.createElement(tag);
   if (className) made.setAttribute("class", className);
   parent?.append(made);
   return made;
-};
+}
 
 export class NetworkView {
   // onNeurons(layerIndex, +1 | -1) from a column's buttons; onHover({layer, neuron} | null) over a neuron.
@@ -30,14 +30,14 @@ export class NetworkView {
   build(sizes) {
     this.sizes = sizes;
     this.container.replaceChildren();
-    this.svg = element("svg", "links", this.container);
+    this.svg = element("svg", "links", this.container, SVG);
     this.svg.setAttribute("aria-hidden", "true");
     this.wires = [];
     for (let layer = 1; layer < sizes.length; layer++) {
       for (let row = 0; row < sizes[layer - 1]; row++) {
         for (let column = 0; column < sizes[layer]; column++) {
-          const wire = element("path", "wire", this.svg);
-          element("title", null, wire);
+          const wire = element("path", "wire", this.svg, SVG);
+          element("title", null, wire, SVG);
           this.wires.push({ wire, layer, row, column });
         }
       }

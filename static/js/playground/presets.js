@@ -73,10 +73,7 @@ export class Comparison {
   }
 
   stop() {
-    for (const { trainer } of this.runs) {
-      trainer.pause();
-      trainer.generation += 1; // drop answers still on their way
-    }
+    for (const { trainer } of this.runs) trainer.stop();
     this.runs = [];
     this.container.hidden = true;
     this.container.replaceChildren();

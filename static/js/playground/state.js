@@ -31,7 +31,7 @@ const PARAMS = [
   ["batch", "batch_size", integer, "pg.what_integer"],
   ["l2", "l2", number, "pg.what_number"],
 ];
-const SPEEDS = [1, 3, 10]; // epochs a frame
+export const SPEEDS = [1, 3, 10]; // epochs a frame
 export const DEFAULT_SPEED = 3;
 
 // {settings, play, speed, problems: [{param, value, what}]} from the address, the defaults filling in.
@@ -61,5 +61,3 @@ export function writeState({ settings, play, speed }) {
   if (lang) params.set("lang", lang);
   history.replaceState(null, "", `${location.pathname}?${params.toString().replaceAll("%2C", ",")}`);
 }
-
-export { SPEEDS };

@@ -90,6 +90,12 @@ export class Trainer {
     this.pause();
   }
 
+  // Stop for good: pause, and drop the answers still on their way.
+  stop() {
+    this.pause();
+    this.generation += 1;
+  }
+
   pause() {
     if (!this.playing) return;
     this.playing = false;
