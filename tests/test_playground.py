@@ -173,10 +173,10 @@ def test_the_notes_on_fitting_a_linear_network_underfits_and_a_big_one_overfits_
     linear = train(fresh(layers=()), None, steps=300)["history"][-1]
     assert linear["train_accuracy"] < 0.75 and linear["test_accuracy"] < 0.75
     overfit = fresh(dataset="xor", noise=50, train_percent=10, layers=(8, 8), learning_rate=0.1)
-    history = train(overfit, None, steps=800)["history"]
+    history = train(overfit, None, steps=500)["history"]
     best = min(record["test_loss"] for record in history)
     assert history[-1]["train_loss"] < 0.05 and history[-1]["test_loss"] > 1.5 * best
-    held = train(Settings(**{**overfit.__dict__, "l2": 0.03}), None, steps=800)["history"][-1]
+    held = train(Settings(**{**overfit.__dict__, "l2": 0.03}), None, steps=500)["history"][-1]
     assert held["test_loss"] < 0.7 * history[-1]["test_loss"]
 
 
