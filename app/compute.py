@@ -25,6 +25,7 @@ from .errors import ProgramError
 from .forward import forward_values
 from .gradcheck import check_panel
 from .graph import build_graph
+from .jacobian import explain_wires
 from .limits import Limits, env_var
 from .narrate import narrate as narration
 from .serialize import json_value, graph_json
@@ -143,6 +144,9 @@ def _compute_graph_in_python(program: str, values: Mapping[str, Any] | None, *, 
         result = graph_json(graph, node_values, grads, wire_grads, wire_locals if local else None)
         if unfold:
             mark_unfolded(result["nodes"], origin)
+        if local:
+            deadline.check("the local Jacobians")
+            explain_wires(result["edges"], graph, node_values, grads, wire_grads)
         if narrate:
             deadline.check("the narration")
             for node, story in zip(result["nodes"], narration(graph, node_values, grads, wire_grads, wire_locals)):

@@ -29,7 +29,9 @@ class GraphRequest(BaseModel):
     strict: bool = Field(True, description="false: a value given for a name the program computes is ignored "
                                            "instead of an error.")
     local: bool = Field(False, description="Also give each edge between numbers its local gradient `local`, "
-                                           "d target / d source: the edge's grad is the target's grad times it.")
+                                           "d target / d source: the edge's grad is the target's grad times it; "
+                                           "each edge that carries a gradient its `rule` in the program's names; "
+                                           "and each edge to or from an array its `jacobian`.")
     dot: bool = Field(False, description="Also answer `dot`: the drawing as Graphviz DOT text.")
     narrate: bool = Field(False, description="Give every node `narration`: a sentence on its forward and on its "
                                              "backward step, with the numbers in, in English and Chinese.")
@@ -76,6 +78,10 @@ class Edge(BaseModel):
     value: JsonValue = Field(description="The source's value.")
     grad: JsonValue = Field(description="The part of the source's gradient that flows back along this wire.")
     local: JsonValue = Field(None, description="With `local`: d target / d source, where both are numbers.")
+    rule: Optional[str] = Field(None, description="With `local`, on a wire that carries a gradient: the op table's "
+                                                  "local-gradient rule in the program's own names (`∂f/∂q @ xᵀ`).")
+    jacobian: Optional["Jacobian"] = Field(None, description="With `local`, on a wire to or from an array: the local "
+                                                             "Jacobian and the vector-Jacobian product.")
 
 
 class Warning(BaseModel):
@@ -214,3 +220,24 @@ class ErrorDetail(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: ErrorDetail
+
+
+# -- issue 14: the course's vectorised backprop (Jacobians), Nielsen's four equations, the update step ---------
+
+
+class Jacobian(BaseModel):
+    """The local Jacobian J of a wire's target with respect to its source, J[i, j] = ∂targetᵢ/∂sourceⱼ over
+    both flattened in C order; every number from the op table's vector-Jacobian products."""
+    rows: int = Field(description="Elements of the target.")
+    columns: int = Field(description="Elements of the source.")
+    structure: str = Field(description="`diagonal` (an elementwise gate), `blocks` (the left operand of a matrix "
+                                       "product: identical blocks down the diagonal) or `dense`.")
+    whole: Optional[list[list[float]]] = Field(None, description="J entire, when it has at most 256 entries.")
+    diagonal: Optional[list[float]] = Field(None, description="For `diagonal`: J's diagonal (σ′(z) for sigmoid).")
+    block: Optional[list[list[float]]] = Field(None, description="For `blocks`: one block (Xᵀ for W @ X).")
+    blocks: Optional[int] = Field(None, description="For `blocks`: how many times the block repeats.")
+    slice: Optional[list[list[float]]] = Field(None, description="For a large `dense` J: its first 4 rows and 8 "
+                                                                 "columns.")
+    about: Text = Field(description="J's size and structure in a sentence.")
+    vjp: Text = Field(description="The vector-Jacobian product with its numbers: the gradient that flows back, "
+                                  "e.g. the outer product `∂f/∂W = ∂f/∂q @ xᵀ = [0.44, 0.52] ⊗ [0.20, 0.40] = …`.")
