@@ -97,15 +97,15 @@ def explain_wires(edges: list[dict], graph: Graph, values: list, grads: list, wi
         if op is None:
             continue
         ans = values[node]
-        arg_values = tuple(values[a] for a in args)
         for k, source in enumerate(args):
             wire = starts[node] + k
             if wire_grads[wire] is None:
                 continue
             edge = edges[wire]
             edge["rule"] = named_rule(graph, names, out, node, k)
-            if np.ndim(ans) == 0 and np.ndim(arg_values[k]) == 0:
+            if not ans.ndim and not values[source].ndim:
                 continue  # a wire between numbers has its one local gradient in "local"
+            arg_values = tuple(values[a] for a in args)
             jacobian = local_jacobian(op, k, ans, arg_values)
             jacobian["vjp"] = _vjp_text(jacobian, edge["rule"], graph, names, out, node, k, grads[node],
                                         arg_values, wire_grads[wire])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cache
 
 import numpy as np
 
@@ -310,22 +311,34 @@ def named_rule(graph: Graph, names: list[str], out: str, node: int, k: int) -> s
 
     The table writes its rules in the op's parameters and g ("g @ bᵀ"); in ``z = W @ a + b`` that b is not
     the program's b. Here each parameter becomes its argument's name and g the upstream gradient
-    ∂out/∂node: "∂C/∂q @ xᵀ". A parameter's letter followed by a word is an English article ("½ on a
-    tie"), not a placeholder. ``names`` is ``display_names(graph)``."""
+    ∂out/∂node: "∂C/∂q @ xᵀ". ``names`` is ``display_names(graph)``."""
     op = graph.table[node]
     texts = op.local_short or op.local_grads
-    rule = texts[min(k, len(texts) - 1)]
-    args = graph.args[node]
-    by_param = {} if op.variadic else {
-        param: _in_formula(graph, source, names[source]) for param, source in zip(op.params, args)}
-    by_param[_UPSTREAM] = f"∂{out}/∂{on_its_own(graph, names, node)}"
+    parts = []
+    for text, placeholder in _rule_parts(texts[min(k, len(texts) - 1)], () if op.variadic else op.params):
+        if placeholder is None:
+            parts.append(text)
+        elif placeholder == _UPSTREAM:
+            parts.append(f"∂{out}/∂{on_its_own(graph, names, node)}")
+        else:
+            source = graph.args[node][op.params.index(placeholder)]
+            parts.append(_in_formula(graph, source, names[source]))
+    return "".join(parts)
 
-    def name_of(match: re.Match) -> str:
+
+@cache
+def _rule_parts(rule: str, params: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
+    """A rule cut into text and placeholders (a parameter's name, or g): "g @ bᵀ" → g, " @ ", b, "ᵀ". A
+    parameter's letter followed by a word is an English article ("½ on a tie"), not a placeholder."""
+    parts: list[tuple[str, str | None]] = []
+    done = 0
+    for match in _PLACEHOLDER.finditer(rule):
         word = match.group()
-        followed_by_a_word = re.match(r"\s+[A-Za-z]", rule[match.end():])
-        return word if followed_by_a_word or word not in by_param else by_param[word]
-
-    return _PLACEHOLDER.sub(name_of, rule)
+        if word not in params and word != _UPSTREAM or re.match(r"\s+[A-Za-z]", rule[match.end():]):
+            continue
+        parts += [(rule[done:match.start()], None), ("", word)]
+        done = match.end()
+    return tuple(parts + [(rule[done:], None)])
 
 
 def _in_formula(graph: Graph, node: int, name: str) -> str:
