@@ -130,7 +130,7 @@ def _fast(path, program: str, values: Mapping[str, Any] | None, limits: Limits, 
 
 def _compute_graph_in_python(program: str, values: Mapping[str, Any] | None, *, check: bool,
                              default_value: float | None, strict: bool, local: bool, dot: bool, narrate: bool,
-                             unfold: bool, limits: Limits, layers: bool = False) -> dict:
+                             unfold: bool, layers: bool, limits: Limits) -> dict:
     """``compute_graph`` step by step: parser → graph → forward → backward → serialize, and the options."""
     # One np.errstate for both passes: entering one costs as much as computing a dozen nodes.
     with cyclic_gc_paused(), np.errstate(all="ignore"):

@@ -56,8 +56,8 @@ def structure(op, k: int, ans, args: tuple) -> str:
 
 
 def local_jacobian(op, k: int, ans, args: tuple) -> dict:
-    """The local Jacobian of argument k as JSON-ready data: its size, structure, and its numbers (whole
-    when small; else the diagonal, one block, or a slice)."""
+    """The local Jacobian of argument k as JSON-ready data: its size, its structure, and its numbers: whole
+    when small; else the diagonal, or the repeated block, or when even that is large, its top-left slice."""
     rows, columns = int(np.size(ans)), int(np.size(args[k]))
     kind = structure(op, k, ans, args)
     answer: dict = {"rows": rows, "columns": columns, "structure": kind}
@@ -66,20 +66,14 @@ def local_jacobian(op, k: int, ans, args: tuple) -> dict:
     if kind == "diagonal":
         answer["diagonal"] = diagonal(op, k, ans, args).ravel().tolist()
     elif kind == "blocks":
-        block, count = _first_block(op, ans, args)
-        answer["block"], answer["blocks"] = block.tolist(), count
-    elif "whole" not in answer:
+        # Y = W @ X, W n×k: J's first block is the rows of Y's first row on the columns of W's first row.
+        answer["blocks"] = count = len(args[0])
+        block_rows, block_columns = rows // count, columns // count
+        if block_rows * block_columns <= MAX_WHOLE:
+            answer["block"] = basis_rows(op, k, ans, args, range(block_rows))[:, :block_columns].tolist()
+    if not {"whole", "diagonal", "block"} & answer.keys():
         answer["slice"] = basis_rows(op, k, ans, args, range(min(rows, SLICE[0])))[:, :SLICE[1]].tolist()
     return answer
-
-
-def _first_block(op, ans, args: tuple) -> tuple[np.ndarray, int]:
-    """For Y = W @ X with W n×k: the rows of J for Y's first row, on the columns of W's first row (a block
-    m×k, equal to Xᵀ), and n, the number of times it repeats down the diagonal."""
-    w = args[0]
-    n, k = w.shape
-    per_row = int(np.size(ans)) // n  # m: the elements of one row of Y
-    return basis_rows(op, 0, ans, args, range(per_row))[:, :k], n
 
 
 # -- the answer's wires ------------------------------------------------------------------------------------------
@@ -123,7 +117,7 @@ def _structure_text(jacobian: dict, graph: Graph, names: list[str], node: int, k
                 "zh": f"局部雅可比矩阵 ∂{target}/∂{arg} 是 {size} 的对角矩阵：输出的每个元素只依赖 {arg} 的同一个元素。"}
     if jacobian["structure"] == "blocks":
         other = on_its_own(graph, names, graph.args[node][1])
-        block = f"{len(jacobian['block'])}×{len(jacobian['block'][0])}"
+        block = f"{rows // jacobian['blocks']}×{columns // jacobian['blocks']}"
         return {"en": f"The local Jacobian ∂{target}/∂{arg} is {size}, made of {jacobian['blocks']} identical "
                       f"{block} blocks down its diagonal, each {other}ᵀ: row i of the output depends only on "
                       f"row i of {arg}.",

@@ -267,12 +267,16 @@ class Jacobian(BaseModel):
     columns: int = Field(description="Elements of the source.")
     structure: str = Field(description="`diagonal` (an elementwise gate), `blocks` (the left operand of a matrix "
                                        "product: identical blocks down the diagonal) or `dense`.")
-    whole: Optional[list[list[float]]] = Field(None, description="J entire, when it has at most 256 entries.")
-    diagonal: Optional[list[float]] = Field(None, description="For `diagonal`: J's diagonal (σ′(z) for sigmoid).")
-    block: Optional[list[list[float]]] = Field(None, description="For `blocks`: one block (Xᵀ for W @ X).")
+    whole: Optional[list[list[Optional[float]]]] = Field(None, description="J entire, when it has at most 256 "
+                                                                           "entries.")
+    diagonal: Optional[list[Optional[float]]] = Field(None, description="For `diagonal`: J's diagonal (σ′(z) for "
+                                                                        "sigmoid).")
+    block: Optional[list[list[Optional[float]]]] = Field(None, description="For `blocks`: one block (Xᵀ for W @ X), "
+                                                                           "when it has at most 256 entries.")
     blocks: Optional[int] = Field(None, description="For `blocks`: how many times the block repeats.")
-    slice: Optional[list[list[float]]] = Field(None, description="For a large `dense` J: its first 4 rows and 8 "
-                                                                 "columns.")
+    slice: Optional[list[list[Optional[float]]]] = Field(None, description="When J is large and neither diagonal "
+                                                                           "nor of small blocks: its first 4 rows "
+                                                                           "and 8 columns.")
     about: Text = Field(description="J's size and structure in a sentence.")
     vjp: Text = Field(description="The vector-Jacobian product with its numbers: the gradient that flows back, "
                                   "e.g. the outer product `∂f/∂W = ∂f/∂q @ xᵀ = [0.44, 0.52] ⊗ [0.20, 0.40] = …`.")
@@ -296,7 +300,8 @@ class Equation(BaseModel):
     result: JsonValue = Field(description="The right-hand side, computed as Nielsen's backprop does (from ∇ₐC, "
                                           "the weights and σ′ alone, not from the engine's other gradients).")
     node: int = Field(description="The node whose gradient the equation gives: z for BP1 and BP2, b, W.")
-    difference: float = Field(description="The largest |result − the engine's gradient of node|: rounding only.")
+    difference: Optional[float] = Field(description="The largest |result − the engine's gradient of node|: "
+                                                    "rounding only (null where the numbers are not finite).")
 
 
 class NetworkLayer(BaseModel):
@@ -322,9 +327,9 @@ class Batch(BaseModel):
 
 class UpdatedElement(BaseModel):
     index: list[int] = Field(description="The element's index in the param ([] for a number).")
-    before: float
-    gradient: float = Field(description="∂L/∂param there, on this step's mini-batch.")
-    after: float = Field(description="before − η · gradient.")
+    before: Optional[float] = Field(description="The element before the step (null where not finite).")
+    gradient: Optional[float] = Field(description="∂L/∂param there, on this step's mini-batch.")
+    after: Optional[float] = Field(description="before − η · gradient.")
 
 
 class ParamUpdate(BaseModel):

@@ -160,3 +160,14 @@ def test_routing_gates_on_arrays_keep_the_article_of_their_rule(client):
     # max on arrays gives the chain rule per argument (its routing sentence is for two numbers)
     lines, _ = narrated(client, "max(x, y)", {"x": [1, 2], "y": [2, 1]})
     assert lines[2].startswith("max: ∂f/∂x = 1 if x > y, 0 if x < y, ½ on a tie, with upstream ")
+
+
+def test_a_matrix_product_with_big_blocks_gives_the_top_left_slice(client):
+    rng = np.random.default_rng(7)
+    A, B = rng.normal(size=(20, 20)), rng.normal(size=(20, 20))
+    body = graph(client, "sum(A @ B)", {"A": A.tolist(), "B": B.tolist()})
+    left = next(edge["jacobian"] for edge in body["edges"] if edge["source"] == 0)
+    assert (left["structure"], left["blocks"], left["rows"], left["columns"]) == ("blocks", 20, 400, 400)
+    assert "block" not in left and "whole" not in left
+    assert_close(left["slice"], B.T[:4, :8], rel=0, abs_=0)  # the first block is Bᵀ
+    assert "20 identical 20×20 blocks" in left["about"]["en"]

@@ -211,3 +211,61 @@ def test_without_the_option_there_are_no_layers(client):
     example = EXAMPLES["nielsen-mlp"]
     body = client.post("/api/graph", json={"expression": example["program"], "values": example["values"]}).json()
     assert "layers" not in body and not any("delta" in node for node in body["nodes"])
+
+
+# -- any network, any text ----------------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+from app import ProgramError, compute_graph  # noqa: E402
+from test_fuzz import programs, values as any_values  # noqa: E402
+
+ACTIVATIONS = ["sigmoid({})", "tanh({})", "relu({})", "leaky_relu({}, slope=0.3)", "elu({})", "softplus({})", "{}"]
+
+
+@st.composite
+def networks(draw):
+    """A random chain of 1 to 3 layers, as a student might type it, with its values."""
+    count = draw(st.integers(1, 3))
+    widths = draw(st.lists(st.integers(1, 4), min_size=count + 1, max_size=count + 1))
+    samples = draw(st.sampled_from([None, 1, 3]))  # a vector, or that many columns
+    floats = st.floats(-2, 2, allow_nan=False).map(lambda x: round(x, 3))
+
+    def array(*shape):
+        return np.array(draw(st.lists(floats, min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
+                        ).reshape(shape).tolist()
+
+    column = () if samples is None else (samples,)
+    values, lines, a = {"x": array(widths[0], *column)}, [], "x"
+    for l in range(1, count + 1):
+        values[f"W{l}"] = array(widths[l], widths[l - 1])
+        z = f"W{l} @ {a}"
+        if draw(st.booleans()):
+            values[f"b{l}"] = array(widths[l], *((1,) if samples else ()))
+            z += f" + b{l}"
+        lines += [f"z{l} = {z}", f"a{l} = {draw(st.sampled_from(ACTIVATIONS)).format(f'z{l}')}"]
+        a = f"a{l}"
+    values["y"] = array(widths[-1], *column)
+    lines.append(f"C = {draw(st.sampled_from(['0.5 * sum', 'mean']))}(({a} - y)^2)")
+    return "\n".join(lines), values, count
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(networks())
+def test_any_typed_network_gets_every_layer_and_its_equations_hold(network):
+    program, values, count = network
+    body = compute_graph(program, values, layers=True)
+    assert [layer["number"] for layer in body["layers"]] == list(range(1, count + 1)), program
+    check_every_equation(body)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(programs, any_values, st.booleans())
+def test_any_text_with_layers_and_jacobians_answers_or_says_what_is_wrong(program, given_values, unfold):
+    try:
+        result = compute_graph(program, given_values, layers=True, local=True, narrate=True, unfold=unfold,
+                               dot=True, default_value=1.0, strict=False)
+    except ProgramError as error:
+        assert error.kind in {"syntax", "name", "function", "arity", "shape", "value", "limit"}
+    else:
+        assert isinstance(result["layers"], list)
