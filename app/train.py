@@ -30,6 +30,7 @@ from .limits import Limits, env_var
 from .serialize import describe_non_finite, json_value
 
 SHOWN_ELEMENTS = 4  # of an array parameter, in an update's explanation
+MAX_COUNT = 2 ** 53  # of steps taken, and of a seed: the largest whole number a JSON number holds exactly
 
 
 def train(program: str, values: Mapping[str, Any] | None, params: list[str], learning_rate: float,
@@ -51,8 +52,11 @@ def train(program: str, values: Mapping[str, Any] | None, params: list[str], lea
         raise ProgramError("value", "The learning rate must be a finite number.")
     if not params:
         raise ProgramError("value", "Name at least one parameter to train, one of the program's inputs.")
-    if first_step < 0:
-        raise ProgramError("value", f"first_step counts the steps already taken: 0 or more, not {first_step}.")
+    if not 0 <= first_step <= MAX_COUNT:
+        raise ProgramError("value", f"first_step counts the steps already taken: from 0 to {MAX_COUNT}, not "
+                                    f"{first_step}.")
+    if not 0 <= seed <= MAX_COUNT:
+        raise ProgramError("value", f"The seed is a whole number from 0 to {MAX_COUNT}, not {seed}.")
     deadline = compute.Deadline(limits)
     with compute.cyclic_gc_paused(), np.errstate(all="ignore"):
         graph = build_graph(program, values, limits, default_value)

@@ -128,6 +128,8 @@ def test_epochs_count_passes_over_the_data(client):
     ({"batch_size": 0}, "value"),
     ({"batch_size": 9}, "value"),
     ({"first_step": -1}, "value"),
+    ({"first_step": 10 ** 20}, "value"),
+    ({"seed": -1}, "value"),
     ({"values": {**EXAMPLES["nielsen-sgd"]["values"], "Y": [[1, 0, 1]]}}, "shape"),
     ({"data": ["X", "s"], "expression": "s = 2\n" + EXAMPLES["nielsen-sgd"]["program"]}, "shape"),
 ])
