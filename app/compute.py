@@ -23,6 +23,8 @@ from .errors import ProgramError
 from .forward import forward_values
 from .gradcheck import check_panel
 from .graph import build_graph
+from .jacobian import explain_wires
+from .layers import four_equations, mark_deltas
 from .limits import Limits, env_var
 from .narrate import narrate as narration
 from .serialize import json_value, graph_json
@@ -33,7 +35,7 @@ DEFAULT_LIMITS = Limits.from_environment()
 
 def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
                   default_value: float | None = None, strict: bool = True, local: bool = False,
-                  dot: bool = False, narrate: bool = False, unfold: bool = False,
+                  dot: bool = False, narrate: bool = False, unfold: bool = False, layers: bool = False,
                   limits: Limits | None = None) -> dict:
     """Parse, build, run forward and backward; return the JSON-ready answer of ``POST /api/graph``.
 
@@ -44,7 +46,8 @@ def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, chec
     edge between numbers its local gradient (d target / d source); ``dot`` adds
     the DOT text of the drawing. ``unfold`` replaces compound gates (sigmoid, tanh, …) by their
     primitives first; ``narrate`` gives every node a sentence on its forward and backward step, in
-    English and Chinese. Raises ``ProgramError``.
+    English and Chinese; ``layers`` finds the layers of a network (z = W @ a + b, a = σ(z)) and works
+    Nielsen's four equations through for each, with their numbers. Raises ``ProgramError``.
     """
     limits = limits or DEFAULT_LIMITS
     # One np.errstate for all the stages: entering one costs as much as computing a dozen nodes.
@@ -62,6 +65,13 @@ def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, chec
         result = graph_json(graph, node_values, grads, wire_grads, wire_locals if local else None)
         if unfold:
             mark_unfolded(result["nodes"], origin)
+        if local:
+            deadline.check("the local Jacobians")
+            explain_wires(result["edges"], graph, node_values, grads, wire_grads)
+        if layers:
+            deadline.check("the four equations")
+            result["layers"] = four_equations(graph, node_values, grads)
+            mark_deltas(result["nodes"], result["layers"])
         if narrate:
             deadline.check("the narration")
             for node, story in zip(result["nodes"], narration(graph, node_values, grads, wire_grads, wire_locals)):
@@ -77,11 +87,12 @@ def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, chec
 
 def compute_graph_json(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
                        default_value: float | None = None, strict: bool = True, local: bool = False,
-                       dot: bool = False, narrate: bool = False, unfold: bool = False,
+                       dot: bool = False, narrate: bool = False, unfold: bool = False, layers: bool = False,
                        limits: Limits | None = None) -> bytes:
     """``compute_graph``'s answer as JSON: what ``POST /api/graph`` sends. Raises ``ProgramError``."""
     return orjson.dumps(compute_graph(program, values, check=check, default_value=default_value, strict=strict,
-                                      local=local, dot=dot, narrate=narrate, unfold=unfold, limits=limits))
+                                      local=local, dot=dot, narrate=narrate, unfold=unfold, layers=layers,
+                                      limits=limits))
 
 
 def compute_dot(program: str, values: Mapping[str, Any] | None = None, *, default_value: float | None = None,
