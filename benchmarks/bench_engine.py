@@ -38,8 +38,7 @@ Timing: ``time.perf_counter``; ours and micrograd alternate sample by sample
 (the machine is shared and noisy: compare ratios from the same run). A sample
 is one call for big programs and a batch of calls lasting about 20 ms for small
 ones (as timeit does); ``gc.collect()`` runs before each sample, outside the
-timer, and the garbage collector stays enabled inside it, as in a server
-(compute_graph pauses it itself, if this version of the app does).
+timer, and the garbage collector stays enabled inside it, as in a server.
 Each test and size takes samples until ``--budget`` seconds of wall clock are
 spent (at least ``--min-reps``, at most ``--max-reps`` samples); the table gives
 the median time per call.
@@ -47,7 +46,7 @@ the median time per call.
 ``--stages`` times ours one stage at a time, calling the internal functions
 (as_value, tokenize, GraphBuilder + parse, forward_values, backward_values,
 graph_json, orjson.dumps) as compute_graph and build_graph call them, and
-compares end to end with two garbage-collector experiments. ``--profile``
+compares end to end with the cycle collector off, to show what its scans cost. ``--profile``
 prints cProfile's hotspots; note that NumPy ufunc calls and ``np.shape`` are
 not functions cProfile sees, so their time shows as the caller's tottime.
 """
