@@ -71,7 +71,7 @@ def test_the_drawing_and_the_narration_write_numbers_alike():
 def test_no_other_module_rounds_numbers_for_people():
     """Number formatting in the page's scripts lives in format.js; anything else would be a second rule."""
     formatting = re.compile(r"\.(toFixed|toPrecision|toExponential)\(|toLocaleString\(")
-    for path in sorted((ROOT / "static" / "js").glob("*.js")):
+    for path in sorted((ROOT / "static" / "js").rglob("*.js")):
         if path.name != "format.js":
             assert not formatting.search(path.read_text(encoding="utf-8")), path.name
     python_formatting = re.compile(r"""f"\{[^}]*:\.\d+[fge]\}|:\.\d+[fge]\}""")
