@@ -38,7 +38,8 @@ class GraphRequest(BaseModel):
                                             "come from one carry `unfolded_from` and `group`. Works with every "
                                             "other option.")
 
-    model_config = {"json_schema_extra": {"examples": [NG_EXAMPLE]}}
+    # Strict, as the schema says: "5" is not a number here, nor true a 1.
+    model_config = {"strict": True, "json_schema_extra": {"examples": [NG_EXAMPLE]}}
 
 
 class Text(BaseModel):
@@ -133,7 +134,7 @@ class SweepRequest(BaseModel):
     default_value: Optional[float] = Field(None, description="As for /api/graph.")
     strict: bool = Field(True, description="As for /api/graph.")
 
-    model_config = {"json_schema_extra": {"examples": [
+    model_config = {"strict": True, "json_schema_extra": {"examples": [
         {"expression": "sigmoid(x)", "variable": "x", "start": -6, "stop": 6, "num": 121}]}}
 
 
@@ -206,7 +207,8 @@ class TrainResponse(BaseModel):
 
 
 class ErrorDetail(BaseModel):
-    kind: str = Field(description="syntax, name, function, arity, shape, value or limit")
+    kind: str = Field(description="syntax, name, function, arity, shape, value or limit; busy (a 503: try again) "
+                                  "or internal (a 500)")
     message: str = Field(description="A sentence a student understands.")
     line: Optional[int] = Field(description="1-based line of the culprit, when there is one.")
     column: Optional[int] = Field(description="1-based column of the culprit, when there is one.")

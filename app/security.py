@@ -4,16 +4,22 @@ answer, and CORS for the API.
 One plain ASGI middleware (no BaseHTTPMiddleware: that would copy every answer through a stream) that
   - answers 413 with the API's error ``detail`` when a request body is over the ``max_body_bytes`` limit,
     before reading it when Content-Length says so, and while reading it when the body comes in chunks;
-  - adds a Content-Security-Policy and the other security headers to every response that does not set its own;
+  - answers 408 when a body takes more than ``body_seconds`` to arrive, and 503 when the bodies and answers
+    the server holds would pass ``max_bytes_in_flight`` (``BYTES_IN_FLIGHT``, which answers count against too);
+  - adds a Content-Security-Policy and the other security headers to every response that does not set its own,
+    a 500 included: an exception that escapes the app is answered here, with them, and logged;
   - lets the CORS middleware handle ``/api/*`` only (the page and its files are for this origin alone).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
+import logging
 import os
 import re
+import threading
 
 import orjson
 from starlette.middleware.cors import CORSMiddleware
@@ -46,6 +52,36 @@ SECURITY_HEADERS = [
 
 CORS_ENV_VAR = "BACKPROP_CORS_ORIGINS"
 
+log = logging.getLogger("backprop.security")
+
+
+class BytesBudget:
+    """The bytes of request bodies and answers the server may hold at once: what bounds its memory whatever
+    many clients send or fail to read."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.held = 0
+        self._lock = threading.Lock()
+
+    def take(self, size: int) -> bool:
+        with self._lock:
+            if self.held + size > self.limit:
+                return False
+            self.held += size
+            return True
+
+    def give_back(self, size: int) -> None:
+        with self._lock:
+            self.held -= size
+
+
+BYTES_IN_FLIGHT = BytesBudget(Limits.from_environment().max_bytes_in_flight)
+
+
+class _BodyTooSlow(Exception):
+    pass
+
 
 def cors_origins(environ=os.environ) -> list[str]:
     """Origins whose pages may read /api/* answers: ``*`` (the default: nothing here is private), a
@@ -77,9 +113,13 @@ def docs_csp(html: str) -> str:
 class Hardening:
     """The outermost middleware: body limit, security headers, CORS for /api/*."""
 
-    def __init__(self, app: ASGIApp, limits: Limits | None = None, origins: list[str] | None = None):
+    def __init__(self, app: ASGIApp, limits: Limits | None = None, origins: list[str] | None = None,
+                 budget: BytesBudget = BYTES_IN_FLIGHT):
         self.app = app
-        self.max_body_bytes = (limits or Limits.from_environment()).max_body_bytes
+        limits = limits or Limits.from_environment()
+        self.max_body_bytes = limits.max_body_bytes
+        self.body_seconds = limits.body_seconds
+        self.budget = budget
         origins = cors_origins() if origins is None else origins
         # No credentials: the API has no cookies or sessions, so any origin reading it learns nothing private.
         # CORS wraps the body limit too, so that another origin's page can read a 413's detail.
@@ -90,33 +130,83 @@ class Hardening:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        send = _with_security_headers(send)
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await _with_security_headers(send)(message)
+
         target = self.api if scope["path"].startswith("/api/") else self._bounded
-        await target(scope, receive, send)
+        try:
+            await target(scope, receive, send_with_headers)
+        except Exception:
+            log.exception("Error answering %s %s", scope.get("method"), scope.get("path"))
+            if not started:
+                await _refuse(send_with_headers, 500, "The server failed on this request; it has been logged.",
+                              kind="internal")
 
     async def _bounded(self, scope: Scope, receive: Receive, send: Send) -> None:
         length = _content_length(scope)
         if length is not None and length > self.max_body_bytes:
             await self._too_large(send)
             return
-        if length is None and _has_chunked_body(scope):
-            body = await _read_at_most(receive, self.max_body_bytes)
-            if body is None:
-                await self._too_large(send)
-                return
-            receive = _replay(body, receive)
-        await self.app(scope, receive, send)
+        chunked = length is None and _has_chunked_body(scope)
+        reserved = self.max_body_bytes if chunked else (length or 0)
+        if not self.budget.take(reserved):
+            await _refuse(send, 503, "The server is holding too many large requests right now; try again in a few "
+                                     "seconds.", kind="busy", extra=[(b"retry-after", b"2")])
+            return
+        try:
+            receive = _within(receive, self.body_seconds)
+            if chunked:
+                body = await _read_at_most(receive, self.max_body_bytes)
+                if body is None:
+                    await self._too_large(send)
+                    return
+                receive = _replay(body, receive)
+            await self.app(scope, receive, send)
+        except _BodyTooSlow:
+            await _refuse(send, 408, f"The request's body took longer than the body_seconds limit of "
+                                     f"{self.body_seconds:g} seconds (set by {env_var('body_seconds')}) to arrive.")
+        finally:
+            self.budget.give_back(reserved)
 
     async def _too_large(self, send: Send) -> None:
-        detail = {"kind": "limit", "line": None, "column": None,
-                  "message": f"The request is over the max_body_bytes limit of {self.max_body_bytes} bytes "
-                             f"(set by {env_var('max_body_bytes')})."}
-        body = orjson.dumps({"detail": detail})
-        # Connection: close, since we answer without reading the body the client may still be sending.
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body})
+        await _refuse(send, 413, f"The request is over the max_body_bytes limit of {self.max_body_bytes} bytes "
+                                 f"(set by {env_var('max_body_bytes')}).")
+
+
+async def _refuse(send: Send, status: int, message: str, kind: str = "limit", extra: list = ()) -> None:
+    """An error in the API's shape, closing the connection: we answer without reading what the client may still
+    be sending."""
+    body = orjson.dumps({"detail": {"kind": kind, "message": message, "line": None, "column": None}})
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close"), *extra]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _within(receive: Receive, seconds: float) -> Receive:
+    """``receive``, with the whole body due within ``seconds`` of the first call (after it, no deadline: the
+    next message is the client's disconnect, whenever it comes)."""
+    deadline = None
+    body_done = False
+
+    async def receive_in_time() -> Message:
+        nonlocal deadline, body_done
+        if body_done:
+            return await receive()
+        loop = asyncio.get_running_loop()
+        deadline = deadline or loop.time() + seconds
+        try:
+            message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0))
+        except asyncio.TimeoutError:
+            raise _BodyTooSlow from None
+        body_done = message["type"] != "http.request" or not message.get("more_body", False)
+        return message
+
+    return receive_in_time
 
 
 def _content_length(scope: Scope) -> int | None:
