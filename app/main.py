@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 
 from . import workers
 from .api import program_error_response, router
+from .connections import quiet_logs
 from .errors import ProgramError
 from .examples import examples
 from .security import Hardening, docs_csp
@@ -26,6 +27,7 @@ templates = Jinja2Templates(directory=ROOT / "templates")
 @asynccontextmanager
 async def lifespan(_app: FastAPI):
     """The worker processes start with the server (or else with the first request) and stop with it."""
+    quiet_logs()
     await asyncio.to_thread(workers.start)
     yield
     await asyncio.to_thread(workers.stop)

@@ -77,6 +77,9 @@ class Edge(BaseModel):
     value: JsonValue = Field(description="The source's value.")
     grad: JsonValue = Field(description="The part of the source's gradient that flows back along this wire.")
     local: JsonValue = Field(None, description="With `local`: d target / d source, where both are numbers.")
+    elided: Optional[bool] = Field(
+        None, description="true when the source is an array of more than max_wire_elements elements (/api/limits): "
+                          "then value and grad are null here, and the array is written on its node only.")
 
 
 class Warning(BaseModel):
