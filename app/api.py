@@ -7,6 +7,7 @@ answer with orjson. The models still document requests and answers in /docs.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -102,7 +103,8 @@ def _parse_json_parameter(name: str, text: str) -> Any:
 async def _get_form(request: Request, route, fields: dict) -> Response:
     """A GET form answered as its POST: the query, a few kilobytes at most, becomes the POST's body."""
     try:
-        body = orjson.dumps({**fields, "values": _query_values(request, fields.pop("values"))})
+        # json, not orjson: an integer from the query may be past 64 bits (the worker reads it as a float)
+        body = json.dumps({**fields, "values": _query_values(request, fields.pop("values"))}).encode()
     except ProgramError as error:
         return program_error_response(request, error)
     response = await answer(request, route.key, body)

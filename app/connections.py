@@ -34,20 +34,28 @@ LIMITS = Limits.from_environment()
 FILES_KEPT_FOR_THE_SERVER = 64  # listening socket, worker pipes, log files, static files being sent
 
 
-def connection_cap(limits: Limits = LIMITS) -> int:
-    """``max_connections``, after raising the process's soft file limit to its hard limit; below that limit, so
-    that accept() never fails for want of a descriptor (asyncio would log a traceback for every one)."""
+def connection_bounds(limits: Limits = LIMITS) -> tuple[int, int]:
+    """The connection cap and the listen backlog, after raising the process's soft file limit to its hard one.
+
+    asyncio accepts up to a backlog's worth of connections before any of them is seen here, so the cap leaves
+    descriptors for that free below the limit: accept() then never fails for want of one (it would log a
+    traceback each time and stop accepting for a second)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return max(1, min(limits.max_connections, hard - FILES_KEPT_FOR_THE_SERVER))
+    backlog = max(16, min(2048, hard // 8))
+    # Three backlogs: a connection closed here gives its descriptor back two turns of the event loop later.
+    return max(1, min(limits.max_connections, hard - 3 * backlog - FILES_KEPT_FOR_THE_SERVER)), backlog
+
+
+CAP, BACKLOG = connection_bounds()
 
 
 class BoundedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol, with a deadline for each request head, a connection cap and a send deadline."""
 
     limits = LIMITS
-    cap = connection_cap()
+    cap = CAP
     waiting: dict["BoundedH11Protocol", None] = {}  # connections waiting for a request head, oldest first
 
     head_timer = None
@@ -133,6 +141,9 @@ class QuietRepeats(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.WARNING:
             return True
+        if record.exc_info and isinstance(record.exc_info[1], OSError):  # out of descriptors, a reset: no traceback
+            record.msg = f"{record.msg}: {record.exc_info[1]}"
+            record.exc_info = record.exc_text = None
         key = str(record.msg)
         now = time.monotonic()
         since, held = self.last.get(key, (float("-inf"), 0))

@@ -18,7 +18,7 @@ class Limits:
     max_elements: int = 1_000_000  # elements in one array value
     max_total_elements: int = 20_000_000  # elements in all node values together
     max_sweep_points: int = 100_000  # points in one sweep
-    max_check_work: int = 5_000_000_000  # input elements × the forward pass's element operations, for one check
+    max_check_work: int = 2_000_000_000  # input elements × the forward pass's element operations, for one check
     max_train_steps: int = 10_000  # gradient-descent steps in one /api/train request
     max_seconds: int = 10  # time for one computation, queueing included; past it the worker is stopped
     max_body_bytes: int = 32_000_000  # bytes in a request body: a program at max_chars plus an array at max_elements
