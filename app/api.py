@@ -73,7 +73,7 @@ def post_graph(request: GraphRequest, limits: Limits) -> bytes:
     return compute.compute_graph_json(
         request.expression, request.values, check=request.check, default_value=request.default_value,
         strict=request.strict, local=request.local, dot=request.dot, narrate=request.narrate,
-        unfold=request.unfold, limits=limits)
+        unfold=request.unfold, layers=request.layers, limits=limits)
 
 
 def _query_values(request: Request, values: str | None) -> dict:
@@ -166,9 +166,12 @@ def post_sweep(request: SweepRequest, limits: Limits) -> dict:
            summary="Train parameters by gradient descent")
 def post_train(request: TrainRequest, limits: Limits) -> dict:
     """`steps` steps of w ← w − η·∂L/∂w on the inputs named in `params`, L the sum of the output's elements:
-    the loss before the first step and after each, the parameters' new values and their gradients there."""
+    the loss before the first step and after each, the parameters' new values and their gradients there.
+    With `data`, stochastic gradient descent on mini-batches of the data set, epoch after epoch."""
     return train(request.expression, request.values, request.params, request.learning_rate, request.steps,
-                 default_value=request.default_value, limits=limits)
+                 epochs=request.epochs, data=request.data, batch_size=request.batch_size, seed=request.seed,
+                 first_step=request.first_step, updates=request.updates, default_value=request.default_value,
+                 limits=limits)
 
 
 @router.get("/limits", summary="The size limits in force")

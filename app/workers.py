@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import importlib
+import json
 import logging
 import multiprocessing
 import os
@@ -301,7 +302,8 @@ def serve(key: str, body: bytes, limits: Limits) -> Answer:
         except ValidationError as error:
             detail = [{**item, "loc": ["body", *item["loc"]]}
                       for item in error.errors(include_url=False, include_context=False)]
-            return 422, JSON, orjson.dumps({"detail": detail}, default=str)
+            # json, not orjson: the input echoed back may hold an integer past 64 bits
+            return 422, JSON, json.dumps({"detail": detail}, default=str).encode()
         data = _encode(function(request, limits), media_type)
     except ProgramError as error:
         return (413 if error.kind == "limit" else 400), JSON, orjson.dumps({"detail": error.as_dict()})

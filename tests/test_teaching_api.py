@@ -196,7 +196,7 @@ def train(client, name, **changes):
     return client.post("/api/train", json=body)
 
 
-@pytest.mark.parametrize("name", ["logistic-loss", "nielsen-mlp"])
+@pytest.mark.parametrize("name", ["logistic-loss", "nielsen-mlp", "nielsen-three-layer", "nielsen-sgd"])
 def test_the_presets_training_lowers_the_loss(client, name):
     answer = train(client, name)
     assert answer.status_code == 200, answer.text
