@@ -19,6 +19,7 @@ from .api import program_error_response, router
 from .connections import quiet_logs
 from .errors import ProgramError
 from .examples import examples
+from .playground_routes import router as playground_router
 from .security import Hardening, docs_csp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +44,7 @@ app = FastAPI(
     redoc_url=None,  # ReDoc would load from a CDN
 )
 app.include_router(router)
+app.include_router(playground_router)  # /playground and /api/playground/*
 app.openapi = lambda: app.openapi_schema or workers.with_request_models(FastAPI.openapi(app))
 app.add_exception_handler(ProgramError, program_error_response)
 

@@ -264,7 +264,7 @@ def _context():
     that gives BLAS one thread: it forks each worker in milliseconds, from a clean process (not from the
     server, whose threads a fork would copy in the middle of whatever they hold)."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["app.api"])
+    context.set_forkserver_preload(["app.main"])  # every route module, so every route's function
     saved = {name: os.environ.get(name) for name in _SINGLE_THREADED}
     os.environ.update(_SINGLE_THREADED)
     try:
