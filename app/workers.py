@@ -42,8 +42,10 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
+from . import compute
 from .errors import ProgramError
 from .limits import Limits, env_var
+from .security import BYTES_IN_FLIGHT
 
 log = logging.getLogger("backprop.workers")
 
@@ -98,11 +100,9 @@ def with_request_models(schema: dict) -> dict:
 
 # -- in the server ------------------------------------------------------------------------------------------------
 
-async def answer(request: Request, key: str, body: bytes, limits: Limits | None = None) -> Response:
+async def answer(request: Request, key: str, body: bytes) -> Response:
     """Compute the route ``key`` on ``body`` in a worker and answer it, within the time budget."""
-    from . import compute  # the limits in force, as the engine reads them
-
-    limits = limits or compute.DEFAULT_LIMITS
+    limits = compute.DEFAULT_LIMITS  # the limits in force, as the engine reads them
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limits.max_seconds
     pools = _pools(limits)
@@ -194,8 +194,6 @@ class BoundedAnswer(Response):
         self.headers["content-length"] = str(len(body))
 
     async def __call__(self, scope, receive, send) -> None:
-        from .security import BYTES_IN_FLIGHT
-
         if not BYTES_IN_FLIGHT.take(len(self.answer)):
             await busy("The server holds too many large answers right now; try again in a few seconds.")(
                 scope, receive, send)
@@ -239,8 +237,6 @@ def _pools(limits: Limits) -> _Pools:
 
 def start(limits: Limits | None = None) -> None:
     """Start the workers now (the first request would otherwise wait for them)."""
-    from . import compute
-
     pools = _pools(limits or compute.DEFAULT_LIMITS)
     for pool in (pools.light, pools.heavy):
         pool.schedule(_ready).result()
