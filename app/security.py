@@ -3,9 +3,10 @@ answer, and CORS for the API.
 
 One plain ASGI middleware (no BaseHTTPMiddleware: that would copy every answer through a stream) that
   - answers 413 with the API's error ``detail`` when a request body is over the ``max_body_bytes`` limit,
-    before reading it when Content-Length says so, and while reading it when the body comes in chunks;
+    before reading it when Content-Length says so, and as soon as it is when the body comes in chunks;
   - answers 408 when a body takes more than ``body_seconds`` to arrive, and 503 when the bodies and answers
-    the server holds would pass ``max_bytes_in_flight`` (``BYTES_IN_FLIGHT``, which answers count against too);
+    the server holds would pass ``max_bytes_in_flight`` (``BYTES_IN_FLIGHT``, which answers count against too;
+    counted as the bytes arrive, so that a Content-Length alone holds nothing);
   - adds a Content-Security-Policy and the other security headers to every response that does not set its own,
     a 500 included: an exception that escapes the app is answered here, with them, and logged;
   - lets the CORS middleware handle ``/api/*`` only (the page and its files are for this origin alone).
@@ -64,9 +65,10 @@ class BytesBudget:
         self.held = 0
         self._lock = threading.Lock()
 
-    def take(self, size: int) -> bool:
+    def take(self, size: int, force: bool = False) -> bool:
+        """Holds ``size`` more bytes if they fit (or if ``force``); says whether it did."""
         with self._lock:
-            if self.held + size > self.limit:
+            if self.held + size > self.limit and not force:
                 return False
             self.held += size
             return True
@@ -80,6 +82,14 @@ BYTES_IN_FLIGHT = BytesBudget(Limits.from_environment().max_bytes_in_flight)
 
 
 class _BodyTooSlow(Exception):
+    pass
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _ServerFull(Exception):
     pass
 
 
@@ -119,6 +129,7 @@ class Hardening:
         limits = limits or Limits.from_environment()
         self.max_body_bytes = limits.max_body_bytes
         self.body_seconds = limits.body_seconds
+        self.small_body_bytes = limits.max_light_body_bytes
         self.budget = budget
         origins = cors_origins() if origins is None else origins
         # No credentials: the API has no cookies or sessions, so any origin reading it learns nothing private.
@@ -151,26 +162,19 @@ class Hardening:
         if length is not None and length > self.max_body_bytes:
             await self._too_large(send)
             return
-        chunked = length is None and _has_chunked_body(scope)
-        reserved = self.max_body_bytes if chunked else (length or 0)
-        if not self.budget.take(reserved):
-            await _refuse(send, 503, "The server is holding too many large requests right now; try again in a few "
-                                     "seconds.", kind="busy", extra=[(b"retry-after", b"2")])
-            return
+        body = _CountedBody(receive, self.max_body_bytes, self.body_seconds, self.budget, self.small_body_bytes)
         try:
-            receive = _within(receive, self.body_seconds)
-            if chunked:
-                body = await _read_at_most(receive, self.max_body_bytes)
-                if body is None:
-                    await self._too_large(send)
-                    return
-                receive = _replay(body, receive)
-            await self.app(scope, receive, send)
+            await self.app(scope, body.receive, send)
+        except _BodyTooLarge:
+            await self._too_large(send)
         except _BodyTooSlow:
             await _refuse(send, 408, f"The request's body took longer than the body_seconds limit of "
                                      f"{self.body_seconds:g} seconds (set by {env_var('body_seconds')}) to arrive.")
+        except _ServerFull:
+            await _refuse(send, 503, "The server is holding too many large requests right now; try again in a few "
+                                     "seconds.", kind="busy", extra=[(b"retry-after", b"2")])
         finally:
-            self.budget.give_back(reserved)
+            self.budget.give_back(body.held)
 
     async def _too_large(self, send: Send) -> None:
         await _refuse(send, 413, f"The request is over the max_body_bytes limit of {self.max_body_bytes} bytes "
@@ -187,26 +191,40 @@ async def _refuse(send: Send, status: int, message: str, kind: str = "limit", ex
     await send({"type": "http.response.body", "body": body})
 
 
-def _within(receive: Receive, seconds: float) -> Receive:
-    """``receive``, with the whole body due within ``seconds`` of the first call (after it, no deadline: the
-    next message is the client's disconnect, whenever it comes)."""
-    deadline = None
-    body_done = False
+class _CountedBody:
+    """``receive`` for one request: its body counted as it arrives, against ``max_body_bytes`` (however it is
+    sent, in chunks or not) and against the bytes the server may hold, and due within ``seconds`` of the first
+    call. A small body (up to ``small_body_bytes``, a class's request) is never refused for the server's
+    budget: one client filling it must not turn the class away. After the body, no deadline: the next message
+    is the client's disconnect, whenever it comes."""
 
-    async def receive_in_time() -> Message:
-        nonlocal deadline, body_done
-        if body_done:
-            return await receive()
+    def __init__(self, receive: Receive, max_bytes: int, seconds: float, budget: BytesBudget, small_body_bytes: int):
+        self._receive = receive
+        self.max_bytes = max_bytes
+        self.seconds = seconds
+        self.budget = budget
+        self.small_body_bytes = small_body_bytes
+        self.held = 0
+        self._deadline = None
+        self._done = False
+
+    async def receive(self) -> Message:
+        if self._done:
+            return await self._receive()
         loop = asyncio.get_running_loop()
-        deadline = deadline or loop.time() + seconds
+        self._deadline = self._deadline or loop.time() + self.seconds
         try:
-            message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0))
+            message = await asyncio.wait_for(self._receive(), max(self._deadline - loop.time(), 0))
         except asyncio.TimeoutError:
             raise _BodyTooSlow from None
-        body_done = message["type"] != "http.request" or not message.get("more_body", False)
+        size = len(message.get("body", b""))
+        if self.held + size > self.max_bytes:
+            raise _BodyTooLarge
+        if size and not self.budget.take(size, force=self.held + size <= self.small_body_bytes):
+            raise _ServerFull
+        self.held += size
+        self._done = message["type"] != "http.request" or not message.get("more_body", False)
         return message
-
-    return receive_in_time
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -217,39 +235,6 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None  # the server (h11, httptools) refuses such a request before it reaches us
     return None
-
-
-def _has_chunked_body(scope: Scope) -> bool:
-    return any(name == b"transfer-encoding" for name, _ in scope["headers"])
-
-
-async def _read_at_most(receive: Receive, limit: int) -> bytes | None:
-    """The whole body, or None as soon as it is over ``limit`` bytes."""
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return b"".join(chunks)
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()  # the disconnect, when the client goes
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
 
 
 def _with_security_headers(send: Send) -> Send:

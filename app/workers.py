@@ -194,7 +194,8 @@ class BoundedAnswer(Response):
         self.headers["content-length"] = str(len(body))
 
     async def __call__(self, scope, receive, send) -> None:
-        if not BYTES_IN_FLIGHT.take(len(self.answer)):
+        small = len(self.answer) <= compute.DEFAULT_LIMITS.max_light_body_bytes  # a class's: never refused
+        if not BYTES_IN_FLIGHT.take(len(self.answer), force=small):
             await busy("The server holds too many large answers right now; try again in a few seconds.")(
                 scope, receive, send)
             return

@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from app import compute_graph
 from app.limits import Limits
 from app.main import app
-from app.security import PAGE_CSP, Hardening
+from app.security import PAGE_CSP, BytesBudget, Hardening
 from conftest import free_port, start_app_server, stop_app_server
 
 BUDGET = 2  # seconds: BACKPROP_MAX_SECONDS below
@@ -163,6 +163,17 @@ def test_arrays_over_max_wire_elements_are_written_on_their_node_only():
     assert len(result["nodes"][0]["value"]) == 300 and len(result["nodes"][0]["grad"]) == 300
     small = compute_graph("sum(x*x)", {"x": a_vector(30)}, limits=Limits(max_wire_elements=100))
     assert all("elided" not in edge and edge["value"] is not None for edge in small["edges"])
+
+
+def test_when_the_server_holds_all_the_bytes_it_may_a_large_body_waits_but_a_small_one_does_not():
+    full = BytesBudget(10_000)
+    assert full.take(10_000)  # other clients' bodies and answers
+    client = TestClient(Hardening(app, budget=full))
+    large = client.post("/api/graph", content=b" " * 70_000, headers={"content-type": "application/json"})
+    assert large.status_code == 503 and large.headers["retry-after"] and large.json()["detail"]["kind"] == "busy"
+    small = client.post("/api/graph", json=SMALL)
+    assert small.status_code == 200 and small.json()["value"] == 33
+    assert full.held == 10_000  # every byte of both given back
 
 
 # -- 4. one request stalls everyone -------------------------------------------------------------------------------
