@@ -18,7 +18,8 @@ Every request has ``max_seconds`` from the end of its body to its answer, queuei
 worker is killed and replaced (pebble does that), and the answer is a 413 that says so. A client that
 disconnects has its work cancelled the same way. Each worker's address space is capped at
 ``max_worker_mb`` (``resource.setrlimit``), so a computation that needs more meets a ``MemoryError``,
-answered 413 with a sentence. Workers start from a fork server that has already imported the engine, with
+answered 413 with a sentence. Heavy workers run at a lower CPU priority (``HEAVY_NICENESS``), so that on a
+busy machine a class's requests go first. Workers start from a fork server that has already imported the engine, with
 BLAS on one thread, so a replacement is ready in milliseconds and a matrix product takes one core.
 """
 
@@ -209,12 +210,18 @@ class BoundedAnswer(Response):
             BYTES_IN_FLIGHT.give_back(len(self.answer))
 
 
+# The heavy workers run at a lower CPU priority: on a busy machine the event loop and the light workers, a
+# class's requests, go first, and big work takes what is left (or runs into its time budget).
+HEAVY_NICENESS = 10
+
+
 class _Pools:
     def __init__(self, limits: Limits):
         context = _context()
-        options = dict(context=context, initializer=_start_worker, initargs=(limits.max_worker_mb,))
-        self.light = pebble.ProcessPool(max_workers=limits.light_workers, **options)
-        self.heavy = pebble.ProcessPool(max_workers=limits.heavy_workers, **options)
+        self.light = pebble.ProcessPool(max_workers=limits.light_workers, context=context,
+                                        initializer=_start_worker, initargs=(limits.max_worker_mb, 0))
+        self.heavy = pebble.ProcessPool(max_workers=limits.heavy_workers, context=context,
+                                        initializer=_start_worker, initargs=(limits.max_worker_mb, HEAVY_NICENESS))
         self.heavy_waiting = 0
 
     def close(self) -> None:
@@ -278,9 +285,10 @@ def _context():
 
 # -- in a worker ---------------------------------------------------------------------------------------------------
 
-def _start_worker(max_worker_mb: int) -> None:
+def _start_worker(max_worker_mb: int, niceness: int) -> None:
     cap = max_worker_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    os.nice(niceness)
 
 
 def _ready() -> bool:
