@@ -121,7 +121,8 @@ def docs_csp(html: str) -> str:
 
 
 class Hardening:
-    """The outermost middleware: body limit, security headers, CORS for /api/*."""
+    """The outermost middleware: the body's size, deadline and bytes held; security headers on every answer, a
+    500 included; CORS for /api/*."""
 
     def __init__(self, app: ASGIApp, limits: Limits | None = None, origins: list[str] | None = None,
                  budget: BytesBudget = BYTES_IN_FLIGHT):
@@ -142,11 +143,12 @@ class Hardening:
             await self.app(scope, receive, send)
             return
         started = False
+        secured = _with_security_headers(send)
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             started = started or message["type"] == "http.response.start"
-            await _with_security_headers(send)(message)
+            await secured(message)
 
         target = self.api if scope["path"].startswith("/api/") else self._bounded
         try:
