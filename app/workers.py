@@ -102,7 +102,16 @@ def with_request_models(schema: dict) -> dict:
 # -- in the server ------------------------------------------------------------------------------------------------
 
 async def answer(request: Request, key: str, body: bytes) -> Response:
-    """Compute the route ``key`` on ``body`` in a worker and answer it, within the time budget."""
+    """Compute the route ``key`` on ``body`` in a worker and answer it, within the time budget. The answer's
+    ``Server-Timing`` header says how long that took (``work;dur=`` milliseconds, queueing included)."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    response = await _answer(request, key, body)
+    response.headers["server-timing"] = f"work;dur={1e3 * (loop.time() - started):.0f}"
+    return response
+
+
+async def _answer(request: Request, key: str, body: bytes) -> Response:
     limits = compute.DEFAULT_LIMITS  # the limits in force, as the engine reads them
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limits.max_seconds
