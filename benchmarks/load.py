@@ -99,6 +99,7 @@ PROBE_ANSWER = {"value": 33.0, "gradients": {"a": 3.0, "b": 6.0, "c": 9.0}}
 
 
 async def post(reader, writer, port: int, body: bytes, answer: list | None = None) -> int:
+    """The status of one POST /api/graph; its body appended to ``answer`` if given."""
     writer.write(b"POST /api/graph HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
                  b"Content-Length: %d\r\n\r\n" % (port, len(body)) + body)
     await writer.drain()
@@ -120,6 +121,28 @@ async def post(reader, writer, port: int, body: bytes, answer: list | None = Non
     return status
 
 
+async def exchange(connection, port: int, body: bytes, stats: Stats, timeout: float, wrong) -> tuple | None:
+    """One request on ``connection`` (opened if None), timed into ``stats``; ``wrong(status, answer)`` says what
+    is wrong with the answer, or None. Returns the connection to reuse (None after an error)."""
+    start = time.perf_counter()
+    try:
+        if connection is None:
+            connection = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
+        answer: list = []
+        status = await asyncio.wait_for(post(*connection, port, body, answer), timeout)
+        stats.latencies.append(time.perf_counter() - start)
+        stats.statuses[status] = stats.statuses.get(status, 0) + 1
+        problem = wrong(status, answer[0])
+        if problem:
+            stats.errors.append(problem)
+        return connection
+    except (OSError, asyncio.TimeoutError, ConnectionError, ValueError, IndexError) as error:
+        stats.errors.append(f"{type(error).__name__}: {error}")
+        if connection is not None:
+            connection[1].close()
+        return None
+
+
 async def student(k: int, port: int, requests, stats: Stats, end: float, period: float, timeout: float,
                   max_requests: int) -> None:
     rng = random.Random(k)
@@ -129,20 +152,8 @@ async def student(k: int, port: int, requests, stats: Stats, end: float, period:
     while time.perf_counter() < end and stats.sent < max_requests:
         body, expected = requests[rng.randrange(len(requests))]
         stats.sent += 1
-        start = time.perf_counter()
-        try:
-            if connection is None:
-                connection = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
-            status = await asyncio.wait_for(post(*connection, port, body), timeout)
-            stats.latencies.append(time.perf_counter() - start)
-            stats.statuses[status] = stats.statuses.get(status, 0) + 1
-            if status != expected:
-                stats.errors.append(f"HTTP {status} where {expected} was expected")
-        except (OSError, asyncio.TimeoutError, ConnectionError, ValueError, IndexError) as error:
-            stats.errors.append(f"{type(error).__name__}: {error}")
-            if connection is not None:
-                connection[1].close()
-            connection = None
+        connection = await exchange(connection, port, body, stats, timeout, lambda status, _, e=expected: (
+            f"HTTP {status} where {e} was expected" if status != e else None))
         next_send += period
         await asyncio.sleep(max(0.0, next_send - time.perf_counter()))
         next_send = max(next_send, time.perf_counter() - period)  # late: send at once, do not bunch up
@@ -150,26 +161,19 @@ async def student(k: int, port: int, requests, stats: Stats, end: float, period:
         connection[1].close()
 
 
+def _wrong_probe_answer(status: int, answer: bytes) -> str | None:
+    got = json.loads(answer)
+    if status != 200 or {k: got.get(k) for k in PROBE_ANSWER} != PROBE_ANSWER:
+        return f"probe: HTTP {status}, a wrong answer"
+    return None
+
+
 async def probe(port: int, stats: Stats, end: float, period: float, timeout: float) -> None:
     """The 3-node request, every ``period`` seconds on a keep-alive connection, its answer checked."""
     connection = None
     while time.perf_counter() < end:
         start = time.perf_counter()
-        try:
-            if connection is None:
-                connection = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
-            answer: list = []
-            status = await asyncio.wait_for(post(*connection, port, PROBE, answer), timeout)
-            stats.latencies.append(time.perf_counter() - start)
-            stats.statuses[status] = stats.statuses.get(status, 0) + 1
-            got = json.loads(answer[0])
-            if status != 200 or {k: got.get(k) for k in PROBE_ANSWER} != PROBE_ANSWER:
-                stats.errors.append(f"probe: HTTP {status}, a wrong answer")
-        except (OSError, asyncio.TimeoutError, ConnectionError, ValueError, IndexError) as error:
-            stats.errors.append(f"probe: {type(error).__name__}: {error}")
-            if connection is not None:
-                connection[1].close()
-            connection = None
+        connection = await exchange(connection, port, PROBE, stats, timeout, _wrong_probe_answer)
         await asyncio.sleep(max(0.0, period - (time.perf_counter() - start)))
     if connection is not None:
         connection[1].close()
