@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import concurrent.futures.process
 import importlib
 import json
 import logging
@@ -142,7 +143,10 @@ async def _attempt(pool: pebble.ProcessPool, key: str, body: bytes, limits: Limi
     loop = asyncio.get_running_loop()
     remaining = deadline - loop.time()
     seconds = remaining if lane_seconds is None else min(remaining, lane_seconds)
-    future = pool.schedule(serve, args=(key, body, limits), timeout=max(seconds, 0.001))
+    try:
+        future = pool.schedule(serve, args=(key, body, limits), timeout=max(seconds, 0.001))
+    except RuntimeError:  # the pool is broken (its fork server killed, say): start again with new ones
+        return _pools_broken()
     work = asyncio.wrap_future(future)
     done, _ = await asyncio.wait({work, disconnected}, timeout=remaining + 0.5,
                                  return_when=asyncio.FIRST_COMPLETED)
@@ -161,7 +165,19 @@ async def _attempt(pool: pebble.ProcessPool, key: str, body: bytes, limits: Limi
         return error_response(413, f"The computation ended its worker process ({_how(error.exitcode)}) before "
                                    f"answering; usually that means it needed more memory than the max_worker_mb "
                                    f"limit of {limits.max_worker_mb} MB (set by {env_var('max_worker_mb')}).")
+    except concurrent.futures.process.BrokenProcessPool:
+        return _pools_broken()
     return BoundedAnswer(data, status, media_type)
+
+
+def _pools_broken() -> Response:
+    global _POOLS
+    log.error("The computing workers' pool is broken; starting new ones.")
+    with _POOLS_LOCK:
+        broken, _POOLS = _POOLS, None
+    if broken is not None:
+        threading.Thread(target=broken.close, daemon=True).start()
+    return busy("The server is restarting its computing workers; try again in a few seconds.")
 
 
 async def _disconnect(request: Request) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import signal
 import socket
 import threading
 import time
@@ -288,6 +289,23 @@ def test_past_its_file_limit_the_server_still_lets_a_new_client_in_and_logs_quie
     process.log.seek(0)
     log = process.log.read().decode(errors="replace")
     assert "Traceback" not in log and len(log) < 5_000, log[-2000:]
+
+
+def test_the_server_starts_new_workers_when_all_of_its_own_are_killed(base):
+    for pid in descendants(base.pid):  # the fork server and every worker, as an out-of-memory killer might
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    time.sleep(0.5)
+    statuses = []
+    for _ in range(10):
+        response, _ = post(base, SMALL, timeout=10)
+        statuses.append(response.status_code)
+        if response.status_code == 200:
+            break
+        assert response.status_code == 503 and response.json()["detail"]["kind"] == "busy"
+        time.sleep(0.5)
+    assert statuses[-1] == 200 and response.json()["value"] == 33, statuses
+    assert_small_request_answers(base)
 
 
 # -- 6 and 7. a 500 from the GET form, and smaller things ---------------------------------------------------------
