@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import numpy as np
 import orjson
 
+from . import costs
 from .backward import backward_values, local_gradients
 from .dot import graph_dot
 from .errors import ProgramError
@@ -56,13 +57,17 @@ def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, chec
         graph = build_graph(program, values, limits, default_value, strict)
         if unfold:
             graph, origin = unfold_graph(graph, limits)
+        if narrate:
+            costs.narration_size(graph, limits)
         deadline.check("the forward pass")
         node_values = forward_values(graph, limits=limits)
         deadline.check("the backward pass")
         grads, wire_grads = backward_values(graph, node_values)
         wire_locals = local_gradients(graph, node_values) if local or narrate else None
         deadline.check("writing the answer")
-        result = graph_json(graph, node_values, grads, wire_grads, wire_locals if local else None)
+        costs.answer_size(graph, node_values, limits, narrate=narrate, dot=dot, local=local)
+        result = graph_json(graph, node_values, grads, wire_grads, wire_locals if local else None,
+                            limits.max_wire_elements)
         if unfold:
             mark_unfolded(result["nodes"], origin)
         if local:

@@ -63,8 +63,10 @@ def _check_result_size(graph: Graph, node: int, args: list, max_elements: int) -
             size = math.prod(batch) * (a[-2] if len(a) >= 2 else 1) * (b[-1] if len(b) >= 2 else 1)
         elif graph.table[node].elementwise:
             size = math.prod(np.broadcast_shapes(*shapes))
-        else:
+        elif graph.table[node].variadic:  # stack: all its arguments side by side
             size = sum(math.prod(s) for s in shapes)
+        else:  # a reduction (sum, mean, dot) or a transpose: no bigger than its biggest argument
+            size = max(math.prod(s) for s in shapes)
     except ValueError:
         return  # shapes that do not fit: the operation itself reports it
     if size > max_elements:

@@ -63,10 +63,12 @@ def as_value(name: str, raw: Any, limits: Limits) -> np.ndarray:
         return np.float64(raw)
     try:
         value = np.asarray(raw)
+        if value.dtype.kind == "O" and all(type(item) is int for item in value.flat):
+            value = value.astype(np.float64)  # integers too big for int64, as a number parsed from JSON may be
         if value.dtype.kind not in "fiub":
             raise TypeError(f"{value.dtype} is not a number type")
         value = value.astype(np.float64, copy=False)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise ProgramError(
             "value", f"The value of {name} must be a number or nested lists of numbers with rows of equal length.")
     if value.size > limits.max_elements:
