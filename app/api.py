@@ -66,7 +66,7 @@ def post_graph(request: GraphRequest):
     return Response(compute.compute_graph_json(
         request.expression, request.values, check=request.check, default_value=request.default_value,
         strict=request.strict, local=request.local, dot=request.dot, narrate=request.narrate,
-        unfold=request.unfold, layers=request.layers), media_type="application/json")
+        unfold=request.unfold, layers=request.layers, quiz=request.quiz), media_type="application/json")
 
 
 def _query_values(request: Request, values: str | None) -> dict:

@@ -29,6 +29,7 @@ from .jacobian import explain_wires
 from .layers import four_equations, mark_deltas
 from .limits import Limits, env_var
 from .narrate import narrate as narration
+from .quiz import quiz as quiz_questions
 from .serialize import json_value, graph_json
 from .unfold import mark_unfolded, unfold as unfold_graph
 
@@ -74,7 +75,7 @@ _PROMOTE_ABOVE = 10_000  # new containers; fewer cost at most a few milliseconds
 def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
                   default_value: float | None = None, strict: bool = True, local: bool = False,
                   dot: bool = False, narrate: bool = False, unfold: bool = False, layers: bool = False,
-                  limits: Limits | None = None) -> dict:
+                  quiz: bool = False, limits: Limits | None = None) -> dict:
     """Parse, build, run forward and backward; return the JSON-ready answer of ``POST /api/graph``.
 
     ``values`` maps input names to numbers or nested lists. ``check`` adds a
@@ -85,33 +86,35 @@ def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, chec
     the DOT text of the drawing. ``unfold`` replaces compound gates (sigmoid, tanh, …) by their
     primitives first; ``narrate`` gives every node a sentence on its forward and backward step, in
     English and Chinese; ``layers`` finds the layers of a network (z = W @ a + b, a = σ(z)) and works
-    Nielsen's four equations through for each, with their numbers. Raises ``ProgramError``.
+    Nielsen's four equations through for each, with their numbers; ``quiz`` gives every node the questions
+    of quiz mode (its gradient, a gate's value too) with the answers accepted, a hint and the worked answer.
+    Raises ``ProgramError``.
     """
     limits = limits or DEFAULT_LIMITS
     answer = _fast(fastpath.answer, program, values, limits, strict, default_value,
-                   check or local or dot or narrate or unfold or layers)
+                   check or local or dot or narrate or unfold or layers or quiz)
     if answer is not None:
         return answer
     return _compute_graph_in_python(program, values, check=check, default_value=default_value, strict=strict,
                                     local=local, dot=dot, narrate=narrate, unfold=unfold, layers=layers,
-                                    limits=limits)
+                                    quiz=quiz, limits=limits)
 
 
 def compute_graph_json(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
                        default_value: float | None = None, strict: bool = True, local: bool = False,
                        dot: bool = False, narrate: bool = False, unfold: bool = False, layers: bool = False,
-                       limits: Limits | None = None) -> bytes:
+                       quiz: bool = False, limits: Limits | None = None) -> bytes:
     """``compute_graph``'s answer as JSON: what ``POST /api/graph`` sends. Raises ``ProgramError``.
 
     A program of numbers with no options takes the fast path, which writes the JSON directly."""
     limits = limits or DEFAULT_LIMITS
     answer = _fast(fastpath.answer_json, program, values, limits, strict, default_value,
-                   check or local or dot or narrate or unfold or layers)
+                   check or local or dot or narrate or unfold or layers or quiz)
     if answer is not None:
         return answer
     return orjson.dumps(_compute_graph_in_python(
         program, values, check=check, default_value=default_value, strict=strict, local=local, dot=dot,
-        narrate=narrate, unfold=unfold, layers=layers, limits=limits))
+        narrate=narrate, unfold=unfold, layers=layers, quiz=quiz, limits=limits))
 
 
 def _fast(path, program: str, values: Mapping[str, Any] | None, limits: Limits, strict: bool,
@@ -130,7 +133,7 @@ def _fast(path, program: str, values: Mapping[str, Any] | None, limits: Limits, 
 
 def _compute_graph_in_python(program: str, values: Mapping[str, Any] | None, *, check: bool,
                              default_value: float | None, strict: bool, local: bool, dot: bool, narrate: bool,
-                             unfold: bool, layers: bool, limits: Limits) -> dict:
+                             unfold: bool, layers: bool, quiz: bool, limits: Limits) -> dict:
     """``compute_graph`` step by step: parser → graph → forward → backward → serialize, and the options."""
     # One np.errstate for both passes: entering one costs as much as computing a dozen nodes.
     with cyclic_gc_paused(), np.errstate(all="ignore"):
@@ -142,7 +145,7 @@ def _compute_graph_in_python(program: str, values: Mapping[str, Any] | None, *, 
         node_values = forward_values(graph, limits=limits)
         deadline.check("the backward pass")
         grads, wire_grads = backward_values(graph, node_values)
-        wire_locals = local_gradients(graph, node_values) if local or narrate else None
+        wire_locals = local_gradients(graph, node_values) if local or narrate or quiz else None
         deadline.check("writing the answer")
         result = graph_json(graph, node_values, grads, wire_grads, wire_locals if local else None)
         if unfold:
@@ -158,6 +161,12 @@ def _compute_graph_in_python(program: str, values: Mapping[str, Any] | None, *, 
             deadline.check("the narration")
             for node, story in zip(result["nodes"], narration(graph, node_values, grads, wire_grads, wire_locals)):
                 node["narration"] = story
+        if quiz:
+            deadline.check("the quiz")
+            result["quiz"], questions = quiz_questions(graph, node_values, grads, wire_grads, wire_locals)
+            for node, asked in zip(result["nodes"], questions):
+                if asked:
+                    node["quiz"] = asked
         if check:
             deadline.check("the gradient check")
             result["check"], result["check_kinks"] = check_panel(graph, node_values, grads, limits)
