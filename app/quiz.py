@@ -129,7 +129,7 @@ def _questions(story: Story, slack: _Slack, node: int) -> dict | None:
         asked["grad"] = {"accept": accepted(grad, slack.grad[node]), **_gradient_hint(story, node)}
     value = story.values[node]
     if story.graph.table[node] is not None and is_finite(value):
-        asked["value"] = {"accept": accepted(value, slack.value[node]),
+        asked["value"] = {"asks": story.names[node], "accept": accepted(value, slack.value[node]),
                           "hint": {lang: f"{text} = ?" for lang, text in story.forward_work(node).items()},
                           "show": story.forward(node)}
     return asked or None
@@ -164,7 +164,7 @@ def _gradient_hint(story: Story, node: int) -> dict:
         show = story.sum_of_shares(node, uses)
     for part in parts:
         del part["words"], part["work"]
-    return {"hint": hint, "uses": parts, "show": show}
+    return {"asks": f"∂{out}/∂{me}", "hint": hint, "uses": parts, "show": show}
 
 
 def _sum_hint(me: str, parts: list[dict]) -> dict:

@@ -372,6 +372,7 @@ class QuizUse(BaseModel):
 
 
 class GradientQuestion(BaseModel):
+    asks: str = Field(description="What is asked, in the program's names: `∂J/∂b`, `∂f/∂(b × c)`.")
     accept: Accept = Field(description="The answers accepted for the node's gradient.")
     hint: Text = Field(description="For a wrong answer: the gate's rule in words with the upstream and local "
                                    "gradients to multiply, for each use (and that the uses add up); never the answer.")
@@ -380,6 +381,7 @@ class GradientQuestion(BaseModel):
 
 
 class ValueQuestion(BaseModel):
+    asks: str = Field(description="The gate whose value is asked, as the narration names it: `u`, or `b × c`.")
     accept: Accept = Field(description="The answers accepted for the gate's forward value.")
     hint: Text = Field(description='The forward step without its result: "mul: u = b × c = 3.00 × 2.00 = ?".')
     show: Text = Field(description="The forward step with its result.")

@@ -56,6 +56,7 @@ def test_every_gate_is_asked_its_value_too_for_an_exercise_that_hides_the_forwar
     assert mul["quiz"]["value"]["hint"]["en"] == "mul: b × c = 3.00 × 2.00 = ?"
     assert mul["quiz"]["value"]["hint"]["zh"] == "乘法门：b × c = 3.00 × 2.00 = ?"
     assert mul["quiz"]["value"]["show"]["en"] == "mul: b × c = 3.00 × 2.00 = 6.00"
+    assert mul["quiz"]["value"]["asks"] == "b × c" and mul["quiz"]["grad"]["asks"] == "∂f/∂(b × c)"
 
 
 def test_quiz_adds_only_the_questions(client):
@@ -86,7 +87,7 @@ def test_a_wrong_answer_for_b_gets_the_mul_gates_swap_with_the_numbers_but_not_t
     assert "∂(b × c)/∂b = c = 2.00" in hint  # the local gradient: the other input's value
     assert "6.00" not in hint and "6.00" not in b["hint"]["zh"]
     assert "乘法门交换输入" in b["hint"]["zh"] and "3.00" in b["hint"]["zh"] and "c = 2.00" in b["hint"]["zh"]
-    assert b["show"]["en"] == "∂f/∂b = 3.00 × 2.00 = 6.00"
+    assert b["show"]["en"] == "∂f/∂b = 3.00 × 2.00 = 6.00" and b["asks"] == "∂f/∂b"
     [use] = b["uses"]
     assert (use["op"], use["rule"], use["upstream"], use["local"]) == ("mul", "c", 3.0, 2.0)
 
