@@ -62,6 +62,22 @@ def _reading_error(value):
     return np.abs(value - shown(value))
 
 
+def _local(story: Story, user: int, k: int):
+    """d user / d argument k: a number between numbers, the diagonal of an elementwise gate's Jacobian between
+    arrays of one shape (σ′(z) for sigmoid), else None (the rule in words says it)."""
+    wire = story.starts[user] + k
+    local = story.wire_locals[wire] if story.wire_locals is not None else None
+    if local is not None:
+        return local
+    op, args = story.graph.table[user], story.graph.args[user]
+    ans, arg_values = story.values[user], tuple(story.values[a] for a in args)
+    if not ans.ndim and not arg_values[k].ndim:  # from a constant, which local_gradients leaves out
+        return op.vjps[k](np.float64(1.0), ans, *arg_values)
+    if ans.ndim and structure(op, k, ans, arg_values) == "diagonal":
+        return diagonal(op, k, ans, arg_values)
+    return None
+
+
 class _Slack:
     """How far an answer worked out from rounded numbers may be from the engine's, node by node: the error
     of reading the answer itself rounded, plus each argument's slack (or upstream's) times the local gradient
@@ -78,21 +94,6 @@ class _Slack:
             if story.grads[node] is not None:
                 self.grad[node] = self._grad(node)
 
-    def _local(self, user: int, k: int):
-        """d user / d argument k as a number, or as an array for an elementwise gate; None otherwise."""
-        story = self.story
-        wire = story.starts[user] + k
-        local = story.wire_locals[wire] if story.wire_locals is not None else None
-        if local is not None:
-            return local
-        op, args = story.graph.table[user], story.graph.args[user]
-        ans, arg_values = story.values[user], tuple(story.values[a] for a in args)
-        if not ans.ndim and not arg_values[k].ndim:  # from a constant, which local_gradients leaves out
-            return op.vjps[k](np.float64(1.0), ans, *arg_values)
-        if ans.ndim and structure(op, k, ans, arg_values) == "diagonal":
-            return diagonal(op, k, ans, arg_values)
-        return None
-
     def _value(self, node: int):
         story = self.story
         value = story.values[node]
@@ -101,7 +102,7 @@ class _Slack:
             carried = self.value[source]
             if not np.any(carried):
                 continue  # a number read exactly (5, 0.5) carries no error
-            local = self._local(node, k)
+            local = _local(story, node, k)
             if local is None or np.shape(local) != np.shape(value):
                 slack = slack + RELATIVE * np.abs(value)
             else:
@@ -114,7 +115,7 @@ class _Slack:
         for user, wire in story.uses[node]:
             if story.wire_grads[wire] is None:
                 continue
-            local = self._local(user, wire - story.starts[user])
+            local = _local(story, user, wire - story.starts[user])
             if local is None:
                 slack = slack + RELATIVE * np.abs(story.wire_grads[wire])
             else:
@@ -143,12 +144,11 @@ def _gradient_hint(story: Story, node: int) -> dict:
     parts = [_use(story, node, user, wire) for user, wire in uses]
     answer = _gradient_text(story, node)
     if node == graph.output:
-        whole = ("" if not np.ndim(story.grads[node]) else
-                 {"en": " (For an array, of the sum of its elements, element by element.)",
-                  "zh": "（输出是数组时，是它所有元素之和的梯度，逐元素地看。）"})
+        array = {"en": " (For an array, of the sum of its elements, element by element.)",
+                 "zh": "（输出是数组时，是它所有元素之和的梯度，逐元素地看。）"} if np.ndim(story.grads[node]) else {}
         hint = {"en": f"The backward pass starts at the output {out}: what is the gradient of {out} with respect "
-                      f"to itself?{whole and whole['en']}",
-                "zh": f"反向传播从输出 {out} 开始：{out} 对它自己的梯度是多少？{whole and whole['zh']}"}
+                      f"to itself?{array.get('en', '')}",
+                "zh": f"反向传播从输出 {out} 开始：{out} 对它自己的梯度是多少？{array.get('zh', '')}"}
         show = {"en": f"∂{out}/∂{out} = {answer}", "zh": f"∂{out}/∂{out} = {answer}"}
     elif not parts:
         hint = {"en": f"No wire leads from {me} to {out}: what can flow back to it?",
@@ -191,30 +191,29 @@ def _use(story: Story, node: int, user: int, wire: int) -> dict:
     k = wire - story.starts[user]
     rule = named_rule(graph, names, out, user, k)
     upstream = story.grads[user]
-    local = story.wire_locals[wire] if story.wire_locals is not None else None
+    local = _local(story, user, k)
+    scalar = local is not None and not np.ndim(local)
     part = {"gate": user, "wire": wire, "op": op.name, "rule": rule, "upstream": json_value(upstream),
-            "local": None if local is None else json_value(local)}
+            "local": json_value(local) if scalar else None}
     me = on_its_own(graph, names, node)
     gate = on_its_own(graph, names, user)  # bracketed after ∂: ∂(b × c)/∂b
     up = f"∂{out}/∂{gate} = {_gradient_text(story, user)}"
     feeds = {"en": f"{me} feeds the {op.name} gate {names[user]}", "zh": f"{me} 输入{_spaced(op.name_zh)}{names[user]}"}
     part["words"] = {"en": _gate_words(op, False), "zh": _gate_words(op, True)}
-    if local is not None:
+    if scalar:
         times = rule if _is_number(rule) else f"{rule} = {number(local)}"
         part["en"] = f"{feeds['en']}: take the upstream {up} times the local gradient ∂{gate}/∂{me} = {times}"
         part["zh"] = f"{feeds['zh']}：取上游梯度 {up}，乘以局部梯度 ∂{gate}/∂{me} = {times}"
         part["work"] = f"{_gradient_text(story, user)} × {number(local)}"
         return part
-    ans = story.values[user]
-    args = tuple(story.values[a] for a in graph.args[user])
-    if structure(op, k, ans, args) == "diagonal":
-        local = diagonal(op, k, ans, args)
+    if local is not None:  # elementwise, between arrays of one shape
         times = f"{rule} = {preview(local)}"
         part["en"] = (f"{feeds['en']}: take the upstream {up} times, element by element, the local gradient "
                       f"∂{gate}/∂{me} = {times}")
         part["zh"] = f"{feeds['zh']}：取上游梯度 {up}，逐元素乘以局部梯度 ∂{gate}/∂{me} = {times}"
         part["work"] = f"{_gradient_text(story, user)} ⊙ {preview(local)}"
         return part
+    ans = story.values[user]
     others = [f"{names[a]} = {preview(story.values[a])}" for j, a in enumerate(graph.args[user]) if j != k and a != node]
     broadcast = op.elementwise and np.size(story.values[node]) < np.size(ans)
     part["en"] = (f"{feeds['en']}, whose local-gradient rule for it is {rule}: the upstream is "
