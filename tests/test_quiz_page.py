@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from app.examples import examples
-from test_page import browser, page, type_program, wait_until_idle  # noqa: F401
+from test_page import browser, page, set_input, type_program, wait_until_idle  # noqa: F401
 
 SHOTS = Path(os.environ.get("SHOTS", "/tmp/shots"))
 NG = ("3*(a + b*c)", {"a": 5, "b": 3, "c": 2})
@@ -121,6 +121,17 @@ def test_a_wrong_answer_is_marked_after_a_pause_and_the_show_button_waits_for_on
     assert "wrong" not in (field(page, a).get_attribute("class") or "")
     page.wait_for_function("() => document.querySelector('input[data-quiz-node=\"0\"]').classList.contains('wrong')")
     assert page.locator("#quiz-show").is_visible()  # … but after a pause it is, and the answer can be shown
+
+
+def test_changing_an_input_checks_every_answer_again(page):
+    open_quiz(page, *NG)
+    field(page, 1).fill("6")  # ∂f/∂b = 3c = 6
+    assert "correct" in field(page, 1).get_attribute("class")
+    set_input(page, "c", 3)  # now 9: the answer typed is wrong
+    page.wait_for_function("() => document.querySelector('input[data-quiz-node=\"1\"]').classList.contains('wrong')")
+    assert field(page, 1).input_value() == "6" and page.text_content("#quiz-score") == "0 of 6 right"
+    field(page, 1).fill("9")
+    assert "correct" in field(page, 1).get_attribute("class")
 
 
 def test_tab_moves_backwards_through_the_graph_in_the_order_a_student_computes(page):

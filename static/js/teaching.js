@@ -1,6 +1,6 @@
 // The teaching modes beside the drawing, wired in one place so that main.js only calls a few hooks:
 // the tour of the passes with its narration line, the unfold toggle and its folded-vs-unfolded note,
-// the gradient check panel, and the training panel with the presets' settings and Nielsen's δ labels.
+// the gradient check panel, the training panel with the presets' settings and Nielsen's δ labels, and quiz mode.
 import { computeGraph } from "./api.js";
 import { renderCheck } from "./check-panel.js";
 import { tagDeltas } from "./details.js";
