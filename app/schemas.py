@@ -401,3 +401,89 @@ class QuizTolerance(BaseModel):
 
 class Quiz(BaseModel):
     tolerance: QuizTolerance
+
+
+# -- the neural-network playground (app/playground.py) ---------------------------------------------------
+
+from .playground import Settings as _PlaygroundDefaults  # noqa: E402 (the defaults live with the playground)
+
+_PLAYGROUND = _PlaygroundDefaults()
+
+
+class PlaygroundSettings(BaseModel):
+    dataset: str = Field(_PLAYGROUND.dataset, description="circle, xor, gauss (two Gaussians) or spiral.")
+    noise: float = Field(_PLAYGROUND.noise, description="Percent, 0 to 50: how far the labels stray from the "
+                                                        "pattern.")
+    points: int = Field(_PLAYGROUND.points, description="Points in the data set, 10 to 1,000.")
+    train_percent: float = Field(_PLAYGROUND.train_percent, description="Percent of the points used for "
+                                                                        "training, 10 to 90; the rest test.")
+    seed: int = Field(_PLAYGROUND.seed, description="Draws the data, the starting weights and each epoch's "
+                                                    "shuffle: the same seed, the same run.")
+    layers: list[int] = Field(list(_PLAYGROUND.layers), description="Neurons in each hidden layer, 0 to 4 "
+                                                                    "layers of 1 to 8: [6] or [4, 4].")
+    activation: str = Field(_PLAYGROUND.activation, description="tanh, sigmoid or relu.")
+    learning_rate: float = Field(_PLAYGROUND.learning_rate, description="η in w ← w − η·∂L/∂w, positive.")
+    batch_size: int = Field(_PLAYGROUND.batch_size, description="Points per gradient-descent step, 1 to points.")
+    l2: float = Field(_PLAYGROUND.l2, description="λ of the L2 term λ/2·Σw² added to the loss; 0 for none.")
+
+    model_config = {"strict": True}
+
+
+PlaygroundWeights = dict[str, Value]
+
+
+class PlaygroundStepRequest(BaseModel):
+    settings: PlaygroundSettings = Field(default_factory=PlaygroundSettings)
+    weights: Optional[PlaygroundWeights] = Field(
+        None, description="The current weights by name (W1, b1, W2, …) as the last answer gave them; null or "
+                          "absent: the seed's starting weights.")
+    epoch: int = Field(0, description="Epochs the weights have had; picks the next epochs' shuffles.")
+    steps: int = Field(1, description="Epochs to train now, 0 to 1,000 (0: only measure and draw).")
+    data: bool = Field(False, description="Also answer the points of the data set.")
+
+    model_config = {"strict": True, "json_schema_extra": {"examples": [
+        {"settings": {"dataset": "circle", "layers": [6], "activation": "tanh", "learning_rate": 0.03, "seed": 1},
+         "steps": 5, "data": True}]}}
+
+
+class PlaygroundRecord(BaseModel):
+    epoch: int
+    train_loss: float = Field(description="The mean logistic loss on the training points (without the L2 term).")
+    test_loss: float
+    train_accuracy: float = Field(description="The share of training points on their side of the boundary.")
+    test_accuracy: float
+
+
+class PlaygroundData(BaseModel):
+    train: list[list[float]] = Field(description="[x, y, label] per point; label +1 (blue) or −1 (orange).")
+    test: list[list[float]]
+
+
+class PlaygroundStepResponse(BaseModel):
+    program: str = Field(description="The network as a program of this language, which the engine trained.")
+    epoch: int = Field(description="Epochs the new weights have had.")
+    weights: dict[str, list[Any]] = Field(description="The new weights, to send with the next request.")
+    history: list[PlaygroundRecord] = Field(description="After each epoch of this request (with steps 0, now).")
+    extent: float = Field(description="The heat maps cover [-extent, extent]² of the plane.")
+    boundary: list[list[Optional[float]]] = Field(
+        description="σ(z), the probability of blue, on a grid of cells, rows from the top (y = extent) down, "
+                    "rounded to 4 decimals (null where not finite).")
+    neurons: list[list[list[list[Optional[float]]]]] = Field(
+        description="Per hidden layer, per neuron, its output on a coarser grid laid out as boundary.")
+    neuron_range: list[float] = Field(description="The activation's [low, high], which the heat maps colour from "
+                                                  "orange through white to blue.")
+    data: Optional[PlaygroundData] = Field(None, description="With data: the points.")
+
+
+class PlaygroundSampleRequest(BaseModel):
+    settings: PlaygroundSettings = Field(default_factory=PlaygroundSettings)
+    weights: Optional[PlaygroundWeights] = Field(None, description="As for /api/playground/step.")
+    subset: str = Field(description="train or test.")
+    index: int = Field(description="The point's position in data.train or data.test.")
+
+    model_config = {"strict": True}
+
+
+class PlaygroundSampleResponse(BaseModel):
+    program: str = Field(description="The network's program; for one point its mean is that point's loss.")
+    values: dict[str, Value] = Field(description="X (1×2), y (1×1) and the weights: ready for /api/graph.")
