@@ -180,6 +180,7 @@ class Story:
         self.value = _TextColumn(values)
         self.grad = _TextColumn(grads)
         self.wire = _TextColumn(wire_grads)
+        self.works: dict[int, dict] = {}
 
     # -- forward ---------------------------------------------------------------
 
@@ -197,7 +198,14 @@ class Story:
         return {lang: f"{work[lang]} = {self.value(node, lang == 'zh')}" for lang in work}
 
     def forward_work(self, node: int) -> dict:
-        """A gate's forward step up to its result: "mul: u = b × c = 3.00 × 2.00"."""
+        """A gate's forward step up to its result: "mul: u = b × c = 3.00 × 2.00" (worked out once: quiz mode
+        asks for it twice)."""
+        work = self.works.get(node)
+        if work is None:
+            work = self.works[node] = self._forward_work(node)
+        return work
+
+    def _forward_work(self, node: int) -> dict:
         graph = self.graph
         op = graph.table[node]
         args = graph.args[node]

@@ -13,12 +13,15 @@ tolerance is the server's, not the page's.
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 
 from .graph import Graph
 from .jacobian import diagonal, structure
 from .narrate import MAX_LISTED_USES, Story, named_rule, names_a_parameter, number, on_its_own, preview, tell
-from .rounding import format_number, shown
+from .rounding import format_number, last_digit, shown
 from .serialize import is_finite, json_value
 
 # An answer is right when the numbers on screen, rounded as the drawing rounds them, could give it: the
@@ -50,6 +53,10 @@ def quiz(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals:
 
 def accepted(value, slack) -> dict:
     """The answers accepted for a number, or element by element for an array: ``low`` ≤ answer ≤ ``high``."""
+    if value.ndim == 0:  # most nodes: plain floats, several times cheaper than NumPy for one number
+        margin = float(slack) + RELATIVE * abs(float(value))
+        low, high = float(value) - margin, float(value) + margin
+        return {"low": low if math.isfinite(low) else None, "high": high if math.isfinite(high) else None}
     value = np.asarray(value, dtype=float)
     margin = slack + RELATIVE * np.abs(value)
     return {"low": json_value(value - margin), "high": json_value(value + margin)}
@@ -79,48 +86,74 @@ def _local(story: Story, user: int, k: int):
 
 
 class _Slack:
-    """How far an answer worked out from rounded numbers may be from the engine's, node by node: the error
-    of reading the answer itself rounded, plus each argument's slack (or upstream's) times the local gradient
-    that carries it. A wire between arrays whose Jacobian is not diagonal carries 1% of what it carries."""
+    """How far an answer worked out from the numbers on screen may be from the engine's, node by node.
+
+    An input or a constant is read off the screen. A gate's value carries its arguments' slack through its
+    forward rule (evaluated at the ends of their ranges); a gradient carries each use's upstream slack and
+    the reading error of the local gradient it is multiplied by. Rounding the answer as the drawing does then
+    moves it by at most half its last digit, and by no more than the carried error and the exact answer's own
+    distance from what is shown (an answer worked from exact numbers, such as 6.00, is not moved at all).
+    A gate that is not elementwise (a matrix product, a sum) carries 1% of its value per argument, and a wire
+    between arrays whose Jacobian is not diagonal 1% of what it carries: a rough allowance, where a gate of
+    numbers has a close one."""
 
     def __init__(self, story: Story):
         self.story = story
         graph = story.graph
         self.value = [None] * len(graph)
-        for node in range(len(graph)):
+        for node in range(len(graph)):  # forwards: a gate's slack reads its arguments'
             self.value[node] = self._value(node)
         self.grad = [None] * len(graph)
-        for node in range(len(graph) - 1, -1, -1):
+        for node in range(len(graph) - 1, -1, -1):  # backwards: a node's reads its users'
             if story.grads[node] is not None:
                 self.grad[node] = self._grad(node)
 
     def _value(self, node: int):
         story = self.story
         value = story.values[node]
-        slack = _reading_error(value)
-        for k, source in enumerate(story.graph.args[node]):
-            carried = self.value[source]
-            if not np.any(carried):
-                continue  # a number read exactly (5, 0.5) carries no error
-            local = _local(story, node, k)
-            if local is None or np.shape(local) != np.shape(value):
-                slack = slack + RELATIVE * np.abs(value)
-            else:
-                slack = slack + np.abs(local) * carried
-        return slack
+        op, args = story.graph.table[node], story.graph.args[node]
+        if op is None:
+            return _reading_error(value)  # an input or a constant: read off the screen
+        slacks = [self.value[a] for a in args]
+        if not any(np.any(slack) for slack in slacks):
+            return _rounded(value, 0.0)  # worked from numbers read exactly (5, 0.5)
+        if op.elementwise and np.shape(value) == np.broadcast_shapes(*map(np.shape, slacks)):
+            return _rounded(value, self._corners(op, [story.values[a] for a in args], slacks, value))
+        return _rounded(value, len(args) * RELATIVE * np.abs(value))
+
+    @staticmethod
+    def _corners(op, arg_values: list, slacks: list, value):
+        """How far the gate's forward rule moves when each argument is anywhere within its slack, element by
+        element: the most of its value at the corners of those ranges (exact for a gate that is monotone in
+        each argument there; the 1% added to every answer covers a turning point inside a small range)."""
+        carried = np.zeros(np.shape(value))
+        moving = [k for k, slack in enumerate(slacks) if np.any(slack)]
+        for corner in itertools.product((-1.0, 1.0), repeat=len(moving)):
+            moved = list(arg_values)
+            for k, sign in zip(moving, corner):
+                moved[k] = arg_values[k] + sign * slacks[k]
+            carried = np.fmax(carried, np.abs(op.forward(*moved) - value))
+        return carried[()] if carried.ndim == 0 else carried
 
     def _grad(self, node: int):
         story = self.story
-        slack = _reading_error(story.grads[node])
+        carried = 0.0
         for user, wire in story.uses[node]:
             if story.wire_grads[wire] is None:
                 continue
             local = _local(story, user, wire - story.starts[user])
             if local is None:
-                slack = slack + RELATIVE * np.abs(story.wire_grads[wire])
-            else:
-                slack = slack + np.abs(local) * self.grad[user] + np.abs(story.grads[user]) * _reading_error(local)
-        return slack
+                carried = carried + RELATIVE * np.abs(story.wire_grads[wire])
+                continue
+            # |g̃·l̃ − g·l| for g̃, l̃ within their slack of g, l: the upstream's slack and the local gradient's reading
+            upstream, slack, misread = story.grads[user], self.grad[user], _reading_error(local)
+            carried = carried + np.abs(local) * slack + np.abs(upstream) * misread + slack * misread
+        return _rounded(story.grads[node], carried)
+
+
+def _rounded(exact, carried):
+    """The slack of an answer worked out with ``carried`` error, then rounded as the drawing rounds numbers."""
+    return carried + np.minimum(0.5 * last_digit(exact), carried + _reading_error(exact))
 
 
 def _questions(story: Story, slack: _Slack, node: int) -> dict | None:

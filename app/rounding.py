@@ -5,6 +5,8 @@ page's format.js does the same for numbers it updates in place. The full value i
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -19,11 +21,22 @@ def format_number(number) -> str:
     return f"{number:.3g}"
 
 
-def shown(values):
-    """``format_number``'s rounding for whole arrays at once, as numbers: what the eye reads (quiz mode works
-    out from it how far a student's answer may be from the engine's when worked from the numbers shown)."""
-    values = np.asarray(values, dtype=float)
-    size = np.abs(values)
+def last_digit(values):
+    """The place of the last digit ``format_number`` shows, element by element: 0.01 where it shows two
+    decimals (and for 0), else that of the third significant digit. A number as shown is off by at most half
+    of it (quiz mode works out from this how far an answer worked from the numbers on screen may be off)."""
+    if isinstance(values, (float, np.floating)):  # one number: plain floats, many times cheaper than NumPy
+        size = abs(float(values))
+        if size == 0 or 0.01 <= size < 1e5 or not math.isfinite(size):
+            return 0.01
+        return 10.0 ** (math.floor(math.log10(size)) - 2)
+    size = np.abs(np.asarray(values, dtype=float))
     exponent = np.floor(np.log10(np.where((size > 0) & np.isfinite(size), size, 1.0)))
-    scale = 10.0 ** (exponent - 2)
-    return np.where((size >= 0.01) & (size < 1e5), np.round(values, 2), np.round(values / scale) * scale)
+    return np.where((size == 0) | ((size >= 0.01) & (size < 1e5)), 0.01, 10.0 ** (exponent - 2))
+
+
+def shown(values):
+    """``format_number``'s rounding for whole arrays at once, as numbers: what the eye reads."""
+    values = np.asarray(values, dtype=float)
+    step = last_digit(values)
+    return np.round(values / step) * step
