@@ -25,8 +25,7 @@ from .rounding import format_number, last_digit, shown
 from .serialize import is_finite, json_value
 
 # An answer is right when the numbers on screen, rounded as the drawing rounds them, could give it: the
-# engine's number give or take how far reading each number rounded moves the result (carried through the
-# gates by their local gradients, as a first-order error bound), and 1% more for the rest.
+# engine's number give or take how far reading each number rounded moves the result (see _Slack), and 1%.
 RELATIVE = 0.01
 
 TOLERANCE = {
