@@ -36,6 +36,21 @@ function verdict(question, text, i) {
   return (low === null || low <= answer) && (high === null || answer <= high) ? "right" : "wrong";
 }
 
+// An element's bounding box in the units of the drawing's viewport, under whatever transforms the drawing
+// puts it in (not the viewport's own pan and zoom, which may be anything, even 0 in a hidden drawing).
+function boxInDrawing(svg, element) {
+  const viewport = svg.querySelector(".viewport");
+  let toViewport = new DOMMatrix();
+  for (let node = element; node && node !== viewport; node = node.parentNode) {
+    const own = node.transform?.baseVal.consolidate();
+    if (own) toViewport = DOMMatrix.fromMatrix(own.matrix).multiply(toViewport);
+  }
+  const box = element.getBBox();
+  const [a, b] = [new DOMPoint(box.x, box.y), new DOMPoint(box.x + box.width, box.y + box.height)]
+    .map((point) => point.matrixTransform(toViewport));
+  return { x: Math.min(a.x, b.x), y: Math.min(a.y, b.y), width: Math.abs(b.x - a.x), height: Math.abs(b.y - a.y) };
+}
+
 export class Quiz {
   // hooks: svg() the drawing; recompute(); onStart() stops the step tour and shows every number again.
   constructor(hooks) {
@@ -282,7 +297,7 @@ export class Quiz {
     const group = document.createElementNS(SVG_NS, "g");
     group.classList.add("quiz-fields");
     for (const question of this.questions) group.append(this.field(svg, question));
-    (svg.querySelector("g.graph") ?? svg.querySelector(".viewport")).prepend(group);
+    svg.querySelector(".viewport").prepend(group);
     this.drawnOn = svg;
     this.paintAll();
   }
@@ -339,20 +354,22 @@ export class Quiz {
     return holder;
   }
 
-  // Where a question's number is drawn: on the node's first outgoing wire (the output's own wire), the
-  // gradient below it and the value above; a node no wire leaves, under the node.
+  // Where a question's number is drawn, in the drawing's own units: a node's total gradient where the drawing
+  // has one (a tag beside a node used several times), else on the node's first outgoing wire (the output's
+  // own wire), the gradient below it and the value above; for a node no wire leaves, under the node.
   anchor(svg, question) {
     const { node } = question;
     const graph = this.graph;
     const wire = node.id === graph.output ? "wout" : graph.edges.findIndex((edge) => edge.source === node.id);
-    const label = wire === -1 ? null : svg.querySelector(`[id="${wire === "wout" ? wire : `w${wire}`}"]`);
-    const text = label?.querySelector(question.kind === "grad" ? "text.grad" : "text.value");
-    if (text) {
-      const box = text.getBBox();
+    const text = question.kind === "grad" ? "text.grad" : "text.value";
+    const labels = [`[id="x${node.id}"]`, wire === "wout" ? '[id="wout"]' : wire === -1 ? null : `[id="w${wire}"]`];
+    const number = labels.filter(Boolean).map((label) => svg.querySelector(`${label} ${text}`)).find(Boolean);
+    if (number) {
+      const box = boxInDrawing(svg, number);
       return { x: box.x + box.width / 2, y: box.y + box.height / 2, width: box.width };
     }
     const group = svg.querySelector(`[id="n${node.id}"]`) ?? svg.querySelector(`[id^="n${node.id}-"]`);
-    const box = group ? group.getBBox() : { x: 0, y: 0, width: 0, height: 0 };
+    const box = group ? boxInDrawing(svg, group) : { x: 0, y: 0, width: 0, height: 0 };
     return { x: box.x + box.width / 2, y: box.y + box.height + FIELD.height, width: 0 };
   }
 
