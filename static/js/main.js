@@ -214,7 +214,7 @@ function hint(text) {
 
 function openArray(id) {
   const dialog = $("#array-dialog");
-  dialog.querySelector(".content").replaceChildren(describeArray(page.graph, id));
+  dialog.querySelector(".content").replaceChildren(teaching.quiz.arrayDialog(id) ?? describeArray(page.graph, id));
   dialog.showModal();
 }
 

@@ -1,12 +1,13 @@
 // The teaching modes beside the drawing, wired in one place so that main.js only calls a few hooks:
 // the tour of the passes with its narration line, the unfold toggle and its folded-vs-unfolded note,
-// the gradient check panel, and the training panel with the presets' settings and Nielsen's δ labels.
+// the gradient check panel, the training panel with the presets' settings and Nielsen's δ labels, and quiz mode.
 import { computeGraph } from "./api.js";
 import { renderCheck } from "./check-panel.js";
 import { tagDeltas } from "./details.js";
 import { renderFoldNote } from "./fold.js";
 import { onLanguageChange, t, translatePage } from "./i18n.js";
 import { PassTour } from "./narration.js";
+import { Quiz } from "./quiz.js";
 import { TrainPanel } from "./train.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -38,8 +39,17 @@ export class Teaching {
       getValues: () => page.values,
       onValues: hooks.setValues,
     });
+    this.quiz = new Quiz({
+      svg: hooks.svg,
+      recompute: hooks.recompute,
+      onStart: () => {
+        this.tour.pause();
+        hooks.stepper.showAll();
+        hooks.applyStepper();
+      },
+    });
     this.wire();
-    for (const id of ["#teach-controls", "#narration", "#fold-note", "#check-section", "#train-section"]) {
+    for (const id of ["#teach-controls", "#quiz-controls", "#quiz-panel", "#narration", "#fold-note", "#check-section", "#train-section"]) {
       const element = $(id);
       if (element) translatePage(element);
     }
@@ -65,13 +75,14 @@ export class Teaching {
 
   setExamples(examples) {
     this.examples = examples;
+    this.quiz.setExamples(examples);
   }
 
   // What the graph request asks for besides the program and values. Narration triples a request's time,
   // so a graph too big to step through node by node (judged by the last answer) goes without it.
   requestOptions() {
     const narrate = (this.page.graph?.nodes.length ?? 0) <= NARRATE_MAX_NODES;
-    return { narrate, unfold: this.options.unfold, check: this.options.check };
+    return { narrate, unfold: this.options.unfold, check: this.options.check, ...this.quiz.requestOptions() };
   }
 
   // What goes into the URL besides the program and values.
@@ -82,6 +93,7 @@ export class Teaching {
   restore(state) {
     this.options.unfold = Boolean(state?.unfold);
     $("#unfold").checked = this.options.unfold;
+    this.quiz.restore(state);
   }
 
   deltas() {
@@ -103,14 +115,16 @@ export class Teaching {
       this.example = example;
       if (example?.train && !this.train.running) this.train.preset(example.train);
     }
+    this.quiz.afterGraph(graph);
     this.decorate(graph);
     this.fetchFolded(graph, program);
     this.renderPanels();
   }
 
-  // What the teaching modes add to a freshly drawn picture: Nielsen's δ tags.
+  // What the teaching modes add to a freshly drawn picture: Nielsen's δ tags, quiz mode's answer fields.
   decorate(graph) {
     tagDeltas(this.hooks.svg(), graph, this.deltas());
+    this.quiz.decorate();
   }
 
   // With unfold on, the same program folded too, for the side-by-side note.
