@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from . import compute
 from .errors import ProgramError
+from .messages import say
 from .examples import examples
 from .limits import Limits
 from .ops import catalogue
@@ -82,8 +83,7 @@ def _query_values(request: Request, values: str | None) -> dict:
     if values:
         parsed = _parse_json_parameter("values", values)
         if not isinstance(parsed, dict):
-            raise ProgramError("value", f'The query parameter values must be a JSON object such as {{"a": 5}}; '
-                                        f"it is {values[:40]!r}.")
+            raise ProgramError("value", say("values_not_an_object", text=values[:40]))
         given.update(parsed)
     for name, text in request.query_params.items():
         if name not in RESERVED_QUERY:
@@ -96,8 +96,7 @@ def _parse_json_parameter(name: str, text: str) -> Any:
     try:
         return pydantic_core.from_json(text)
     except ValueError:
-        raise ProgramError("value", f"The query parameter {name} must be a number, nested lists of numbers "
-                                    f"or (for values) a JSON object; it is {text[:40]!r}.")
+        raise ProgramError("value", say("bad_query_parameter", name=name, text=text[:40]))
 
 
 async def _get_form(request: Request, route, fields: dict) -> Response:
@@ -111,7 +110,9 @@ async def _get_form(request: Request, route, fields: dict) -> Response:
     if response.status_code == 400 and _plus_typed_in_url(request):
         detail = orjson.loads(response.answer)["detail"]
         if detail["kind"] == "syntax":
-            detail["message"] += " (In a URL, + stands for a space: write %2B for a plus sign.)"
+            hint = say("plus_in_a_url")
+            detail["message"] += hint.en
+            detail["message_zh"] += hint.zh
             return JSONResponse({"detail": detail}, status_code=400)
     return response
 

@@ -27,6 +27,7 @@ from .graph import build_graph
 from .jacobian import explain_wires
 from .layers import four_equations, mark_deltas
 from .limits import Limits, env_var
+from .messages import listing, say
 from .narrate import narrate as narration
 from .quiz import quiz as quiz_questions
 from .serialize import json_value, graph_json
@@ -62,39 +63,39 @@ def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, chec
             graph, origin = unfold_graph(graph, limits)
         if narrate or quiz:  # the quiz's hints are narration sentences too
             costs.narration_size(graph, limits)
-        deadline.check("the forward pass")
+        deadline.check("the_forward_pass")
         node_values = forward_values(graph, limits=limits)
-        deadline.check("the backward pass")
+        deadline.check("the_backward_pass")
         grads, wire_grads = backward_values(graph, node_values)
         wire_locals = local_gradients(graph, node_values) if local or narrate or quiz else None
-        deadline.check("writing the answer")
+        deadline.check("writing_the_answer")
         costs.answer_size(graph, node_values, limits, narrate=narrate, dot=dot, local=local)
         result = graph_json(graph, node_values, grads, wire_grads, wire_locals if local else None,
                             limits.max_wire_elements)
         if unfold:
             mark_unfolded(result["nodes"], origin)
         if local:
-            deadline.check("the local Jacobians")
+            deadline.check("the_local_jacobians")
             explain_wires(result["edges"], graph, node_values, grads, wire_grads)
         if layers:
-            deadline.check("the four equations")
+            deadline.check("the_four_equations")
             result["layers"] = four_equations(graph, node_values, grads)
             mark_deltas(result["nodes"], result["layers"])
         if narrate:
-            deadline.check("the narration")
+            deadline.check("the_narration")
             for node, story in zip(result["nodes"], narration(graph, node_values, grads, wire_grads, wire_locals)):
                 node["narration"] = story
         if quiz:
-            deadline.check("the quiz")
+            deadline.check("the_quiz")
             result["quiz"], questions = quiz_questions(graph, node_values, grads, wire_grads, wire_locals)
             for node, asked in zip(result["nodes"], questions):
                 if asked:
                     node["quiz"] = asked
         if check:
-            deadline.check("the gradient check")
+            deadline.check("the_gradient_check")
             result["check"], result["check_kinks"] = check_panel(graph, node_values, grads, limits)
         if dot:
-            deadline.check("writing the drawing")
+            deadline.check("writing_the_drawing")
             result["dot"] = graph_dot(result)
     return result
 
@@ -128,19 +129,17 @@ def sweep(program: str, variable: str, start: float, stop: float, num: int = 101
     deadline = Deadline(limits)
     if not 2 <= num <= limits.max_sweep_points:
         raise ProgramError("limit" if num > 2 else "value",
-                           f"A sweep needs between 2 and {limits.max_sweep_points} points (the max_sweep_points "
-                           f"limit, set by {env_var('max_sweep_points')}); {num} were asked for.")
+                           say("sweep_points", limit=limits.max_sweep_points, variable=env_var("max_sweep_points"),
+                               count=num))
     # The variable's own value does not matter: the sweep replaces it.
     graph = build_graph(program, {variable: float(start), **(values or {})}, limits, default_value, strict)
     if variable not in graph.inputs:
-        inputs = ", ".join(graph.inputs) or "none"
-        raise ProgramError("name", f"{variable} is not an input of this program; its inputs are: {inputs}.")
+        raise ProgramError("name", say("not_an_input", name=variable, inputs=listing(graph.inputs)))
     node = graph.inputs[variable]
     if np.ndim(graph.fixed[node]) != 0:
-        raise ProgramError("value", f"A sweep varies a number, but {variable} is an array.")
+        raise ProgramError("value", say("sweep_of_an_array", name=variable))
     if not math.isfinite(float(stop) - float(start)):
-        raise ProgramError("value", f"A sweep runs between two finite numbers less than about 1.8e308 apart; "
-                                    f"from {start} to {stop} is not.")
+        raise ProgramError("value", say("sweep_range", start=start, stop=stop))
     xs = np.linspace(float(start), float(stop), int(num))
     with np.errstate(all="ignore"):
         if _is_elementwise(graph):
@@ -152,7 +151,7 @@ def sweep(program: str, variable: str, start: float, stop: float, num: int = 101
             value = np.empty_like(xs)
             grad = np.empty_like(xs)
             for i, x in enumerate(xs):
-                deadline.check(f"point {i + 1} of {len(xs)}")
+                deadline.check("point_of", number=i + 1, count=len(xs))
                 node_values = forward_values(graph, {variable: x}, limits)
                 grads, _ = backward_values(graph, node_values)
                 value[i] = np.sum(node_values[graph.output])
@@ -173,11 +172,12 @@ class Deadline:
         self.seconds = limits.max_seconds
         self.end = time.monotonic() + limits.max_seconds
 
-    def check(self, next_step: str) -> None:
+    def check(self, next_step: str, **facts) -> None:
+        """Raise if the time is up, saying the step it stopped before: ``next_step`` and ``facts`` are a phrase's
+        row in the message table and its facts (only put into words when the time is up)."""
         if time.monotonic() > self.end:
-            raise ProgramError("limit", f"The computation took longer than the max_seconds limit of {self.seconds} "
-                                        f"seconds (set by {env_var('max_seconds')}) before {next_step}; try a "
-                                        f"smaller program or fewer points.")
+            raise ProgramError("limit", say("took_too_long", seconds=self.seconds, variable=env_var("max_seconds"),
+                                            next_step=say(next_step, **facts)))
 
 
 def _is_elementwise(graph) -> bool:

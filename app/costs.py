@@ -15,6 +15,7 @@ import numpy as np
 from .errors import ProgramError
 from .graph import Graph
 from .limits import Limits, env_var
+from .messages import say
 
 GATE_CALL = 500
 # The answer's size, counted low (the encoded answer is measured exactly too, see workers.serve): so that a
@@ -48,18 +49,14 @@ def check_work(graph: Graph, values: list, limits: Limits) -> None:
     per_pass = forward_work(graph, values)
     work = 2 * elements * per_pass
     if work > limits.max_check_work:
-        raise ProgramError(
-            "limit", f"A gradient check here needs 2 forward passes for each of {elements:,} input elements, "
-            f"{per_pass:,} element operations each: {work:,} in all, more than the max_check_work limit of "
-            f"{limits.max_check_work:,} (set by {env_var('max_check_work')}). Check a smaller array.")
+        raise ProgramError("limit", say("check_too_costly", elements=elements, per_pass=per_pass, work=work,
+                                        limit=limits.max_check_work, variable=env_var("max_check_work")))
 
 
 def narration_size(graph: Graph, limits: Limits) -> None:
     if len(graph) > limits.max_narrate_nodes:
-        raise ProgramError(
-            "limit", f"Narration tells every node's story, and this graph has {len(graph):,} nodes, more than the "
-            f"max_narrate_nodes limit of {limits.max_narrate_nodes:,} (set by {env_var('max_narrate_nodes')}). "
-            f"Ask without narrate.")
+        raise ProgramError("limit", say("narration_too_big", nodes=len(graph), limit=limits.max_narrate_nodes,
+                                        variable=env_var("max_narrate_nodes")))
 
 
 def answer_size(graph: Graph, values: list, limits: Limits, *, narrate: bool = False, dot: bool = False,
@@ -78,7 +75,5 @@ def answer_size(graph: Graph, values: list, limits: Limits, *, narrate: bool = F
                 + narrate * len(graph) * BYTES_PER_NARRATION + dot * (len(graph) + wires) * BYTES_PER_DOT_ITEM
                 + local * wires * BYTES_PER_NUMBER)
     if estimate > limits.max_answer_bytes:
-        raise ProgramError(
-            "limit", f"The answer would be at least {estimate:,} bytes ({numbers:,} numbers), more than the "
-            f"max_answer_bytes limit of {limits.max_answer_bytes:,} (set by {env_var('max_answer_bytes')}). "
-            f"Ask for fewer options or smaller arrays.")
+        raise ProgramError("limit", say("answer_too_big", size=estimate, numbers=numbers, limit=limits.max_answer_bytes,
+                                        variable=env_var("max_answer_bytes")))

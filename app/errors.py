@@ -1,26 +1,44 @@
-"""The one error the engine raises: what went wrong, in a sentence, and where."""
+"""The one error the engine raises: what went wrong, in a sentence in English and Chinese, and where."""
 
 from __future__ import annotations
+
+from .messages import Text
 
 
 class ProgramError(Exception):
     """A program that cannot be computed.
 
-    ``kind`` is one of: syntax, name, function, arity, shape, value, limit.
-    ``line`` and ``column`` are 1-based and point at the culprit, or are None
-    when the fault is not in the program text (a bad entry in ``values``).
+    ``kind`` is one of: syntax, name, function, arity, shape, value, limit. ``text`` is the sentence in both
+    languages, made by ``messages.say`` from its row of the message table. ``line`` and ``column`` are 1-based
+    and point at the culprit, or are None when the fault is not in the program text (a bad entry in ``values``).
     """
 
-    def __init__(self, kind: str, message: str, line: int | None = None, column: int | None = None):
-        super().__init__(message)
+    def __init__(self, kind: str, text: Text, line: int | None = None, column: int | None = None):
+        if text.__class__ is not Text:
+            raise TypeError("a ProgramError says what went wrong in English and Chinese: "
+                            "make its text with messages.say, from a row of the message table")
+        super().__init__(text.en)
         self.kind = kind
-        self.message = message
+        self.text = text
         self.line = line
         self.column = column
 
+    @property
+    def message(self) -> str:
+        return self.text.en
+
+    @property
+    def message_zh(self) -> str:
+        return self.text.zh
+
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "message": self.message, "line": self.line, "column": self.column}
+        return error_detail(self.kind, self.text, self.line, self.column)
 
     def __str__(self) -> str:
         where = f" (line {self.line}, column {self.column})" if self.line is not None else ""
         return f"{self.kind} error{where}: {self.message}"
+
+
+def error_detail(kind: str, text: Text, line: int | None = None, column: int | None = None) -> dict:
+    """An error answer's ``detail``, as every error the API answers has it (its 400s, 413s, 503s and 500s)."""
+    return {"kind": kind, "message": text.en, "message_zh": text.zh, "line": line, "column": column}

@@ -9,6 +9,7 @@ import numpy as np
 
 from .graph import Graph
 from .limits import Limits, env_var
+from .messages import AND, Text, listing, say
 
 
 def forward(graph: Graph, overrides: Mapping[str, Any] | None = None, limits: Limits | None = None) -> list:
@@ -37,18 +38,17 @@ def forward_values(graph: Graph, overrides: Mapping[str, Any] | None = None, lim
             _check_result_size(graph, node, [values[a] for a in arg_ids], max_elements)
         try:
             value = op.forward(*map(value_of, arg_ids))
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError):
             args = [values[a] for a in arg_ids]
-            raise graph.error("shape", _shape_message(graph, node, args, error), node) from None
+            raise graph.error("shape", _shape_message(graph, node, args), node) from None
         except MemoryError:
-            raise graph.error("limit", "This operation's result is too large for memory.", node) from None
+            raise graph.error("limit", say("too_large_for_memory"), node) from None
         if value.ndim:
             arrays_seen = True
             total_elements += value.size
             if total_elements > limits.max_total_elements:
-                raise graph.error(
-                    "limit", f"The values of all nodes together exceed {limits.max_total_elements} elements "
-                    f"(the max_total_elements limit, set by {env_var('max_total_elements')}).", node)
+                raise graph.error("limit", say("too_many_elements", limit=limits.max_total_elements,
+                                               variable=env_var("max_total_elements")), node)
         values[node] = value
     return values
 
@@ -70,23 +70,25 @@ def _check_result_size(graph: Graph, node: int, args: list, max_elements: int) -
     except ValueError:
         return  # shapes that do not fit: the operation itself reports it
     if size > max_elements:
-        raise graph.error("limit", f"The result of {graph.label[node]} would have {size} elements, more than the "
-                          f"max_elements limit of {max_elements} (set by {env_var('max_elements')}).", node)
+        raise graph.error("limit", say("result_too_big", label=graph.label[node], size=size, limit=max_elements,
+                                       variable=env_var("max_elements")), node)
 
 
-def _shape_message(graph: Graph, node: int, args: list, error: Exception) -> str:
+def _shape_message(graph: Graph, node: int, args: list) -> Text:
     op = graph.table[node]
-    shapes = " and ".join(_shape_text(np.shape(a)) for a in args)
+    shapes = listing([_shape_text(np.shape(a)) for a in args], AND)
     if op.name == "matmul":
-        return (f"@ cannot multiply shapes {shapes}: the last dimension of the left operand must equal "
-                f"the first dimension of a vector, or the second-to-last of a matrix, on the right.")
+        return say("matmul_shapes", shapes=shapes)
     if op.elementwise:
-        return (f"{op.symbol} cannot combine shapes {shapes}: arrays combine element by element when their "
-                f"shapes are equal, or when one of them is a number (NumPy broadcasting).")
-    return f"{op.name} cannot take shapes {shapes}: {error}."
+        return say("elementwise_shapes", symbol=op.symbol, shapes=shapes)
+    if op.name == "dot":
+        return say("dot_shapes", shapes=shapes)
+    if op.variadic:
+        return say("array_shapes", shapes=shapes)
+    return say("shapes", op=op.name, shapes=shapes)
 
 
-def _shape_text(shape: tuple) -> str:
+def _shape_text(shape: tuple) -> Text | str:
     if not shape:
-        return "() (a number)"
+        return say("shape_of_a_number")
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"

@@ -16,6 +16,7 @@ import numpy as np
 
 from .errors import ProgramError
 from .limits import Limits, env_var
+from .messages import NOTHING, Text, listing, say
 from .ops import CONSTANTS, FUNCTIONS, OPS_BY_NAME, Op
 from .parser import Source, Tokens, parse, tokenize
 
@@ -45,7 +46,7 @@ class Graph:
     def position(self, node: int) -> tuple[int, int]:
         return self.source.position(self.token[node])
 
-    def error(self, kind: str, message: str, node: int) -> ProgramError:
+    def error(self, kind: str, message: Text, node: int) -> ProgramError:
         return ProgramError(kind, message, *self.position(node))
 
     def edge_starts(self) -> list[int]:
@@ -69,12 +70,10 @@ def as_value(name: str, raw: Any, limits: Limits) -> np.ndarray:
             raise TypeError(f"{value.dtype} is not a number type")
         value = value.astype(np.float64, copy=False)
     except (ValueError, TypeError, OverflowError):
-        raise ProgramError(
-            "value", f"The value of {name} must be a number or nested lists of numbers with rows of equal length.")
+        raise ProgramError("value", say("bad_value", name=name))
     if value.size > limits.max_elements:
-        raise ProgramError(
-            "limit", f"The value of {name} has {value.size} elements, more than the max_elements limit of "
-            f"{limits.max_elements} (set by {env_var('max_elements')}).")
+        raise ProgramError("limit", say("value_too_big", name=name, size=value.size, limit=limits.max_elements,
+                                        variable=env_var("max_elements")))
     return value[()] if value.ndim == 0 else value
 
 
@@ -87,9 +86,8 @@ def build_graph(program: str, values: Mapping[str, Any] | None = None, limits: L
     the values of earlier versions of the program sends such values)."""
     limits = limits or Limits()
     if len(program) > limits.max_chars:
-        raise ProgramError(
-            "limit", f"The program has {len(program)} characters, more than the max_chars limit of "
-            f"{limits.max_chars} (set by {env_var('max_chars')}).")
+        raise ProgramError("limit", say("program_too_long", length=len(program), limit=limits.max_chars,
+                                        variable=env_var("max_chars")))
     given = {name: as_value(name, raw, limits) for name, raw in (values or {}).items()}
     tokens = tokenize(program)
     builder = GraphBuilder(tokens, given, limits, default_value, strict)
@@ -146,7 +144,7 @@ class GraphBuilder:
         self.needs_grad: list[bool] = []
         self.has_array_leaf = False
 
-    def error(self, kind: str, message: str, token: int) -> ProgramError:
+    def error(self, kind: str, message: Text, token: int) -> ProgramError:
         return self.tokens.error(kind, message, token)
 
     # -- making nodes ----------------------------------------------------------
@@ -184,8 +182,7 @@ class GraphBuilder:
         return node
 
     def too_many_nodes(self, token: int) -> ProgramError:
-        return self.error("limit", f"The program makes more than {self.max_nodes} nodes (the max_nodes "
-                          f"limit, set by {env_var('max_nodes')}).", token)
+        return self.error("limit", say("too_many_nodes", limit=self.max_nodes, variable=env_var("max_nodes")), token)
 
     def materialize(self, handle) -> int:
         if handle.__class__ is Literal:
@@ -212,21 +209,19 @@ class GraphBuilder:
         if text in self.values:
             return self.declare_input(text, self.values[text], token)
         if text in self.tokens.assigned_names():
-            raise self.error("name", f"{text} is used before it is assigned: assign it on an earlier line, "
-                             f"or give it a value.", token)
+            raise self.error("name", say("used_before_assigned", name=text), token)
         if text in CONSTANTS:
             return self.leaf(CONST, text, token, np.float64(CONSTANTS[text]))
         if text in FUNCTIONS:
-            raise self.error("name", f"{text} is a function: call it on an argument, as in {text}(x).", token)
+            raise self.error("name", say("name_is_a_function", name=text), token)
         if self.default_value is not None:
             return self.declare_input(text, self.default_value, token)
         raise self.error("name", self.no_value_message(text), token)
 
-    def no_value_message(self, text: str) -> str:
-        message = f"{text} has no value: give it one (for example {text} = 1 on a line before), or check the spelling."
-        if len(text) > 1 and text.isalpha():
-            message += f" A name of several letters is one name: to multiply, write {'*'.join(text)}."
-        return message
+    def no_value_message(self, text: str) -> Text:
+        several_letters = len(text) > 1 and text.isalpha()
+        return say("no_value", name=text,
+                   hint=say("several_letters", product="*".join(text)) if several_letters else NOTHING)
 
     def unary(self, op: Op, operand, token: int):
         if operand.__class__ is Literal:  # a signed number is a plain number: -5 is one constant, not a gate
@@ -243,11 +238,10 @@ class GraphBuilder:
         args = self.bind_arguments(op, args, keywords, token)
         return self.gate(op, tuple([self.materialize(arg) for arg in args]), token)
 
-    def unknown_function_message(self, function: str) -> str:
+    def unknown_function_message(self, function: str) -> Text:
         if function in self.scope or function in self.values:
-            return f"{function} is a variable, not a function: to multiply, write {function}*(…)."
-        known = ", ".join(sorted(FUNCTIONS))
-        return f"There is no function called {function}. The functions are: {known}."
+            return say("variable_called", name=function)
+        return say("no_such_function", name=function, functions=listing(sorted(FUNCTIONS)))
 
     def bind_arguments(self, op: Op, args: list, keywords: list, token: int) -> list:
         params = op.params
@@ -259,40 +253,46 @@ class GraphBuilder:
         for position, (arg, keyword) in enumerate(zip(args, keywords)):
             if keyword is None:
                 if not positional:
-                    raise self.error("arity", f"In {signature}, an argument without a name cannot follow one "
-                                     f"given by name.", token)
+                    raise self.error("arity", say("positional_after_keyword", signature=signature), token)
                 if position >= len(params):
-                    raise self.error("arity", f"{signature} takes {op.arity} argument"
-                                     f"{'' if op.arity == '1' else 's'}, but was given {len(args)}.", token)
+                    raise self.wrong_count(op, signature, len(args), token)
                 slots[position] = arg
             else:
                 positional = False
                 if keyword not in params:
-                    raise self.error("arity", f"{op.name} has no argument called {keyword}: "
-                                     f"it is {signature}.", token)
+                    raise self.error("arity", say("no_such_argument", function=op.name, keyword=keyword,
+                                                  signature=signature), token)
                 index = params.index(keyword)
                 if slots[index] is not None:
-                    raise self.error("arity", f"{keyword} is given twice in {signature}.", token)
+                    raise self.error("arity", say("argument_twice", keyword=keyword, signature=signature), token)
                 slots[index] = arg
         for index, param in enumerate(params):
             if slots[index] is None:
                 if param not in op.defaults:
-                    raise self.error("arity", f"{signature} takes {op.arity} argument"
-                                     f"{'' if op.arity == '1' else 's'}, but was given {len(args)}.", token)
+                    raise self.wrong_count(op, signature, len(args), token)
                 default = op.defaults[param]
                 slots[index] = Literal(np.float64(default), repr(default), token)
         return slots
+
+    def wrong_count(self, op: Op, signature: str, given: int, token: int) -> ProgramError:
+        most = len(op.params)
+        least = most - len(op.defaults)
+        if least < most:
+            arguments = say("arguments_between", low=least, high=most)
+        else:
+            arguments = say("one_argument") if most == 1 else say("arguments", count=most)
+        return self.error("arity", say("argument_count", signature=signature, arguments=arguments, given=given),
+                          token)
 
     def array(self, items: list, token: int):
         if all(item.__class__ is Literal for item in items):
             try:
                 value = np.array([item.value for item in items], dtype=np.float64)
             except ValueError:
-                raise self.error("shape", "The rows of this array have different lengths: every row needs "
-                                 "the same number of items.", token)
+                raise self.error("shape", say("ragged_array"), token)
             if value.size > self.limits.max_elements:
-                raise self.error("limit", f"This array has {value.size} elements, more than the max_elements "
-                                 f"limit of {self.limits.max_elements} (set by {env_var('max_elements')}).", token)
+                raise self.error("limit", say("array_too_big", size=value.size, limit=self.limits.max_elements,
+                                              variable=env_var("max_elements")), token)
             return Literal(value, _array_label(value), token)
         return self.gate(OPS_BY_NAME["stack"], tuple([self.materialize(item) for item in items]), token)
 
@@ -308,9 +308,7 @@ class GraphBuilder:
         else:
             node = self.materialize(value)
             if self.strict and target in self.values and target not in self.inputs:
-                raise self.error("value", f"values gives {target} a value, but the program computes {target} "
-                                 f"here: remove it from values, or declare it with a number, as in {target} = 1.",
-                                 token)
+                raise self.error("value", say("value_for_computed", name=target), token)
             self.bind(target, node)
         self.output = node
 

@@ -22,6 +22,8 @@ import string
 from typing import Protocol
 
 from .errors import ProgramError
+from .limits import env_var
+from .messages import Text, say
 from .ops import OPS, OPS_BY_NAME, Op
 
 # -- the syntax, read from the op table ------------------------------------------------------------------------------
@@ -76,13 +78,13 @@ def _operator_list() -> str:
 
 
 _NOT_PART_OF_THE_LANGUAGE = {
-    "'": "strings are not part of the language",
-    '"': "strings are not part of the language",
-    ".": "a '.' must be part of a number such as 0.5 (attribute access is not part of the language)",
-    ":": "':' is not part of the language (there are no lambdas, slices or blocks)",
-    "{": "braces are not part of the language; write arrays with [ ]",
-    "}": "braces are not part of the language; write arrays with [ ]",
-    **{character: f"{character!r} is not an operator here; the operators are {_operator_list()}"
+    "'": say("hint_string"),
+    '"': say("hint_string"),
+    ".": say("hint_point"),
+    ":": say("hint_colon"),
+    "{": say("hint_braces"),
+    "}": say("hint_braces"),
+    **{character: say("hint_not_an_operator", character=character, operators=_operator_list())
        for character in "%!&|~"},
 }
 # A character that some row makes an operator gets no hint: it never reaches them.
@@ -127,7 +129,7 @@ class Source:
         line = bisect.bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
 
-    def error(self, kind: str, message: str, token: int) -> ProgramError:
+    def error(self, kind: str, message: Text, token: int) -> ProgramError:
         return ProgramError(kind, message, *self.position(token))
 
 
@@ -140,7 +142,7 @@ class Tokens:
         self.texts = texts
         self._assigned_names: set[str] | None = None
 
-    def error(self, kind: str, message: str, token: int) -> ProgramError:
+    def error(self, kind: str, message: Text, token: int) -> ProgramError:
         return self.source.error(kind, message, token)
 
     def assigned_names(self) -> set[str]:
@@ -189,10 +191,9 @@ def _reject_first_bad_token(tokens: Tokens) -> None:
     i = min(kinds.index(kind) for kind in ("compare", "bad") if kind in kinds)
     text = tokens.texts[i]
     if kinds[i] == "compare":
-        raise tokens.error("syntax", f"Comparisons such as {text} are not part of the language; "
-                           f"max(a, b) and min(a, b) pick the larger or smaller value.", i)
-    hint = _BAD_CHARACTER_HINTS.get(text, f"{text!r} is not part of the language")
-    raise tokens.error("syntax", f"Unexpected character {text!r}: {hint}.", i)
+        raise tokens.error("syntax", say("comparison", text=text), i)
+    hint = _BAD_CHARACTER_HINTS.get(text) or say("hint_not_in_the_language", text=text)
+    raise tokens.error("syntax", say("unexpected_character", text=text, hint=hint), i)
 
 
 def parse(tokens: Tokens, builder: Builder, max_depth: int) -> None:
@@ -200,15 +201,15 @@ def parse(tokens: Tokens, builder: Builder, max_depth: int) -> None:
     _Parser(tokens, builder, max_depth).program()
 
 
-def _describe(kind: str, text: str) -> str:
+def _describe(kind: str, text: str) -> Text | str:
     if kind == "end":
-        return "the end of the program"
+        return say("the_end_of_the_program")
     if kind == "nl":
-        return "the end of the line"
+        return say("the_end_of_the_line")
     if kind == "num":
-        return f"the number {text}"
+        return say("the_number", text=text)
     if kind == "name":
-        return f"the name {text!r}"
+        return say("the_name", text=text)
     return repr(text)
 
 
@@ -220,7 +221,7 @@ class _Parser:
         self.builder = builder
         self.max_depth = max_depth
 
-    def error(self, message: str, i: int, kind: str = "syntax") -> ProgramError:
+    def error(self, message: Text, i: int, kind: str = "syntax") -> ProgramError:
         return self.tokens.error(kind, message, i)
 
     def program(self) -> None:
@@ -235,7 +236,7 @@ class _Parser:
             i = self.statement(i)
             statements += 1
         if not statements:
-            raise self.error("The program is empty: type an expression such as 3*(a + b*c).", i)
+            raise self.error(say("empty_program"), i)
 
     def statement(self, i: int) -> int:
         kinds = self.kinds
@@ -246,7 +247,7 @@ class _Parser:
             augmented = AUGMENTED.get(kinds[i + 1])
             i += 2
             if kinds[i] in STATEMENT_ENDS:
-                raise self.error(f"Nothing is assigned to {target}: write a value after {self.texts[i - 1]!r}.", i)
+                raise self.error(say("nothing_assigned", target=target, sign=self.texts[i - 1]), i)
         i, value = self.expression(i)
         self.builder.statement(target, augmented, value, start)
         return i
@@ -290,7 +291,7 @@ class _Parser:
                     pass
                 elif kind == "[":
                     if kinds[i + 1] == "]":
-                        raise self.error("An empty array [] has no value: put numbers in it, such as [1, 2].", i)
+                        raise self.error(say("empty_array"), i)
                     self.open(frames, stack, _Frame("array", i, len(operands)))
                 elif kind == "nl" and frames:
                     pass  # inside brackets a newline is only a line break, as in Python
@@ -316,7 +317,7 @@ class _Parser:
                 elif kind == ",":
                     frame = self.reduce_to_frame(frames, stack, operands, i)
                     if frame.kind == "group":
-                        raise self.error("A comma can only separate the arguments of a function or the items of an array.", i)
+                        raise self.error(say("stray_comma"), i)
                     frame.keywords.append(frame.pending_keyword)
                     frame.pending_keyword = None
                     expect_operand = True
@@ -364,16 +365,15 @@ class _Parser:
 
     def reduce_to_frame(self, frames: list, stack: list, operands: list, i: int) -> "_Frame":
         if not frames:
-            raise self.error(f"This {self.texts[i]!r} has no matching opening bracket.", i)
+            raise self.error(say("no_opening_bracket", text=self.texts[i]), i)
         while stack[-1].__class__ is not _Frame:
             self.reduce(stack, operands)
         return frames[-1]
 
     def open(self, frames: list, stack: list, frame: "_Frame") -> None:
         if len(frames) >= self.max_depth:
-            raise self.error(
-                f"Brackets and calls are nested more than {self.max_depth} levels deep "
-                f"(the max_depth limit, set by BACKPROP_MAX_DEPTH).", frame.token, kind="limit")
+            raise self.error(say("too_deep", limit=self.max_depth, variable=env_var("max_depth")), frame.token,
+                             kind="limit")
         frames.append(frame)
         stack.append(frame)
 
@@ -396,21 +396,20 @@ class _Parser:
         kind, text = self.kinds[i], self.texts[i]
         previous = self.texts[i - 1] if i > 0 else ""
         if kind in STATEMENT_ENDS:
-            return self.error(f"The statement ends too early: something is missing after {previous!r}.", i)
+            return self.error(say("ends_too_early", previous=previous), i)
         if kind == ")" and previous == ",":
-            return self.error("An argument is missing after ','.", i)
+            return self.error(say("argument_missing"), i)
         if kind == "]" and previous == ",":
-            return self.error("An item is missing after ','.", i)
+            return self.error(say("item_missing"), i)
         if kind == "=":
-            return self.error("'=' can only follow the name at the start of a statement, as in u = b*c.", i)
+            return self.error(say("misplaced_equals"), i)
         if kind in AUGMENTED:
-            return self.error(f"{text!r} can only follow the name at the start of a statement, as in c {text} 1.", i)
+            return self.error(say("misplaced_augmented", text=text), i)
         if kind in BINARY or kind in (")", "]", ","):
             if previous and self.kinds[i - 1] not in STATEMENT_ENDS:
-                return self.error(f"Something is missing between {previous!r} and {text!r}: "
-                                  f"a number, a name or a bracket.", i)
-            return self.error(f"{text!r} needs a number, a name or a bracket before it.", i)
-        return self.error(f"{_describe(kind, text).capitalize()} is not expected here.", i)
+                return self.error(say("missing_between", previous=previous, text=text), i)
+            return self.error(say("needs_operand_before", text=text), i)
+        return self.error(say("not_expected", found=_describe(kind, text)), i)
 
     def unexpected_after_operand(self, i: int) -> ProgramError:
         kind, text = self.kinds[i], self.texts[i]
@@ -418,37 +417,32 @@ class _Parser:
         if kind == "name" and previous_kind == "name":
             self.reject_python_keyword(i - 1)
             self.reject_python_keyword(i)
-            return self.error(f"Two names in a row: did you mean {previous}*{text}?", i)
+            return self.error(say("two_names", previous=previous, text=text), i)
         if kind == "num" and previous_kind == "num" and text.startswith("."):
-            return self.error("A number has at most one decimal point.", i)
+            return self.error(say("two_decimal_points"), i)
         if kind in ("name", "num") and previous_kind in ("num", ")", "]", "name"):
-            return self.error(f"{_describe(kind, text).capitalize()} cannot follow {previous!r} directly: "
-                              f"did you mean {previous}*{text}?", i)
+            return self.error(say("cannot_follow", found=_describe(kind, text), previous=previous, text=text), i)
         if kind == "[":
-            return self.error("Indexing with [ ] is not supported.", i)
+            return self.error(say("indexing"), i)
         if kind == "(":
-            return self.error(f"{previous!r} cannot be called: only functions such as exp(x) can. "
-                              f"To multiply, write {previous}*(…).", i)
+            return self.error(say("not_callable", previous=previous), i)
         if kind == "=":
-            return self.error("'=' can only follow the name at the start of a statement, as in u = b*c. "
-                              "To compare values, use max or min.", i)
+            return self.error(say("misplaced_equals_or_compare"), i)
         if kind in AUGMENTED:
-            return self.error(f"{text!r} can only follow the name at the start of a statement, as in c {text} 1.", i)
-        return self.error(f"{_describe(kind, text).capitalize()} is not expected here.", i)
+            return self.error(say("misplaced_augmented", text=text), i)
+        return self.error(say("not_expected", found=_describe(kind, text)), i)
 
     def unclosed(self, frame: "_Frame", i: int) -> ProgramError:
         opener = self.texts[frame.token] if frame.kind != "call" else "("
         closer = "]" if opener == "[" else ")"
         line, column = self.tokens.source.position(frame.token)
         found = _describe(self.kinds[i], self.texts[i])
-        return self.error(f"The {opener!r} on line {line}, column {column} is not closed: expected {closer!r} "
-                          f"before {found}.", i)
+        return self.error(say("unclosed", opener=opener, line=line, column=column, closer=closer, found=found), i)
 
     def reject_python_keyword(self, i: int) -> None:
         text = self.texts[i]
         if text in PYTHON_KEYWORDS:
-            raise self.error(f"{text!r} is a Python keyword, and programs here are not Python: "
-                             f"only arithmetic, functions and assignments are allowed.", i)
+            raise self.error(say("python_keyword", text=text), i)
 
 
 class _Frame:

@@ -24,6 +24,7 @@ from .errors import ProgramError
 from .forward import forward_values
 from .graph import build_graph
 from .limits import Limits
+from .messages import Text, listing, say
 from .ops import OPS_BY_NAME
 from .serialize import describe_non_finite
 
@@ -64,33 +65,32 @@ class Settings:
 
     def check(self) -> None:
         """Raise ProgramError (kind ``value``) with a sentence for the first setting out of range."""
-        def bad(message: str) -> None:
+        def bad(message: Text) -> None:
             raise ProgramError("value", message)
 
         if self.dataset not in DATASETS:
-            bad(f"There is no data set called {self.dataset!r}; the data sets are: {', '.join(DATASETS)}.")
+            bad(say("no_such_dataset", name=self.dataset, names=listing(DATASETS)))
         if self.activation not in ACTIVATIONS:
-            bad(f"There is no activation called {self.activation!r}; the activations are: {', '.join(ACTIVATIONS)}.")
+            bad(say("no_such_activation", name=self.activation, names=listing(ACTIVATIONS)))
         if len(self.layers) > MAX_LAYERS:
-            bad(f"The network has {len(self.layers)} hidden layers; the playground takes 0 to {MAX_LAYERS}.")
+            bad(say("too_many_layers", count=len(self.layers), largest=MAX_LAYERS))
         for number, neurons in enumerate(self.layers, 1):
             if not 1 <= neurons <= MAX_NEURONS:
-                bad(f"Hidden layer {number} has {neurons} neurons; a hidden layer has 1 to {MAX_NEURONS} "
-                    f"(to have no hidden layer, remove it).")
+                bad(say("layer_size", number=number, neurons=neurons, largest=MAX_NEURONS))
         if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
-            bad(f"The learning rate must be a positive number; it is {self.learning_rate}.")
+            bad(say("learning_rate_positive", rate=self.learning_rate))
         if not (math.isfinite(self.l2) and self.l2 >= 0):
-            bad(f"The L2 rate must be zero or a positive number; it is {self.l2}.")
+            bad(say("l2_rate", rate=self.l2))
         if not (math.isfinite(self.noise) and 0 <= self.noise <= 50):
-            bad(f"The noise is a percentage from 0 to 50; it is {self.noise}.")
+            bad(say("noise_range", noise=self.noise))
         if not MIN_POINTS <= self.points <= MAX_POINTS:
-            bad(f"The data set has {MIN_POINTS} to {MAX_POINTS} points; {self.points} were asked for.")
+            bad(say("point_count", smallest=MIN_POINTS, largest=MAX_POINTS, points=self.points))
         if not (math.isfinite(self.train_percent) and 10 <= self.train_percent <= 90):
-            bad(f"The share of points used for training is 10 to 90 percent; it is {self.train_percent}.")
+            bad(say("train_percent", percent=self.train_percent))
         if not 1 <= self.batch_size <= self.points:
-            bad(f"The batch size is 1 to the number of points ({self.points}); it is {self.batch_size}.")
+            bad(say("batch_size", points=self.points, size=self.batch_size))
         if not 0 <= self.seed < 2**32:
-            bad(f"The seed is a whole number from 0 to {2**32 - 1}; it is {self.seed}.")
+            bad(say("playground_seed", largest=2**32 - 1, seed=self.seed))
 
     @property
     def sizes(self) -> list[int]:
@@ -209,9 +209,8 @@ def checked_weights(settings: Settings, given: Mapping[str, Any]) -> dict[str, n
     unknown = [name for name in given if name not in shapes]
     missing = [name for name in shapes if name not in given]
     if unknown or missing:
-        problem = f"{unknown[0]} is not one of them" if unknown else f"{missing[0]} is missing"
-        raise ProgramError("value", f"The weights of a {network} network are {expected}: {problem}. "
-                                    f"Send no weights to start from the seed's.")
+        problem = say("weight_not_one_of_them", name=unknown[0]) if unknown else say("weight_missing", name=missing[0])
+        raise ProgramError("value", say("weights_of_network", network=network, expected=expected, problem=problem))
     weights = {}
     for name, shape in shapes.items():
         try:
@@ -219,10 +218,10 @@ def checked_weights(settings: Settings, given: Mapping[str, Any]) -> dict[str, n
         except (ValueError, TypeError):
             value = None
         if value is None or value.shape != shape:
-            raise ProgramError("value", f"The weights of a {network} network are {expected}; {name} is not "
-                                        f"{'×'.join(map(str, shape))} numbers.")
+            raise ProgramError("value", say("weight_shape", network=network, expected=expected, name=name,
+                                            shape="×".join(map(str, shape))))
         if not np.isfinite(value).all():
-            raise ProgramError("value", f"{name} has a value that is not finite: start again from the seed's weights.")
+            raise ProgramError("value", say("weight_not_finite", name=name))
         weights[name] = value
     return weights
 
@@ -270,22 +269,21 @@ def train(settings: Settings, weights: Mapping[str, Any] | None = None, epoch: i
     limits = limits or compute.DEFAULT_LIMITS
     settings.check()
     if not 0 <= steps <= MAX_STEPS:
-        raise ProgramError("value", f"One request trains 0 to {MAX_STEPS} epochs; {steps} were asked for.")
+        raise ProgramError("value", say("epochs_per_request", largest=MAX_STEPS, epochs=steps))
     if epoch < 0:
-        raise ProgramError("value", f"The epoch count is a whole number from 0; it is {epoch}.")
+        raise ProgramError("value", say("epoch_count", epoch=epoch))
     current = initial_weights(settings) if weights is None else checked_weights(settings, weights)
     deadline = compute.Deadline(limits)
     sets = make_data(settings)
     batches = math.ceil(len(sets.train_x) / settings.batch_size)
     if steps * batches > MAX_UPDATES:
-        raise ProgramError("limit", f"{steps} epochs of {batches} batches are {steps * batches} steps of gradient "
-                                    f"descent, more than the {MAX_UPDATES} one request may take: ask for fewer "
-                                    f"epochs at a time.")
+        raise ProgramError("limit", say("too_many_updates", epochs=steps, batches=batches, steps=steps * batches,
+                                        largest=MAX_UPDATES))
     with np.errstate(all="ignore"):
         network = Network(settings, current, limits)
         history = [] if steps else [_record(network, current, sets, epoch)]
         for done in range(epoch + 1, epoch + steps + 1):
-            deadline.check(f"epoch {done}")
+            deadline.check("epoch_number", number=done)
             current = _epoch(network, current, sets, done)
             history.append(_record(network, current, sets, done))
         answer = {
@@ -308,7 +306,7 @@ def _epoch(network: Network, weights: dict, sets: Data, number: int) -> dict:
         weights = network.step(weights, sets.train_x[batch], sets.train_y[batch])
     bad = next((name for name, value in weights.items() if not np.isfinite(value).all()), None)
     if bad is not None:
-        raise _diverged(network.settings, f"{bad} became {describe_non_finite(weights[bad])}", number)
+        raise _diverged(network.settings, say("weight_became", name=bad, how=describe_non_finite(weights[bad])), number)
     return weights
 
 
@@ -317,14 +315,13 @@ def _record(network: Network, weights: dict, sets: Data, number: int) -> dict:
     test_loss, test_accuracy = network.measure(weights, sets.test_x, sets.test_y)
     for loss in (train_loss, test_loss):
         if not math.isfinite(loss):
-            raise _diverged(network.settings, f"the loss became {describe_non_finite(np.float64(loss))}", number)
+            raise _diverged(network.settings, say("the_loss_became", how=describe_non_finite(np.float64(loss))), number)
     return {"epoch": number, "train_loss": train_loss, "test_loss": test_loss,
             "train_accuracy": train_accuracy, "test_accuracy": test_accuracy}
 
 
-def _diverged(settings: Settings, what: str, epoch: int) -> ProgramError:
-    return ProgramError("value", f"Training diverged: in epoch {epoch} {what}. The learning rate "
-                                 f"{settings.learning_rate:g} is too large for this network: try a smaller one.")
+def _diverged(settings: Settings, what: Text, epoch: int) -> ProgramError:
+    return ProgramError("value", say("diverged", epoch=epoch, what=what, rate=settings.learning_rate))
 
 
 def _points(x: np.ndarray, y: np.ndarray) -> list[list[float]]:
@@ -370,10 +367,10 @@ def sample(settings: Settings, weights: Mapping[str, Any] | None, subset: str, i
     current = initial_weights(settings) if weights is None else checked_weights(settings, weights)
     sets = make_data(settings)
     if subset not in ("train", "test"):
-        raise ProgramError("value", f"A point is in the train or the test set, not {subset!r}.")
+        raise ProgramError("value", say("no_such_subset", subset=subset))
     x, y = (sets.train_x, sets.train_y) if subset == "train" else (sets.test_x, sets.test_y)
     if not 0 <= index < len(x):
-        raise ProgramError("value", f"The {subset} set has points 0 to {len(x) - 1}; there is no point {index}.")
+        raise ProgramError("value", say("no_such_point", subset=say(subset), last=len(x) - 1, index=index))
     values = {"X": x[index:index + 1].tolist(), "y": y[index:index + 1].tolist()}
     values.update({name: value.tolist() for name, value in current.items()})
     return {"program": network_program(settings), "values": values}

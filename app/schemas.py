@@ -101,6 +101,7 @@ class Edge(BaseModel):
 class Warning(BaseModel):
     node: int
     message: str
+    message_zh: str = Field(description="The same sentence in Chinese.")
 
 
 class Nudge(BaseModel):
@@ -258,7 +259,10 @@ class TrainResponse(BaseModel):
 class ErrorDetail(BaseModel):
     kind: str = Field(description="syntax, name, function, arity, shape, value or limit; busy (a 503: try again) "
                                   "or internal (a 500)")
-    message: str = Field(description="A sentence a student understands.")
+    message: str = Field(description="A sentence a student understands, in English: what went wrong, where, and "
+                                     "how to put it right.")
+    message_zh: str = Field(description="The same sentence in Chinese, with the same facts (names, numbers, "
+                                        "positions, hints).")
     line: Optional[int] = Field(description="1-based line of the culprit, when there is one.")
     column: Optional[int] = Field(description="1-based column of the culprit, when there is one.")
 

@@ -26,7 +26,9 @@ import orjson
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .errors import error_detail
 from .limits import Limits, env_var
+from .messages import Text, say
 
 # The page needs nothing from another origin. Graphviz is WebAssembly, compiled from bytes in the layout
 # worker: 'wasm-unsafe-eval' allows that and nothing else (no eval, no inline script). Images are the
@@ -156,8 +158,7 @@ class Hardening:
         except Exception:
             log.exception("Error answering %s %s", scope.get("method"), scope.get("path"))
             if not started:
-                await _refuse(send_with_headers, 500, "The server failed on this request; it has been logged.",
-                              kind="internal")
+                await _refuse(send_with_headers, 500, say("internal"), kind="internal")
 
     async def _bounded(self, scope: Scope, receive: Receive, send: Send) -> None:
         length = _content_length(scope)
@@ -170,23 +171,20 @@ class Hardening:
         except _BodyTooLarge:
             await self._too_large(send)
         except _BodyTooSlow:
-            await _refuse(send, 408, f"The request's body took longer than the body_seconds limit of "
-                                     f"{self.body_seconds:g} seconds (set by {env_var('body_seconds')}) to arrive.")
+            await _refuse(send, 408, say("body_too_slow", seconds=self.body_seconds, variable=env_var("body_seconds")))
         except _ServerFull:
-            await _refuse(send, 503, "The server is holding too many large requests right now; try again in a few "
-                                     "seconds.", kind="busy", extra=[(b"retry-after", b"2")])
+            await _refuse(send, 503, say("too_many_requests"), kind="busy", extra=[(b"retry-after", b"2")])
         finally:
             self.budget.give_back(body.held)
 
     async def _too_large(self, send: Send) -> None:
-        await _refuse(send, 413, f"The request is over the max_body_bytes limit of {self.max_body_bytes} bytes "
-                                 f"(set by {env_var('max_body_bytes')}).")
+        await _refuse(send, 413, say("body_too_big", limit=self.max_body_bytes, variable=env_var("max_body_bytes")))
 
 
-async def _refuse(send: Send, status: int, message: str, kind: str = "limit", extra: list = ()) -> None:
+async def _refuse(send: Send, status: int, message: Text, kind: str = "limit", extra: list = ()) -> None:
     """An error in the API's shape, closing the connection: we answer without reading what the client may still
     be sending."""
-    body = orjson.dumps({"detail": {"kind": kind, "message": message, "line": None, "column": None}})
+    body = orjson.dumps({"detail": error_detail(kind, message)})
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close"), *extra]})

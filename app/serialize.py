@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .graph import Graph
+from .messages import Text, say
 
 
 def json_value(value):
@@ -28,12 +29,12 @@ def is_finite(value) -> bool:
     return bool(np.isfinite(value).all())
 
 
-def describe_non_finite(value) -> str:
+def describe_non_finite(value) -> Text:
     if value.ndim == 0:
         number = float(value)
-        return "not a number (nan)" if number != number else ("infinite" if number > 0 else "minus infinite")
+        return say("nan") if number != number else say("infinite" if number > 0 else "minus_infinite")
     bad = int(np.size(value) - np.count_nonzero(np.isfinite(value)))
-    return f"not finite in {bad} of its {value.size} elements"
+    return say("not_finite_elements", bad=bad, size=value.size)
 
 
 def graph_json(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list | None = None,
@@ -103,9 +104,7 @@ def _warnings(graph: Graph, values: list, grads: list, value_json: list, grad_js
             item = column[node]
             if item is not None and (as_json[node] is None or (item.ndim and not is_finite(item))):
                 line, col = graph.position(node)
-                warnings.append({
-                    "node": node,
-                    "message": f"The {what} of {graph.label[node]} (node {node}, line {line}, column {col}) is "
-                               f"{describe_non_finite(item)}; it is written as null.",
-                })
+                text = say("not_finite_warning", what=say(what), label=graph.label[node], node=node, line=line,
+                           column=col, how=describe_non_finite(item))
+                warnings.append({"node": node, "message": text.en, "message_zh": text.zh})
     return warnings

@@ -27,6 +27,7 @@ from .errors import ProgramError
 from .forward import forward_values
 from .graph import build_graph
 from .limits import Limits, env_var
+from .messages import Text, listing, say
 from .serialize import describe_non_finite, json_value
 
 SHOWN_ELEMENTS = 4  # of an array parameter, in an update's explanation
@@ -49,18 +50,17 @@ def train(program: str, values: Mapping[str, Any] | None, params: list[str], lea
     """
     limits = limits or compute.DEFAULT_LIMITS
     if not np.isfinite(learning_rate):
-        raise ProgramError("value", "The learning rate must be a finite number.")
+        raise ProgramError("value", say("learning_rate_not_finite"))
     if not params:
-        raise ProgramError("value", "Name at least one parameter to train, one of the program's inputs.")
+        raise ProgramError("value", say("no_params"))
     if not 0 <= first_step <= MAX_COUNT:
-        raise ProgramError("value", f"first_step counts the steps already taken: from 0 to {MAX_COUNT}, not "
-                                    f"{first_step}.")
+        raise ProgramError("value", say("first_step_range", largest=MAX_COUNT, first_step=first_step))
     if not 0 <= seed <= MAX_COUNT:
-        raise ProgramError("value", f"The seed is a whole number from 0 to {MAX_COUNT}, not {seed}.")
+        raise ProgramError("value", say("seed_range", largest=MAX_COUNT, seed=seed))
     deadline = compute.Deadline(limits)
     with np.errstate(all="ignore"):
         graph = build_graph(program, values, limits, default_value)
-        _check_inputs(graph, params, "trained")
+        _check_inputs(graph, params, say("trained"))
         params = list(dict.fromkeys(params))  # a name listed twice is trained once
         batches = MiniBatches(graph, data, batch_size, seed, params) if data else None
         steps = _step_count(steps, epochs, batches.per_epoch if batches else 1, limits)
@@ -71,7 +71,7 @@ def train(program: str, values: Mapping[str, Any] | None, params: list[str], lea
         explained: list[dict] = []
         for step in range(steps + 1):
             if step:
-                deadline.check(f"step {step} of {steps}")
+                deadline.check("step_of", number=step, count=steps)
             node_values = forward_values(graph, _as_inputs(current), limits)
             losses.append(_finite_loss(node_values[graph.output], step))
             if batches is None or step == steps:
@@ -81,7 +81,7 @@ def train(program: str, values: Mapping[str, Any] | None, params: list[str], lea
             if batches is not None:
                 batch_values = forward_values(graph, {**_as_inputs(current), **batches.values(first_step + step)},
                                               limits)
-                batch_losses.append(_finite_loss(batch_values[graph.output], step, "of its mini-batch "))
+                batch_losses.append(_finite_loss(batch_values[graph.output], step, "batch_loss_not_finite"))
                 grads, _ = backward_values(graph, batch_values)
             before = current
             current = {name: value - learning_rate * np.asarray(grads[graph.inputs[name]])
@@ -104,27 +104,24 @@ def train(program: str, values: Mapping[str, Any] | None, params: list[str], lea
     return answer
 
 
-def _check_inputs(graph, names: list[str], role: str) -> None:
+def _check_inputs(graph, names: list[str], role: Text) -> None:
     missing = [name for name in names if name not in graph.inputs]
     if missing:
-        inputs = ", ".join(graph.inputs) or "none"
-        raise ProgramError("name", f"{missing[0]} is not an input of this program, so it cannot be {role}; "
-                                   f"its inputs are: {inputs}.")
+        raise ProgramError("name", say("cannot_be", name=missing[0], role=role, inputs=listing(graph.inputs)))
 
 
 def _step_count(steps: int | None, epochs: int | None, per_epoch: int, limits: Limits) -> int:
     """The number of steps to take: ``steps``, or ``epochs`` passes of ``per_epoch`` steps."""
     if (steps is None) == (epochs is None):
-        raise ProgramError("value", "Give either steps or epochs: how long to train."
-                           if steps is None else "Give either steps or epochs, not both.")
+        raise ProgramError("value", say("steps_or_epochs" if steps is None else "not_both"))
     if epochs is not None:
         if epochs < 1:
-            raise ProgramError("value", f"Training takes at least 1 epoch; {epochs} were asked for.")
+            raise ProgramError("value", say("no_epochs", epochs=epochs))
         steps = epochs * per_epoch
     if not 1 <= steps <= limits.max_train_steps:
         raise ProgramError("limit" if steps > 1 else "value",
-                           f"Training takes between 1 and {limits.max_train_steps} steps (the max_train_steps "
-                           f"limit, set by {env_var('max_train_steps')}); {steps} were asked for.")
+                           say("train_steps", limit=limits.max_train_steps, variable=env_var("max_train_steps"),
+                               steps=steps))
     return steps
 
 
@@ -132,12 +129,11 @@ def _as_inputs(current: dict) -> dict:
     return {name: value if value.ndim else value[()] for name, value in current.items()}
 
 
-def _finite_loss(output, step: int, of: str = "") -> float:
+def _finite_loss(output, step: int, message: str = "loss_not_finite") -> float:
     loss = np.sum(output)
     if not np.isfinite(loss):
-        where = "at the start" if step == 0 else f"after step {step}"
-        raise ProgramError("value", f"The loss {of}is {describe_non_finite(np.float64(loss))} {where}: "
-                                    f"training stopped. Try a smaller learning rate.")
+        when = say("at_the_start") if step == 0 else say("after_step", step=step)
+        raise ProgramError("value", say(message, how=describe_non_finite(np.float64(loss)), when=when))
     return float(loss)
 
 
@@ -146,25 +142,22 @@ class MiniBatches:
     epoch from (seed, epoch), cut into batches of ``size``; the last batch of an epoch may be smaller."""
 
     def __init__(self, graph, data: list[str], size: int | None, seed: int, params: list[str]):
-        _check_inputs(graph, data, "used as data")
+        _check_inputs(graph, data, say("used_as_data"))
         trained = [name for name in data if name in params]
         if trained:
-            raise ProgramError("value", f"{trained[0]} holds the data set, so it cannot also be trained.")
+            raise ProgramError("value", say("data_is_trained", name=trained[0]))
         self.data = {name: np.asarray(graph.fixed[graph.inputs[name]]) for name in dict.fromkeys(data)}
         counts = {name: value.shape[-1] if value.ndim else None for name, value in self.data.items()}
         if None in counts.values():
             name = next(name for name, count in counts.items() if count is None)
-            raise ProgramError("shape", f"{name} is a number; a data set is an array with one sample per "
-                                        f"position of its last axis (a column of a matrix).")
+            raise ProgramError("shape", say("data_is_a_number", name=name))
         if len(set(counts.values())) > 1:
-            sizes = ", ".join(f"{name} has {count}" for name, count in counts.items())
-            raise ProgramError("shape", f"The data sets must have as many samples each (along their last axis): "
-                                        f"{sizes}.")
+            sizes = listing(say("sample_count", name=name, count=count) for name, count in counts.items())
+            raise ProgramError("shape", say("sample_counts", counts=sizes))
         self.samples = next(iter(counts.values()))
         self.size = self.samples if size is None else size
         if not 1 <= self.size <= self.samples:
-            raise ProgramError("value", f"batch_size must be between 1 and {self.samples}, the number of samples; "
-                                        f"it is {self.size}.")
+            raise ProgramError("value", say("batch_size_range", samples=self.samples, size=self.size))
         self.per_epoch = math.ceil(self.samples / self.size)
         self.seed = seed
 

@@ -45,8 +45,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
 from . import compute
-from .errors import ProgramError
+from .errors import ProgramError, error_detail
 from .limits import Limits, env_var
+from .messages import Text, say
 from .security import BYTES_IN_FLIGHT
 
 log = logging.getLogger("backprop.workers")
@@ -124,8 +125,7 @@ async def _answer(request: Request, key: str, body: bytes) -> Response:
             if result is not _MOVE_TO_HEAVY:
                 return result
         if pools.heavy_waiting >= limits.heavy_workers + limits.max_heavy_queue:
-            return busy(f"The server is busy with {pools.heavy_waiting} large computations; try again in a few "
-                        f"seconds.")
+            return busy(say("busy_computing", count=pools.heavy_waiting))
         pools.heavy_waiting += 1
         try:
             return await _attempt(pools.heavy, key, body, limits, deadline, disconnected, None)
@@ -162,9 +162,8 @@ async def _attempt(pool: pebble.ProcessPool, key: str, body: bytes, limits: Limi
             return _MOVE_TO_HEAVY
         return over_budget(limits)
     except pebble.ProcessExpired as error:
-        return error_response(413, f"The computation ended its worker process ({_how(error.exitcode)}) before "
-                                   f"answering; usually that means it needed more memory than the max_worker_mb "
-                                   f"limit of {limits.max_worker_mb} MB (set by {env_var('max_worker_mb')}).")
+        return error_response(413, say("worker_ended", how=_how(error.exitcode), limit=limits.max_worker_mb,
+                                       variable=env_var("max_worker_mb")))
     except concurrent.futures.process.BrokenProcessPool:
         return _pools_broken()
     return BoundedAnswer(data, status, media_type)
@@ -177,7 +176,7 @@ def _pools_broken() -> Response:
         broken, _POOLS = _POOLS, None
     if broken is not None:
         threading.Thread(target=broken.close, daemon=True).start()
-    return busy("The server is restarting its computing workers; try again in a few seconds.")
+    return busy(say("restarting"))
 
 
 async def _disconnect(request: Request) -> None:
@@ -186,22 +185,20 @@ async def _disconnect(request: Request) -> None:
         pass
 
 
-def _how(exitcode: int | None) -> str:
-    return f"signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exit code {exitcode}"
+def _how(exitcode: int | None) -> Text:
+    return say("signal", number=-exitcode) if exitcode is not None and exitcode < 0 else say("exit_code",
+                                                                                              number=exitcode)
 
 
-def error_response(status: int, message: str, kind: str = "limit") -> Response:
-    return Response(orjson.dumps({"detail": {"kind": kind, "message": message, "line": None, "column": None}}),
-                    status_code=status, media_type=JSON)
+def error_response(status: int, message: Text, kind: str = "limit") -> Response:
+    return Response(orjson.dumps({"detail": error_detail(kind, message)}), status_code=status, media_type=JSON)
 
 
 def over_budget(limits: Limits) -> Response:
-    return error_response(413, f"The computation took longer than the max_seconds limit of {limits.max_seconds} "
-                               f"seconds (set by {env_var('max_seconds')}) and was stopped; try a smaller program, "
-                               f"fewer points or fewer options.")
+    return error_response(413, say("over_budget", seconds=limits.max_seconds, variable=env_var("max_seconds")))
 
 
-def busy(message: str) -> Response:
+def busy(message: Text) -> Response:
     response = error_response(503, message, kind="busy")
     response.headers["retry-after"] = "2"
     return response
@@ -222,8 +219,7 @@ class BoundedAnswer(Response):
     async def __call__(self, scope, receive, send) -> None:
         small = len(self.answer) <= compute.DEFAULT_LIMITS.max_light_body_bytes  # a class's: never refused
         if not BYTES_IN_FLIGHT.take(len(self.answer), force=small):
-            await busy("The server holds too many large answers right now; try again in a few seconds.")(
-                scope, receive, send)
+            await busy(say("too_many_answers"))(scope, receive, send)
             return
         try:
             await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
@@ -338,16 +334,13 @@ def serve(key: str, body: bytes, limits: Limits) -> Answer:
     except ProgramError as error:
         return (413 if error.kind == "limit" else 400), JSON, orjson.dumps({"detail": error.as_dict()})
     except MemoryError:
-        return _error(413, f"This computation needs more memory than a worker has: the max_worker_mb limit of "
-                           f"{limits.max_worker_mb} MB (set by {env_var('max_worker_mb')}). Try smaller arrays or "
-                           f"fewer options.")
+        return _error(413, say("out_of_memory", limit=limits.max_worker_mb, variable=env_var("max_worker_mb")))
     except Exception:  # a bug: answered 500 with a sentence, logged with its traceback
         log.error("Error in a worker computing %s:\n%s", key, traceback.format_exc())
-        return _error(500, "The server failed on this request; it has been logged.", kind="internal")
+        return _error(500, say("internal"), kind="internal")
     if len(data) > limits.max_answer_bytes:
-        return _error(413, f"The answer would have been {len(data):,} bytes, more than the max_answer_bytes limit "
-                           f"of {limits.max_answer_bytes:,} (set by {env_var('max_answer_bytes')}). Ask for fewer "
-                           f"options or a smaller program.")
+        return _error(413, say("answer_was_too_big", size=len(data), limit=limits.max_answer_bytes,
+                               variable=env_var("max_answer_bytes")))
     return 200, media_type, data
 
 
@@ -380,6 +373,6 @@ def _encode(result: Any, media_type: str) -> bytes:
         raise
 
 
-def _error(status: int, message: str, kind: str = "limit") -> Answer:
-    return status, JSON, orjson.dumps({"detail": {"kind": kind, "message": message, "line": None, "column": None}})
+def _error(status: int, message: Text, kind: str = "limit") -> Answer:
+    return status, JSON, orjson.dumps({"detail": error_detail(kind, message)})
 

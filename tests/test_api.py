@@ -51,7 +51,8 @@ def test_errors_answer_400_with_kind_message_line_and_column(client):
     answer = client.post("/api/graph", json={"expression": "a = 1\nb = a +* 2"})
     assert answer.status_code == 400
     assert answer.json() == {"detail": {"kind": "syntax", "line": 2, "column": 8,
-                                        "message": "Something is missing between '+' and '*': a number, a name or a bracket."}}
+                                        "message": "Something is missing between '+' and '*': a number, a name or a bracket.",
+                                        "message_zh": "'+' 和 '*' 之间缺少内容：一个数、一个名字或一个括号。"}}
 
 
 def test_over_a_limit_answers_413(client, monkeypatch):
