@@ -101,6 +101,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "程序有 {length} 个字符，超过了 max_chars 上限 {limit}（由 {variable} 设定）。"),
     "too_many_nodes": ("The program makes more than {limit} nodes (the max_nodes limit, set by {variable}).",
                        "程序生成的节点超过了 {limit} 个（max_nodes 上限，由 {variable} 设定）。"),
+    "too_many_nodes_unfolded": ("Unfolded, the program makes more than {limit} nodes (the max_nodes limit, set by "
+                                "{variable}).",
+                                "展开复合门之后，程序生成的节点超过了 {limit} 个（max_nodes 上限，由 {variable} 设定）。"),
     "used_before_assigned": ("{name} is used before it is assigned: assign it on an earlier line, or give it a "
                              "value.",
                              "{name} 在赋值之前就被使用了：请在前面的行里给它赋值，或者直接给它一个值。"),

@@ -13,6 +13,7 @@ from functools import cache
 
 from .graph import CONST, INPUT, Graph, build_graph
 from .limits import Limits, env_var
+from .messages import say
 from .ops import OPS_BY_NAME
 
 
@@ -34,8 +35,8 @@ def unfold(graph: Graph, limits: Limits) -> tuple[Graph, list[tuple[str, int] | 
 
     def add(kind, table, args, name, label, token, fixed, needs_grad, came_from):
         if len(origin) >= limits.max_nodes:
-            raise graph.error("limit", f"Unfolded, the program makes more than {limits.max_nodes} nodes (the "
-                              f"max_nodes limit, set by {env_var('max_nodes')}).", node)
+            raise graph.error("limit", say("too_many_nodes_unfolded", limit=limits.max_nodes,
+                                           variable=env_var("max_nodes")), node)
         for column, item in zip(columns.values(), (kind, table, args, name, label, token, fixed, needs_grad)):
             column.append(item)
         origin.append(came_from)

@@ -1,5 +1,6 @@
 import math
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from app.errors import ProgramError
 from app.main import app
 
 
@@ -82,3 +84,60 @@ def server():
     process = start_app_server(port)
     yield f"http://127.0.0.1:{port}"
     stop_app_server(process)
+
+
+# -- every error in English and Chinese, with the same facts ----------------------------------------------------
+#
+# Whatever a test does, each error it meets is checked as it is made: every ProgramError made in this process
+# (the engine called directly), and every error answer that a test's HTTP client receives (the TestClient, and
+# httpx against a live server). So every error path the tests exercise must say it in both languages.
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:e[+-]?\d+)?")
+QUOTED = re.compile(r"(?<!\w)'[^']*'(?!\w)")  # a repr, such as '+' or 'q'; not the apostrophe of "node's"
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _looks_like_code(word: str) -> bool:
+    """A name of the API or of a program rather than an English word: max_chars, W1, BACKPROP_MAX_DEPTH, JSON."""
+    return "_" in word or any(c.isdigit() for c in word) or (len(word) > 1 and word.isupper())
+
+
+def assert_same_facts(en: str, zh) -> None:
+    """``zh`` is Chinese and carries the facts of ``en``: its numbers, the names and tokens it quotes, the
+    names of the API it uses; and nothing written in Latin letters that ``en`` does not have."""
+    assert isinstance(zh, str) and CJK.search(zh), f"no Chinese for {en!r}: {zh!r}"
+    facts = NUMBER.findall(en) + QUOTED.findall(en) + [word for word in WORD.findall(en) if _looks_like_code(word)]
+    missing = [fact for fact in facts if fact not in zh]
+    assert not missing, f"{missing} of {en!r} are not in {zh!r}"
+    extra = [word for word in WORD.findall(zh) if word not in en]
+    assert not extra, f"{extra} of {zh!r} are not in {en!r}"
+
+
+def assert_error_in_both_languages(response: httpx.Response) -> None:
+    """An error answer of the API (not pydantic's 422 list, nor a 404's bare string) in both languages."""
+    if response.status_code < 400 or not response.headers.get("content-type", "").startswith("application/json"):
+        return
+    detail = response.json().get("detail")
+    if isinstance(detail, dict):
+        assert_same_facts(detail["message"], detail.get("message_zh"))
+
+
+_make_program_error = ProgramError.__init__
+_send = httpx.Client.send
+
+
+def _checked_program_error(self, *args, **kwargs):
+    _make_program_error(self, *args, **kwargs)
+    assert_same_facts(self.message, self.message_zh)
+
+
+def _checked_send(self, request, *args, stream=False, **kwargs):
+    response = _send(self, request, *args, stream=stream, **kwargs)
+    if not stream:
+        assert_error_in_both_languages(response)
+    return response
+
+
+ProgramError.__init__ = _checked_program_error
+httpx.Client.send = _checked_send  # the TestClient is an httpx.Client too
