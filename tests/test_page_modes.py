@@ -87,7 +87,7 @@ def test_lang_zh_in_the_address_opens_the_page_in_chinese(browser, server):
     assert fresh.get_attribute("[data-lang=zh]", "aria-pressed") == "true"
     type_program(fresh, "a +* b")
     fresh.wait_for_selector("#error:not([hidden])")
-    assert fresh.text_content("#error").startswith("第 1 行，第 4 列：")  # the API's sentence stays English
+    assert fresh.text_content("#error").startswith("第 1 行，第 4 列：'+' 和 '*' 之间缺少内容")
     fresh.context.close()
     assert not fresh.errors, fresh.errors
 

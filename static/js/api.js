@@ -1,11 +1,32 @@
 // The one module that talks to the server. Everything the page shows comes from these answers.
+import { pick, t } from "./i18n.js";
 
+// An error the API answered. Its message is read in the page's language whenever it is shown.
 export class ApiError extends Error {
   constructor(status, detail) {
-    super(detail.message);
+    super();
     this.status = status;
-    this.detail = detail; // {kind, message, line, column}
+    this.detail = detail; // {kind, message, message_zh, line, column}
   }
+
+  get message() {
+    return errorMessage(this.detail);
+  }
+}
+
+// An error's sentence in the page's language: the API writes each in English and Chinese. A request the API
+// could not read (a 422: pydantic's list of problems, in English) is said by the page, with pydantic's words.
+export function errorMessage(detail) {
+  if (detail.problems !== undefined) return t("error.unreadable", { problems: detail.problems });
+  return pick({ en: detail.message, zh: detail.message_zh });
+}
+
+// An error answer's detail: the API's own, or one made for a request it could not read.
+export function errorDetail(body) {
+  if (body.detail && typeof body.detail === "object" && !Array.isArray(body.detail)) return body.detail;
+  const problems = Array.isArray(body.detail)
+    ? body.detail.map(({ loc, msg }) => `${loc.slice(1).join(".")}: ${msg}`).join("; ") : String(body.detail);
+  return { kind: "request", problems, line: null, column: null };
 }
 
 async function getJson(path) {
@@ -32,10 +53,7 @@ export async function computeGraph(program, values, options = {}) {
   });
   const body = await response.json();
   if (response.ok) return body;
-  if (response.status === 422) {
-    throw new ApiError(422, { kind: "request", message: JSON.stringify(body.detail), line: null, column: null });
-  }
-  throw new ApiError(response.status, body.detail);
+  throw new ApiError(response.status, errorDetail(body));
 }
 
 export async function sweep(program, values, variable, start, stop) {
@@ -45,7 +63,7 @@ export async function sweep(program, values, variable, start, stop) {
     body: JSON.stringify({ expression: program, values, variable, start, stop, num: 201, default_value: 1, strict: false }),
   });
   const body = await response.json();
-  if (!response.ok) throw new ApiError(response.status, body.detail);
+  if (!response.ok) throw new ApiError(response.status, errorDetail(body));
   return body;
 }
 
@@ -60,9 +78,7 @@ export async function train({ program, values, params, learningRate, steps }, si
   });
   const body = await response.json();
   if (response.ok) return body;
-  const detail = typeof body.detail === "object" && !Array.isArray(body.detail)
-    ? body.detail : { kind: "request", message: JSON.stringify(body.detail), line: null, column: null };
-  throw new ApiError(response.status, detail);
+  throw new ApiError(response.status, errorDetail(body));
 }
 
 export function curlCommand(program, values) {

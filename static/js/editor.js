@@ -1,12 +1,14 @@
 // The program editor: a textarea over a backdrop that mirrors its text, so an error can be
 // underlined at its line and column.
-import { t } from "./i18n.js";
+import { errorMessage } from "./api.js";
+import { onLanguageChange, t } from "./i18n.js";
 
 export class Editor {
   constructor(textarea, backdrop, message) {
     this.textarea = textarea;
     this.backdrop = backdrop;
     this.message = message;
+    onLanguageChange(() => this.shown && this.showError(this.shown));
     textarea.addEventListener("scroll", () => {
       backdrop.scrollTop = textarea.scrollTop;
       backdrop.scrollLeft = textarea.scrollLeft;
@@ -22,10 +24,11 @@ export class Editor {
     this.clearError();
   }
 
-  showError({ kind, message, line, column }) {
-    // The API's message stays English; where it is is said in the page's language.
+  showError(detail) {
+    const { kind, line, column } = detail;
+    this.shown = detail;
     const where = line ? t("editor.where", { line, column }) : "";
-    this.message.textContent = where + message;
+    this.message.textContent = where + errorMessage(detail);
     this.message.dataset.kind = kind;
     this.message.hidden = false;
     this.textarea.setAttribute("aria-invalid", "true");
@@ -33,6 +36,7 @@ export class Editor {
   }
 
   clearError() {
+    this.shown = null;
     this.message.hidden = true;
     this.message.textContent = "";
     this.textarea.removeAttribute("aria-invalid");

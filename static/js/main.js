@@ -181,7 +181,7 @@ function showWarnings(graph) {
   const list = $("#warnings");
   list.replaceChildren(...graph.warnings.map((warning) => {
     const li = document.createElement("li");
-    li.textContent = warning.message;
+    li.textContent = pick({ en: warning.message, zh: warning.message_zh });
     return li;
   }));
   list.hidden = !graph.warnings.length;

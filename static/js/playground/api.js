@@ -1,6 +1,6 @@
 // The playground's requests. The server trains, measures and draws the heat maps; it keeps nothing,
 // so every request carries the settings and the current weights, and every answer the new ones.
-import { ApiError } from "../api.js";
+import { ApiError, errorDetail } from "../api.js";
 
 async function post(path, body, signal) {
   const response = await fetch(path, {
@@ -11,9 +11,7 @@ async function post(path, body, signal) {
   });
   const answer = await response.json();
   if (response.ok) return answer;
-  const detail = typeof answer.detail === "object" && !Array.isArray(answer.detail)
-    ? answer.detail : { kind: "request", message: JSON.stringify(answer.detail), line: null, column: null };
-  throw new ApiError(response.status, detail);
+  throw new ApiError(response.status, errorDetail(answer));
 }
 
 // {settings, weights, epoch, steps, data} → {program, epoch, weights, history, extent, boundary, neurons, …}

@@ -95,7 +95,7 @@ function drawPlane() {
 
 function stopped(error) {
   trainer.pause();
-  const message = error instanceof ApiError ? t("pg.stopped", { message: error.detail.message })
+  const message = error instanceof ApiError ? t("pg.stopped", { message: error.message })
     : t("pg.failed", { message: error.message });
   showMessage(message, true);
 }
