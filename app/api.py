@@ -29,7 +29,8 @@ from .workers import answer, in_worker
 router = APIRouter(prefix="/api")
 
 ERRORS = {
-    400: {"model": ErrorResponse, "description": "The program cannot be computed; detail says what and where."},
+    400: {"model": ErrorResponse, "description": "The program cannot be computed; detail says what and where, "
+                                                 "in English (message) and Chinese (message_zh)."},
     413: {"model": ErrorResponse, "description": "The program, its values, its work or its answer are over a "
                                                  "limit (size, time, memory); detail says which."},
     503: {"model": ErrorResponse, "description": "The server is busy with other large computations; try again "
