@@ -197,10 +197,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "the_forward_pass": ("the forward pass", "前向传播"),
     "the_backward_pass": ("the backward pass", "反向传播"),
     "writing_the_answer": ("writing the answer", "写出回答"),
-    "the_local_jacobians": ("the local Jacobians", "计算局部雅可比矩阵"),
-    "the_four_equations": ("the four equations", "计算四个方程"),
+    "the_local_jacobians": ("the local Jacobians", "局部雅可比矩阵"),
+    "the_four_equations": ("the four equations", "四个方程"),
     "the_narration": ("the narration", "讲解"),
-    "the_quiz": ("the quiz", "出测验题"),
+    "the_quiz": ("the quiz", "测验题"),
     "the_gradient_check": ("the gradient check", "梯度检验"),
     "writing_the_drawing": ("writing the drawing", "画出计算图"),
     "point_of": ("point {number} of {count}", "第 {number} 个点（共 {count} 个）"),
@@ -211,7 +211,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # -- the worker processes and the server (app/workers.py, app/security.py) ---------------------------------
     "out_of_memory": ("This computation needs more memory than a worker has: the max_worker_mb limit of {limit} MB "
                       "(set by {variable}). Try smaller arrays or fewer options.",
-                      "这个计算需要的内存超过了一个计算进程所有的：max_worker_mb 上限 {limit} MB（由 {variable} 设定）。"
+                      "这个计算需要的内存比一个计算进程能用的还多：max_worker_mb 上限 {limit} MB（由 {variable} 设定）。"
                       "请用小一些的数组，或者少选几个选项。"),
     "internal": ("The server failed on this request; it has been logged.", "服务器处理这个请求时出错了；错误已记录下来。"),
     "answer_was_too_big": ("The answer would have been {size:,} bytes, more than the max_answer_bytes limit of "
@@ -222,7 +222,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "服务器正忙于 {count} 个大型计算；请过几秒再试。"),
     "worker_ended": ("The computation ended its worker process ({how}) before answering; usually that means it "
                      "needed more memory than the max_worker_mb limit of {limit} MB (set by {variable}).",
-                     "计算还没回答，它的计算进程就结束了（{how}）；这通常说明它需要的内存超过了 max_worker_mb 上限 "
+                     "计算还没得出回答，它的计算进程就结束了（{how}）；这通常说明它需要的内存超过了 max_worker_mb 上限 "
                      "{limit} MB（由 {variable} 设定）。"),
     "signal": ("signal {number}", "信号 {number}"),
     "exit_code": ("exit code {number}", "退出码 {number}"),
@@ -264,7 +264,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "{name} 不是这个程序的输入，所以不能{role}；这个程序的输入是：{inputs}。"),
     "trained": ("trained", "被训练"),
     "used_as_data": ("used as data", "用作数据"),
-    "steps_or_epochs": ("Give either steps or epochs: how long to train.", "请给出 steps 或 epochs：训练多久。"),
+    "steps_or_epochs": ("Give either steps or epochs: how long to train.", "请给出 steps 或 epochs，说明要训练多久。"),
     "not_both": ("Give either steps or epochs, not both.", "steps 和 epochs 只能给一个，不能都给。"),
     "no_epochs": ("Training takes at least 1 epoch; {epochs} were asked for.",
                   "训练至少要 1 轮；这里要的是 {epochs} 轮。"),
