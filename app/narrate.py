@@ -10,6 +10,7 @@ several times ("∂e/∂b = 2.00 via c + 3.00 via d = 5.00").
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -107,9 +108,35 @@ def _fill_show(op, parts: list[str]) -> str:
     return op.show.format_map(dict(zip(op.params, parts)))
 
 
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a parameter: ASCII, so "bᵀ" and "b²" are b
+_FOLLOWED_BY_A_WORD = re.compile(r"\s+[A-Za-z]")
+
+
+def local_rule(op, k: int, names: list[str]) -> str:
+    """The local gradient of argument ``k`` as the table writes it, in the program's names: for ``b*c``
+    the rule "b" of parameter a becomes "c". ``names`` are the arguments as written inside the gate
+    (bracketed where needed). A parameter followed by a word is English, not the parameter ("on a tie")."""
+    rules = op.local_short or op.local_grads
+    rule = rules[min(k, len(rules) - 1)]
+    if op.variadic:
+        return rule
+    fields = dict(zip(op.params, names))
+
+    def swap(match: re.Match) -> str:
+        word = match.group()
+        if word not in fields or _FOLLOWED_BY_A_WORD.match(rule, match.end()):
+            return word
+        name = fields[word]
+        enclosed = rule[match.start() - 1:match.start()] == "(" and rule[match.end():match.end() + 1] == ")"
+        return name[1:-1] if enclosed and name.startswith("(") and name.endswith(")") else name
+
+    return _WORD.sub(swap, rule)
+
+
 def narrate(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list) -> list[dict]:
-    """By node id: {"forward": {"en", "zh"}, "backward": {"en", "zh"}}. ``wire_locals`` is
-    ``backward.local_gradients``'s answer."""
+    """By node id: {"forward": {"en", "zh"}, "backward": {"en", "zh"}, "name", "expression", "rules"}: the
+    sentences, what they call the node, the node as an expression of its arguments' names ("b × c"), and
+    each argument's local gradient in those names. ``wire_locals`` is ``backward.local_gradients``'s answer."""
     names = display_names(graph)
     out = graph.name[graph.output] or "f"
     starts = graph.edge_starts()
@@ -118,7 +145,8 @@ def narrate(graph: Graph, values: list, grads: list, wire_grads: list, wire_loca
         for k, source in enumerate(args):
             uses[source].append((node, starts[node] + k))
     story = _Story(graph, values, grads, wire_grads, wire_locals, names, out, uses)
-    return [{"forward": story.forward(node), "backward": story.backward(node)} for node in range(len(graph))]
+    return [{"forward": story.forward(node), "backward": story.backward(node), "name": names[node],
+             "expression": story.expression(node), "rules": story.rules(node)} for node in range(len(graph))]
 
 
 class _TextColumn:
@@ -152,6 +180,24 @@ class _Story:
         self.grad = _TextColumn(grads)
         self.wire = _TextColumn(wire_grads)
 
+    # -- names -----------------------------------------------------------------
+
+    def arguments(self, node: int) -> list[str]:
+        """Each argument of a gate as written inside it: a name, a number, or a bracketed expression."""
+        return [_bracketed(self.graph, node, k, self.names[a]) for k, a in enumerate(self.graph.args[node])]
+
+    def expression(self, node: int) -> str:
+        op = self.graph.table[node]
+        return self.graph.label[node] if op is None else _fill_show(op, self.arguments(node))
+
+    def rules(self, node: int) -> list[str]:
+        op = self.graph.table[node]
+        if op is None:
+            return []
+        # Standing alone, an argument is bracketed as in ∂f/∂(x + y), so that "1/(x + y)" reads right.
+        names = [_bracketed(self.graph, None, a, self.names[a]) for a in self.graph.args[node]]
+        return [local_rule(op, k, names) for k in range(len(names))]
+
     # -- forward ---------------------------------------------------------------
 
     def forward(self, node: int) -> dict:
@@ -166,7 +212,7 @@ class _Story:
                     "zh": f"常数 {self.value(node, True)}"}
         args = graph.args[node]
         named = f"{graph.name[node]} = " if graph.name[node] is not None else ""
-        symbols = _fill_show(op, [_bracketed(graph, node, k, self.names[a]) for k, a in enumerate(args)])
+        symbols = self.expression(node)
         lines = {}
         for lang, zh in (("en", False), ("zh", True)):
             numbers = _fill_show(op, [self.value(a, zh) for a in args])
@@ -205,7 +251,9 @@ class _Story:
         return {"en": f"{head}{en} = {total_en}", "zh": f"{head}{zh} = {total_zh}"}
 
     def use_name(self, user: int) -> str:
-        return self.graph.name[user] or self.names[user] or self.graph.label[user]
+        """A use told apart from the others by the node it feeds: its name, or its expression in brackets
+        ("2.00 via (a + b) + 3.00 via (b + 1)")."""
+        return _bracketed(self.graph, None, user, self.names[user])
 
     def gate(self, node: int) -> dict:
         graph = self.graph
@@ -261,13 +309,13 @@ class _Story:
         """The generic sentence: for each argument that needs a gradient, local gradient × upstream."""
         g_en, g_zh = self.grad(node), self.grad(node, True)
         first = self.starts[node]
-        locals_text = op.local_short or op.local_grads
+        rules = self.rules(node)
         en, zh = [], []
         for k, source in enumerate(args):
             wire = first + k
             if self.wire_grads[wire] is None:
                 continue
-            rule = locals_text[min(k, len(locals_text) - 1)]
+            rule = rules[k]
             head = f"∂{self.out}/∂{_bracketed(self.graph, None, source, self.names[source])} = {rule}"
             local = self.wire_locals[wire] if self.wire_locals is not None else None
             if local is not None:

@@ -50,6 +50,12 @@ class Narration(BaseModel):
     forward: Text = Field(description='The forward step, e.g. "mul: x × y = 3.00 × −4.00 = −12.00".')
     backward: Text = Field(description='The backward step, e.g. "add distributed 2.00 to both inputs", or at an '
                                        'input "∂e/∂b = 2.00 via c + 3.00 via d = 5.00".')
+    name: str = Field(description='What the sentences call the node: its name, its label, or a short expression '
+                                  '("b × c"; a long one as "… + …").')
+    expression: str = Field(description='The node as its gate applied to its arguments\' names ("b × c"); an input\'s '
+                                        'or a constant\'s label.')
+    rules: list[str] = Field(description='Per argument, its local gradient in the program\'s names: for `b*c`, '
+                                         '["c", "b"]; for `W @ x`, ["g @ xᵀ", "Wᵀ @ g"] (g: the upstream gradient).')
 
 
 class Node(BaseModel):
