@@ -44,9 +44,12 @@ export function installModes({ view, getGraph, getOpsByName, getState, onRelabel
   return {
     table,
     presenter,
-    // After every answer on screen.
+    // After every answer on screen (new numbers).
     update(graph, opsByName) {
       table.update(graph, opsByName);
+    },
+    // After every new drawing.
+    drawn(graph, opsByName) {
       labelNodes(view, graph, opsByName);
       keys.update();
     },

@@ -3,7 +3,6 @@
 // the gradient check panel, and the training panel with the presets' settings and Nielsen's δ labels.
 import { computeGraph } from "./api.js";
 import { renderCheck } from "./check-panel.js";
-import { tagDeltas } from "./details.js";
 import { renderFoldNote } from "./fold.js";
 import { onLanguageChange, t, translatePage } from "./i18n.js";
 import { PassTour } from "./narration.js";
@@ -14,7 +13,7 @@ const NARRATE_MAX_NODES = 2000;
 
 export class Teaching {
   // page: main's page object (graph, values); hooks: {stepper, applyStepper, recompute, getProgram,
-  // setValues(values) → promise, redrawDetails(), svg()}.
+  // setValues(values) → promise, redrawDetails(), view(): the GraphView}.
   constructor(page, hooks) {
     this.page = page;
     this.hooks = hooks;
@@ -67,11 +66,16 @@ export class Teaching {
     this.examples = examples;
   }
 
-  // What the graph request asks for besides the program and values. Narration triples a request's time,
-  // so a graph too big to step through node by node (judged by the last answer) goes without it.
+  // What the graph request asks for besides the program and values (narration is asked for by the page
+  // while it is shown, if narrates()).
   requestOptions() {
-    const narrate = (this.page.graph?.nodes.length ?? 0) <= NARRATE_MAX_NODES;
-    return { narrate, unfold: this.options.unfold, check: this.options.check };
+    return { unfold: this.options.unfold, check: this.options.check };
+  }
+
+  // Narration triples a request's time, so a graph too big to step through node by node (judged by the
+  // last answer) goes without it.
+  narrates() {
+    return (this.page.graph?.nodes.length ?? 0) <= NARRATE_MAX_NODES;
   }
 
   // What goes into the URL besides the program and values.
@@ -88,8 +92,8 @@ export class Teaching {
     return this.example?.deltas ?? null;
   }
 
-  detailsExtras() {
-    return { deltas: this.deltas() };
+  detailsExtras(flows) {
+    return { deltas: this.deltas(), flows };
   }
 
   // After every graph that computed: the panels that show it, and a preset's training settings.
@@ -101,16 +105,21 @@ export class Teaching {
     this.train.setInputs(graph);
     if (example !== this.example) {
       this.example = example;
-      if (example?.train && !this.train.running) this.train.preset(example.train);
+      // A preset sets the panel: its own settings, or the defaults (not the last preset's).
+      if (example && !this.train.running) this.train.preset(example.train ?? null);
+      this.decorate(graph);
     }
-    this.decorate(graph);
     this.fetchFolded(graph, program);
     this.renderPanels();
   }
 
-  // What the teaching modes add to a freshly drawn picture: Nielsen's δ tags.
+  // What the teaching modes add to the picture: Nielsen's δ beside the z of each layer the preset names.
   decorate(graph) {
-    tagDeltas(this.hooks.svg(), graph, this.deltas());
+    const view = this.hooks.view();
+    view.clearTags("delta-tag");
+    const deltas = this.deltas();
+    if (!deltas) return;
+    for (const node of graph.nodes) if (node.name && deltas[node.name]) view.setNodeTag(node.id, "delta-tag", deltas[node.name]);
   }
 
   // With unfold on, the same program folded too, for the side-by-side note.
