@@ -20,6 +20,7 @@ export const MIN_READABLE_SCALE = 10 / FONT.number;
 export const COMFORT_SCALE = 1.7;
 const PRESENTER_SCALE = 4;
 const MARGIN = 16;
+const CHANGED_FOR_MS = 700;
 const ARROW = [7, 3.5]; // length, half width
 
 const f1 = (x) => (Math.round(x * 10) / 10).toString();
@@ -34,75 +35,140 @@ export class GraphView {
     this.svg = null;
     this.geometry = null;
     this.tags = new Map(); // "id|kind" → text, kept through value changes
-    this.zoom = d3.zoom().scaleExtent([0.02, 8]).on("zoom", (event) => {
+    this.changed = new Set(); // the numbers just changed, marked until CHANGED_FOR_MS after the last change
+    this.size = { width: 1, height: 1 }; // the drawing's area in CSS pixels, as last measured
+    // d3-zoom would measure the SVG at every change of the view (a layout of the whole drawing): it is
+    // given the area's size instead.
+    this.zoom = d3.zoom().scaleExtent([0.02, 8]).extent(() => [[0, 0], [this.size.width, this.size.height]]).on("zoom", (event) => {
       this.viewport?.setAttribute("transform", event.transform.toString());
       if (event.sourceEvent) this.moved = true; // by the reader: a resize no longer fits it again
+      if (!this.mountFrame) this.mountFrame = requestAnimationFrame(() => {
+        this.mountFrame = null;
+        this.mountVisible();
+      });
       this.handlers.onViewChange?.(event.transform);
     });
     // The drawing's area changes size (a narration line wraps, the table opens): fit again, unless the
     // reader has panned or zoomed.
-    new ResizeObserver(() => !this.moved && this.fit()).observe(container);
+    new ResizeObserver(([entry]) => {
+      this.size = { width: entry.contentRect.width, height: entry.contentRect.height };
+      if (!this.moved) this.fit();
+    }).observe(container);
   }
 
-  // A new structure: the scene laid out, drawn afresh and shown readable.
+  // A new structure: the scene laid out, drawn afresh and shown readable. A big drawing is cut into
+  // tiles and only the tiles in and near the view are put in the page (more as the reader pans or
+  // zooms): the browser then lays out, paints and updates a few hundred numbers, not thousands. Each
+  // tile is written as one piece of markup, numbers and names included, and nothing is measured after
+  // it (the area's size is taken before).
   show(graph, scene, geometry) {
+    const size = this.viewportSize();
     this.scene = scene;
     this.geometry = geometry;
+    this.graph = graph;
     this.container.querySelector("svg.graph-drawing")?.remove();
-    this.container.insertAdjacentHTML("afterbegin", drawingSvg(graph, scene, geometry));
+    this.container.insertAdjacentHTML("afterbegin", skeletonSvg(scene, geometry));
     const svg = this.container.querySelector("svg.graph-drawing");
     this.svg = svg;
     this.viewport = svg.querySelector(".viewport");
-    this.index(scene);
+    this.layers = { wires: svg.querySelector("g.wires"), boxes: svg.querySelector("g.boxes") };
+    this.shown = new Map(); // element → text on screen, so that an update writes only what changed
+    this.changed.clear();
+    this.labels = []; // each mounted label: its texts, and how to get its numbers from an answer
+    this.nodes = new Map(); // node id → its mounted groups (a leaf may be drawn several times)
+    this.wires = new Map(); // wire key ("w3", "wout", "x5") → {record: its label, links: its mounted wires}
+    this.totals = []; // [text element, node id] of the mounted total-gradient tags
+    this.concealing = false;
+    this.revealed = null;
+    this.focusedId = null;
+    this.tiles = tilesOf(scene, geometry);
     this.listen(svg);
     d3.select(svg).call(this.zoom).on("dblclick.zoom", null);
-    this.graph = null;
-    this.shown = new Map(); // element → text on screen, so that an update writes only what changed
-    this.update(graph, { flash: false });
-    for (const [key, text] of this.tags) this.drawTag(...key.split("|"), text);
-    this.fit();
+    this.setDimmed(false);
+    this.fit(size);
+    this.mountVisible();
   }
 
-  // What draw.js keeps of the drawing to update it without searching the DOM: each label's texts (with
-  // how to get its numbers from an answer), each node's groups, each wire's groups.
-  index(scene) {
-    const byId = (key) => this.svg.getElementById(key);
-    this.labels = [];
-    this.nodes = new Map(); // node id → its groups (a leaf may be drawn several times)
-    this.wires = new Map(); // wire key ("w3", "wout", "x5") → {source, target, label, links}
-    this.totals = []; // [text element, node id]
-    for (const row of scene.rows) {
-      for (const box of row.boxes) {
-        const group = byId(box.key);
-        if (box.kind === "label" || box.kind === "exit") {
-          const texts = [...group.querySelectorAll("text.value, text.grad")];
-          const record = { group, texts, shape: box.numbers.shape, hasGrad: box.numbers.hasGrad, wire: box.wire, node: box.node };
-          this.labels.push(record);
-          this.wires.set(box.key, { record, key: box.key, links: [] });
-        } else {
-          if (!this.nodes.has(box.node)) this.nodes.set(box.node, []);
-          this.nodes.get(box.node).push(group);
-          const total = group.querySelector("text.tag.total");
-          if (total) this.totals.push([total, box.node]);
-        }
-      }
-      for (const link of row.links) {
-        const key = link.key.replace(/-(in|out)$/, "");
-        this.wires.get(key)?.links.push(byId(link.key));
+  // -- tiles --------------------------------------------------------------------------------------------
+
+  // The tiles in and around the view (half a screen on each side), put in the page if they are not yet.
+  mountVisible() {
+    if (!this.tiles) return;
+    const { k, x, y } = this.transform();
+    const [width, height] = [this.size.width / k, this.size.height / k];
+    const view = [-x / k - width / 2, -y / k - height / 2, -x / k + 1.5 * width, -y / k + 1.5 * height];
+    for (const tile of this.tiles.list) {
+      if (!tile.mounted && tile.bbox[0] <= view[2] && tile.bbox[2] >= view[0] && tile.bbox[1] <= view[3] && tile.bbox[3] >= view[1]) {
+        this.mount(tile);
       }
     }
   }
 
+  mountAll() {
+    for (const tile of this.tiles?.list ?? []) if (!tile.mounted) this.mount(tile);
+  }
+
+  // The tiles that draw a node, so that it can be focused or tagged.
+  ensureNode(id) {
+    for (const tile of this.tiles?.byNode.get(id) ?? []) if (!tile.mounted) this.mount(tile);
+  }
+
+  // One tile into the page, drawn with the numbers of the answer on screen, stepped, highlighted and
+  // tagged as the rest of the drawing is.
+  mount(tile) {
+    tile.mounted = true;
+    const marker = gradientMarker();
+    const graph = this.graph;
+    this.layers.wires.insertAdjacentHTML("beforeend", tile.links.map((link) => linkSvg(link, this.tiles.boxes, this.geometry)).join(""));
+    this.layers.boxes.insertAdjacentHTML("beforeend", tile.boxes.map((box) =>
+      boxSvg(box, this.geometry.boxes.get(box.key), graph, marker)).join(""));
+    const byId = (key) => this.svg.getElementById(key);
+    const fresh = new Set();
+    for (const box of tile.boxes) {
+      const group = byId(box.key);
+      if (box.kind === "label" || box.kind === "exit") {
+        const record = { group, texts: [...group.querySelectorAll("text.value, text.grad")], shape: box.numbers.shape,
+          hasGrad: box.numbers.hasGrad, wire: box.wire, node: box.node };
+        const written = wireLabelTexts(numbersOf(graph, record), marker);
+        record.texts.forEach((text, i) => this.shown.set(text, written[i]));
+        this.labels.push(record);
+        this.wireEntry(box.key).record = record;
+        fresh.add(this.wires.get(box.key));
+      } else {
+        if (!this.nodes.has(box.node)) this.nodes.set(box.node, []);
+        this.nodes.get(box.node).push(group);
+        const total = box.tagText ? group.querySelector("text.tag.total") : null;
+        if (total) {
+          this.totals.push([total, box.node]);
+          this.shown.set(total, total.textContent);
+        }
+        for (const [key, text] of this.tags) if (Number(key.split("|")[0]) === box.node) this.drawTagOn(group, key.split("|")[1], text);
+      }
+    }
+    for (const link of tile.links) {
+      const entry = this.wireEntry(link.key.replace(/-(in|out)$/, ""));
+      entry.links.push(byId(link.key));
+      fresh.add(entry);
+    }
+    if (this.concealing && this.revealed) this.applyReveal(this.revealed, fresh, tile.boxes);
+    if (this.focusedId !== null) this.highlight(this.focusedId);
+  }
+
+  wireEntry(key) {
+    let entry = this.wires.get(key);
+    if (!entry) this.wires.set(key, (entry = { key, record: null, links: [] }));
+    return entry;
+  }
+
   // The same structure, new numbers: every text is worked out first, then only the changed ones are
-  // written, in one pass, and flash (by switching between two equal animations, which restarts the
-  // animation without making the browser lay the page out again).
+  // written, in one pass, and marked for a moment (one class on, and one timer taking it off them all:
+  // an animation on each would have the browser repaint thousands of numbers every frame).
   update(graph, { flash = true } = {}) {
     this.graph = graph;
     const marker = gradientMarker();
     const writes = [];
     for (const record of this.labels) {
-      const numbers = record.wire === undefined ? nodeNumbers(graph, record) : edgeNumbers(graph, record);
-      const texts = wireLabelTexts(numbers, marker);
+      const texts = wireLabelTexts(numbersOf(graph, record), marker);
       for (let i = 0; i < record.texts.length; i++) {
         if (this.shown.get(record.texts[i]) !== texts[i]) writes.push([record.texts[i], texts[i]]);
       }
@@ -114,8 +180,17 @@ export class GraphView {
     for (const [element, text] of writes) {
       element.textContent = text;
       this.shown.set(element, text);
-      if (flash) element.classList.replace(...(element.classList.contains("flash-a") ? ["flash-a", "flash-b"] : ["flash-b", "flash-a"])) ||
-        element.classList.add("flash-a");
+      if (flash) {
+        element.classList.add("changed");
+        this.changed.add(element);
+      }
+    }
+    if (flash && writes.length) {
+      clearTimeout(this.changedTimer);
+      this.changedTimer = setTimeout(() => {
+        for (const element of this.changed) element.classList.remove("changed");
+        this.changed.clear();
+      }, CHANGED_FOR_MS);
     }
     this.setDimmed(false);
     return writes.length;
@@ -127,15 +202,17 @@ export class GraphView {
 
   // -- the view: readable first, then the reader's pan and zoom --------------------------------------
 
+  // The room for the drawing, inside a margin.
   viewportSize() {
     const { width, height } = this.container.getBoundingClientRect();
+    this.size = { width, height };
     return { width: Math.max(1, width - 2 * MARGIN), height: Math.max(1, height - 2 * MARGIN) };
   }
 
   // The whole drawing if it fits at a readable scale (as large as is comfortable), else its beginning
   // (the top left: the inputs) at the smallest readable scale; the minimap shows the rest.
-  firstView() {
-    const { width, height } = this.viewportSize();
+  firstView(size = this.viewportSize()) {
+    const { width, height } = size;
     const box = { width: this.geometry.width, height: this.geometry.height };
     const presenting = document.documentElement.classList.contains("presenting");
     const most = presenting ? PRESENTER_SCALE : COMFORT_SCALE;
@@ -152,6 +229,14 @@ export class GraphView {
 
   // From the top to the bottom of the boxes within `width` of the left edge.
   extentOfStrip(width) {
+    const key = `${width}`;
+    if (this.strip?.geometry === this.geometry && this.strip.key === key) return this.strip.extent;
+    const extent = this.measureStrip(width);
+    this.strip = { geometry: this.geometry, key, extent };
+    return extent;
+  }
+
+  measureStrip(width) {
     let top = Infinity;
     let bottom = -Infinity;
     for (const row of this.scene.rows) {
@@ -165,10 +250,12 @@ export class GraphView {
     return top <= bottom ? [Math.max(0, top - 8), bottom + 8] : [0, 0];
   }
 
-  fit() {
-    if (!this.svg || !this.container.getBoundingClientRect().width) return;
+  fit(size = null) {
+    if (!this.svg) return;
+    size ??= this.viewportSize();
+    if (size.width <= 1) return;
     this.moved = false;
-    d3.select(this.svg).call(this.zoom.transform, this.firstView());
+    d3.select(this.svg).call(this.zoom.transform, this.firstView(size));
   }
 
   zoomBy(factor) {
@@ -183,7 +270,7 @@ export class GraphView {
   // Centre the view on a point of the drawing (the minimap's click), keeping the zoom.
   centreOn(x, y) {
     if (!this.svg) return;
-    const { width, height } = this.container.getBoundingClientRect();
+    const { width, height } = this.size;
     const k = this.transform().k;
     this.moved = true;
     d3.select(this.svg).call(this.zoom.transform, d3.zoomIdentity.translate(width / 2 - x * k, height / 2 - y * k).scale(k));
@@ -252,25 +339,31 @@ export class GraphView {
 
   // For stepping through the passes: show only the values and gradients known so far (by node id), and
   // mark the node being computed and its wires (in and out).
-  reveal({ valuesOf, gradsOf, active }) {
+  reveal(state) {
     if (!this.svg) return;
-    const stepping = active !== undefined;
+    const { valuesOf, gradsOf, active } = state;
+    if (active === null && !this.concealing && valuesOf.size === this.graph.nodes.length &&
+        gradsOf.size >= this.scene.flows.filter(Boolean).length) return; // all shown, as drawn
+    this.concealing = true;
+    this.revealed = state;
     this.svg.querySelectorAll(".active").forEach((element) => element.classList.remove("active"));
-    for (const { record, key, links } of this.wires.values()) {
+    this.applyReveal(state, this.wires.values(), null);
+  }
+
+  applyReveal({ valuesOf, gradsOf, active }, entries, boxes) {
+    for (const { record, key, links } of entries) {
       const [source, target] = this.ends(key);
-      const valueKnown = valuesOf.has(source);
       // What flows back along a wire is known once the gate it feeds has passed gradient back.
-      const gradKnown = gradsOf.has(target ?? source);
-      for (const text of record.texts) {
-        text.classList.toggle("concealed", !(text.classList.contains("grad") ? gradKnown : valueKnown));
-      }
-      if (stepping && active !== null && (source === active || target === active)) {
-        record.group.classList.add("active");
+      const known = { value: valuesOf.has(source), grad: gradsOf.has(target ?? source) };
+      for (const text of record?.texts ?? []) text.classList.toggle("concealed", !known[text.classList.contains("grad") ? "grad" : "value"]);
+      if (active !== null && (source === active || target === active)) {
+        record?.group.classList.add("active");
         for (const link of links) link.classList.add("active");
       }
     }
     for (const [element, id] of this.totals) element.classList.toggle("concealed", !gradsOf.has(id));
-    if (stepping && active !== null) for (const group of this.nodes.get(active) ?? []) group.classList.add("active");
+    if (active === null) return;
+    for (const group of this.nodes.get(active) ?? []) if (!boxes || boxes.some((box) => box.key === group.id)) group.classList.add("active");
   }
 
   // The node ids at the two ends of a wire label: source and target (null for a node's own numbers).
@@ -282,15 +375,21 @@ export class GraphView {
   }
 
   highlight(id) {
+    this.focusedId = id ?? null;
     this.svg?.querySelectorAll(".focused").forEach((element) => element.classList.remove("focused"));
     if (id === null || id === undefined || !this.svg) return;
     for (const group of this.nodes.get(id) ?? []) group.classList.add("focused");
     for (const { record, key, links } of this.wires.values()) {
       const [source, target] = this.ends(key);
       if (source !== id && target !== id) continue;
-      record.group.classList.add("focused");
+      record?.group.classList.add("focused");
       for (const link of links) link.classList.add("focused");
     }
+  }
+
+  // The screen reader's names again, in another language.
+  relabel() {
+    for (const [id, groups] of this.nodes ?? []) for (const group of groups) group.setAttribute("aria-label", ariaLabel(this.graph.nodes[id]));
   }
 
   nodeGroups(id) {
@@ -298,7 +397,7 @@ export class GraphView {
   }
 
   wireTexts(key) {
-    return this.wires?.get(key)?.record.texts ?? [];
+    return this.wires?.get(key)?.record?.texts ?? [];
   }
 
   // A tag beside a node (kind: a class, such as "delta"): drawn at the node's upper right, kept through
@@ -315,25 +414,20 @@ export class GraphView {
   }
 
   drawTag(id, kind, text) {
-    for (const group of this.nodeGroups(Number(id))) {
-      group.querySelector(`text.tag.${kind}`)?.remove();
-      if (text === null) continue;
-      const box = this.boxOf(group.id);
-      group.insertAdjacentHTML("beforeend", tagSvg(kind, [box.width / 2 + 6, -box.height / 2 + 2]));
-      const element = group.lastElementChild;
-      element.setAttribute("text-anchor", "start");
-      element.textContent = text;
-    }
+    for (const group of this.nodeGroups(Number(id))) this.drawTagOn(group, kind, text);
   }
 
-  boxOf(key) {
-    for (const row of this.scene.rows) for (const box of row.boxes) if (box.key === key) return box;
-    return null;
+  drawTagOn(group, kind, text) {
+    group.querySelector(`text.tag.${kind}`)?.remove();
+    if (text === null) return;
+    const box = this.tiles.boxes.get(group.id);
+    group.insertAdjacentHTML("beforeend", tagSvg(kind, [box.width / 2 + 6, -box.height / 2 + 2], text));
   }
 
   // -- export -----------------------------------------------------------------------------------------------
 
   svgForExport() {
+    this.mountAll();
     const copy = this.svg.cloneNode(true);
     const { width, height } = this.geometry;
     copy.querySelector(".viewport").removeAttribute("transform");
@@ -354,14 +448,10 @@ export class GraphView {
   }
 }
 
-function edgeNumbers(graph, record) {
-  const edge = graph.edges[record.wire];
-  return { value: edge.value, grad: edge.grad, shape: record.shape, hasGrad: record.hasGrad };
-}
-
-function nodeNumbers(graph, record) {
-  const node = graph.nodes[record.node];
-  return { value: node.value, grad: node.grad, shape: record.shape, hasGrad: record.hasGrad };
+// The numbers a label shows, from an answer: its wire's, or its node's own (the output, a row's end).
+function numbersOf(graph, { wire, node, shape, hasGrad }) {
+  const numbers = wire === undefined ? graph.nodes[node] : graph.edges[wire];
+  return { value: numbers.value, grad: numbers.grad, shape, hasGrad };
 }
 
 // A node's group is n<id>, or n<id>-w<wire> / n<id>-r<row> where it is drawn again.
@@ -371,26 +461,65 @@ function nodeIdOf(group) {
 
 // -- the SVG -----------------------------------------------------------------------------------------------------
 
-function drawingSvg(graph, scene, geometry) {
-  const wires = [];
-  const boxes = [];
+// The drawing without its boxes and wires (the tiles bring them): the rules between rows.
+function skeletonSvg(scene, geometry) {
   const rules = geometry.rows.slice(1).map((row) => {
     const y = f1(row.y - 14);
     return `<line class="row-rule" x1="0" x2="${f1(geometry.width)}" y1="${y}" y2="${y}"></line>`;
   });
-  for (const row of scene.rows) {
-    const byKey = new Map(row.boxes.map((box) => [box.key, box]));
-    for (const link of row.links) wires.push(linkSvg(link, byKey, geometry));
-    for (const box of row.boxes) boxes.push(boxSvg(box, geometry.boxes.get(box.key), graph.nodes[box.node]));
-  }
   return `<svg class="graph-drawing" xmlns="${SVG_NS}" data-direction="${scene.direction}"><g class="viewport">` +
-    `<g class="rows">${rules.join("")}</g><g class="wires">${wires.join("")}</g><g class="boxes">${boxes.join("")}</g></g></svg>`;
+    `<g class="rows">${rules.join("")}</g><g class="wires"></g><g class="boxes"></g></g></svg>`;
 }
 
-function boxSvg(box, at, node) {
+// Below TILE_ABOVE boxes the drawing is one tile; above, tiles TILE units square, each holding the
+// boxes and wires whose middle is in it (its bbox: all of them, whole).
+const TILE_ABOVE = 400;
+const TILE = 600;
+
+function tilesOf(scene, geometry) {
+  const boxes = new Map();
+  for (const row of scene.rows) for (const box of row.boxes) boxes.set(box.key, box);
+  const byKey = new Map();
+  const one = boxes.size <= TILE_ABOVE;
+  const tileAt = (x, y) => {
+    const key = one ? "all" : `${Math.floor(x / TILE)},${Math.floor(y / TILE)}`;
+    let tile = byKey.get(key);
+    if (!tile) byKey.set(key, (tile = { boxes: [], links: [], bbox: [Infinity, Infinity, -Infinity, -Infinity], mounted: false }));
+    return tile;
+  };
+  const grow = (tile, [left, top, right, bottom]) => {
+    tile.bbox = [Math.min(tile.bbox[0], left), Math.min(tile.bbox[1], top), Math.max(tile.bbox[2], right), Math.max(tile.bbox[3], bottom)];
+  };
+  const byNode = new Map();
+  for (const box of boxes.values()) {
+    const at = geometry.boxes.get(box.key);
+    const tile = tileAt(at.x, at.y);
+    tile.boxes.push(box);
+    grow(tile, [at.x - box.width / 2, at.y - box.height / 2, at.x + box.width / 2, at.y + box.height / 2]);
+    if (box.kind !== "label" && box.kind !== "exit") {
+      if (!byNode.has(box.node)) byNode.set(box.node, []);
+      byNode.get(box.node).push(tile);
+    }
+  }
+  for (const row of scene.rows) {
+    for (const link of row.links) {
+      const points = geometry.links.get(link.key)?.points ?? [geometry.boxes.get(link.from), geometry.boxes.get(link.to)].map((at) => [at.x, at.y]);
+      const xs = points.map((point) => point[0]);
+      const ys = points.map((point) => point[1]);
+      const tile = tileAt((Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2);
+      tile.links.push(link);
+      grow(tile, [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)]);
+    }
+  }
+  return { list: [...byKey.values()], boxes, byNode };
+}
+
+function boxSvg(box, at, graph, marker) {
+  const node = graph.nodes[box.node];
   const position = `transform="translate(${f1(at.x)},${f1(at.y)})"`;
-  const graphNode = (classes, inner) => `<g id="${box.key}" class="node ${classes}" ${position} tabindex="-1" role="button">${inner}</g>`;
-  const tag = box.tagText ? tagSvg("total grad", box.tag) : "";
+  const graphNode = (classes, inner) => `<g id="${box.key}" class="node ${classes}" ${position} tabindex="-1" role="button" ` +
+    `aria-label="${escapeAttribute(ariaLabel(node))}">${inner}</g>`;
+  const tag = box.tagText ? tagSvg("total grad", box.tag, totalTagText(node, marker)) : "";
   switch (box.kind) {
     case "gate":
       return graphNode(`gate ${node.op}`, gateSvg(node, box.shape, box.name) + tag);
@@ -400,10 +529,19 @@ function boxSvg(box, at, node) {
       return graphNode("leaf ref", leafSvg({ label: node.name ?? node.label }));
     default: {
       const classes = `node wire-label${box.kind === "exit" ? " exit" : ""}${box.numbers.shape.length ? " array" : ""}`;
-      return `<g id="${box.key}" class="${classes}" ${position}>${wireLabelSvg(box.numbers, box)}</g>`;
+      const numbers = numbersOf(graph, { wire: box.wire, node: box.node, shape: box.numbers.shape, hasGrad: box.numbers.hasGrad });
+      return `<g id="${box.key}" class="${classes}" ${position}>${wireLabelSvg(numbers, box, marker)}</g>`;
     }
   }
 }
+
+// What a screen reader calls a node; its numbers are in the explanation card and the table.
+export function ariaLabel(node) {
+  if (node.inputs.length) return t("node.aria_gate", { op: node.op, label: node.label, name: node.name ? ` → ${node.name}` : "" });
+  return t(`node.aria_${node.op}`, { label: node.label });
+}
+
+const escapeAttribute = (text) => String(text).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 // A wire: from where it leaves its box's shape (a gate's circle, a leaf's text) along the layout's path
 // to where it meets the next; into a gate with an arrowhead.
@@ -457,6 +595,7 @@ function inlineStyles(live, copy) {
     copied[i].setAttribute("fill", style.fill);
     copied[i].setAttribute("stroke", style.stroke);
     if (element.tagName === "text") {
+      copied[i].setAttribute("text-anchor", style.textAnchor);
       copied[i].setAttribute("font-family", style.fontFamily);
       copied[i].setAttribute("font-size", style.fontSize);
       copied[i].setAttribute("font-weight", style.fontWeight);

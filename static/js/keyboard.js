@@ -78,6 +78,7 @@ export class NodeKeys {
 
   move(graph, from, { id, wire }) {
     this.cameFrom.set(id, from);
+    this.view.ensureNode(id);
     const element = elementOf(this.view.svg, id, wire);
     if (!element) return;
     element.focus();

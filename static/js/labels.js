@@ -50,12 +50,14 @@ export function wireLabelSize(numbers) {
 }
 
 // The SVG of a wire label centred on the origin: the wire runs along y = 0, between the two numbers.
-export function wireLabelSvg(numbers, box) {
-  if (numbers.shape.length) return matrixSvg(numbers, box);
+// marker: "∇" or "" before each gradient (the colour-blind safe palette's mark).
+export function wireLabelSvg(numbers, box, marker) {
+  if (numbers.shape.length) return matrixSvg(numbers, box, marker);
   const half = box.width / 2;
-  const grad = numbers.hasGrad ? `<text class="grad" x="0" y="${LINE - 1}" text-anchor="middle"></text>` : "";
-  return `<text class="value" x="0" y="-5" text-anchor="middle"></text>` +
-    `<line class="rule" x1="${-half}" x2="${half}" y1="0" y2="0"></line>${grad}`;
+  const [value, grad] = wireLabelTexts(numbers, marker).map(escape);
+  const gradient = numbers.hasGrad ? `<text class="grad" y="${LINE - 1}">${grad}</text>` : "";
+  return `<text class="value" y="-5">${value}</text>` +
+    `<line class="rule" x1="${-half}" x2="${half}" y1="0" y2="0"></line>${gradient}`;
 }
 
 // The texts of a label, in the order its SVG has them: [value…, grad…].
@@ -114,23 +116,25 @@ function matrixSize(numbers) {
 
 // Values in a block above y = 0, gradients in a block below, the shape in words under them; the block
 // above is as tall as the one below so that the wire runs through the middle.
-function matrixSvg(numbers, box) {
+function matrixSvg(numbers, box, marker) {
   const g = matrixGeometry(numbers);
   const left = -(g.cell * g.shownColumns) / 2;
+  const texts = matrixTexts(numbers, marker).map(escape);
   const parts = [];
-  const block = (className, top) => {
+  const block = (className, top, first) => {
     for (let r = 0; r < g.shownRows; r++) {
       for (let c = 0; c < g.shownColumns; c++) {
         const x = left + (c + 1) * g.cell - CELL_PAD / 2;
-        parts.push(`<text class="${className} cell" x="${x.toFixed(1)}" y="${(top + (r + 1) * LINE - 3).toFixed(1)}" text-anchor="end"></text>`);
+        parts.push(`<text class="${className} cell" x="${x.toFixed(1)}" y="${(top + (r + 1) * LINE - 3).toFixed(1)}">` +
+          `${texts[first + r * g.shownColumns + c]}</text>`);
       }
     }
   };
-  block("value", -3 - g.block);
-  if (numbers.hasGrad) block("grad", 3);
+  block("value", -3 - g.block, 0);
+  if (numbers.hasGrad) block("grad", 3, g.shownRows * g.shownColumns);
   const half = box.width / 2;
   parts.push(`<line class="rule" x1="${-half}" x2="${half}" y1="0" y2="0"></line>`);
-  parts.push(`<text class="shape" x="0" y="${(g.block + 3 + LINE - 3).toFixed(1)}" text-anchor="middle">${escape(shapeInWords(numbers.shape))}</text>`);
+  parts.push(`<text class="shape" y="${(g.block + 3 + LINE - 3).toFixed(1)}">${escape(shapeInWords(numbers.shape))}</text>`);
   return parts.join("");
 }
 
@@ -147,9 +151,9 @@ export function gateShape(symbol) {
 }
 
 export function gateSvg(node, shape, nameOffset) {
-  const name = node.name ? `<text class="name" x="${nameOffset[0]}" y="${nameOffset[1]}" text-anchor="middle">${escape(node.name)}</text>` : "";
+  const name = node.name ? `<text class="name" x="${nameOffset[0]}" y="${nameOffset[1]}">${escape(node.name)}</text>` : "";
   return `<ellipse cx="0" cy="0" rx="${shape.rx}" ry="${shape.ry}"></ellipse>` +
-    `<text class="symbol" x="0" y="5" text-anchor="middle">${escape(node.label)}</text>${name}`;
+    `<text class="symbol" y="5">${escape(node.label)}</text>${name}`;
 }
 
 export function nameSize(name) {
@@ -161,7 +165,7 @@ export function leafSize(node) {
 }
 
 export function leafSvg(node) {
-  return `<text class="label" x="0" y="5" text-anchor="middle">${escape(node.label)}</text>`;
+  return `<text class="label" y="5">${escape(node.label)}</text>`;
 }
 
 // -- tags on a node ---------------------------------------------------------------------------------------
@@ -176,6 +180,6 @@ export function tagSize(text) {
   return { width: Math.ceil(textWidth(text, FONT.tag, 600)) + 6, height: LINE };
 }
 
-export function tagSvg(kind, offset) {
-  return `<text class="tag ${kind}" x="${offset[0]}" y="${offset[1] + 4}" text-anchor="middle"></text>`;
+export function tagSvg(kind, offset, text = "") {
+  return `<text class="tag ${kind}" x="${offset[0]}" y="${offset[1] + 4}">${escape(text)}</text>`;
 }

@@ -26,6 +26,7 @@ const $ = (selector) => document.querySelector(selector);
 const page = {
   values: {}, // values the user set; inputs without one get the API's default
   graph: null, // the last graph that computed
+  program: null, // its program
   structure: null, // what the drawing's layout depends on
   request: 0, // the newest change (of the program, a value or an option) to compute
   settled: 0, // the newest change whose answer is on screen (or whose error is)
@@ -157,6 +158,7 @@ async function send() {
 }
 
 async function showAnswer(graph, asked) {
+  page.program = asked.program; // what the graph on screen was computed from
   editor.clearError();
   forgetValuesOfNamesThatAreNotInputs(graph, asked.program);
   inputs.update(graph);
@@ -178,6 +180,7 @@ async function showAnswer(graph, asked) {
 }
 
 function show(graph, drawing, asked) {
+  minimap.hide(); // drawn again once the new drawing is on screen
   page.graph = graph;
   page.structure = structureOf(graph);
   page.structureKey = asked?.key ?? page.structureKey;
@@ -185,11 +188,14 @@ function show(graph, drawing, asked) {
   page.layout = drawing.engine;
   page.shape = drawing.shape;
   page.refining = false;
-  minimap.draw(drawing.scene, drawing.geometry, t("minimap.label"));
+  // The map after the drawing is on screen: it reads the theme's colours, which would make the browser
+  // lay the new drawing out before its time.
+  requestAnimationFrame(() => setTimeout(() => view.geometry === drawing.geometry &&
+    minimap.draw(drawing.scene, drawing.geometry, t("minimap.label"))));
   stepper.reset(graph, drawing.scene.flows);
   explain.close();
   teaching.decorate(graph);
-  modes?.drawn(graph, page.opsByName);
+  modes?.drawn();
   applyStepper();
 }
 
@@ -217,7 +223,7 @@ function plotSoon() {
 function plotNow() {
   if (!page.graph || !plotOwed) return;
   plotOwed = false;
-  plot.update(editor.value, page.values, page.graph);
+  plot.update(page.program, page.values, page.graph);
 }
 
 new IntersectionObserver(([entry]) => {
@@ -479,7 +485,6 @@ async function start() {
   modes = installModes({
     view,
     getGraph: () => page.graph,
-    getOpsByName: () => page.opsByName,
     getState: () => ({ program: editor.value, values: page.values, ...teaching.state() }),
     onRelabel: relabel,
     copy,

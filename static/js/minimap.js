@@ -78,7 +78,7 @@ export class Minimap {
   frame() {
     if (!this.base) return;
     const { k, x, y } = this.view.transform();
-    const stage = this.view.container.getBoundingClientRect();
+    const stage = this.view.size;
     const left = -x / k;
     const top = -y / k;
     const right = left + stage.width / k;
