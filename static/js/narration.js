@@ -99,6 +99,7 @@ export class PassTour {
   render() {
     const graph = this.getGraph();
     const { active, phase } = this.stepper.known();
+    this.line.classList.toggle("hint", !this.stepper.stepping);
     this.line.classList.toggle("forward", phase === "forward");
     this.line.classList.toggle("backward", phase === "backward");
     let text = "";
