@@ -129,6 +129,8 @@ def test_a_narrow_screen_gets_one_column_with_the_graph_given_the_room(browser, 
     assert graph["bottom"] <= height + 1, "the graph is on the first screen"
     assert label_heights(fresh)[0] >= READABLE_PX - 0.1
     # The explanation of a node is docked along the graph's bottom, inside the screen.
+    type_program(fresh, "3*(a + b*c)")
+    settled(fresh)
     fresh.locator("#graph g.gate").first.click()
     fresh.wait_for_selector("#details:not([hidden])")
     card = fresh.evaluate("JSON.parse(JSON.stringify(document.querySelector('#details').getBoundingClientRect()))")

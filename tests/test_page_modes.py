@@ -119,6 +119,7 @@ def test_the_colour_blind_palette_recolours_at_once_and_marks_gradients(page):
         [t.getBoundingClientRect().y, getComputedStyle(t).fontStyle])""")
     assert styles[0][0] < styles[1][0] and styles[0][1] == "normal" and styles[1][1] == "italic"
     assert page.is_visible(".legend .nabla")
+    page.wait_for_selector("#plot path.curve.grad", state="attached")  # the plot is drawn once the values rest
     assert page.eval_on_selector("#plot path.curve.grad", "p => getComputedStyle(p).stroke") == SAFE_VERMILLION
     shot(page, "safe-light")
     page.reload()

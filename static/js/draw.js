@@ -7,7 +7,7 @@
 // text) puts a tag beside a node (a course view's δ, say) and keeps it through value changes.
 import { fullPrecision } from "./format.js";
 import { t } from "./i18n.js";
-import { FONT, gateSvg, leafSvg, tagSvg, totalTagText, wireLabelSvg, wireLabelTexts } from "./labels.js";
+import { FONT, gateSvg, leafSvg, shapeInWords, tagSvg, totalTagText, wireLabelSvg, wireLabelTexts } from "./labels.js";
 import { gradientMarker } from "./theme.js";
 
 const d3 = window.d3;
@@ -387,9 +387,13 @@ export class GraphView {
     }
   }
 
-  // The screen reader's names again, in another language.
+  // The words again, in another language: the screen reader's names, an array's shape in words.
   relabel() {
     for (const [id, groups] of this.nodes ?? []) for (const group of groups) group.setAttribute("aria-label", ariaLabel(this.graph.nodes[id]));
+    for (const record of this.labels ?? []) {
+      const caption = record.shape.length ? record.group.querySelector("text.shape") : null;
+      if (caption) caption.textContent = shapeInWords(record.shape);
+    }
   }
 
   nodeGroups(id) {

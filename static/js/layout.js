@@ -72,9 +72,11 @@ function parsePlain(text, row) {
   return { width, height, boxes, links: paths };
 }
 
-async function graphvizLayout(scene) {
-  const plains = await graphvizPlain(scene.rows.map((row) => dotOf(row, scene.direction)));
-  return stack(plains.map((plain, index) => parsePlain(plain, scene.rows[index])));
+// Several scenes laid out in one trip to the worker.
+async function graphvizLayouts(scenes) {
+  const plains = await graphvizPlain(scenes.flatMap((scene) => scene.rows.map((row) => dotOf(row, scene.direction))));
+  let next = 0;
+  return scenes.map((scene) => stack(scene.rows.map((row) => parsePlain(plains[next++], row))));
 }
 
 // The rows of a wrapped drawing one under the other, each from the left edge.
@@ -225,28 +227,35 @@ export function shapeScore(size, viewport, { readable, comfort }) {
   return 1 / (1 + screens);
 }
 
+// Left to right is kept without trying the others when its numbers are at least this big on screen.
+const LEFT_TO_RIGHT_IS_ENOUGH = 1.0;
+
 // The drawing of a graph for this screen: {scene, geometry, engine, shape}. engine "plain" when drawn
 // in plain layers (big graphs; Graphviz may replace it later: refine).
 export async function drawingFor(graph, viewport, options) {
   const { opsByName, marker, readable, comfort, engine } = options;
-  const sceneFor = (shape, copyLeaves) => buildScene(graph, { direction: shape.direction, rowWidth: shape.rowWidth,
-    layers: shape.layers, copyLeaves, opsByName, marker });
   const big = graph.nodes.length > 150; // beyond, each input is drawn once per use (as app/dot.py does)
-  const plain = engine === "plain" || graph.nodes.length > GRAPHVIZ_MAX_NODES;
-  const candidates = shapes(graph, viewport, { readable, comfort });
-  if (plain) {
-    const shape = candidates[0];
-    const scene = sceneFor(shape, true);
+  const scenes = [];
+  for (const shape of shapes(graph, viewport, { readable, comfort })) {
+    const scene = buildScene(graph, { direction: shape.direction, rowWidth: shape.rowWidth, layers: shape.layers,
+      copyLeaves: big || engine === "plain", opsByName, marker });
+    if (shape.rowWidth && !scene.wrapped) continue; // a program of one statement, or one that fits a row
+    scenes.push({ shape, scene });
+    if (graph.nodes.length > TRY_SHAPES_UP_TO) break; // a big graph takes the first shape that applies
+  }
+  if (engine === "plain" || graph.nodes.length > GRAPHVIZ_MAX_NODES) {
+    const { shape, scene } = scenes[0];
     return { scene, geometry: layeredLayout(scene, viewport.width / readable), engine: "plain", shape: `plain ${shape.name}` };
   }
-  let best = null;
-  for (const shape of candidates) {
-    const scene = sceneFor(shape, big);
-    if (shape.rowWidth && !scene.wrapped) continue;
-    if (best && graph.nodes.length > TRY_SHAPES_UP_TO) break; // the first shape that applies
-    const geometry = await graphvizLayout(scene);
-    const score = shapeScore(geometry, viewport, { readable, comfort }) * (shape.name === "LR" ? 1.05 : 1);
-    if (!best || score > best.score) best = { scene, geometry, engine: "graphviz", shape: shape.name, score };
+  const drawing = ({ shape, scene }, geometry) => ({ scene, geometry, engine: "graphviz", shape: shape.name,
+    score: shapeScore(geometry, viewport, { readable, comfort }) * (shape.name === "LR" ? 1.05 : 1) });
+  const [first, ...others] = scenes;
+  const [geometry] = await graphvizLayouts([first.scene]);
+  const fit = Math.min(viewport.width / geometry.width, viewport.height / geometry.height);
+  if (graph.nodes.length > TRY_SHAPES_UP_TO || !others.length || (first.shape.name === "LR" && fit >= LEFT_TO_RIGHT_IS_ENOUGH)) {
+    return drawing(first, geometry);
   }
-  return best;
+  const geometries = await graphvizLayouts(others.map(({ scene }) => scene));
+  return [drawing(first, geometry), ...others.map((candidate, i) => drawing(candidate, geometries[i]))]
+    .reduce((best, candidate) => (candidate.score > best.score ? candidate : best));
 }

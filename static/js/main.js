@@ -329,6 +329,7 @@ function focusNode(id) {
 }
 
 function openArray(id) {
+  explain.close();
   const dialog = $("#array-dialog");
   dialog.querySelector(".content").replaceChildren(describeArray(page.graph, id, view.scene?.flows[id] ?? true));
   dialog.showModal();

@@ -36,7 +36,9 @@ export class Minimap {
   // A new drawing: its map, drawn once (boxes and wires), kept as an image to frame the view on.
   draw(scene, geometry, title) {
     const ratio = window.devicePixelRatio || 1;
-    const scale = Math.min(SIZE.width / (geometry.width + 20), SIZE.height / (geometry.height + 20));
+    // A tall drawing (rows of statements) gets a tall map, up to most of the area's height.
+    const most = { width: SIZE.width, height: Math.max(SIZE.height, 0.6 * this.view.size.height) };
+    const scale = Math.min(most.width / (geometry.width + 20), most.height / (geometry.height + 20));
     const width = Math.ceil((geometry.width + 20) * scale);
     const height = Math.ceil((geometry.height + 20) * scale);
     this.canvas.width = width * ratio;
