@@ -41,7 +41,7 @@ VALUE_CHANGE_TARGET = 3.0  # at most about 3x the bare fetch (the issue)
 READABLE_PX = 10
 VIEWPORTS = ((1400, 900), (390, 844))
 TARGETS_S = {1_000: 1.0, 3_000: 3.0}  # the issue's targets, answer to drawing
-GRAPHVIZ_MAX_NODES = 1_000  # as in static/js/main.js
+GRAPHVIZ_MAX_NODES = 1_000  # as in static/js/layout.js
 
 FETCH_SPY = """
 (() => {

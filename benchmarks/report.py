@@ -11,7 +11,7 @@ import json
 import os
 
 from benchmarks.load import RESULTS as LOAD_RESULTS, print_load
-from benchmarks.page import print_page
+from benchmarks.page import print_page, print_readability, print_value_changes
 from benchmarks.run import RESULTS, markdown_tables
 from benchmarks.sweep import print_sweep
 
@@ -33,6 +33,12 @@ def report(results_path: str = RESULTS, load_path: str = LOAD_RESULTS) -> str:
             print()
         if "page" in results:
             print_page(results["page"])
+            print()
+        if "page_value_changes" in results:
+            print_value_changes(results["page_value_changes"])
+            print()
+        if "page_readability" in results:
+            print_readability(results["page_readability"])
             print()
         if os.path.exists(load_path):
             with open(load_path) as f:

@@ -504,10 +504,17 @@ def main(argv=None) -> dict:
         print()
         print_sweep(results["sweep"])
     if not args.no_page:
-        from benchmarks.page import print_page, run_page
+        from benchmarks.page import (print_page, print_readability, print_value_changes, readability, run_page,
+                                     run_value_changes)
         results["page"] = run_page(quick=args.quick)
         print()
         print_page(results["page"])
+        results["page_value_changes"] = run_value_changes(quick=args.quick)
+        print()
+        print_value_changes(results["page_value_changes"])
+        results["page_readability"] = readability(quick=args.quick)
+        print()
+        print_readability(results["page_readability"])
     if hasattr(os, "getloadavg"):
         results["machine"]["load_average_at_end"] = os.getloadavg()
     if args.out:

@@ -218,3 +218,11 @@ def test_the_toolbar_does_not_jump_as_the_step_text_changes(page):
         page.click("#step-forward")
         positions.add(page.evaluate(where))
     assert len(positions) == 1, positions
+
+
+@pytest.mark.parametrize("program, shown", [("x", "1.00"), ("3", "3.00"), ("y = 2*x\nx + 0*y", "1.00"),
+                                            ("y = 2*x\nx", "1.00")])
+def test_a_program_that_ends_in_an_input_or_a_constant_still_shows_its_output(page, program, shown):
+    type_program(page, program)
+    settled(page)
+    assert page.text_content("#wout text.value") == shown

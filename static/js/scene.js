@@ -94,9 +94,11 @@ function labelBox(numbers) {
 }
 
 // options: direction "LR" or "TB"; rowWidth: wrap statements into rows about this wide (null: one
-// row); layers: also end a row after every layer of a network (a = σ(z)); copyLeaves: draw each input and constant once per use; opsByName: the op table (which gates
-// are elementwise: a row prefers to end after one, as a layer of a network does); marker: "∇" or "".
-export function buildScene(graph, { direction = "LR", rowWidth = null, layers = false, copyLeaves = false, opsByName = {}, marker = "" } = {}) {
+// row); layers: also end a row after every layer of a network (a = σ(z)); copyLeaves: draw each input
+// and constant once per use; opsByName: the op table (which gates are elementwise: a row prefers to end
+// after one, as a layer of a network does); marker: "∇" or "".
+export function buildScene(graph, options = {}) {
+  const { direction = "LR", rowWidth = null, layers = false, copyLeaves = false, opsByName = {}, marker = "" } = options;
   const flows = gradientFlows(graph);
   const uses = usesOf(graph);
   const tagOf = (id) => (uses[id].length > 1 && flows[id] ? totalTagText(graph.nodes[id], marker) : null);
@@ -136,10 +138,7 @@ export function buildScene(graph, { direction = "LR", rowWidth = null, layers = 
       const key = copyLeaves ? (home ? `n${id}` : `n${id}-w${wire}`) : (home ? `n${id}` : `n${id}-r${row}`);
       return addBox({ key, kind: "leaf", node: id, ...leafBox(node, direction, home ? tagOf(id) : null) });
     };
-    for (const id of ids) {
-      const node = graph.nodes[id];
-      boxes.set(`n${id}`, { key: `n${id}`, kind: "gate", node: id, ...gates.get(id) });
-    }
+    for (const id of ids) boxes.set(`n${id}`, { key: `n${id}`, kind: "gate", node: id, ...gates.get(id) });
     for (const id of ids) {
       graph.nodes[id].inputs.forEach((_, index) => {
         const wire = inputWire(graph, id, index);
@@ -160,21 +159,22 @@ export function buildScene(graph, { direction = "LR", rowWidth = null, layers = 
     }
     return { boxes: [...boxes.values()], links };
   });
-  // A program with no gate at all ("x", "3"): the leaf and its numbers.
-  if (!graph.nodes.some(isGate)) {
-    const output = graph.nodes[graph.output];
+  // An output that is an input or a constant ("x", "3", or "y = 2*x; x"): the leaf and its numbers, last.
+  const output = graph.nodes[graph.output];
+  if (!isGate(output)) {
+    const row = rows[rows.length - 1] ?? (rows[0] = { boxes: [], links: [] });
+    const drawn = rows.some((other) => other.boxes.some((box) => box.key === `n${output.id}`));
+    const key = drawn ? `n${output.id}-out` : `n${output.id}`;
     const numbers = nodeNumbers(graph, flows, output.id);
-    rows[0] = {
-      boxes: [{ key: `n${output.id}`, kind: "leaf", node: output.id, ...leafBox(output, direction, null) },
-        { key: "wout", kind: "exit", node: output.id, numbers, ...labelBox(numbers) }],
-      links: [{ key: "wout-in", from: `n${output.id}`, to: "wout", fromPort: leafOut, toPort: "w", arrow: false }],
-    };
+    row.boxes.push({ key, kind: "leaf", node: output.id, ...leafBox(output, direction, null) },
+      { key: "wout", kind: "exit", node: output.id, numbers, ...labelBox(numbers) });
+    row.links.push({ key: "wout-in", from: key, to: "wout", fromPort: leafOut, toPort: "w", arrow: false });
   }
-  return { direction, rows, flows, uses, wrapped: rows.length > 1 };
+  return { direction, rows, flows, wrapped: rows.length > 1 };
 }
 
 // The wire into argument `index` of gate `id`: wires are numbered node by node, argument by argument.
-let wireStarts = new WeakMap();
+const wireStarts = new WeakMap();
 function inputWire(graph, id, index) {
   let starts = wireStarts.get(graph);
   if (!starts) {
