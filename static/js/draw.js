@@ -91,12 +91,13 @@ export class GraphView {
 
   // -- tiles --------------------------------------------------------------------------------------------
 
-  // The tiles in and around the view (half a screen on each side), put in the page if they are not yet.
+  // The tiles in and around the view (a quarter of a screen on each side), put in the page if they are
+  // not yet.
   mountVisible() {
     if (!this.tiles) return;
     const { k, x, y } = this.transform();
     const [width, height] = [this.size.width / k, this.size.height / k];
-    const view = [-x / k - width / 2, -y / k - height / 2, -x / k + 1.5 * width, -y / k + 1.5 * height];
+    const view = [-x / k - width / 4, -y / k - height / 4, -x / k + 1.25 * width, -y / k + 1.25 * height];
     for (const tile of this.tiles.list) {
       if (!tile.mounted && tile.bbox[0] <= view[2] && tile.bbox[2] >= view[0] && tile.bbox[1] <= view[3] && tile.bbox[3] >= view[1]) {
         this.mount(tile);

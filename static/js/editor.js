@@ -41,7 +41,10 @@ export class Editor {
     this.backdrop.replaceChildren(...this.markedText(line, column));
   }
 
+  // Nothing to clear is left alone: the page calls this after every answer, and rewriting the backdrop
+  // would have the browser lay the editor out and paint it again.
   clearError() {
+    if (this.message.hidden && this.backdrop.textContent === this.textarea.value + "\n") return;
     this.message.hidden = true;
     this.message.textContent = "";
     this.textarea.removeAttribute("aria-invalid");

@@ -72,7 +72,9 @@ export class PassTour {
   }
 
   showPlaying() {
-    this.playButton.textContent = t(this.playing ? "teach.step.pause" : "teach.step.play");
+    const text = t(this.playing ? "teach.step.pause" : "teach.step.play");
+    if (this.playButton.textContent === text && this.playButton.getAttribute("aria-pressed") === String(this.playing)) return;
+    this.playButton.textContent = text;
     this.playButton.setAttribute("aria-pressed", String(this.playing));
     this.playButton.title = t(this.playing ? "teach.step.pause_title" : "teach.step.play_title");
   }
