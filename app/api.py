@@ -66,7 +66,7 @@ def post_graph(request: GraphRequest):
     return Response(compute.compute_graph_json(
         request.expression, request.values, check=request.check, default_value=request.default_value,
         strict=request.strict, local=request.local, dot=request.dot, narrate=request.narrate,
-        unfold=request.unfold), media_type="application/json")
+        unfold=request.unfold, layers=request.layers), media_type="application/json")
 
 
 def _query_values(request: Request, values: str | None) -> dict:
@@ -147,9 +147,12 @@ def post_sweep(request: SweepRequest):
 @router.post("/train", response_model=TrainResponse, responses=ERRORS, summary="Train parameters by gradient descent")
 def post_train(request: TrainRequest):
     """`steps` steps of w ← w − η·∂L/∂w on the inputs named in `params`, L the sum of the output's elements:
-    the loss before the first step and after each, the parameters' new values and their gradients there."""
+    the loss before the first step and after each, the parameters' new values and their gradients there.
+    With `data`, stochastic gradient descent on mini-batches of the data set, epoch after epoch."""
     return json_response(train(request.expression, request.values, request.params, request.learning_rate,
-                               request.steps, default_value=request.default_value))
+                               request.steps, epochs=request.epochs, data=request.data,
+                               batch_size=request.batch_size, seed=request.seed, first_step=request.first_step,
+                               updates=request.updates, default_value=request.default_value))
 
 
 @router.get("/limits", summary="The size limits in force")

@@ -25,6 +25,8 @@ from .errors import ProgramError
 from .forward import forward_values
 from .gradcheck import check_panel
 from .graph import build_graph
+from .jacobian import explain_wires
+from .layers import four_equations, mark_deltas
 from .limits import Limits, env_var
 from .narrate import narrate as narration
 from .serialize import json_value, graph_json
@@ -71,7 +73,7 @@ _PROMOTE_ABOVE = 10_000  # new containers; fewer cost at most a few milliseconds
 
 def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
                   default_value: float | None = None, strict: bool = True, local: bool = False,
-                  dot: bool = False, narrate: bool = False, unfold: bool = False,
+                  dot: bool = False, narrate: bool = False, unfold: bool = False, layers: bool = False,
                   limits: Limits | None = None) -> dict:
     """Parse, build, run forward and backward; return the JSON-ready answer of ``POST /api/graph``.
 
@@ -82,32 +84,34 @@ def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, chec
     edge between numbers its local gradient (d target / d source); ``dot`` adds
     the DOT text of the drawing. ``unfold`` replaces compound gates (sigmoid, tanh, …) by their
     primitives first; ``narrate`` gives every node a sentence on its forward and backward step, in
-    English and Chinese. Raises ``ProgramError``.
+    English and Chinese; ``layers`` finds the layers of a network (z = W @ a + b, a = σ(z)) and works
+    Nielsen's four equations through for each, with their numbers. Raises ``ProgramError``.
     """
     limits = limits or DEFAULT_LIMITS
     answer = _fast(fastpath.answer, program, values, limits, strict, default_value,
-                   check or local or dot or narrate or unfold)
+                   check or local or dot or narrate or unfold or layers)
     if answer is not None:
         return answer
     return _compute_graph_in_python(program, values, check=check, default_value=default_value, strict=strict,
-                                    local=local, dot=dot, narrate=narrate, unfold=unfold, limits=limits)
+                                    local=local, dot=dot, narrate=narrate, unfold=unfold, layers=layers,
+                                    limits=limits)
 
 
 def compute_graph_json(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
                        default_value: float | None = None, strict: bool = True, local: bool = False,
-                       dot: bool = False, narrate: bool = False, unfold: bool = False,
+                       dot: bool = False, narrate: bool = False, unfold: bool = False, layers: bool = False,
                        limits: Limits | None = None) -> bytes:
     """``compute_graph``'s answer as JSON: what ``POST /api/graph`` sends. Raises ``ProgramError``.
 
     A program of numbers with no options takes the fast path, which writes the JSON directly."""
     limits = limits or DEFAULT_LIMITS
     answer = _fast(fastpath.answer_json, program, values, limits, strict, default_value,
-                   check or local or dot or narrate or unfold)
+                   check or local or dot or narrate or unfold or layers)
     if answer is not None:
         return answer
     return orjson.dumps(_compute_graph_in_python(
         program, values, check=check, default_value=default_value, strict=strict, local=local, dot=dot,
-        narrate=narrate, unfold=unfold, limits=limits))
+        narrate=narrate, unfold=unfold, layers=layers, limits=limits))
 
 
 def _fast(path, program: str, values: Mapping[str, Any] | None, limits: Limits, strict: bool,
@@ -126,7 +130,7 @@ def _fast(path, program: str, values: Mapping[str, Any] | None, limits: Limits, 
 
 def _compute_graph_in_python(program: str, values: Mapping[str, Any] | None, *, check: bool,
                              default_value: float | None, strict: bool, local: bool, dot: bool, narrate: bool,
-                             unfold: bool, limits: Limits) -> dict:
+                             unfold: bool, layers: bool, limits: Limits) -> dict:
     """``compute_graph`` step by step: parser → graph → forward → backward → serialize, and the options."""
     # One np.errstate for both passes: entering one costs as much as computing a dozen nodes.
     with cyclic_gc_paused(), np.errstate(all="ignore"):
@@ -143,6 +147,13 @@ def _compute_graph_in_python(program: str, values: Mapping[str, Any] | None, *, 
         result = graph_json(graph, node_values, grads, wire_grads, wire_locals if local else None)
         if unfold:
             mark_unfolded(result["nodes"], origin)
+        if local:
+            deadline.check("the local Jacobians")
+            explain_wires(result["edges"], graph, node_values, grads, wire_grads)
+        if layers:
+            deadline.check("the four equations")
+            result["layers"] = four_equations(graph, node_values, grads)
+            mark_deltas(result["nodes"], result["layers"])
         if narrate:
             deadline.check("the narration")
             for node, story in zip(result["nodes"], narration(graph, node_values, grads, wire_grads, wire_locals)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 
+from .ops import OPS_BY_NAME
 from .rounding import format_number
 
 # Above this many nodes, a leaf used several times is drawn once per use: wires from one input to
@@ -97,5 +98,31 @@ def graph_dot(result: dict) -> str:
     lines.append(_wire_label("wout", format_value(output["value"], output["shape"]),
                              format_value(output["grad"], output["shape"])))
     lines.append(f'  n{output["id"]} -> wout:w [id="wout-in", class="wire", arrowhead=none];')
+    lines.extend(_unfolded_groups(result))
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _unfolded_groups(result: dict) -> list[str]:
+    """A labelled box (a cluster) around the primitives each compound gate unfolded into, and the wires
+    between them, so that the drawing shows which gates make up σ. Naming a node declared above adds
+    it to the box."""
+    members: dict[int, list[str]] = {}
+    op_of: dict[int, str] = {}
+    for node in result["nodes"]:
+        if node.get("group") is not None:
+            members.setdefault(node["group"], []).append(f"n{node['id']}")
+            op_of[node["group"]] = node["unfolded_from"]
+    group_of = {node["id"]: node.get("group") for node in result["nodes"]}
+    for wire, edge in enumerate(result["edges"]):
+        group = group_of[edge["target"]]
+        if group is not None and group_of[edge["source"]] == group:
+            members[group].append(f"w{wire}")
+    lines = []
+    for group, idents in members.items():
+        op = OPS_BY_NAME[op_of[group]]
+        label = html.escape(f"{op.symbol}  {op.name}" if op.symbol != op.name else op.name)
+        lines.append(f'  subgraph cluster_g{group} {{ graph [id="g{group}", class="unfolded-group {op.name}", '
+                     f'label=<{label}>, labeljust=l, style="rounded,dashed", color="#8c959f", fontsize=10]; '
+                     f'{"; ".join(idents)}; }}')
+    return lines

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from .api import program_error_response, router
 from .errors import ProgramError
 from .examples import examples
+from .playground_routes import router as playground_router
 from .security import Hardening, docs_csp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,7 @@ app = FastAPI(
     redoc_url=None,  # ReDoc would load from a CDN
 )
 app.include_router(router)
+app.include_router(playground_router)  # /playground and /api/playground/*
 app.add_exception_handler(ProgramError, program_error_response)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cache
 
 import numpy as np
 
@@ -53,6 +54,23 @@ def value_text(value, zh: bool = False) -> str:
         return f"{array.size} 元向量" if zh else f"a {array.size}-element vector"
     shape = "×".join(map(str, array.shape))
     return f"{shape} 数组" if zh else f"a {shape} array"
+
+
+def preview(value) -> str:
+    """A value for an equation, the same in both languages: a number, a short array in full, or a longer
+    one by its first elements and its shape ("[[0.10, −0.20, …], [0.40, 0.50, …], …] (4×3)")."""
+    array = np.asarray(value)
+    if array.ndim == 0 or array.size <= MAX_LISTED_ELEMENTS:
+        return _nested(array)
+    return f"{_first_elements(array)} ({'×'.join(map(str, array.shape))})"
+
+
+def _first_elements(array: np.ndarray, rows: int = 2, columns: int = 3) -> str:
+    if array.ndim == 1:
+        items = [number(x) for x in array[:columns]]
+        return "[" + ", ".join(items + ["…"] * (array.size > columns)) + "]"
+    items = [_first_elements(row, rows, columns) for row in array[:rows]]
+    return "[" + ", ".join(items + ["…"] * (len(array) > rows)) + "]"
 
 
 def _nested(array: np.ndarray) -> str:
@@ -102,41 +120,21 @@ def _bracketed(graph: Graph, parent: int | None, k: int, text: str) -> str:
     return f"({text})"
 
 
+def on_its_own(graph: Graph, names: list[str], node: int) -> str:
+    """A node's name where it stands alone after ∂, as in ∂f/∂(x + y); ``names`` is ``display_names(graph)``."""
+    return _bracketed(graph, None, node, names[node])
+
+
 def _fill_show(op, parts: list[str]) -> str:
     if op.variadic:
         return op.show.format_map({op.params[0]: ", ".join(parts)})
     return op.show.format_map(dict(zip(op.params, parts)))
 
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a parameter: ASCII, so "bᵀ" and "b²" are b
-_FOLLOWED_BY_A_WORD = re.compile(r"\s+[A-Za-z]")
-
-
-def local_rule(op, k: int, names: list[str]) -> str:
-    """The local gradient of argument ``k`` as the table writes it, in the program's names: for ``b*c``
-    the rule "b" of parameter a becomes "c". ``names`` are the arguments as written inside the gate
-    (bracketed where needed). A parameter followed by a word is English, not the parameter ("on a tie")."""
-    rules = op.local_short or op.local_grads
-    rule = rules[min(k, len(rules) - 1)]
-    if op.variadic:
-        return rule
-    fields = dict(zip(op.params, names))
-
-    def swap(match: re.Match) -> str:
-        word = match.group()
-        if word not in fields or _FOLLOWED_BY_A_WORD.match(rule, match.end()):
-            return word
-        name = fields[word]
-        enclosed = rule[match.start() - 1:match.start()] == "(" and rule[match.end():match.end() + 1] == ")"
-        return name[1:-1] if enclosed and name.startswith("(") and name.endswith(")") else name
-
-    return _WORD.sub(swap, rule)
-
-
 def narrate(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list) -> list[dict]:
-    """By node id: {"forward": {"en", "zh"}, "backward": {"en", "zh"}, "name", "expression", "rules"}: the
-    sentences, what they call the node, the node as an expression of its arguments' names ("b × c"), and
-    each argument's local gradient in those names. ``wire_locals`` is ``backward.local_gradients``'s answer."""
+    """By node id: {"forward": {"en", "zh"}, "backward": {"en", "zh"}, "name", "expression"}: the sentences,
+    what they call the node, and the node as its gate applied to its arguments' names ("b × c").
+    ``wire_locals`` is ``backward.local_gradients``'s answer."""
     names = display_names(graph)
     out = graph.name[graph.output] or "f"
     starts = graph.edge_starts()
@@ -146,7 +144,7 @@ def narrate(graph: Graph, values: list, grads: list, wire_grads: list, wire_loca
             uses[source].append((node, starts[node] + k))
     story = _Story(graph, values, grads, wire_grads, wire_locals, names, out, uses)
     return [{"forward": story.forward(node), "backward": story.backward(node), "name": names[node],
-             "expression": story.expression(node), "rules": story.rules(node)} for node in range(len(graph))]
+             "expression": story.expression(node)} for node in range(len(graph))]
 
 
 class _TextColumn:
@@ -180,25 +178,15 @@ class _Story:
         self.grad = _TextColumn(grads)
         self.wire = _TextColumn(wire_grads)
 
-    # -- names -----------------------------------------------------------------
-
-    def arguments(self, node: int) -> list[str]:
-        """Each argument of a gate as written inside it: a name, a number, or a bracketed expression."""
-        return [_bracketed(self.graph, node, k, self.names[a]) for k, a in enumerate(self.graph.args[node])]
+    # -- forward ---------------------------------------------------------------
 
     def expression(self, node: int) -> str:
-        op = self.graph.table[node]
-        return self.graph.label[node] if op is None else _fill_show(op, self.arguments(node))
-
-    def rules(self, node: int) -> list[str]:
+        """The node as its gate applied to its arguments' names ("b × c"); an input's or a constant's label."""
         op = self.graph.table[node]
         if op is None:
-            return []
-        # Standing alone, an argument is bracketed as in ∂f/∂(x + y), so that "1/(x + y)" reads right.
-        names = [_bracketed(self.graph, None, a, self.names[a]) for a in self.graph.args[node]]
-        return [local_rule(op, k, names) for k in range(len(names))]
-
-    # -- forward ---------------------------------------------------------------
+            return self.graph.label[node]
+        args = self.graph.args[node]
+        return _fill_show(op, [_bracketed(self.graph, node, k, self.names[a]) for k, a in enumerate(args)])
 
     def forward(self, node: int) -> dict:
         graph = self.graph
@@ -253,7 +241,7 @@ class _Story:
     def use_name(self, user: int) -> str:
         """A use told apart from the others by the node it feeds: its name, or its expression in brackets
         ("2.00 via (a + b) + 3.00 via (b + 1)")."""
-        return _bracketed(self.graph, None, user, self.names[user])
+        return on_its_own(self.graph, self.names, user)
 
     def gate(self, node: int) -> dict:
         graph = self.graph
@@ -267,7 +255,7 @@ class _Story:
                     "zh": f"{op.name_zh}：它的输入都是常数，梯度不再往回传"}
         if op.routes and scalars and len(args) == 2:
             return self.route(node, op, args, arg_values)
-        if op.back_en and not op.variadic:
+        if op.back_en and not op.variadic and not op.routes:  # a routing gate's sentence is for two numbers
             return {"en": self.fill(node, op.back_en, op.back_parts_en, False, ", "),
                     "zh": self.fill(node, op.back_zh, op.back_parts_zh, True, "，")}
         return self.chain_rule(node, op, args)
@@ -309,13 +297,12 @@ class _Story:
         """The generic sentence: for each argument that needs a gradient, local gradient × upstream."""
         g_en, g_zh = self.grad(node), self.grad(node, True)
         first = self.starts[node]
-        rules = self.rules(node)
         en, zh = [], []
         for k, source in enumerate(args):
             wire = first + k
             if self.wire_grads[wire] is None:
                 continue
-            rule = rules[k]
+            rule = named_rule(self.graph, self.names, self.out, node, k)
             head = f"∂{self.out}/∂{_bracketed(self.graph, None, source, self.names[source])} = {rule}"
             local = self.wire_locals[wire] if self.wire_locals is not None else None
             if local is not None:
@@ -325,3 +312,47 @@ class _Story:
                 en.append(f"{head}, with upstream {g_en}: {self.wire(wire)}")
                 zh.append(f"{head}，上游梯度为 {g_zh}：{self.wire(wire, True)}")
         return {"en": f"{op.name}: " + "; ".join(en), "zh": f"{op.name_zh}：" + "；".join(zh)}
+
+
+_PLACEHOLDER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_UPSTREAM = "g"  # what the op table's local-gradient rules call the upstream gradient ("g @ bᵀ")
+
+
+def named_rule(graph: Graph, names: list[str], out: str, node: int, k: int) -> str:
+    """The op table's local-gradient rule for argument ``k`` of ``node`` in the program's own names.
+
+    The table writes its rules in the op's parameters and g ("g @ bᵀ"); in ``z = W @ a + b`` that b is not
+    the program's b. Here each parameter becomes its argument's name and g the upstream gradient
+    ∂out/∂node: "∂C/∂q @ xᵀ". ``names`` is ``display_names(graph)``."""
+    op = graph.table[node]
+    texts = op.local_short or op.local_grads
+    parts = []
+    for text, placeholder in _rule_parts(texts[min(k, len(texts) - 1)], () if op.variadic else op.params):
+        if placeholder is None:
+            parts.append(text)
+        elif placeholder == _UPSTREAM:
+            parts.append(f"∂{out}/∂{on_its_own(graph, names, node)}")
+        else:
+            source = graph.args[node][op.params.index(placeholder)]
+            parts.append(_in_formula(graph, source, names[source]))
+    return "".join(parts)
+
+
+@cache
+def _rule_parts(rule: str, params: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
+    """A rule cut into text and placeholders (a parameter's name, or g): "g @ bᵀ" → g, " @ ", b, "ᵀ". A
+    parameter's letter followed by a word is an English article ("½ on a tie"), not a placeholder."""
+    parts: list[tuple[str, str | None]] = []
+    done = 0
+    for match in _PLACEHOLDER.finditer(rule):
+        word = match.group()
+        if word not in params and word != _UPSTREAM or re.match(r"\s+[A-Za-z]", rule[match.end():]):
+            continue
+        parts += [(rule[done:match.start()], None), ("", word)]
+        done = match.end()
+    return tuple(parts + [(rule[done:], None)])
+
+
+def _in_formula(graph: Graph, node: int, name: str) -> str:
+    """A node's name as an operand inside a formula: an expression or a negative number in brackets."""
+    return f"({name})" if _operator_form(graph, node) or name.startswith("-") else name

@@ -29,7 +29,9 @@ class GraphRequest(BaseModel):
     strict: bool = Field(True, description="false: a value given for a name the program computes is ignored "
                                            "instead of an error.")
     local: bool = Field(False, description="Also give each edge between numbers its local gradient `local`, "
-                                           "d target / d source: the edge's grad is the target's grad times it.")
+                                           "d target / d source: the edge's grad is the target's grad times it; "
+                                           "each edge that carries a gradient its `rule` in the program's names; "
+                                           "and each edge to or from an array its `jacobian`.")
     dot: bool = Field(False, description="Also answer `dot`: the drawing as Graphviz DOT text.")
     narrate: bool = Field(False, description="Give every node `narration`: a sentence on its forward and on its "
                                              "backward step, with the numbers in, in English and Chinese.")
@@ -37,6 +39,10 @@ class GraphRequest(BaseModel):
                                             "primitives it is made of (the op's `unfolds_to`); the nodes that "
                                             "come from one carry `unfolded_from` and `group`. Works with every "
                                             "other option.")
+    layers: bool = Field(False, description="Find the layers of a network (z = W @ a + b, a = σ(z) or another "
+                                            "activation, then a cost) from the graph's shape, and answer `layers`: "
+                                            "each layer's nodes, its δ = ∂C/∂z and Nielsen's equations BP1–BP4 "
+                                            "with this graph's numbers; each layer's z node gets `delta`.")
 
     model_config = {"json_schema_extra": {"examples": [NG_EXAMPLE]}}
 
@@ -54,8 +60,6 @@ class Narration(BaseModel):
                                   '("b × c"; a long one as "… + …").')
     expression: str = Field(description='The node as its gate applied to its arguments\' names ("b × c"); an input\'s '
                                         'or a constant\'s label.')
-    rules: list[str] = Field(description='Per argument, its local gradient in the program\'s names: for `b*c`, '
-                                         '["c", "b"]; for `W @ x`, ["g @ xᵀ", "Wᵀ @ g"] (g: the upstream gradient).')
 
 
 class Node(BaseModel):
@@ -73,6 +77,8 @@ class Node(BaseModel):
     group: Optional[int] = Field(
         None, description="With `unfold`: the id, in the folded graph, of the compound node this node replaces "
                           "part of. The last node of a group keeps the compound node's name.")
+    delta: Optional[str] = Field(None, description="With `layers`, on each layer's z: its error's symbol (δ¹, δ², …); "
+                                                   "the node's grad is that δ = ∂C/∂z.")
 
 
 class Edge(BaseModel):
@@ -82,6 +88,10 @@ class Edge(BaseModel):
     value: JsonValue = Field(description="The source's value.")
     grad: JsonValue = Field(description="The part of the source's gradient that flows back along this wire.")
     local: JsonValue = Field(None, description="With `local`: d target / d source, where both are numbers.")
+    rule: Optional[str] = Field(None, description="With `local`, on a wire that carries a gradient: the op table's "
+                                                  "local-gradient rule in the program's own names (`∂f/∂q @ xᵀ`).")
+    jacobian: Optional["Jacobian"] = Field(None, description="With `local`, on a wire to or from an array: the local "
+                                                             "Jacobian and the vector-Jacobian product.")
 
 
 class Warning(BaseModel):
@@ -127,6 +137,9 @@ class GraphResponse(BaseModel):
         None, description="With `check`: the nodes evaluated at a kink or within the check's step of one (relu or "
                           "abs at 0, a max or min tie), where a numerical gradient cannot be trusted.")
     dot: Optional[str] = Field(None, description="Present when the request asked for it.")
+    layers: Optional[list["NetworkLayer"]] = Field(
+        None, description="With `layers`: every layer found, network by network, from the first layer to the "
+                          "output layer (empty when the program has none).")
 
 
 class SweepRequest(BaseModel):
@@ -173,6 +186,10 @@ class TrainSettings(BaseModel):
     params: list[str]
     learning_rate: float
     steps: int
+    data: Optional[list[str]] = Field(None, description="For stochastic gradient descent: the inputs that hold "
+                                                        "the data set, as in TrainRequest.")
+    batch_size: Optional[int] = Field(None, description="With data: the mini-batch size.")
+    seed: Optional[int] = Field(None, description="With data: the seed of the shuffles.")
 
 
 class Example(BaseModel):
@@ -195,8 +212,25 @@ class TrainRequest(BaseModel):
     values: dict[str, Value] = Field(default_factory=dict, description="As for /api/graph: the starting values.")
     params: list[str] = Field(description="The inputs to train; the others stay fixed.", examples=[["w", "b"]])
     learning_rate: float = Field(description="η in w ← w − η·∂L/∂w.", examples=[0.5])
-    steps: int = Field(description="Gradient-descent steps, from 1 to the max_train_steps limit.", examples=[20])
+    steps: Optional[int] = Field(None, description="Gradient-descent steps, from 1 to the max_train_steps limit. "
+                                                   "Give steps or epochs.", examples=[20])
     default_value: Optional[float] = Field(None, description="As for /api/graph.")
+    epochs: Optional[int] = Field(None, description="Instead of steps: passes over the data set, each of "
+                                                    "steps_per_epoch steps (without data, one step each).")
+    data: Optional[list[str]] = Field(
+        None, description="Stochastic gradient descent, as in Nielsen's notes: the inputs that hold a data set, "
+                          "one sample per position of their last axis (a column of X). Each epoch shuffles the "
+                          "samples and cuts them into mini-batches; each step runs the program on one mini-batch's "
+                          "columns and moves the params against the gradient there. `losses` is then the cost on "
+                          "the whole data set.", examples=[["X", "Y"]])
+    batch_size: Optional[int] = Field(None, description="With data: samples per mini-batch (default: all of them).")
+    seed: int = Field(0, description="With data: the shuffle of epoch e is drawn from (seed, e), so the same "
+                                     "request always goes through the same mini-batches.")
+    first_step: int = Field(0, description="Steps already taken, for a long run sent in chunks: with data, it "
+                                           "says which epoch and mini-batch come next.")
+    updates: bool = Field(False, description="Also answer `updates`: each step's w ← w − η·∂L/∂w with the numbers "
+                                             "of each param (its first elements, for an array), in English and "
+                                             "Chinese.")
 
     # Strict: true is not a number and "5" not a count here, as the schema says.
     model_config = {"strict": True, "json_schema_extra": {"examples": [
@@ -209,6 +243,11 @@ class TrainResponse(BaseModel):
                                             "step: steps + 1 numbers.")
     values: dict[str, JsonValue] = Field(description="Each trained parameter's new value (null where not finite).")
     gradients: dict[str, JsonValue] = Field(description="∂L/∂param at the new values.")
+    steps_per_epoch: Optional[int] = Field(None, description="With data: mini-batches per epoch.")
+    batches: Optional[list["Batch"]] = Field(None, description="With data: each step's epoch, mini-batch and samples.")
+    batch_losses: Optional[list[float]] = Field(None, description="With data: each step's cost on its mini-batch, "
+                                                                  "the cost whose gradient the step follows.")
+    updates: Optional[list["StepUpdate"]] = Field(None, description="With `updates`: each step, explained.")
 
 
 class ErrorDetail(BaseModel):
@@ -220,3 +259,176 @@ class ErrorDetail(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: ErrorDetail
+
+
+# -- issue 14: the course's vectorised backprop (Jacobians), Nielsen's four equations, the update step ---------
+
+
+class Jacobian(BaseModel):
+    """The local Jacobian J of a wire's target with respect to its source, J[i, j] = ∂targetᵢ/∂sourceⱼ over
+    both flattened in C order; every number from the op table's vector-Jacobian products."""
+    rows: int = Field(description="Elements of the target.")
+    columns: int = Field(description="Elements of the source.")
+    structure: str = Field(description="`diagonal` (an elementwise gate), `blocks` (the left operand of a matrix "
+                                       "product: identical blocks down the diagonal) or `dense`.")
+    whole: Optional[list[list[Optional[float]]]] = Field(None, description="J entire, when it has at most 256 "
+                                                                           "entries.")
+    diagonal: Optional[list[Optional[float]]] = Field(None, description="For `diagonal`: J's diagonal (σ′(z) for "
+                                                                        "sigmoid).")
+    block: Optional[list[list[Optional[float]]]] = Field(None, description="For `blocks`: one block (Xᵀ for W @ X), "
+                                                                           "when it has at most 256 entries.")
+    blocks: Optional[int] = Field(None, description="For `blocks`: how many times the block repeats.")
+    slice: Optional[list[list[Optional[float]]]] = Field(None, description="When J is large and neither diagonal "
+                                                                           "nor of small blocks: its first 4 rows "
+                                                                           "and 8 columns.")
+    about: Text = Field(description="J's size and structure in a sentence.")
+    vjp: Text = Field(description="The vector-Jacobian product with its numbers: the gradient that flows back, "
+                                  "e.g. the outer product `∂f/∂W = ∂f/∂q @ xᵀ = [0.44, 0.52] ⊗ [0.20, 0.40] = …`.")
+
+
+class Term(BaseModel):
+    symbol: str = Field(description="How the equation writes it, in the program's names (`∂C/∂a2`, `σ′(z2)`, `W2`).")
+    node: int = Field(description="The node it comes from.")
+    of: str = Field(description="Which of the node's numbers: `value`, `grad`, or `local` (the activation's "
+                                "derivative at z, σ′(z): its local Jacobian's diagonal).")
+    value: JsonValue
+
+
+class Equation(BaseModel):
+    name: str = Field(description="BP1 (the output layer's error), BP2 (an earlier layer's error from the next "
+                                  "one's), BP3 (the bias gradient) or BP4 (the weight gradient).")
+    formula: str = Field(description="Nielsen's form with this layer's number: `δ² = ∇ₐC ⊙ σ′(z²)`.")
+    named: str = Field(description="The same in the program's names: `δ² = ∂C/∂a2 ⊙ σ′(z2)`.")
+    text: Text = Field(description="The equation with its numbers, in English and Chinese.")
+    terms: list[Term] = Field(description="Each quantity on the right, with the node it comes from.")
+    result: JsonValue = Field(description="The right-hand side, computed as Nielsen's backprop does (from ∇ₐC, "
+                                          "the weights and σ′ alone, not from the engine's other gradients).")
+    node: int = Field(description="The node whose gradient the equation gives: z for BP1 and BP2, b, W.")
+    difference: Optional[float] = Field(description="The largest |result − the engine's gradient of node|: "
+                                                    "rounding only (null where the numbers are not finite).")
+
+
+class NetworkLayer(BaseModel):
+    network: int = Field(description="Which chain of layers (0 for the first; most programs have one).")
+    number: int = Field(description="The layer's number l, from 1 at the first matrix product (its input is a⁰).")
+    layers: int = Field(description="L: how many layers the network has; layer L feeds the cost.")
+    z: int = Field(description="The node z = W @ a + b (or W @ a, with no bias).")
+    a: int = Field(description="The activation node a = σ(z), or z when there is none.")
+    W: int
+    b: Optional[int]
+    input: int = Field(description="The layer's input, the previous layer's activation (or the network's input).")
+    activation: Optional[str] = Field(description="The activation's op name (sigmoid, tanh, relu, …), or null.")
+    delta: str = Field(description="δ with the layer's number: δ¹, δ², …")
+    equations: list[Equation] = Field(description="BP1 or BP2, then BP3 (when there is a bias) and BP4.")
+
+
+class Batch(BaseModel):
+    step: int = Field(description="The step's number, counting from first_step + 1.")
+    epoch: int = Field(description="1 for the first pass over the data set.")
+    batch: int = Field(description="The mini-batch's number within its epoch, from 1.")
+    samples: list[int] = Field(description="The samples in it: positions along the data's last axis.")
+
+
+class UpdatedElement(BaseModel):
+    index: list[int] = Field(description="The element's index in the param ([] for a number).")
+    before: Optional[float] = Field(description="The element before the step (null where not finite).")
+    gradient: Optional[float] = Field(description="∂L/∂param there, on this step's mini-batch.")
+    after: Optional[float] = Field(description="before − η · gradient.")
+
+
+class ParamUpdate(BaseModel):
+    name: str
+    shape: list[int]
+    elements: list[UpdatedElement] = Field(description="The number, or an array's first 4 elements.")
+    text: Text = Field(description='"w ← w − η·∂L/∂w = 0.5 − 0.5 × (−1.24) = 1.12"')
+
+
+class StepUpdate(BaseModel):
+    step: int
+    params: list[ParamUpdate]
+
+
+# -- the neural-network playground (app/playground.py) ---------------------------------------------------
+
+from .playground import Settings as _PlaygroundDefaults  # noqa: E402 (the defaults live with the playground)
+
+_PLAYGROUND = _PlaygroundDefaults()
+
+
+class PlaygroundSettings(BaseModel):
+    dataset: str = Field(_PLAYGROUND.dataset, description="circle, xor, gauss (two Gaussians) or spiral.")
+    noise: float = Field(_PLAYGROUND.noise, description="Percent, 0 to 50: how far the labels stray from the "
+                                                        "pattern.")
+    points: int = Field(_PLAYGROUND.points, description="Points in the data set, 10 to 1,000.")
+    train_percent: float = Field(_PLAYGROUND.train_percent, description="Percent of the points used for "
+                                                                        "training, 10 to 90; the rest test.")
+    seed: int = Field(_PLAYGROUND.seed, description="Draws the data, the starting weights and each epoch's "
+                                                    "shuffle: the same seed, the same run.")
+    layers: list[int] = Field(list(_PLAYGROUND.layers), description="Neurons in each hidden layer, 0 to 4 "
+                                                                    "layers of 1 to 8: [6] or [4, 4].")
+    activation: str = Field(_PLAYGROUND.activation, description="tanh, sigmoid or relu.")
+    learning_rate: float = Field(_PLAYGROUND.learning_rate, description="η in w ← w − η·∂L/∂w, positive.")
+    batch_size: int = Field(_PLAYGROUND.batch_size, description="Points per gradient-descent step, 1 to points.")
+    l2: float = Field(_PLAYGROUND.l2, description="λ of the L2 term λ/2·Σw² added to the loss; 0 for none.")
+
+    model_config = {"strict": True}
+
+
+PlaygroundWeights = dict[str, Value]
+
+
+class PlaygroundStepRequest(BaseModel):
+    settings: PlaygroundSettings = Field(default_factory=PlaygroundSettings)
+    weights: Optional[PlaygroundWeights] = Field(
+        None, description="The current weights by name (W1, b1, W2, …) as the last answer gave them; null or "
+                          "absent: the seed's starting weights.")
+    epoch: int = Field(0, description="Epochs the weights have had; picks the next epochs' shuffles.")
+    steps: int = Field(1, description="Epochs to train now, 0 to 1,000 (0: only measure and draw).")
+    data: bool = Field(False, description="Also answer the points of the data set.")
+
+    model_config = {"strict": True, "json_schema_extra": {"examples": [
+        {"settings": {"dataset": "circle", "layers": [6], "activation": "tanh", "learning_rate": 0.03, "seed": 1},
+         "steps": 5, "data": True}]}}
+
+
+class PlaygroundRecord(BaseModel):
+    epoch: int
+    train_loss: float = Field(description="The mean logistic loss on the training points (without the L2 term).")
+    test_loss: float
+    train_accuracy: float = Field(description="The share of training points on their side of the boundary.")
+    test_accuracy: float
+
+
+class PlaygroundData(BaseModel):
+    train: list[list[float]] = Field(description="[x, y, label] per point; label +1 (blue) or −1 (orange).")
+    test: list[list[float]]
+
+
+class PlaygroundStepResponse(BaseModel):
+    program: str = Field(description="The network as a program of this language, which the engine trained.")
+    epoch: int = Field(description="Epochs the new weights have had.")
+    weights: dict[str, list[Any]] = Field(description="The new weights, to send with the next request.")
+    history: list[PlaygroundRecord] = Field(description="After each epoch of this request (with steps 0, now).")
+    extent: float = Field(description="The heat maps cover [-extent, extent]² of the plane.")
+    boundary: list[list[Optional[float]]] = Field(
+        description="σ(z), the probability of blue, on a grid of cells, rows from the top (y = extent) down, "
+                    "rounded to 4 decimals (null where not finite).")
+    neurons: list[list[list[list[Optional[float]]]]] = Field(
+        description="Per hidden layer, per neuron, its output on a coarser grid laid out as boundary.")
+    neuron_range: list[float] = Field(description="The activation's [low, high], which the heat maps colour from "
+                                                  "orange through white to blue.")
+    data: Optional[PlaygroundData] = Field(None, description="With data: the points.")
+
+
+class PlaygroundSampleRequest(BaseModel):
+    settings: PlaygroundSettings = Field(default_factory=PlaygroundSettings)
+    weights: Optional[PlaygroundWeights] = Field(None, description="As for /api/playground/step.")
+    subset: str = Field(description="train or test.")
+    index: int = Field(description="The point's position in data.train or data.test.")
+
+    model_config = {"strict": True}
+
+
+class PlaygroundSampleResponse(BaseModel):
+    program: str = Field(description="The network's program; for one point its mean is that point's loss.")
+    values: dict[str, Value] = Field(description="X (1×2), y (1×1) and the weights: ready for /api/graph.")

@@ -30,8 +30,9 @@ spends about ``--budget`` seconds per workload (at least 3 samples, or 1 when a 
 the budget). The tables give medians and ratios ours / peer (below 1: ours is faster).
 
 Also: the sweep (compute.sweep, 10,000 points of f and df/dx, as /api/sweep) against a hand-written
-NumPy evaluation of the same function, and the page (headless Chromium): time from the API's answer
-to the drawn graph at 10 to 3,000 nodes.
+NumPy evaluation of the same function, the page (headless Chromium): time from the API's answer
+to the drawn graph at 10 to 3,000 nodes, and the playground (benchmarks/playground.py): epochs and
+redrawn boundaries a second for a 2-6-6-1 network on 200 points, the engine against NumPy by hand.
 """
 
 from __future__ import annotations
@@ -460,6 +461,7 @@ def parse_args(argv=None):
     parser.add_argument("--no-http", action="store_true", help="without ours through a live uvicorn")
     parser.add_argument("--no-sweep", action="store_true")
     parser.add_argument("--no-page", action="store_true", help="without the page in headless Chromium")
+    parser.add_argument("--no-playground", action="store_true", help="without the playground's training speed")
     parser.add_argument("--budget", type=float, help="seconds per engine and workload (default 1, quick 0.3)")
     parser.add_argument("--cap", type=float, help="seconds (of --clock) one peer call may take (default 20, quick 3)")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
@@ -515,6 +517,11 @@ def main(argv=None) -> dict:
         results["page_readability"] = readability(quick=args.quick)
         print()
         print_readability(results["page_readability"])
+    if not args.no_playground:
+        from benchmarks.playground import print_playground, run_playground
+        results["playground"] = run_playground(args.budget, page=not args.no_page)
+        print()
+        print_playground(results["playground"])
     if hasattr(os, "getloadavg"):
         results["machine"]["load_average_at_end"] = os.getloadavg()
     if args.out:

@@ -10,6 +10,7 @@ import pytest
 from benchmarks import run
 from benchmarks.load import classroom_requests
 from benchmarks.peers import Engine, ours_in_process
+from benchmarks.playground import print_playground, run_http, run_in_process
 from benchmarks.programs import GENERATORS
 from benchmarks.sweep import run_sweep
 
@@ -25,7 +26,7 @@ def frozen_heap():
 
 def test_the_suite_runs_at_tiny_sizes_and_writes_its_json(tmp_path, capsys):
     out = tmp_path / "latest.json"
-    run.main(["--sizes", "10", "30", "--no-extra", "--peers", "--no-http", "--no-sweep", "--no-page",
+    run.main(["--sizes", "10", "30", "--no-extra", "--peers", "--no-http", "--no-sweep", "--no-page", "--no-playground",
               "--budget", "0.01", "--out", str(out)])
     rows = json.loads(out.read_text())["engines"]["rows"]
     assert [(row["size"], row["engines"]["ours"]["status"]) for row in rows] == [(10, "ok"), (30, "ok")]
@@ -77,3 +78,11 @@ def test_the_load_scripts_requests_get_the_status_it_expects(client):
     for body, expected in requests:
         response = client.post("/api/graph", content=body, headers={"content-type": "application/json"})
         assert response.status_code == expected, (body, response.text)
+
+
+def test_the_playground_benchmark_checks_the_engine_against_numpy_and_prints_its_figures(server, capsys):
+    result = {"in_process": run_in_process(budget=0.01), "http": run_http(server, budget=0.01)}
+    assert result["in_process"]["max_rel_diff"] <= 1e-9 and result["in_process"]["steps_per_epoch"] == 10
+    print_playground(result)
+    printed = capsys.readouterr().out
+    assert "| one epoch |" in printed and "| 3 | " in printed

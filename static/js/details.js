@@ -1,10 +1,10 @@
 // What the explanation card says about one node, in the program's own names: what it computes ("u = b ×
 // c"), its value and gradient, the narration's sentences with the numbers in, how its gate passes
 // gradient back, the chain rule for each argument (upstream × local = flows back, each local gradient
-// written in the arguments' names), and for a node used several times each use's share, named by the
+// written in the program's names), and for a node used several times each use's share, named by the
 // expression it feeds, and their sum. Numbers are rounded as the drawing rounds them; hover one for
-// full precision. All of it comes from the API (narration, rules, local gradients): this module only
-// picks and lays it out.
+// full precision. All of it comes from the API (narration, each wire's rule and local gradient): this
+// module only picks and lays it out.
 import { formatNumber, fullPrecision } from "./format.js";
 import { pick, t } from "./i18n.js";
 import { shapeInWords } from "./labels.js";
@@ -112,7 +112,7 @@ function chainRule(graph, node, op) {
     const row = body.insertRow();
     const argument = nameOf(source);
     row.insertCell().textContent = `∂${out}/∂${/\s/.test(argument) ? `(${argument})` : argument}`;
-    const rule = node.narration?.rules?.[edge.index] ?? op.local_gradients[op.variadic ? op.params[0] : op.params[edge.index]];
+    const rule = edge.rule ?? op.local_gradients[op.variadic ? op.params[0] : op.params[edge.index]];
     const local = row.insertCell();
     local.append(span(rule));
     if (edge.local !== undefined && edge.local !== null && !source.shape.length) local.append(span(" = "), rounded(edge.local, []));

@@ -466,14 +466,32 @@ function nodeIdOf(group) {
 
 // -- the SVG -----------------------------------------------------------------------------------------------------
 
-// The drawing without its boxes and wires (the tiles bring them): the rules between rows.
+// The drawing without its boxes and wires (the tiles bring them): the rules between rows, and the boxes
+// around unfolded compound gates.
 function skeletonSvg(scene, geometry) {
   const rules = geometry.rows.slice(1).map((row) => {
     const y = f1(row.y - 14);
     return `<line class="row-rule" x1="0" x2="${f1(geometry.width)}" y1="${y}" y2="${y}"></line>`;
   });
+  const groups = scene.rows.flatMap((row) => row.groups.map((group) => groupSvg(group, row, geometry)));
   return `<svg class="graph-drawing" xmlns="${SVG_NS}" data-direction="${scene.direction}"><g class="viewport">` +
-    `<g class="rows">${rules.join("")}</g><g class="wires"></g><g class="boxes"></g></g></svg>`;
+    `<g class="rows">${rules.join("")}${groups.join("")}</g><g class="wires"></g><g class="boxes"></g></g></svg>`;
+}
+
+// A dashed box around a group's boxes, its label at the top left.
+function groupSvg(group, row, geometry) {
+  const byKey = new Map(row.boxes.map((box) => [box.key, box]));
+  let [left, top, right, bottom] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const key of group.members) {
+    const box = byKey.get(key);
+    const at = geometry.boxes.get(key);
+    [left, top] = [Math.min(left, at.x - box.width / 2), Math.min(top, at.y - box.height / 2)];
+    [right, bottom] = [Math.max(right, at.x + box.width / 2), Math.max(bottom, at.y + box.height / 2)];
+  }
+  const [x, y, width, height] = [left - 6, top - 18, right - left + 12, bottom - top + 24];
+  return `<g id="${group.key}" class="cluster unfolded-group ${group.op}"><rect class="box" x="${f1(x)}" y="${f1(y)}" ` +
+    `width="${f1(width)}" height="${f1(height)}" rx="6"></rect><text class="group-label" x="${f1(x + 6)}" y="${f1(y + 12)}">` +
+    `${escapeAttribute(group.label)}</text></g>`;
 }
 
 // Below TILE_ABOVE boxes the drawing is one tile; above, tiles TILE units square, each holding the

@@ -41,6 +41,11 @@ function dotOf(row, direction) {
     const ports = [link.fromPort && `tailport=${link.fromPort}`, link.toPort && `headport=${link.toPort}`].filter(Boolean);
     lines.push(`${dotName(link.from)}->${dotName(link.to)}${ports.length ? `[${ports.join(",")}]` : ""};`);
   }
+  // An unfolded compound gate's primitives kept together, with room for the box's label above them.
+  for (const group of row.groups) {
+    lines.push(`subgraph cluster_${group.key}{graph[label="${group.label.replaceAll('"', "")}",fontsize=10,labeljust=l];` +
+      `${group.members.map(dotName).join(";")};}`);
+  }
   lines.push("}");
   return lines.join("\n");
 }

@@ -157,12 +157,12 @@ export function buildScene(graph, options = {}) {
       boxes.set(key, { key, kind: "exit", node: id, numbers: nodeNumbers(graph, flows, id), ...labelBox(nodeNumbers(graph, flows, id)) });
       links.push({ key: `${key}-in`, from: `n${id}`, to: key, fromPort: null, toPort: "w", arrow: false });
     }
-    return { boxes: [...boxes.values()], links };
+    return { boxes: [...boxes.values()], links, groups: unfoldedGroups(graph, boxes, opsByName) };
   });
   // An output that is an input or a constant ("x", "3", or "y = 2*x; x"): the leaf and its numbers, last.
   const output = graph.nodes[graph.output];
   if (!isGate(output)) {
-    const row = rows[rows.length - 1] ?? (rows[0] = { boxes: [], links: [] });
+    const row = rows[rows.length - 1] ?? (rows[0] = { boxes: [], links: [], groups: [] });
     const drawn = rows.some((other) => other.boxes.some((box) => box.key === `n${output.id}`));
     const key = drawn ? `n${output.id}-out` : `n${output.id}`;
     const numbers = nodeNumbers(graph, flows, output.id);
@@ -171,6 +171,23 @@ export function buildScene(graph, options = {}) {
     row.links.push({ key: "wout-in", from: key, to: "wout", fromPort: leafOut, toPort: "w", arrow: false });
   }
   return { direction, rows, flows, wrapped: rows.length > 1 };
+}
+
+// The primitives each compound gate unfolded into (nodes with a `group`), with the wires between them, to
+// be boxed together and labelled with the gate ("σ  sigmoid"), as app/dot.py boxes them.
+function unfoldedGroups(graph, boxes, opsByName) {
+  const groups = new Map();
+  for (const box of boxes.values()) {
+    const node = graph.nodes[box.kind === "label" ? graph.edges[box.wire].target : box.node];
+    const inside = box.kind === "gate" || (box.kind === "label" && graph.nodes[graph.edges[box.wire].source].group === node.group);
+    if (node?.group === undefined || node.group === null || !inside) continue;
+    if (!groups.has(node.group)) {
+      const op = opsByName[node.unfolded_from] ?? { name: node.unfolded_from, symbol: node.unfolded_from };
+      groups.set(node.group, { key: `g${node.group}`, op: op.name, label: op.symbol !== op.name ? `${op.symbol}  ${op.name}` : op.name, members: [] });
+    }
+    groups.get(node.group).members.push(box.key);
+  }
+  return [...groups.values()];
 }
 
 // The wire into argument `index` of gate `id`: wires are numbered node by node, argument by argument.

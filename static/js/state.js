@@ -59,3 +59,8 @@ export function writeState(state) {
 export function shareLink(state) {
   return `${location.origin}${location.pathname}#${serialize(state)}`;
 }
+
+// A link to this page from another (the playground opens one sample's graph with it).
+export function pageLink(state) {
+  return `${location.origin}/#${serialize(state)}`;
+}

@@ -1,0 +1,162 @@
+"""Local Jacobians: what a gate between arrays does to the gradient, as a matrix, with its numbers.
+
+The CS231n notes close on "when L's argument is a vector, use the Jacobian": for a gate y = f(x) the
+local Jacobian J has a row per element of y and a column per element of x (both flattened in C order),
+J[i, j] = ∂yᵢ/∂xⱼ, and the gradient that flows back is the vector-Jacobian product ∂L/∂x = Jᵀ ∂L/∂y.
+
+Every number here comes from the op table's own rules: row i of J is the gate's vector-Jacobian product
+(its ``vjps`` entry) applied to the i-th basis vector, and the diagonal of an elementwise gate is its
+product with a vector of ones. No derivative is written down a second time. What this module adds is
+the shape of J, which the table's row says through ``elementwise`` and its name: diagonal for an
+elementwise gate, identical blocks along the diagonal for the left operand of a matrix product (row i
+of W @ X depends on row i of W only, through the same Xᵀ), and otherwise dense; a small J is given
+whole, a large one by that structure or by a slice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .backward import unbroadcast
+from .graph import Graph
+from .narrate import display_names, named_rule, number, on_its_own, preview
+
+MAX_WHOLE = 256  # entries of a Jacobian given whole (a 16×16, or 4 outputs of a 4×16 matrix product)
+SLICE = (4, 8)  # rows and columns of the slice of a larger dense Jacobian
+MAX_WRITTEN_OUT = 16  # entries of an outer product g xᵀ written out product by product
+
+
+def basis_rows(op, k: int, ans, args: tuple, rows) -> np.ndarray:
+    """Rows of the local Jacobian d ans / d args[k]: the op's vjp applied to each basis vector eᵢ."""
+    source_shape = np.shape(args[k])
+    result = np.empty((len(rows), int(np.prod(source_shape))))
+    for r, i in enumerate(rows):
+        e = np.zeros(np.shape(ans))
+        e.flat[i] = 1.0
+        share = np.asarray(op.vjps[k](e if e.ndim else e[()], ans, *args))
+        result[r] = np.ravel(unbroadcast(share, source_shape) if share.shape != source_shape else share)
+    return result
+
+
+def diagonal(op, k: int, ans, args: tuple) -> np.ndarray:
+    """The diagonal of an elementwise gate's Jacobian, shaped like its argument: the vjp of a vector of
+    ones (exact, since nothing is off the diagonal). For sigmoid, σ′(z) = σ(z)(1 − σ(z))."""
+    share = np.asarray(op.vjps[k](np.ones(np.shape(ans)), ans, *args))
+    return share if share.shape == np.shape(args[k]) else unbroadcast(share, np.shape(args[k]))
+
+
+def structure(op, k: int, ans, args: tuple) -> str:
+    """"diagonal", "blocks" or "dense", from the op's row: elementwise, a matrix product's left operand, other."""
+    source = np.shape(args[k])
+    if op.elementwise and source == np.shape(ans) and source:
+        return "diagonal"
+    if op.name == "matmul" and k == 0 and len(source) == 2 and np.ndim(args[1]) in (1, 2):
+        return "blocks"
+    return "dense"
+
+
+def local_jacobian(op, k: int, ans, args: tuple) -> dict:
+    """The local Jacobian of argument k as JSON-ready data: its size, its structure, and its numbers: whole
+    when small; else the diagonal, or the repeated block, or when even that is large, its top-left slice."""
+    rows, columns = int(np.size(ans)), int(np.size(args[k]))
+    kind = structure(op, k, ans, args)
+    answer: dict = {"rows": rows, "columns": columns, "structure": kind}
+    if rows * columns <= MAX_WHOLE:
+        answer["whole"] = basis_rows(op, k, ans, args, range(rows)).tolist()
+    if kind == "diagonal":
+        answer["diagonal"] = diagonal(op, k, ans, args).ravel().tolist()
+    elif kind == "blocks":
+        # Y = W @ X, W n×k: J's first block is the rows of Y's first row on the columns of W's first row.
+        answer["blocks"] = count = len(args[0])
+        block_rows, block_columns = rows // count, columns // count
+        if block_rows * block_columns <= MAX_WHOLE:
+            answer["block"] = basis_rows(op, k, ans, args, range(block_rows))[:, :block_columns].tolist()
+    if not {"whole", "diagonal", "block"} & answer.keys():
+        answer["slice"] = basis_rows(op, k, ans, args, range(min(rows, SLICE[0])))[:, :SLICE[1]].tolist()
+    return answer
+
+
+# -- the answer's wires ------------------------------------------------------------------------------------------
+
+
+def explain_wires(edges: list[dict], graph: Graph, values: list, grads: list, wire_grads: list) -> None:
+    """Give each answered edge that carries a gradient its ``rule`` (the local gradient in the program's
+    names), and each such edge between arrays its ``jacobian``: the local Jacobian and the
+    vector-Jacobian product that flows back, in numbers and in words."""
+    names = display_names(graph)
+    out = graph.name[graph.output] or "f"
+    starts = graph.edge_starts()
+    for node, args in enumerate(graph.args):
+        op = graph.table[node]
+        if op is None:
+            continue
+        ans = values[node]
+        for k, source in enumerate(args):
+            wire = starts[node] + k
+            if wire_grads[wire] is None:
+                continue
+            edge = edges[wire]
+            edge["rule"] = named_rule(graph, names, out, node, k)
+            if not ans.ndim and not values[source].ndim:
+                continue  # a wire between numbers has its one local gradient in "local"
+            arg_values = tuple(values[a] for a in args)
+            jacobian = local_jacobian(op, k, ans, arg_values)
+            jacobian["vjp"] = _vjp_text(jacobian, edge["rule"], graph, names, out, node, k, grads[node],
+                                        arg_values, wire_grads[wire])
+            jacobian["about"] = _structure_text(jacobian, graph, names, node, k, source)
+            edge["jacobian"] = jacobian
+
+
+def _structure_text(jacobian: dict, graph: Graph, names: list[str], node: int, k: int, source: int) -> dict:
+    rows, columns = jacobian["rows"], jacobian["columns"]
+    target, arg = on_its_own(graph, names, node), on_its_own(graph, names, source)
+    size = f"{rows}×{columns}"
+    if jacobian["structure"] == "diagonal":
+        return {"en": f"The local Jacobian ∂{target}/∂{arg} is {size} and diagonal: each element of the output "
+                      f"depends only on the same element of {arg}.",
+                "zh": f"局部雅可比矩阵 ∂{target}/∂{arg} 是 {size} 的对角矩阵：输出的每个元素只依赖 {arg} 的同一个元素。"}
+    if jacobian["structure"] == "blocks":
+        other = on_its_own(graph, names, graph.args[node][1])
+        block = f"{rows // jacobian['blocks']}×{columns // jacobian['blocks']}"
+        return {"en": f"The local Jacobian ∂{target}/∂{arg} is {size}, made of {jacobian['blocks']} identical "
+                      f"{block} blocks down its diagonal, each {other}ᵀ: row i of the output depends only on "
+                      f"row i of {arg}.",
+                "zh": f"局部雅可比矩阵 ∂{target}/∂{arg} 是 {size} 的分块对角矩阵，对角线上有 {jacobian['blocks']} 个"
+                      f"相同的 {block} 块，每块都是 {other}ᵀ：输出的第 i 行只依赖 {arg} 的第 i 行。"}
+    return {"en": f"The local Jacobian ∂{target}/∂{arg} is {size}: each element of the output may depend on "
+                  f"every element of {arg}.",
+            "zh": f"局部雅可比矩阵 ∂{target}/∂{arg} 是 {size}：输出的每个元素都可能依赖 {arg} 的每个元素。"}
+
+
+def _vjp_text(jacobian: dict, rule: str, graph: Graph, names: list[str], out: str, node: int, k: int,
+              upstream, arg_values: tuple, flows) -> dict:
+    """The vector-Jacobian product with its numbers: what flows back along the wire."""
+    source = graph.args[node][k]
+    head = f"∂{out}/∂{on_its_own(graph, names, source)} = {rule}"
+    g = preview(upstream)
+    if jacobian["structure"] == "diagonal":
+        local = preview(np.reshape(jacobian["diagonal"], np.shape(arg_values[k])))
+        return {"en": f"{head} ⊙ upstream = {local} ⊙ {g} = {preview(flows)}",
+                "zh": f"{head} ⊙ 上游梯度 = {local} ⊙ {g} = {preview(flows)}"}
+    if jacobian["structure"] == "blocks" and np.ndim(arg_values[1]) == 1:
+        x = np.asarray(arg_values[1])
+        right = on_its_own(graph, names, graph.args[node][1])
+        math = f"{head} = {g} ⊗ {preview(x)}{_outer_written_out(np.asarray(upstream), x)} = {preview(flows)}"
+        return {"en": f"{math}: the outer product of the upstream gradient and {right}",
+                "zh": f"{math}：上游梯度与 {right} 的外积"}
+    math = f"{head} = Jᵀ · {g} = {preview(flows)}"
+    return {"en": f"{math}: the upstream gradient times the local Jacobian",
+            "zh": f"{math}：上游梯度乘以局部雅可比矩阵"}
+
+
+def _outer_written_out(g: np.ndarray, x: np.ndarray) -> str:
+    """" = [[0.44 × 0.20, 0.44 × 0.40], [0.52 × 0.20, 0.52 × 0.40]]" for a small outer product, else ""."""
+    if g.size * x.size > MAX_WRITTEN_OUT:
+        return ""
+    rows = ["[" + ", ".join(f"{_factor(gi)} × {_factor(xj)}" for xj in x) + "]" for gi in g.ravel()]
+    return " = [" + ", ".join(rows) + "]"
+
+
+def _factor(x) -> str:
+    text = number(x)
+    return f"({text})" if text.startswith("−") else text

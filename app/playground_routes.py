@@ -1,0 +1,46 @@
+"""The playground's page and API: thin routes over ``app.playground``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.templating import Jinja2Templates
+
+from . import playground
+from .api import ERRORS, json_response
+from .schemas import (PlaygroundSampleRequest, PlaygroundSampleResponse, PlaygroundSettings, PlaygroundStepRequest,
+                      PlaygroundStepResponse)
+
+router = APIRouter()
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+
+
+def _settings(model: PlaygroundSettings) -> playground.Settings:
+    return playground.Settings(**model.model_dump())
+
+
+@router.get("/playground", include_in_schema=False)
+def playground_page(request: Request):
+    return templates.TemplateResponse(request, "playground.html", {"config": playground.page_config()})
+
+
+@router.post("/api/playground/step", response_model=PlaygroundStepResponse, responses=ERRORS,
+             summary="Train the playground's network")
+def post_step(request: PlaygroundStepRequest):
+    """`steps` epochs of mini-batch gradient descent on the network the settings describe, from the weights
+    sent (or the seed's): the network's program, the new weights, each epoch's losses and accuracies, and the
+    heat maps of the output and of every hidden neuron. Nothing is kept: send the answer's weights and epoch
+    with the next request. A setting out of range, or a learning rate so large that training diverges,
+    answers 400 with a sentence."""
+    return json_response(playground.train(_settings(request.settings), request.weights, request.epoch,
+                                          request.steps, data=request.data))
+
+
+@router.post("/api/playground/sample", response_model=PlaygroundSampleResponse, responses=ERRORS,
+             summary="One point's forward and backward pass, as a program")
+def post_sample(request: PlaygroundSampleRequest):
+    """The network's program with one point and the current weights as its values: POST it to /api/graph (or
+    open it on the page) to see the gradients that point adds to a step."""
+    return json_response(playground.sample(_settings(request.settings), request.weights, request.subset,
+                                           request.index))
