@@ -26,6 +26,7 @@ in view; the smallest, the median, and the share at 10 px or more.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 
@@ -79,19 +80,38 @@ def program_with_nodes(target: int):
     return program, nodes
 
 
-def run_page(quick: bool = False, repeats: int | None = None) -> dict:
+def unavailable() -> dict | None:
+    """Why the page cannot be measured here, if it cannot."""
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         return {"status": "unavailable", "note": "Playwright is not installed"}
     if not os.path.exists(CHROMIUM):
         return {"status": "unavailable", "note": f"no Chromium at {CHROMIUM}"}
+    return None
+
+
+@contextlib.contextmanager
+def server_and_chromium():
+    """A live server (benchmarks/server.py) and a headless Chromium, closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
     from benchmarks.server import live_server
 
-    repeats = repeats or (1 if quick else 3)
-    rows = []
     with live_server() as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield server, browser
+        finally:
+            browser.close()
+
+
+def run_page(quick: bool = False, repeats: int | None = None) -> dict:
+    if unavailable():
+        return unavailable()
+    repeats = repeats or (1 if quick else 3)
+    rows = []
+    with server_and_chromium() as (server, browser):
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -128,7 +148,6 @@ def run_page(quick: bool = False, repeats: int | None = None) -> dict:
                          "answer_to_neat_s": statistics.median(answer_to_neat) if answer_to_neat else None,
                          "graphviz_failures": graphviz_failures,
                          "repeats": repeats, "target_s": TARGETS_S.get(target)})
-        browser.close()
     return {"status": "ok", "rows": rows, "page_errors": errors}
 
 
@@ -174,18 +193,11 @@ def wait_settled(page, nodes, timeout=120_000):
 
 def run_value_changes(quick: bool = False, repeats: int | None = None) -> dict:
     """The value-change ratio at VALUE_CHANGE_NODES: slider move → drawn numbers, over a bare fetch."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        return {"status": "unavailable", "note": "Playwright is not installed"}
-    if not os.path.exists(CHROMIUM):
-        return {"status": "unavailable", "note": f"no Chromium at {CHROMIUM}"}
-    from benchmarks.server import live_server
-
+    if unavailable():
+        return unavailable()
     repeats = repeats or (5 if quick else 15)
     rows = []
-    with live_server() as server, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with server_and_chromium() as (server, browser):
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(server.base_url + "/")
         page.wait_for_selector("#graph svg g.wire-label")
@@ -204,20 +216,14 @@ def run_value_changes(quick: bool = False, repeats: int | None = None) -> dict:
             rows.append({"target": target, "nodes": nodes, "change_s": statistics.median(changed),
                          "fetch_s": statistics.median(fetched),
                          "ratio": statistics.median(changed) / statistics.median(fetched), "repeats": repeats})
-        browser.close()
     return {"status": "ok", "rows": rows, "target_ratio": VALUE_CHANGE_TARGET}
 
 
 def readability(quick: bool = False) -> dict:
     """How big the numbers are in the first view of each program, per viewport."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        return {"status": "unavailable", "note": "Playwright is not installed"}
-    if not os.path.exists(CHROMIUM):
-        return {"status": "unavailable", "note": f"no Chromium at {CHROMIUM}"}
+    if unavailable():
+        return unavailable()
     from app.examples import examples
-    from benchmarks.server import live_server
 
     nielsen = next(example for example in examples() if example["name"] == "nielsen-mlp")
     cases = [("3*(a + b*c)", "3*(a + b*c)", {}), ("two-layer network preset", nielsen["program"], nielsen["values"])]
@@ -225,8 +231,7 @@ def readability(quick: bool = False) -> dict:
         program, nodes = program_with_nodes(target)
         cases.append((f"{nodes:,}-node program", program.text, {}))
     rows = []
-    with live_server() as server, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with server_and_chromium() as (server, browser):
         for width, height in VIEWPORTS:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(server.base_url + "/")
@@ -246,7 +251,6 @@ def readability(quick: bool = False) -> dict:
                              "readable_share": sum(h >= READABLE_PX for h in heights) / len(heights) if heights else 0,
                              "shape": page.evaluate("window.backpropLab.page.shape")})
             page.close()
-        browser.close()
     return {"status": "ok", "rows": rows, "readable_px": READABLE_PX}
 
 

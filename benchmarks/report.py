@@ -31,15 +31,11 @@ def report(results_path: str = RESULTS, load_path: str = LOAD_RESULTS) -> str:
         if "sweep" in results:
             print_sweep(results["sweep"])
             print()
-        if "page" in results:
-            print_page(results["page"])
-            print()
-        if "page_value_changes" in results:
-            print_value_changes(results["page_value_changes"])
-            print()
-        if "page_readability" in results:
-            print_readability(results["page_readability"])
-            print()
+        for key, show in (("page", print_page), ("page_value_changes", print_value_changes),
+                          ("page_readability", print_readability)):
+            if key in results:
+                show(results[key])
+                print()
         if os.path.exists(load_path):
             with open(load_path) as f:
                 load_result = json.load(f)

@@ -559,7 +559,7 @@ function boxSvg(box, at, graph, marker) {
 }
 
 // What a screen reader calls a node; its numbers are in the explanation card and the table.
-export function ariaLabel(node) {
+function ariaLabel(node) {
   if (node.inputs.length) return t("node.aria_gate", { op: node.op, label: node.label, name: node.name ? ` → ${node.name}` : "" });
   return t(`node.aria_${node.op}`, { label: node.label });
 }

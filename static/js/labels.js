@@ -23,7 +23,7 @@ const escape = (text) => String(text).replace(/[&<>"]/g, (c) => `&#${c.charCodeA
 const context = document.createElement("canvas").getContext("2d");
 const widths = new Map();
 
-export function textWidth(text, size, weight = 400) {
+function textWidth(text, size, weight = 400) {
   const key = `${weight} ${size}|${text}`;
   let width = widths.get(key);
   if (width === undefined) {

@@ -223,7 +223,7 @@ function shapes(graph, viewport, { readable, comfort }) {
 // How well a drawing of `size` suits the viewport: drawings that fit at a readable scale beat those that
 // do not; among those, the larger the scale the better (up to comfortable); among the rest, the fewer
 // screens to scroll through, and scrolling one way beats panning both ways.
-export function shapeScore(size, viewport, { readable, comfort }) {
+function shapeScore(size, viewport, { readable, comfort }) {
   const fit = Math.min(viewport.width / size.width, viewport.height / size.height);
   if (fit >= readable) return 1 + Math.min(fit, comfort);
   const across = (size.width * readable) / viewport.width;

@@ -20,7 +20,7 @@ export function gradientFlows(graph) {
 }
 
 // For each node, the wires leaving it.
-export function usesOf(graph) {
+function usesOf(graph) {
   const uses = graph.nodes.map(() => []);
   graph.edges.forEach((edge, wire) => uses[edge.source].push(wire));
   return uses;
