@@ -212,12 +212,14 @@ export const PLAIN_FIRST_ABOVE = 250;
 const TRY_SHAPES_UP_TO = 150;
 
 // The shapes worth trying for a graph on a screen `viewport` px big, readable at scale `readable`: left
-// to right; wrapped in rows as wide as the screen at that scale, or a little narrower; top to bottom.
-function shapes(graph, viewport, { readable, comfort }) {
-  const rows = (scale) => ({ name: "rows", direction: "LR", rowWidth: viewport.width / scale });
-  if (graph.nodes.length > TRY_SHAPES_UP_TO) return [rows(readable), { name: "LR", direction: "LR" }];
-  return [{ name: "LR", direction: "LR" }, { ...rows(readable), name: "layers", layers: true }, rows(readable),
-    rows((readable + comfort) / 2), { name: "TB", direction: "TB" }];
+// to right; wrapped in rows as wide as the screen at that scale, ending each row at a layer of a network
+// or wherever it is full; top to bottom, on a screen taller than wide.
+function shapes(graph, viewport, { readable }) {
+  const rows = { name: "rows", direction: "LR", rowWidth: viewport.width / readable };
+  if (graph.nodes.length > TRY_SHAPES_UP_TO) return [rows, { name: "LR", direction: "LR" }];
+  const tall = viewport.height > viewport.width;
+  return [{ name: "LR", direction: "LR" }, { ...rows, name: "layers", layers: true }, rows,
+    ...(tall ? [{ name: "TB", direction: "TB" }] : [])];
 }
 
 // How well a drawing of `size` suits the viewport: drawings that fit at a readable scale beat those that
@@ -241,11 +243,13 @@ export async function drawingFor(graph, viewport, options) {
   const { opsByName, marker, readable, comfort, engine } = options;
   const big = graph.nodes.length > 150; // beyond, each input is drawn once per use (as app/dot.py does)
   const scenes = [];
-  for (const shape of shapes(graph, viewport, { readable, comfort })) {
+  for (const shape of shapes(graph, viewport, { readable })) {
     const scene = buildScene(graph, { direction: shape.direction, rowWidth: shape.rowWidth, layers: shape.layers,
       copyLeaves: big || engine === "plain", opsByName, marker });
     if (shape.rowWidth && !scene.wrapped) continue; // a program of one statement, or one that fits a row
-    scenes.push({ shape, scene });
+    const rows = `${shape.direction} ${scene.rows.map((row) => row.boxes.length).join(" ")}`;
+    if (scenes.some((other) => other.rows === rows)) continue; // the same rows as a shape already tried
+    scenes.push({ shape, scene, rows });
     if (graph.nodes.length > TRY_SHAPES_UP_TO) break; // a big graph takes the first shape that applies
   }
   if (engine === "plain" || graph.nodes.length > GRAPHVIZ_MAX_NODES) {
