@@ -224,14 +224,15 @@ function shapes(graph, viewport, { readable }) {
 
 // How well a drawing of `size` suits the viewport: drawings that fit at a readable scale beat those that
 // do not; among those, the larger the scale the better (up to comfortable); among the rest, the fewer
-// screens to scroll through, and scrolling one way beats panning both ways.
+// screens to scroll through, and scrolling one way beats panning both ways (by as much as the lesser
+// overflow: a drawing a little wider than the screen is nearly as good as one that fits its width).
 function shapeScore(size, viewport, { readable, comfort }) {
   const fit = Math.min(viewport.width / size.width, viewport.height / size.height);
   if (fit >= readable) return 1 + Math.min(fit, comfort);
   const across = (size.width * readable) / viewport.width;
   const down = (size.height * readable) / viewport.height;
-  const screens = Math.max(1, across) * Math.max(1, down) * (across > 1 && down > 1 ? 2 : 1);
-  return 1 / (1 + screens);
+  const panning = 1 + Math.min(Math.max(0, across - 1), Math.max(0, down - 1));
+  return 1 / (1 + Math.max(1, across) * Math.max(1, down) * panning);
 }
 
 // Left to right is kept without trying the others when its numbers are at least this big on screen.
@@ -265,6 +266,9 @@ export async function drawingFor(graph, viewport, options) {
     return drawing(first, geometry);
   }
   const geometries = await graphvizLayouts(others.map(({ scene }) => scene));
-  return [drawing(first, geometry), ...others.map((candidate, i) => drawing(candidate, geometries[i]))]
-    .reduce((best, candidate) => (candidate.score > best.score ? candidate : best));
+  const tried = [drawing(first, geometry), ...others.map((candidate, i) => drawing(candidate, geometries[i]))];
+  const best = tried.reduce((chosen, candidate) => (candidate.score > chosen.score ? candidate : chosen));
+  // What was weighed, for the curious (window.backpropLab.page.tried): each shape's size and score.
+  best.tried = tried.map(({ shape, score, geometry: g }) => ({ shape, score, width: g.width, height: g.height }));
+  return best;
 }

@@ -32,6 +32,7 @@ const page = {
   settled: 0, // the newest change whose answer is on screen (or whose error is)
   layout: null, // "graphviz" or "plain": how the drawing on screen was laid out
   shape: null, // "LR", "TB", "rows" or "layers": the drawing's shape on this screen
+  tried: null, // the shapes weighed to choose it
   refining: false, // Graphviz is laying out again a graph drawn in plain layers first
   opsByName: {},
   focused: null,
@@ -187,6 +188,7 @@ function show(graph, drawing, asked) {
   view.show(graph, drawing.scene, drawing.geometry);
   page.layout = drawing.engine;
   page.shape = drawing.shape;
+  page.tried = drawing.tried ?? null; // the shapes weighed for this screen, with their scores
   page.refining = false;
   // The map after the drawing is on screen: it reads the theme's colours, which would make the browser
   // lay the new drawing out before its time.
