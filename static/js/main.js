@@ -307,6 +307,7 @@ function resized() {
 function status(text, busy = false, failed = false) {
   const element = $("#status");
   element.textContent = text;
+  element.title = text; // in full, where the toolbar cuts it short
   if (busy) element.dataset.busy = "1";
   else delete element.dataset.busy;
   element.classList.toggle("failed", failed);
