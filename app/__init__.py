@@ -2,8 +2,7 @@
 
 The data flow is the architecture: ``parser`` (program text) → ``graph`` →
 ``forward`` → ``backward`` → ``serialize`` (JSON) → ``api`` (REST) → the page.
-``ops`` is the one table of operations that all of them read. ``fastpath`` runs the same flow in C
-(``_fastpath.c``) for programs of numbers, and hands anything else to the Python steps.
+``ops`` is the one table of operations that all of them read.
 """
 
 from .compute import compute_dot, compute_graph, compute_graph_json, sweep

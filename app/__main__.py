@@ -1,8 +1,11 @@
-"""``python -m app [--host HOST] [--port PORT] [--workers N]`` starts the server."""
+"""``python -m app [--host HOST] [--port PORT] [--workers N]`` starts the server, bounded as app/connections.py
+says: safe to expose on its own, with no proxy in front."""
 
 import argparse
 
 import uvicorn
+
+from .connections import BACKLOG, BoundedH11Protocol
 
 
 def main() -> None:
@@ -10,14 +13,17 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     parser.add_argument("--workers", type=int, default=1,
-                        help="worker processes (default 1); the app holds no state, so a bigger class takes more "
-                             "workers, about one per core")
+                        help="server processes (default 1), each with its own computing workers; the app holds no "
+                             "state, so a bigger class takes more, about one per two cores")
     parser.add_argument("--reload", action="store_true", help="restart when the code changes (for development)")
+    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument("--no-access-log", action="store_true", help="no line per request")
     options = parser.parse_args()
     if options.reload and options.workers > 1:
         parser.error("--reload runs one worker; leave out --workers")
     uvicorn.run("app.main:app", host=options.host, port=options.port, reload=options.reload,
-                workers=options.workers)
+                workers=options.workers, http=BoundedH11Protocol, backlog=BACKLOG, timeout_keep_alive=5,
+                log_level=options.log_level, access_log=not options.no_access_log)
 
 
 if __name__ == "__main__":

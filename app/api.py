@@ -1,32 +1,38 @@
 """The REST API: thin routes over the Python API in ``compute``.
 
-Answers are encoded with orjson straight from the engine's plain data; the
-response models still document them in /docs.
+Every route that computes runs in a worker process (``workers.in_worker``): the event loop reads the body's
+bytes and hands them over; the worker validates them against the request model, computes and encodes the
+answer with orjson. The models still document requests and answers in /docs.
 """
 
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from typing import Any
 
 import orjson
+import pydantic_core
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from . import compute
 from .errors import ProgramError
 from .examples import examples
+from .limits import Limits
 from .ops import catalogue
 from .schemas import (ErrorResponse, Example, GraphRequest, GraphResponse, Op, SweepRequest, SweepResponse,
                       TrainRequest, TrainResponse)
 from .train import train
+from .workers import answer, in_worker
 
 router = APIRouter(prefix="/api")
 
 ERRORS = {
     400: {"model": ErrorResponse, "description": "The program cannot be computed; detail says what and where."},
-    413: {"model": ErrorResponse, "description": "The program or its values are over a size limit."},
+    413: {"model": ErrorResponse, "description": "The program, its values, its work or its answer are over a "
+                                                 "limit (size, time, memory); detail says which."},
+    503: {"model": ErrorResponse, "description": "The server is busy with other large computations; try again "
+                                                 "after Retry-After seconds."},
 }
 # A route that answers text still answers its errors as JSON; without "content", /docs would say text.
 _JSON_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
@@ -60,13 +66,14 @@ def list_examples():
     return json_response(examples())
 
 
-@router.post("/graph", response_model=GraphResponse, responses=ERRORS, summary="Compute a graph")
-def post_graph(request: GraphRequest):
+@in_worker(router.post, "/graph", GraphRequest, response_model=GraphResponse, responses=ERRORS,
+           summary="Compute a graph")
+def post_graph(request: GraphRequest, limits: Limits) -> bytes:
     """Parse the program, compute every node's value and gradient, and answer the graph."""
-    return Response(compute.compute_graph_json(
+    return compute.compute_graph_json(
         request.expression, request.values, check=request.check, default_value=request.default_value,
         strict=request.strict, local=request.local, dot=request.dot, narrate=request.narrate,
-        unfold=request.unfold, layers=request.layers), media_type="application/json")
+        unfold=request.unfold, layers=request.layers, limits=limits)
 
 
 def _query_values(request: Request, values: str | None) -> dict:
@@ -85,15 +92,38 @@ def _query_values(request: Request, values: str | None) -> dict:
 
 
 def _parse_json_parameter(name: str, text: str) -> Any:
+    """JSON as the POST body's is read (the same parser: any integer, nesting to a bounded depth)."""
     try:
-        return json.loads(text)
+        return pydantic_core.from_json(text)
     except ValueError:
         raise ProgramError("value", f"The query parameter {name} must be a number, nested lists of numbers "
                                     f"or (for values) a JSON object; it is {text[:40]!r}.")
 
 
+async def _get_form(request: Request, route, fields: dict) -> Response:
+    """A GET form answered as its POST: the query, a few kilobytes at most, becomes the POST's body."""
+    try:
+        # json, not orjson: an integer from the query may be past 64 bits (the worker reads it as a float)
+        body = json.dumps({**fields, "values": _query_values(request, fields.pop("values"))}).encode()
+    except ProgramError as error:
+        return program_error_response(request, error)
+    response = await answer(request, route.key, body)
+    if response.status_code == 400 and _plus_typed_in_url(request):
+        detail = orjson.loads(response.answer)["detail"]
+        if detail["kind"] == "syntax":
+            detail["message"] += " (In a URL, + stands for a space: write %2B for a plus sign.)"
+            return JSONResponse({"detail": detail}, status_code=400)
+    return response
+
+
+def _plus_typed_in_url(request: Request) -> bool:
+    """In a query string + means a space, so a + typed in the address bar reaches us as a space."""
+    raw_expression = next((part for part in request.url.query.split("&") if part.startswith("expression=")), "")
+    return "+" in raw_expression
+
+
 @router.get("/graph", response_model=GraphResponse, responses=ERRORS, summary="Compute a graph (GET form)")
-def get_graph(
+async def get_graph(
     request: Request,
     expression: str = Query(description="The program, URL-encoded (+ is %2B).", examples=["3*(a+b*c)"]),
     values: str | None = Query(None, description='Input values as a JSON object, e.g. {"a": 5}.'),
@@ -104,55 +134,44 @@ def get_graph(
 ):
     """The same as POST, for a browser's address bar or curl. Every other query parameter is an input value:
     ``?expression=3*(a%2Bb*c)&a=5&b=3&c=2``."""
-    with _plus_in_url_hint(request):
-        return Response(compute.compute_graph_json(
-            expression, _query_values(request, values), check=check, default_value=default_value,
-            narrate=narrate, unfold=unfold), media_type="application/json")
+    return await _get_form(request, post_graph, {"expression": expression, "values": values, "check": check,
+                                                 "default_value": default_value, "narrate": narrate,
+                                                 "unfold": unfold})
 
 
-@contextmanager
-def _plus_in_url_hint(request: Request):
-    """In a query string + means a space, so a + typed in the address bar reaches us as a space."""
-    try:
-        yield
-    except ProgramError as error:
-        raw_expression = next((part for part in request.url.query.split("&") if part.startswith("expression=")), "")
-        if "+" in raw_expression and error.kind == "syntax":
-            error.message += " (In a URL, + stands for a space: write %2B for a plus sign.)"
-        raise
-
-
-@router.post("/dot", response_class=DotResponse, responses=TEXT_ROUTE_ERRORS, summary="The graph as Graphviz DOT")
-def post_dot(request: GraphRequest):
+@in_worker(router.post, "/dot", GraphRequest, media_type=DotResponse.media_type, response_class=DotResponse,
+           responses=TEXT_ROUTE_ERRORS, summary="The graph as Graphviz DOT")
+def post_dot(request: GraphRequest, limits: Limits) -> str:
     """The same graph as DOT text, values in green and gradients in red on every wire: `dot -Tsvg` draws it."""
-    return DotResponse(compute.compute_dot(request.expression, request.values, default_value=request.default_value))
+    return compute.compute_dot(request.expression, request.values, default_value=request.default_value,
+                               limits=limits)
 
 
 @router.get("/dot", response_class=DotResponse, responses=TEXT_ROUTE_ERRORS, summary="The graph as DOT (GET form)")
-def get_dot(request: Request, expression: str, values: str | None = None, default_value: float | None = None):
+async def get_dot(request: Request, expression: str, values: str | None = None, default_value: float | None = None):
     """DOT text for the program, with input values given as in GET /api/graph."""
-    with _plus_in_url_hint(request):
-        dot = compute.compute_dot(expression, _query_values(request, values), default_value=default_value)
-    return DotResponse(dot)
+    return await _get_form(request, post_dot, {"expression": expression, "values": values,
+                                               "default_value": default_value})
 
 
-@router.post("/sweep", response_model=SweepResponse, responses=ERRORS, summary="Sweep one input for a plot")
-def post_sweep(request: SweepRequest):
+@in_worker(router.post, "/sweep", SweepRequest, response_model=SweepResponse, responses=ERRORS,
+           summary="Sweep one input for a plot")
+def post_sweep(request: SweepRequest, limits: Limits) -> dict:
     """The output and d output / d variable at `num` evenly spaced values of one scalar input."""
-    return json_response(compute.sweep(request.expression, request.variable, request.start, request.stop,
-                                       request.num, request.values, default_value=request.default_value,
-                                       strict=request.strict))
+    return compute.sweep(request.expression, request.variable, request.start, request.stop, request.num,
+                         request.values, default_value=request.default_value, strict=request.strict, limits=limits)
 
 
-@router.post("/train", response_model=TrainResponse, responses=ERRORS, summary="Train parameters by gradient descent")
-def post_train(request: TrainRequest):
+@in_worker(router.post, "/train", TrainRequest, response_model=TrainResponse, responses=ERRORS,
+           summary="Train parameters by gradient descent")
+def post_train(request: TrainRequest, limits: Limits) -> dict:
     """`steps` steps of w ← w − η·∂L/∂w on the inputs named in `params`, L the sum of the output's elements:
     the loss before the first step and after each, the parameters' new values and their gradients there.
     With `data`, stochastic gradient descent on mini-batches of the data set, epoch after epoch."""
-    return json_response(train(request.expression, request.values, request.params, request.learning_rate,
-                               request.steps, epochs=request.epochs, data=request.data,
-                               batch_size=request.batch_size, seed=request.seed, first_step=request.first_step,
-                               updates=request.updates, default_value=request.default_value))
+    return train(request.expression, request.values, request.params, request.learning_rate, request.steps,
+                 epochs=request.epochs, data=request.data, batch_size=request.batch_size, seed=request.seed,
+                 first_step=request.first_step, updates=request.updates, default_value=request.default_value,
+                 limits=limits)
 
 
 @router.get("/limits", summary="The size limits in force")

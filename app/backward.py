@@ -43,60 +43,35 @@ def backward(graph: Graph, values: list) -> tuple[list, list]:
 def backward_values(graph: Graph, values: list) -> tuple[list, list]:
     """``backward`` for a caller that has already set ``np.errstate(all="ignore")`` (as compute_graph does,
     once for all its stages)."""
-    args_of = graph.args
-    table = graph.table
     needs_grad = graph.needs_grad
     starts = graph.edge_starts()
+    value_of = values.__getitem__
     grads: list = [None] * len(values)
     wire_grads: list = [None] * starts[-1]
     output = graph.output
     grads[output] = _ones_like(values[output])
-    # A local gradient has the shape of the broadcast result; when every value is a number there is nothing to undo.
+    # A rule's answer is shaped like the broadcast result; when every value is a number there is nothing to undo.
     some_arrays = any([value.ndim for value in values])
     for node in range(output, -1, -1):
-        g = grads[node]
+        g, op, args, first_wire = grads[node], graph.table[node], graph.args[node], starts[node]
         if g is None:
             if needs_grad[node]:  # the output does not depend on this node: it, and its wires, get 0
                 grads[node] = _zeros_like(values[node])
-                first_wire = starts[node]
-                for k, source in enumerate(args_of[node]):
+                for k, source in enumerate(args):
                     if needs_grad[source]:
                         wire_grads[first_wire + k] = _zeros_like(values[source])
             continue
-        op = table[node]
         if op is None:
             continue
-        args = args_of[node]
-        # Most gates take one or two arguments: fetching them by hand is several times cheaper than a loop.
-        if len(args) == 2:
-            arg_values = (values[args[0]], values[args[1]])
-        elif len(args) == 1:
-            arg_values = (values[args[0]],)
-        else:
-            arg_values = tuple([values[a] for a in args])
+        arg_values = tuple(map(value_of, args))
         ans = values[node]
         vjps = op.vjps
-        first_wire = starts[node]
-        if len(args) == 2 and not some_arrays:
-            # The most frequent gate, between numbers: the loop below spelled out, with nothing to unbroadcast.
-            a, b = args
-            if needs_grad[a]:
-                share = wire_grads[first_wire] = vjps[0](g, ans, *arg_values)
-                total = grads[a]
-                grads[a] = share if total is None else total + share
-            if needs_grad[b]:
-                share = wire_grads[first_wire + 1] = vjps[1](g, ans, *arg_values)
-                total = grads[b]
-                grads[b] = share if total is None else total + share
-            continue
         for k, source in enumerate(args):
             if not needs_grad[source]:
                 continue
             share = vjps[k](g, ans, *arg_values)
-            if some_arrays:
-                shape = arg_values[k].shape
-                if share.shape != shape:
-                    share = unbroadcast(share, shape)
+            if some_arrays and share.shape != arg_values[k].shape:
+                share = unbroadcast(share, arg_values[k].shape)
             wire_grads[first_wire + k] = share
             total = grads[source]
             grads[source] = share if total is None else total + share

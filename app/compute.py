@@ -10,7 +10,6 @@ The REST endpoints are thin wrappers over these functions.
 
 from __future__ import annotations
 
-import gc
 import math
 import time
 from typing import Any, Mapping
@@ -18,7 +17,7 @@ from typing import Any, Mapping
 import numpy as np
 import orjson
 
-from . import fastpath
+from . import costs
 from .backward import backward_values, local_gradients
 from .dot import graph_dot
 from .errors import ProgramError
@@ -33,42 +32,6 @@ from .serialize import json_value, graph_json
 from .unfold import mark_unfolded, unfold as unfold_graph
 
 DEFAULT_LIMITS = Limits.from_environment()
-
-
-class cyclic_gc_paused:
-    """Building a big graph makes millions of small containers and no reference cycles; without this,
-    Python's cycle collector rescans them again and again, which costs about 40% of the time.
-
-    (A class rather than a @contextmanager generator: entering and leaving costs a fraction of a microsecond.)
-    """
-
-    def __enter__(self) -> None:
-        self.was_enabled = gc.isenabled()
-        gc.disable()
-
-    def __exit__(self, *exc_info) -> None:
-        if self.was_enabled:
-            _promote_new_objects()
-            gc.enable()
-
-
-def _promote_new_objects() -> None:
-    """Move the containers made while the collector was paused straight to its oldest generation.
-
-    Otherwise the first collection after the pause scans every one of them, all still in use (the graph
-    and the answer): about a tenth of the time of a 100,000-node request. gc.freeze() then gc.unfreeze()
-    moves them in O(1) (two splices of the collector's lists, and the youngest generation's count back to
-    0). Objects freed later leave the oldest generation as they would any other; cycles among them wait
-    for a full collection. Only worth it after a big graph: gc.get_freeze_count() walks the objects the
-    application has frozen, if any (as a pre-forking server may), and when there are some we leave them
-    alone, since unfreeze() would release them too.
-    """
-    if gc.get_count()[0] > _PROMOTE_ABOVE and gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()
-
-
-_PROMOTE_ABOVE = 10_000  # new containers; fewer cost at most a few milliseconds to scan
 
 
 def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
@@ -88,63 +51,23 @@ def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, chec
     Nielsen's four equations through for each, with their numbers. Raises ``ProgramError``.
     """
     limits = limits or DEFAULT_LIMITS
-    answer = _fast(fastpath.answer, program, values, limits, strict, default_value,
-                   check or local or dot or narrate or unfold or layers)
-    if answer is not None:
-        return answer
-    return _compute_graph_in_python(program, values, check=check, default_value=default_value, strict=strict,
-                                    local=local, dot=dot, narrate=narrate, unfold=unfold, layers=layers,
-                                    limits=limits)
-
-
-def compute_graph_json(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
-                       default_value: float | None = None, strict: bool = True, local: bool = False,
-                       dot: bool = False, narrate: bool = False, unfold: bool = False, layers: bool = False,
-                       limits: Limits | None = None) -> bytes:
-    """``compute_graph``'s answer as JSON: what ``POST /api/graph`` sends. Raises ``ProgramError``.
-
-    A program of numbers with no options takes the fast path, which writes the JSON directly."""
-    limits = limits or DEFAULT_LIMITS
-    answer = _fast(fastpath.answer_json, program, values, limits, strict, default_value,
-                   check or local or dot or narrate or unfold or layers)
-    if answer is not None:
-        return answer
-    return orjson.dumps(_compute_graph_in_python(
-        program, values, check=check, default_value=default_value, strict=strict, local=local, dot=dot,
-        narrate=narrate, unfold=unfold, layers=layers, limits=limits))
-
-
-def _fast(path, program: str, values: Mapping[str, Any] | None, limits: Limits, strict: bool,
-          default_value: float | None, options: bool):
-    """The fast path's answer (``path`` is fastpath.answer or answer_json), or None for the Python pipeline,
-    which alone does the options (check, local, dot, narrate, unfold)."""
-    if options:
-        return None
-    deadline = Deadline(limits)
-    with cyclic_gc_paused():
-        answer = path(program, values, limits, strict, default_value)
-    if answer is not None:
-        deadline.check("sending the answer")  # the same budget as the Python pipeline's
-    return answer
-
-
-def _compute_graph_in_python(program: str, values: Mapping[str, Any] | None, *, check: bool,
-                             default_value: float | None, strict: bool, local: bool, dot: bool, narrate: bool,
-                             unfold: bool, layers: bool, limits: Limits) -> dict:
-    """``compute_graph`` step by step: parser → graph → forward → backward → serialize, and the options."""
-    # One np.errstate for both passes: entering one costs as much as computing a dozen nodes.
-    with cyclic_gc_paused(), np.errstate(all="ignore"):
+    # One np.errstate for all the stages: entering one costs as much as computing a dozen nodes.
+    with np.errstate(all="ignore"):
         deadline = Deadline(limits)
         graph = build_graph(program, values, limits, default_value, strict)
         if unfold:
             graph, origin = unfold_graph(graph, limits)
+        if narrate:
+            costs.narration_size(graph, limits)
         deadline.check("the forward pass")
         node_values = forward_values(graph, limits=limits)
         deadline.check("the backward pass")
         grads, wire_grads = backward_values(graph, node_values)
         wire_locals = local_gradients(graph, node_values) if local or narrate else None
         deadline.check("writing the answer")
-        result = graph_json(graph, node_values, grads, wire_grads, wire_locals if local else None)
+        costs.answer_size(graph, node_values, limits, narrate=narrate, dot=dot, local=local)
+        result = graph_json(graph, node_values, grads, wire_grads, wire_locals if local else None,
+                            limits.max_wire_elements)
         if unfold:
             mark_unfolded(result["nodes"], origin)
         if local:
@@ -165,6 +88,16 @@ def _compute_graph_in_python(program: str, values: Mapping[str, Any] | None, *, 
             deadline.check("writing the drawing")
             result["dot"] = graph_dot(result)
     return result
+
+
+def compute_graph_json(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
+                       default_value: float | None = None, strict: bool = True, local: bool = False,
+                       dot: bool = False, narrate: bool = False, unfold: bool = False, layers: bool = False,
+                       limits: Limits | None = None) -> bytes:
+    """``compute_graph``'s answer as JSON: what ``POST /api/graph`` sends. Raises ``ProgramError``."""
+    return orjson.dumps(compute_graph(program, values, check=check, default_value=default_value, strict=strict,
+                                      local=local, dot=dot, narrate=narrate, unfold=unfold, layers=layers,
+                                      limits=limits))
 
 
 def compute_dot(program: str, values: Mapping[str, Any] | None = None, *, default_value: float | None = None,

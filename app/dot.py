@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 
 from .ops import OPS_BY_NAME
-from .rounding import format_number
+from .rounding import format_value
 
 # Above this many nodes, a leaf used several times is drawn once per use: wires from one input to
 # every layer of a deep graph make Graphviz's layout time explode (minutes at 1,000 nodes).
@@ -20,25 +20,6 @@ SPLIT_LEAVES_ABOVE = 150
 
 VALUE_COLOUR = "#1a7f37"
 GRAD_COLOUR = "#cf222e"
-
-
-def format_value(value, shape: list) -> str:
-    if not shape:
-        return format_number(value)
-    flat = _flatten(value)
-    preview = ", ".join(format_number(x) for x in flat[:3]) + (", …" if len(flat) > 3 else "")
-    return f"{'×'.join(map(str, shape))} [{preview}]"
-
-
-def _flatten(value) -> list:
-    flat, stack = [], [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(reversed(item))
-        else:
-            flat.append(item)
-    return flat
 
 
 def _wire_label(ident: str, value: str, grad: str | None) -> str:

@@ -24,7 +24,7 @@ def forward_values(graph: Graph, overrides: Mapping[str, Any] | None = None, lim
     values = list(graph.fixed)
     for name, value in (overrides or {}).items():
         values[graph.inputs[name]] = value
-    args_of = graph.args
+    value_of = values.__getitem__
     max_elements = limits.max_elements
     total_elements = 0
     # The size check is for gates with an array argument: until some value is an array, no gate has one.
@@ -32,19 +32,13 @@ def forward_values(graph: Graph, overrides: Mapping[str, Any] | None = None, lim
     for node, op in enumerate(graph.table):
         if op is None:
             continue
-        # Most gates take one or two arguments: fetching them by hand is several times cheaper than a loop.
-        arg_ids = args_of[node]
-        if len(arg_ids) == 2:
-            args = (values[arg_ids[0]], values[arg_ids[1]])
-        elif len(arg_ids) == 1:
-            args = (values[arg_ids[0]],)
-        else:
-            args = tuple([values[a] for a in arg_ids])
-        if arrays_seen and any(arg.ndim for arg in args):
-            _check_result_size(graph, node, args, max_elements)
+        arg_ids = graph.args[node]
+        if arrays_seen and any(values[a].ndim for a in arg_ids):
+            _check_result_size(graph, node, [values[a] for a in arg_ids], max_elements)
         try:
-            value = op.forward(*args)
+            value = op.forward(*map(value_of, arg_ids))
         except (ValueError, TypeError) as error:
+            args = [values[a] for a in arg_ids]
             raise graph.error("shape", _shape_message(graph, node, args, error), node) from None
         except MemoryError:
             raise graph.error("limit", "This operation's result is too large for memory.", node) from None
@@ -69,8 +63,10 @@ def _check_result_size(graph: Graph, node: int, args: list, max_elements: int) -
             size = math.prod(batch) * (a[-2] if len(a) >= 2 else 1) * (b[-1] if len(b) >= 2 else 1)
         elif graph.table[node].elementwise:
             size = math.prod(np.broadcast_shapes(*shapes))
-        else:
+        elif graph.table[node].variadic:  # stack: all its arguments side by side
             size = sum(math.prod(s) for s in shapes)
+        else:  # a reduction (sum, mean, dot) or a transpose: no bigger than its biggest argument
+            size = max(math.prod(s) for s in shapes)
     except ValueError:
         return  # shapes that do not fit: the operation itself reports it
     if size > max_elements:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ProgramError
+from . import costs
 from .forward import forward_values
 from .graph import Graph
-from .limits import Limits, env_var
+from .limits import Limits
 from .serialize import json_value
 
 RELATIVE_STEP = 1e-6
@@ -68,13 +68,7 @@ def check_panel(graph: Graph, values: list, grads: list, limits: Limits) -> tupl
 def gradient_check(graph: Graph, values: list, grads: list, limits: Limits, kinked: set[str] = frozenset()) -> dict:
     """For each input: the numerical gradient, the elementwise relative error, its maximum and its verdict,
     whether a kink lies downstream of it (``kinked`` names those inputs) and, for a number, the nudge."""
-    elements = sum(np.size(values[node]) for node in graph.inputs.values())
-    work = elements * len(graph)
-    if work > limits.max_check_work:
-        raise ProgramError(
-            "limit", f"A gradient check here needs {elements} input elements × {len(graph)} nodes = {work} node "
-            f"evaluations, more than the max_check_work limit of {limits.max_check_work} "
-            f"(set by {env_var('max_check_work')}).")
+    costs.check_work(graph, values, limits)
     report = {}
     with np.errstate(all="ignore"):
         for name, node in graph.inputs.items():

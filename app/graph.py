@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
 from .errors import ProgramError
 from .limits import Limits, env_var
-from .ops import CONSTANTS, FUNCTIONS, INFIX, OPS_BY_NAME, PREFIX, Op
-from .parser import SourceText, parse, tokenize
+from .ops import CONSTANTS, FUNCTIONS, OPS_BY_NAME, Op
+from .parser import Source, Tokens, parse, tokenize
 
 INPUT = "input"
 CONST = "const"
@@ -25,13 +25,13 @@ CONST = "const"
 
 @dataclass
 class Graph:
-    source: SourceText
+    source: Source  # the program's text, which knows where each token is
     kind: list[str]  # 'input', 'const', or an operation's name
     table: list[Op | None]  # the operation's row, None for inputs and constants
-    args: list[tuple[int, ...]]
+    args: list[tuple[int, ...]]  # the nodes each node takes as arguments, in order
     name: list[str | None]  # the variable assigned to the node, if any
     label: list[str]  # what the picture shows: a symbol, a name or a number
-    offset: list[int]  # where in the program text the node comes from
+    token: list[int]  # the token the node comes from (source.position gives its line and column)
     fixed: list[Any]  # the value of each input and constant; None for computed nodes
     needs_grad: list[bool]  # depends on some input; literal constants need no gradient
     inputs: dict[str, int]  # input name → node id, in order of first appearance
@@ -43,7 +43,7 @@ class Graph:
         return len(self.kind)
 
     def position(self, node: int) -> tuple[int, int]:
-        return self.source.position(self.offset[node])
+        return self.source.position(self.token[node])
 
     def error(self, kind: str, message: str, node: int) -> ProgramError:
         return ProgramError(kind, message, *self.position(node))
@@ -63,10 +63,12 @@ def as_value(name: str, raw: Any, limits: Limits) -> np.ndarray:
         return np.float64(raw)
     try:
         value = np.asarray(raw)
+        if value.dtype.kind == "O" and all(type(item) is int for item in value.flat):
+            value = value.astype(np.float64)  # integers too big for int64, as a number parsed from JSON may be
         if value.dtype.kind not in "fiub":
             raise TypeError(f"{value.dtype} is not a number type")
         value = value.astype(np.float64, copy=False)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise ProgramError(
             "value", f"The value of {name} must be a number or nested lists of numbers with rows of equal length.")
     if value.size > limits.max_elements:
@@ -89,8 +91,8 @@ def build_graph(program: str, values: Mapping[str, Any] | None = None, limits: L
             "limit", f"The program has {len(program)} characters, more than the max_chars limit of "
             f"{limits.max_chars} (set by {env_var('max_chars')}).")
     given = {name: as_value(name, raw, limits) for name, raw in (values or {}).items()}
-    tokens = tokenize(SourceText(program))
-    builder = GraphBuilder(tokens.source, given, tokens.assigned_names, limits, default_value, strict)
+    tokens = tokenize(program)
+    builder = GraphBuilder(tokens, given, limits, default_value, strict)
     parse(tokens, builder, limits.max_depth)
     return builder.finish()
 
@@ -103,12 +105,12 @@ class Literal:
     ``[1, 2]`` one array instead of a node per element.
     """
 
-    __slots__ = ("value", "label", "offset")
+    __slots__ = ("value", "label", "token")
 
-    def __init__(self, value, label: str, offset: int):
+    def __init__(self, value, label: str, token: int):
         self.value = value
         self.label = label
-        self.offset = offset
+        self.token = token
 
 
 MAX_LITERAL_LABEL = 24  # characters; 0.1234567890123456789 still shows as typed
@@ -123,13 +125,10 @@ def _array_label(value: np.ndarray) -> str:
 class GraphBuilder:
     """Makes nodes as the parser completes constructs, and keeps track of names."""
 
-    def __init__(self, source: SourceText, values: dict[str, Any], assigned_names: Callable[[], set[str]],
-                 limits: Limits, default_value: float | None = None, strict: bool = True):
-        """``assigned_names()`` gives the names that some statement of the program assigns; it is called
-        only when a name has no value yet (``Tokens.assigned_names`` finds them on first call)."""
-        self.source = source
+    def __init__(self, tokens: Tokens, values: dict[str, Any], limits: Limits, default_value: float | None = None,
+                 strict: bool = True):
+        self.tokens = tokens
         self.values = values
-        self.assigned_names = assigned_names
         self.limits = limits
         self.max_nodes = limits.max_nodes
         self.default_value = None if default_value is None else np.float64(default_value)
@@ -142,95 +141,86 @@ class GraphBuilder:
         self.args: list[tuple[int, ...]] = []
         self.name: list[str | None] = []
         self.label: list[str] = []
-        self.offset: list[int] = []
+        self.token: list[int] = []
         self.fixed: list[Any] = []
         self.needs_grad: list[bool] = []
         self.has_array_leaf = False
 
-    def error(self, kind: str, message: str, offset: int) -> ProgramError:
-        return self.source.error(kind, message, offset)
+    def error(self, kind: str, message: str, token: int) -> ProgramError:
+        return self.tokens.error(kind, message, token)
 
     # -- making nodes ----------------------------------------------------------
-    #
-    # These run once per node of a graph that may have 500,000: they append to the columns directly and
-    # spell out the common one- and two-argument cases, rather than loop or call helpers.
 
-    def leaf(self, kind: str, label: str, offset: int, value, name: str | None = None) -> int:
+    def leaf(self, kind: str, label: str, token: int, value, name: str | None = None) -> int:
         """An input or a constant node."""
         node = len(self.kind)
         if node >= self.max_nodes:
-            raise self.too_many_nodes(offset)
+            raise self.too_many_nodes(token)
         self.kind.append(kind)
         self.table.append(None)
         self.args.append(())
         self.name.append(name)
         self.label.append(label)
-        self.offset.append(offset)
+        self.token.append(token)
         self.fixed.append(value)
         self.needs_grad.append(kind == INPUT)
         if value.ndim:
             self.has_array_leaf = True
         return node
 
-    def gate(self, op: Op, args: tuple[int, ...], offset: int) -> int:
+    def gate(self, op: Op, args: tuple[int, ...], token: int) -> int:
         """A node that applies ``op`` to the nodes ``args``."""
         node = len(self.kind)
         if node >= self.max_nodes:
-            raise self.too_many_nodes(offset)
+            raise self.too_many_nodes(token)
         self.kind.append(op.name)
         self.table.append(op)
         self.args.append(args)
         self.name.append(None)
         self.label.append(op.symbol)
-        self.offset.append(offset)
+        self.token.append(token)
         self.fixed.append(None)
-        needs = self.needs_grad
-        if len(args) == 2:
-            needs.append(needs[args[0]] or needs[args[1]])
-        elif len(args) == 1:
-            needs.append(needs[args[0]])
-        else:
-            needs.append(any([needs[a] for a in args]))
+        self.needs_grad.append(any(map(self.needs_grad.__getitem__, args)))  # it depends on an input if they do
         return node
 
-    def too_many_nodes(self, offset: int) -> ProgramError:
+    def too_many_nodes(self, token: int) -> ProgramError:
         return self.error("limit", f"The program makes more than {self.max_nodes} nodes (the max_nodes "
-                          f"limit, set by {env_var('max_nodes')}).", offset)
+                          f"limit, set by {env_var('max_nodes')}).", token)
 
     def materialize(self, handle) -> int:
         if handle.__class__ is Literal:
-            return self.leaf(CONST, handle.label, handle.offset, handle.value)
+            return self.leaf(CONST, handle.label, handle.token, handle.value)
         return handle
 
-    def declare_input(self, name: str, value, offset: int) -> int:
-        node = self.leaf(INPUT, name, offset, value, name)
+    def declare_input(self, name: str, value, token: int) -> int:
+        node = self.leaf(INPUT, name, token, value, name)
         self.inputs[name] = node
         self.scope[name] = node
         return node
 
     # -- what the parser calls -------------------------------------------------
 
-    def number(self, text: str, offset: int) -> Literal:
+    def number(self, text: str, token: int) -> Literal:
         value = np.float64(text)
         # A very long literal is labelled by the float64 it stands for, not copied whole into the picture.
-        return Literal(value, text if len(text) <= MAX_LITERAL_LABEL else repr(float(value)), offset)
+        return Literal(value, text if len(text) <= MAX_LITERAL_LABEL else repr(float(value)), token)
 
-    def variable(self, text: str, offset: int) -> int:
+    def variable(self, text: str, token: int) -> int:
         node = self.scope.get(text)
         if node is not None:
             return node
         if text in self.values:
-            return self.declare_input(text, self.values[text], offset)
-        if text in self.assigned_names():
+            return self.declare_input(text, self.values[text], token)
+        if text in self.tokens.assigned_names():
             raise self.error("name", f"{text} is used before it is assigned: assign it on an earlier line, "
-                             f"or give it a value.", offset)
+                             f"or give it a value.", token)
         if text in CONSTANTS:
-            return self.leaf(CONST, text, offset, np.float64(CONSTANTS[text]))
+            return self.leaf(CONST, text, token, np.float64(CONSTANTS[text]))
         if text in FUNCTIONS:
-            raise self.error("name", f"{text} is a function: call it on an argument, as in {text}(x).", offset)
+            raise self.error("name", f"{text} is a function: call it on an argument, as in {text}(x).", token)
         if self.default_value is not None:
-            return self.declare_input(text, self.default_value, offset)
-        raise self.error("name", self.no_value_message(text), offset)
+            return self.declare_input(text, self.default_value, token)
+        raise self.error("name", self.no_value_message(text), token)
 
     def no_value_message(self, text: str) -> str:
         message = f"{text} has no value: give it one (for example {text} = 1 on a line before), or check the spelling."
@@ -238,26 +228,20 @@ class GraphBuilder:
             message += f" A name of several letters is one name: to multiply, write {'*'.join(text)}."
         return message
 
-    def unary(self, token: str, operand, offset: int):
-        if token == "+":
-            return operand
-        if operand.__class__ is Literal:  # a signed number is a plain number
-            return Literal(-operand.value, "-" + operand.label, offset)
-        return self.gate(PREFIX[token], (operand,), offset)
+    def unary(self, op: Op, operand, token: int):
+        if operand.__class__ is Literal:  # a signed number is a plain number: -5 is one constant, not a gate
+            return Literal(op.forward(operand.value), op.prefix + operand.label, token)
+        return self.gate(op, (operand,), token)
 
-    def binary(self, token: str, left, right, offset: int) -> int:
-        if left.__class__ is Literal:  # (materialize's own test, made here to save a call per operand)
-            left = self.materialize(left)
-        if right.__class__ is Literal:
-            right = self.materialize(right)
-        return self.gate(INFIX[token], (left, right), offset)
+    def binary(self, op: Op, left, right, token: int) -> int:
+        return self.gate(op, (self.materialize(left), self.materialize(right)), token)
 
-    def call(self, function: str, args: list, keywords: list, offset: int) -> int:
+    def call(self, function: str, args: list, keywords: list, token: int) -> int:
         op = FUNCTIONS.get(function)
         if op is None:
-            raise self.error("function", self.unknown_function_message(function), offset)
-        args = self.bind_arguments(op, args, keywords, offset)
-        return self.gate(op, tuple([self.materialize(arg) for arg in args]), offset)
+            raise self.error("function", self.unknown_function_message(function), token)
+        args = self.bind_arguments(op, args, keywords, token)
+        return self.gate(op, tuple([self.materialize(arg) for arg in args]), token)
 
     def unknown_function_message(self, function: str) -> str:
         if function in self.scope or function in self.values:
@@ -265,7 +249,7 @@ class GraphBuilder:
         known = ", ".join(sorted(FUNCTIONS))
         return f"There is no function called {function}. The functions are: {known}."
 
-    def bind_arguments(self, op: Op, args: list, keywords: list, offset: int) -> list:
+    def bind_arguments(self, op: Op, args: list, keywords: list, token: int) -> list:
         params = op.params
         if len(args) == len(params) and not any(keywords):
             return args  # the usual call, every argument by position: nothing to check or fill in
@@ -276,57 +260,57 @@ class GraphBuilder:
             if keyword is None:
                 if not positional:
                     raise self.error("arity", f"In {signature}, an argument without a name cannot follow one "
-                                     f"given by name.", offset)
+                                     f"given by name.", token)
                 if position >= len(params):
                     raise self.error("arity", f"{signature} takes {op.arity} argument"
-                                     f"{'' if op.arity == '1' else 's'}, but was given {len(args)}.", offset)
+                                     f"{'' if op.arity == '1' else 's'}, but was given {len(args)}.", token)
                 slots[position] = arg
             else:
                 positional = False
                 if keyword not in params:
                     raise self.error("arity", f"{op.name} has no argument called {keyword}: "
-                                     f"it is {signature}.", offset)
+                                     f"it is {signature}.", token)
                 index = params.index(keyword)
                 if slots[index] is not None:
-                    raise self.error("arity", f"{keyword} is given twice in {signature}.", offset)
+                    raise self.error("arity", f"{keyword} is given twice in {signature}.", token)
                 slots[index] = arg
         for index, param in enumerate(params):
             if slots[index] is None:
                 if param not in op.defaults:
                     raise self.error("arity", f"{signature} takes {op.arity} argument"
-                                     f"{'' if op.arity == '1' else 's'}, but was given {len(args)}.", offset)
+                                     f"{'' if op.arity == '1' else 's'}, but was given {len(args)}.", token)
                 default = op.defaults[param]
-                slots[index] = Literal(np.float64(default), repr(default), offset)
+                slots[index] = Literal(np.float64(default), repr(default), token)
         return slots
 
-    def array(self, items: list, offset: int):
+    def array(self, items: list, token: int):
         if all(item.__class__ is Literal for item in items):
             try:
                 value = np.array([item.value for item in items], dtype=np.float64)
             except ValueError:
                 raise self.error("shape", "The rows of this array have different lengths: every row needs "
-                                 "the same number of items.", offset)
+                                 "the same number of items.", token)
             if value.size > self.limits.max_elements:
                 raise self.error("limit", f"This array has {value.size} elements, more than the max_elements "
-                                 f"limit of {self.limits.max_elements} (set by {env_var('max_elements')}).", offset)
-            return Literal(value, _array_label(value), offset)
-        return self.gate(OPS_BY_NAME["stack"], tuple([self.materialize(item) for item in items]), offset)
+                                 f"limit of {self.limits.max_elements} (set by {env_var('max_elements')}).", token)
+            return Literal(value, _array_label(value), token)
+        return self.gate(OPS_BY_NAME["stack"], tuple([self.materialize(item) for item in items]), token)
 
-    def statement(self, target: str | None, augmented: str | None, value, offset: int) -> None:
+    def statement(self, target: str | None, augmented: Op | None, value, token: int) -> None:
         if target is None:
             node = self.materialize(value)
         elif augmented is not None:
-            node = self.binary(augmented, self.variable(target, offset), value, offset)
+            node = self.binary(augmented, self.variable(target, token), value, token)
             self.bind(target, node)
         elif value.__class__ is Literal and target not in self.scope:
             # An assignment of a plain number declares an input; a value in the request wins.
-            node = self.declare_input(target, self.values.get(target, value.value), offset)
+            node = self.declare_input(target, self.values.get(target, value.value), token)
         else:
             node = self.materialize(value)
             if self.strict and target in self.values and target not in self.inputs:
                 raise self.error("value", f"values gives {target} a value, but the program computes {target} "
                                  f"here: remove it from values, or declare it with a number, as in {target} = 1.",
-                                 offset)
+                                 token)
             self.bind(target, node)
         self.output = node
 
@@ -340,7 +324,7 @@ class GraphBuilder:
     def finish(self) -> Graph:
         if self.output != len(self.kind) - 1:
             self.move_output_last()
-        return Graph(self.source, self.kind, self.table, self.args, self.name, self.label, self.offset,
+        return Graph(self.tokens.source, self.kind, self.table, self.args, self.name, self.label, self.token,
                      self.fixed, self.needs_grad, self.inputs, self.output, self.has_array_leaf)
 
     def move_output_last(self) -> None:
@@ -350,9 +334,9 @@ class GraphBuilder:
         late_inputs = [i for i in range(output + 1, len(self.kind)) if self.kind[i] == INPUT]
         order = late_inputs + list(range(output + 1))
         new_id = {old: new for new, old in enumerate(order)}
-        for column in ("kind", "table", "name", "label", "offset", "fixed", "needs_grad"):
+        for column in ("kind", "table", "name", "label", "token", "fixed", "needs_grad"):
             old = getattr(self, column)
             setattr(self, column, [old[i] for i in order])
-        self.args = [tuple(new_id[a] for a in self.args[i]) for i in order]
+        self.args = [tuple([new_id[a] for a in self.args[i]]) for i in order]
         self.inputs = {name: new_id[node] for name, node in self.inputs.items()}
         self.output = len(order) - 1

@@ -19,7 +19,8 @@ import numpy as np
 
 from .backward import unbroadcast
 from .graph import Graph
-from .narrate import display_names, named_rule, number, on_its_own, preview
+from .narrate import display_names, named_rule, on_its_own, preview
+from .rounding import format_number
 
 MAX_WHOLE = 256  # entries of a Jacobian given whole (a 16×16, or 4 outputs of a 4×16 matrix product)
 SLICE = (4, 8)  # rows and columns of the slice of a larger dense Jacobian
@@ -158,5 +159,5 @@ def _outer_written_out(g: np.ndarray, x: np.ndarray) -> str:
 
 
 def _factor(x) -> str:
-    text = number(x)
-    return f"({text})" if text.startswith("−") else text
+    text = format_number(x)
+    return f"({text})" if text.startswith("-") else text

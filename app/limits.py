@@ -18,10 +18,26 @@ class Limits:
     max_elements: int = 1_000_000  # elements in one array value
     max_total_elements: int = 20_000_000  # elements in all node values together
     max_sweep_points: int = 100_000  # points in one sweep
-    max_check_work: int = 5_000_000  # input elements × nodes for one gradient check
+    max_check_work: int = 2_000_000_000  # input elements × the forward pass's element operations, for one check
     max_train_steps: int = 10_000  # gradient-descent steps in one /api/train request
-    max_seconds: int = 10  # time for one computation, checked between its stages and sweep points
+    max_seconds: int = 10  # time for one computation, queueing included; past it the worker is stopped
     max_body_bytes: int = 32_000_000  # bytes in a request body: a program at max_chars plus an array at max_elements
+    max_answer_bytes: int = 64_000_000  # bytes in one answer
+    max_wire_elements: int = 10_000  # an array bigger than this is written on its node only, not on each wire
+    max_narrate_nodes: int = 20_000  # nodes in a graph that is narrated
+    # The work runs in worker processes (app/workers.py), each with a hard deadline and a memory cap.
+    max_worker_mb: int = 1024  # address space of one worker process, in MB
+    light_workers: int = 2  # workers for small requests (bodies up to max_light_body_bytes)
+    heavy_workers: int = 1  # workers for the rest, and for small requests that outgrow light_seconds
+    max_heavy_queue: int = 4  # large requests that may wait for a heavy worker; more are answered 503
+    max_light_body_bytes: int = 65_536
+    light_seconds: float = 0.5  # a small request still running after this moves to the heavy workers
+    # The connection layer (app/connections.py, app/security.py).
+    max_connections: int = 5_000  # open connections; a new one past this closes the oldest idle or slow one
+    header_seconds: float = 10  # from a connection's start or its last answer to a complete request head
+    body_seconds: float = 30  # from the request head to the end of its body
+    send_seconds: float = 60  # a client that reads nothing of its answer for this long is dropped
+    max_bytes_in_flight: int = 256_000_000  # request bodies and answers held by the server at once
 
     @classmethod
     def from_environment(cls) -> "Limits":
@@ -29,7 +45,7 @@ class Limits:
         for f in fields(cls):
             text = os.environ.get(f"BACKPROP_{f.name.upper()}")
             if text:
-                overrides[f.name] = int(text)
+                overrides[f.name] = type(f.default)(text)
         return cls(**overrides)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -12,7 +14,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
+from . import workers
 from .api import program_error_response, router
+from .connections import quiet_logs
 from .errors import ProgramError
 from .examples import examples
 from .playground_routes import router as playground_router
@@ -21,7 +25,17 @@ from .security import Hardening, docs_csp
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=ROOT / "templates")
 
+@asynccontextmanager
+async def lifespan(_app: FastAPI):
+    """The worker processes start with the server (or else with the first request) and stop with it."""
+    quiet_logs()
+    await asyncio.to_thread(workers.start)
+    yield
+    await asyncio.to_thread(workers.stop)
+
+
 app = FastAPI(
+    lifespan=lifespan,
     title="Backprop Lab",
     version="1",
     description="Type a program such as `3*(a + b*c)`; get its computation graph with every node's forward value "
@@ -31,6 +45,7 @@ app = FastAPI(
 )
 app.include_router(router)
 app.include_router(playground_router)  # /playground and /api/playground/*
+app.openapi = lambda: app.openapi_schema or workers.with_request_models(FastAPI.openapi(app))
 app.add_exception_handler(ProgramError, program_error_response)
 
 

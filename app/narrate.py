@@ -1,15 +1,15 @@
 """Narration: for every node, a sentence in English and in Chinese on its forward and its backward step,
-with the numbers the engine computed in it ("mul: x × y = 3.00 × −4.00 = −12.00").
+with the numbers the engine computed in it ("mul: x × y = 3.00 × -4.00 = -12.00").
 
 The wording of each gate (its forward form, how it passes gradient back) comes from its row of the op
-table; this module only fills the numbers in and says the two things that are not any one gate's: the
-chain rule of a gate without a sentence of its own, and the sum of a node's shares when it is used
-several times ("∂e/∂b = 2.00 via c + 3.00 via d = 5.00").
+table, and every number is written as the drawing writes it (app/rounding.py); this module only fills
+the numbers in and says the two things that are not any one gate's: the chain rule of a gate without a
+sentence of its own, and the sum of a node's shares when it is used several times
+("∂e/∂b = 2.00 via c + 3.00 via d = 5.00").
 """
 
 from __future__ import annotations
 
-import math
 import re
 from functools import cache
 
@@ -23,31 +23,15 @@ MAX_LISTED_USES = 6  # a node used more often lists the first few shares and say
 MAX_DISPLAY_CHARS = 32  # an unnamed gate is called by its expression when that is this short
 
 
-def number(x: float) -> str:
-    """A number for a sentence, rounded as the drawing rounds it; − for minus, 1.23e5 for 1.23e+05, 0 for zero."""
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    if x == 0:
-        return "0"
-    text = format_number(x)
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text.replace("-", "−")
-
-
 def value_text(value, zh: bool = False) -> str:
     """A value for a sentence: a number, a short array in full, or a longer array by its shape."""
     if value is None:
         return "—"
     if value.__class__ is np.float64 or value.__class__ is float:
-        return number(value)
+        return format_number(value)
     array = np.asarray(value)
     if array.ndim == 0:
-        return number(array)
+        return format_number(array)
     if array.size <= MAX_LISTED_ELEMENTS:
         return _nested(array)
     if array.ndim == 1:
@@ -58,7 +42,7 @@ def value_text(value, zh: bool = False) -> str:
 
 def preview(value) -> str:
     """A value for an equation, the same in both languages: a number, a short array in full, or a longer
-    one by its first elements and its shape ("[[0.10, −0.20, …], [0.40, 0.50, …], …] (4×3)")."""
+    one by its first elements and its shape ("[[0.10, -0.20, …], [0.40, 0.50, …], …] (4×3)")."""
     array = np.asarray(value)
     if array.ndim == 0 or array.size <= MAX_LISTED_ELEMENTS:
         return _nested(array)
@@ -67,7 +51,7 @@ def preview(value) -> str:
 
 def _first_elements(array: np.ndarray, rows: int = 2, columns: int = 3) -> str:
     if array.ndim == 1:
-        items = [number(x) for x in array[:columns]]
+        items = [format_number(x) for x in array[:columns]]
         return "[" + ", ".join(items + ["…"] * (array.size > columns)) + "]"
     items = [_first_elements(row, rows, columns) for row in array[:rows]]
     return "[" + ", ".join(items + ["…"] * (len(array) > rows)) + "]"
@@ -75,7 +59,7 @@ def _first_elements(array: np.ndarray, rows: int = 2, columns: int = 3) -> str:
 
 def _nested(array: np.ndarray) -> str:
     if array.ndim == 0:
-        return number(array)
+        return format_number(array)
     return "[" + ", ".join(_nested(row) for row in array) + "]"
 
 
@@ -306,8 +290,8 @@ class _Story:
             head = f"∂{self.out}/∂{_bracketed(self.graph, None, source, self.names[source])} = {rule}"
             local = self.wire_locals[wire] if self.wire_locals is not None else None
             if local is not None:
-                en.append(f"{head} × upstream = {number(local)} × {g_en} = {self.wire(wire)}")
-                zh.append(f"{head} × 上游梯度 = {number(local)} × {g_zh} = {self.wire(wire, True)}")
+                en.append(f"{head} × upstream = {format_number(local)} × {g_en} = {self.wire(wire)}")
+                zh.append(f"{head} × 上游梯度 = {format_number(local)} × {g_zh} = {self.wire(wire, True)}")
             else:
                 en.append(f"{head}, with upstream {g_en}: {self.wire(wire)}")
                 zh.append(f"{head}，上游梯度为 {g_zh}：{self.wire(wire, True)}")

@@ -4,11 +4,8 @@ Each row gives the gate's name, the symbol the picture shows, its parameters,
 its forward rule, one local-gradient rule per parameter and a sentence on how
 it passes gradient back (in English and Chinese), and what the teaching modes
 need of it: the words of its narration, the primitives a compound gate unfolds
-to, and where it has a kink; and, for a gate of numbers, its forward and
-local-gradient rules again as C expressions, from which ``python -m app.fastpath``
-writes the C fast path's kernels. The parser, the engine, the API catalogue, the
-narration, the page's tooltips and the fast path all read this table; nothing else
-restates it.
+to, and where it has a kink. The parser, the engine, the API catalogue, the
+narration and the page's tooltips all read this table; nothing else restates it.
 
 A local-gradient rule is a vector-Jacobian product ``vjp(g, ans, *args)``:
 given the upstream gradient ``g`` (shaped like the gate's output ``ans``) it
@@ -37,8 +34,11 @@ class Op:
     formula: str
     local_grads: tuple[str, ...]
     sentence: str
+    # -- syntax: the parser builds its operators from these (a row has infix tokens, a prefix token, or neither) --
     infix: tuple[str, ...] = ()  # the binary operator tokens that build it, as in ``a + b``
     prefix: str | None = None  # the unary operator token that builds it, as in ``-x``
+    precedence: int = 0  # how tightly its operator binds: the higher, the tighter
+    right_associative: bool = False  # a ^ b ^ c is a ^ (b ^ c); otherwise a - b - c is (a - b) - c
     function: bool = True  # callable by name, as in ``exp(x)``
     defaults: dict[str, float] = field(default_factory=dict)
     elementwise: bool = True  # each output element depends on the same-index input elements only
@@ -47,7 +47,8 @@ class Op:
     sentence_zh: str = ""  # ``sentence`` in Chinese
     name_zh: str = ""  # the gate's name in a Chinese narration line (加法门)
     show: str = ""  # the forward step with {param} placeholders, as in "{a} × {b}"
-    local_short: tuple[str, ...] = ()  # the local gradients as a narration line says them (σ(1−σ)); default local_grads
+    # The local gradients as a narration line says them, where that is shorter than local_grads (σ(1−σ)).
+    local_short: tuple[str, ...] = ()
     # A backward sentence of its own, for the gates the notes describe by a pattern (add distributes, mul
     # swaps, max routes); without one, the narration gives the chain rule per argument. Placeholders: {g}
     # (upstream), {out} (the output's name), {p}, {p_value}, {p_grad} per parameter p, {parts} (the
@@ -62,12 +63,6 @@ class Op:
     routes: str | None = None  # "max" or "min": the gate routes the gradient to the larger or smaller input
     kink: str | None = None  # "zero": not differentiable where an argument is 0; "tie": where its arguments tie
     unfolds_to: str | None = None  # a compound gate as an expression of primitives in its params, for unfolding
-    # -- the fast path (app/_fastpath.c) for programs of numbers: forward and local-gradient rules as C
-    # expressions over the params, and for c_vjps also g (upstream) and ans (the output), using C's <math.h>;
-    # the same rules as forward and vjps, for numbers; empty for the gates that take or make arrays.
-    # tests/test_fastpath_kernels.py holds each pair to each other.
-    c_forward: str = ""
-    c_vjps: tuple[str, ...] = ()
 
     @property
     def arity(self) -> str:
@@ -154,31 +149,27 @@ OPS: tuple[Op, ...] = (
        (lambda g, ans, a, b: g, lambda g, ans, a, b: g),
        "a + b", ("1", "1"),
        "The add gate distributes: it hands the upstream gradient, unchanged, to each of its inputs.",
-       infix=("+",), function=False,
+       infix=("+",), precedence=1, function=False,
        sentence_zh="加法门分配梯度：它把上游梯度原样交给每个输入。",
        name_zh="加法门",
        show="{a} + {b}",
        back_en="add distributed {g} to both inputs",
        back_zh="加法门把 {g} 分给两个输入",
-       c_forward="a + b",
-       c_vjps=("g", "g"),
        ),
     Op("sub", "-", ("a", "b"), operator.sub,
        (lambda g, ans, a, b: g, lambda g, ans, a, b: -g),
        "a - b", ("1", "-1"),
        "The subtract gate hands the upstream gradient unchanged to a and negated to b.",
-       infix=("-",), function=False,
+       infix=("-",), precedence=1, function=False,
        sentence_zh="减法门把上游梯度原样交给 a，取反后交给 b。",
        name_zh="减法门",
        show="{a} − {b}",
-       c_forward="a - b",
-       c_vjps=("g", "-g"),
        ),
     Op("mul", "*", ("a", "b"), operator.mul,
        (lambda g, ans, a, b: g * b, lambda g, ans, a, b: g * a),
        "a * b", ("b", "a"),
        "The mul gate swaps: each input receives the upstream gradient times the other input's value.",
-       infix=("*",), function=False,
+       infix=("*",), precedence=2, function=False,
        sentence_zh="乘法门交换输入：每个输入得到上游梯度乘以另一个输入的值。",
        name_zh="乘法门",
        show="{a} × {b}",
@@ -186,52 +177,40 @@ OPS: tuple[Op, ...] = (
        back_zh="乘法门交换了输入：{parts}",
        back_parts_en=("{a} gets {b} × {g} = {a_grad}", "{b} gets {a} × {g} = {b_grad}"),
        back_parts_zh=("{a} 得到 {b} × {g} = {a_grad}", "{b} 得到 {a} × {g} = {b_grad}"),
-       c_forward="a * b",
-       c_vjps=("g * b", "g * a"),
        ),
     Op("div", "/", ("a", "b"), operator.truediv,
        (lambda g, ans, a, b: g / b, lambda g, ans, a, b: -g * a / (b * b)),
        "a / b", ("1 / b", "-a / b²"),
        "The divide gate scales the upstream gradient by 1/b for a, and by -a/b² for b.",
-       infix=("/",), function=False,
+       infix=("/",), precedence=2, function=False,
        sentence_zh="除法门把上游梯度乘以 1/b 交给 a，乘以 -a/b² 交给 b。",
        name_zh="除法门",
        show="{a} / {b}",
-       local_short=("1/b", "−a/b²"),
-       c_forward="a / b",
-       c_vjps=("g / b", "-g * a / (b * b)"),
        ),
     Op("neg", "-", ("x",), operator.neg,
        (lambda g, ans, x: -g,),
        "-x", ("-1",),
        "The negate gate flips the sign of the upstream gradient.",
-       prefix="-", function=False,
+       prefix="-", precedence=3, function=False,
        sentence_zh="取负门把上游梯度变号。",
        name_zh="取负门",
        show="−{x}",
-       local_short=("−1",),
-       c_forward="-x",
-       c_vjps=("-g",),
        ),
     Op("pow", "^", ("a", "b"), np.power,
        (_pow_base_grad, _pow_exponent_grad),
-       "a ^ b", ("b · a^(b-1)", "a^b · log a"),
+       "a ^ b", ("b · a^(b-1), 0 at b = 0", "a^b · log a, 0 at a = 0"),
        "The power gate scales the upstream gradient by b·a^(b-1) for the base and by a^b·log a for the exponent.",
-       infix=("^", "**"),
+       infix=("^", "**"), precedence=4, right_associative=True,
        sentence_zh="幂门对底数乘以 b·a^(b-1)，对指数乘以 a^b·log a。",
        name_zh="幂门",
        show="{a}^{b}",
        local_short=("b·a^(b−1)", "a^b·log a"),
-       # C's pow(-0.0, 0.5) is 0.0, NumPy's power takes the square root: -0.0
-       c_forward="b == 0.5 ? sqrt(a) : pow(a, b)",
-       c_vjps=("g * (b == 0 ? 0.0 : b * pow(a, b - 1.0))",
-               "g * ((a == 0 && b >= 0) ? 0.0 : ans * log(a == 0 ? 1.0 : a))"),
        ),
     Op("matmul", "@", ("a", "b"), np.matmul,
        _matmul_grads(),
        "a @ b", ("g @ bᵀ", "aᵀ @ g"),
        "The matrix-product gate is the mul gate for arrays: a gets the upstream gradient times bᵀ, b gets aᵀ times it.",
-       infix=("@",), function=False, elementwise=False,
+       infix=("@",), precedence=2, function=False, elementwise=False,
        sentence_zh="矩阵乘法门是数组的乘法门：a 得到上游梯度乘以 bᵀ，b 得到 aᵀ 乘以它。",
        name_zh="矩阵乘法门",
        show="{a} @ {b}",
@@ -250,10 +229,6 @@ OPS: tuple[Op, ...] = (
        back_zh="max 门把 {g} 送给 {win}，因为 {win_value} > {lose_value}；{lose} 得到 0",
        tie_en="max split {g} between {a} and {b}, which tie at {a_value}: each gets {half}",
        tie_zh="max 门的两个输入相等（都是 {a_value}），{g} 平分：{a} 和 {b} 各得 {half}",
-       # on a tie NumPy's maximum gives b, which shows in the sign of a zero
-       c_forward="a > b ? a : b",
-       c_vjps=("g * ((a > b ? 1.0 : 0.0) + 0.5 * (a == b ? 1.0 : 0.0))",
-               "g * ((b > a ? 1.0 : 0.0) + 0.5 * (b == a ? 1.0 : 0.0))"),
        ),
     Op("min", "min", ("a", "b"), np.minimum,
        (lambda g, ans, a, b: _split_ties(g, a, b, np.less),
@@ -269,9 +244,6 @@ OPS: tuple[Op, ...] = (
        back_zh="min 门把 {g} 送给 {win}，因为 {win_value} < {lose_value}；{lose} 得到 0",
        tie_en="min split {g} between {a} and {b}, which tie at {a_value}: each gets {half}",
        tie_zh="min 门的两个输入相等（都是 {a_value}），{g} 平分：{a} 和 {b} 各得 {half}",
-       c_forward="a < b ? a : b",
-       c_vjps=("g * ((a < b ? 1.0 : 0.0) + 0.5 * (a == b ? 1.0 : 0.0))",
-               "g * ((b < a ? 1.0 : 0.0) + 0.5 * (b == a ? 1.0 : 0.0))"),
        ),
     Op("exp", "exp", ("x",), np.exp,
        (lambda g, ans, x: g * ans,),
@@ -280,8 +252,6 @@ OPS: tuple[Op, ...] = (
        sentence_zh="exp 门把上游梯度乘以它自己的输出 exp(x)。",
        name_zh="exp 门",
        show="exp({x})",
-       c_forward="exp(x)",
-       c_vjps=("g * ans",),
        ),
     Op("log", "log", ("x",), np.log,
        (lambda g, ans, x: g / x,),
@@ -290,9 +260,6 @@ OPS: tuple[Op, ...] = (
        sentence_zh="log 门把上游梯度除以它的输入。",
        name_zh="log 门",
        show="log({x})",
-       local_short=("1/x",),
-       c_forward="log(x)",
-       c_vjps=("g / x",),
        ),
     Op("sqrt", "√", ("x",), np.sqrt,
        (lambda g, ans, x: g / (2.0 * ans),),
@@ -302,8 +269,6 @@ OPS: tuple[Op, ...] = (
        name_zh="平方根门",
        show="√{x}",
        local_short=("1/(2√x)",),
-       c_forward="sqrt(x)",
-       c_vjps=("g / (2.0 * ans)",),
        ),
     Op("abs", "abs", ("x",), np.abs,
        (lambda g, ans, x: g * np.sign(x),),
@@ -314,8 +279,6 @@ OPS: tuple[Op, ...] = (
        show="|{x}|",
        kink="zero",
        local_short=("sign(x)",),
-       c_forward="fabs(x)",
-       c_vjps=("g * (x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0))",),  # np.sign: 0 at ±0
        ),
     Op("sigmoid", "σ", ("x",), _sigmoid,
        (lambda g, ans, x: g * ans * (1.0 - ans),),
@@ -326,8 +289,6 @@ OPS: tuple[Op, ...] = (
        show="σ({x})",
        local_short=("σ(1−σ)",),
        unfolds_to="1 / (1 + exp(-x))",
-       c_forward="(x >= 0 ? 1.0 : exp(-fabs(x))) / (1.0 + exp(-fabs(x)))",  # as _sigmoid
-       c_vjps=("g * ans * (1.0 - ans)",),
        ),
     Op("tanh", "tanh", ("x",), np.tanh,
        (lambda g, ans, x: g * (1.0 - ans * ans),),
@@ -338,8 +299,6 @@ OPS: tuple[Op, ...] = (
        show="tanh({x})",
        local_short=("1−tanh²",),
        unfolds_to="2 / (1 + exp(-2*x)) - 1",
-       c_forward="tanh(x)",
-       c_vjps=("g * (1.0 - ans * ans)",),
        ),
     Op("relu", "relu", ("x",), lambda x: np.maximum(x, 0.0),
        (lambda g, ans, x: g * (x > 0),),
@@ -350,8 +309,6 @@ OPS: tuple[Op, ...] = (
        show="relu({x})",
        kink="zero",
        local_short=("[x > 0]",),
-       c_forward="x > 0.0 ? x : 0.0",
-       c_vjps=("g * (x > 0 ? 1.0 : 0.0)",),
        ),
     Op("leaky_relu", "leaky relu", ("x", "slope"), lambda x, slope: np.where(x > 0, x, slope * x),
        (lambda g, ans, x, slope: g * np.where(x > 0, 1.0, slope),
@@ -364,8 +321,6 @@ OPS: tuple[Op, ...] = (
        show="leaky_relu({x}, {slope})",
        kink="zero",
        local_short=("1 or slope", "0 or x"),
-       c_forward="x > 0 ? x : slope * x",
-       c_vjps=("g * (x > 0 ? 1.0 : slope)", "g * (x > 0 ? 0.0 : x)"),
        ),
     Op("elu", "elu", ("x", "alpha"), lambda x, alpha: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0))),
        (lambda g, ans, x, alpha: g * np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0))),
@@ -378,10 +333,6 @@ OPS: tuple[Op, ...] = (
        show="elu({x}, {alpha})",
        kink="zero",  # its slope jumps from alpha·1 to 1 at 0 (unless alpha = 1)
        local_short=("1 or α·exp(x)", "0 or exp(x)−1"),
-       # np.minimum(x, 0.0) is written x < 0 ? x : 0.0: on a tie it gives 0.0, so -0.0 becomes +0.0
-       c_forward="x > 0 ? x : alpha * expm1(x < 0 ? x : 0.0)",
-       c_vjps=("g * (x > 0 ? 1.0 : alpha * exp(x < 0 ? x : 0.0))",
-               "g * (x > 0 ? 0.0 : expm1(x < 0 ? x : 0.0))"),
        ),
     Op("softplus", "softplus", ("x",), lambda x: np.logaddexp(0.0, x),
        (lambda g, ans, x: g * _sigmoid(x),),
@@ -391,10 +342,6 @@ OPS: tuple[Op, ...] = (
        name_zh="softplus 门",
        show="softplus({x})",
        unfolds_to="log(1 + exp(x))",
-       # NumPy's logaddexp(0, x) step by step, so that both pipelines round alike; the local gradient is _sigmoid
-       c_forward="x == 0.0 ? 0.693147180559945309417232121458176568 : "
-                 "(-x > 0 ? 0.0 + log1p(exp(x)) : x + log1p(exp(-x)))",
-       c_vjps=("g * ((x >= 0 ? 1.0 : exp(-fabs(x))) / (1.0 + exp(-fabs(x))))",),
        ),
     Op("sin", "sin", ("x",), np.sin,
        (lambda g, ans, x: g * np.cos(x),),
@@ -403,8 +350,6 @@ OPS: tuple[Op, ...] = (
        sentence_zh="正弦门把上游梯度乘以 cos(x)。",
        name_zh="正弦门",
        show="sin({x})",
-       c_forward="sin(x)",
-       c_vjps=("g * cos(x)",),
        ),
     Op("cos", "cos", ("x",), np.cos,
        (lambda g, ans, x: -g * np.sin(x),),
@@ -413,9 +358,6 @@ OPS: tuple[Op, ...] = (
        sentence_zh="余弦门把上游梯度乘以 -sin(x)。",
        name_zh="余弦门",
        show="cos({x})",
-       local_short=("−sin(x)",),
-       c_forward="cos(x)",
-       c_vjps=("-g * sin(x)",),
        ),
     Op("sum", "Σ", ("x",), np.sum,
        (lambda g, ans, x: np.broadcast_to(g, np.shape(x)),),
@@ -469,8 +411,6 @@ OPS: tuple[Op, ...] = (
 
 OPS_BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
 FUNCTIONS: dict[str, Op] = {op.name: op for op in OPS if op.function}
-INFIX: dict[str, Op] = {token: op for op in OPS for token in op.infix}
-PREFIX: dict[str, Op] = {op.prefix: op for op in OPS if op.prefix}
 
 CONSTANTS: dict[str, float] = {"pi": float(np.pi), "e": float(np.e)}
 

@@ -7,9 +7,10 @@ it reads tokens and, as each construct completes, tells the builder (see
 nested brackets or 10,000 unary minus signs never touch Python's recursion
 limit, and no intermediate syntax tree is built.
 
-Precedence, lowest first: ``+ -``, then ``* / @`` (and implicit
-multiplication), then unary ``- +``, then ``^``/``**`` (right-associative),
-so ``-x^2`` is ``-(x^2)`` and ``2^3^2`` is ``2^9``, as in Python.
+The operators are the op table's: each row with an operator token gives its
+precedence and associativity. With today's table, loosest first: ``+ -``, then
+``* / @`` (and implicit multiplication), then unary ``-``, then ``^``/``**``
+(right-associative), so ``-x^2`` is ``-(x^2)`` and ``2^3^2`` is ``2^9``, as in Python.
 """
 
 from __future__ import annotations
@@ -18,35 +19,47 @@ import bisect
 import keyword
 import re
 import string
-from itertools import accumulate, islice
 from typing import Protocol
 
 from .errors import ProgramError
+from .ops import OPS, OPS_BY_NAME, Op
 
-# Each kind of token and its pattern; a punct token's kind is its text. Blanks (" \t\r\f\v") separate tokens.
-_TOKEN_PATTERNS = (
-    ("comment", r"\#[^\n]*"),
-    ("nl", r"\n"),
-    ("num", r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"),
-    ("name", r"[A-Za-z_][A-Za-z_0-9]*"),
-    ("compare", r"==|!=|<=|>=|<|>"),
-    ("punct", r"\*\*|[-+*/]=|[-+*/^@(),=;\[\]]"),
-    ("bad", r"[^ \t\r\f\v\n]"),  # any other character
-)
-# Any token, as one group: ``split`` cuts the text into [blanks, token, blanks, token, …, blanks] as plain
-# strings in one call, with no match object per token (which would cost more than the matching). Every
-# character but a blank is part of some token, so only blanks ('' most often) lie between tokens.
-_TOKEN = re.compile("(" + "|".join(pattern for _, pattern in _TOKEN_PATTERNS) + ")")
-_TOKEN_KIND = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _TOKEN_PATTERNS))
+# -- the syntax, read from the op table ------------------------------------------------------------------------------
+#
+# A row with ``infix`` tokens is a binary operator of its ``precedence`` (higher binds tighter) and associativity;
+# a row with a ``prefix`` token, a prefix operator of its ``precedence``. Every binary operator has an augmented
+# assignment (``a += b``). Nothing below names an operator: a new row is a new operator.
 
-# A token's kind, found the cheap way: by its whole text for operators and brackets, by its first character
-# for numbers, names and comments; any other token (such as '.5' or an unexpected character) asks _TOKEN_KIND.
+BINARY: dict[str, Op] = {token: op for op in OPS for token in op.infix}
+PREFIX: dict[str, Op] = {op.prefix: op for op in OPS if op.prefix}
+AUGMENTED: dict[str, Op] = {token + "=": op for token, op in BINARY.items()}
+IMPLICIT_MULTIPLICATION = OPS_BY_NAME["mul"]  # 2x, 3(a+b), (a+b)(b+1), as the notes write them
+UNARY_PLUS = "+"  # +x is x: no gate
+PUNCTUATION = ("(", ")", "[", "]", ",", "=", ";")
+COMPARISONS = ("==", "!=", "<=", ">=", "<", ">")  # not part of the language, but named in their error
+STATEMENT_ENDS = ("nl", ";", "end")
+# Python's keywords, which make a clearer error than "no value"; True, False and None are names like any other.
+PYTHON_KEYWORDS = frozenset(keyword.kwlist) - {"True", "False", "None"}
+
+# A token's kind: its own text for operators and punctuation; "compare", "num", "name", "nl", "comment" or "bad".
 _KIND_OF_TEXT = {
-    **{token: token for token in ("**", "+=", "-=", "*=", "/=", "-", "+", "*", "/", "^", "@", "(", ")", ",", "=",
-                                  ";", "[", "]")},
-    **{token: "compare" for token in ("==", "!=", "<=", ">=", "<", ">")},
+    **{token: token for token in (*BINARY, *PREFIX, *AUGMENTED, UNARY_PLUS, *PUNCTUATION)},
+    **{token: "compare" for token in COMPARISONS},
     "\n": "nl",
 }
+# The longest first, so that ** is one token and not two *.
+_FIXED = "|".join(re.escape(token) for token in sorted(_KIND_OF_TEXT, key=len, reverse=True))
+_TOKEN_PATTERNS = (
+    ("name", r"[A-Za-z_][A-Za-z_0-9]*"),
+    ("num", r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"),
+    ("fixed", _FIXED),
+    ("comment", r"\#[^\n]*"),
+    ("bad", r"[^ \t\r\f\v\n]"),  # any other character but a blank: blanks (" \t\r\f\v") separate tokens
+)
+_TOKEN = re.compile("|".join(pattern for _, pattern in _TOKEN_PATTERNS))
+_TOKEN_KIND = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _TOKEN_PATTERNS))
+# Numbers, names and comments are told by their first character; anything else (such as '.5' or an
+# unexpected character) asks _TOKEN_KIND.
 _KIND_OF_FIRST_CHARACTER = {
     **{character: "num" for character in string.digits},
     **{character: "name" for character in string.ascii_letters + "_"},
@@ -55,68 +68,80 @@ _KIND_OF_FIRST_CHARACTER = {
 
 
 def _kind_of(text: str) -> str:
-    kind = _TOKEN_KIND.fullmatch(text).lastgroup
-    return text if kind == "punct" else kind
+    return _TOKEN_KIND.fullmatch(text).lastgroup
 
 
-BINARY_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "^": 4, "**": 4}
-PREFIX_PRECEDENCE = 3
-RIGHT_ASSOCIATIVE = 4  # the precedence level of ^ and **
-AUGMENTED = {"+=": "+", "-=": "-", "*=": "*", "/=": "/"}
-STATEMENT_ENDS = ("nl", ";", "end")
-# Python's keywords, which make a clearer error than "no value"; True, False and None are names like any other.
-PYTHON_KEYWORDS = frozenset(keyword.kwlist) - {"True", "False", "None"}
+def _operator_list() -> str:
+    return " ".join(dict.fromkeys([*BINARY, *PREFIX]))
 
-_BAD_CHARACTER_HINTS = {
+
+_NOT_PART_OF_THE_LANGUAGE = {
     "'": "strings are not part of the language",
     '"': "strings are not part of the language",
     ".": "a '.' must be part of a number such as 0.5 (attribute access is not part of the language)",
     ":": "':' is not part of the language (there are no lambdas, slices or blocks)",
     "{": "braces are not part of the language; write arrays with [ ]",
     "}": "braces are not part of the language; write arrays with [ ]",
-    "%": "'%' is not an operator here",
-    "!": "'!' is not an operator here",
+    **{character: f"{character!r} is not an operator here; the operators are {_operator_list()}"
+       for character in "%!&|~"},
 }
+# A character that some row makes an operator gets no hint: it never reaches them.
+_BAD_CHARACTER_HINTS = {text: hint for text, hint in _NOT_PART_OF_THE_LANGUAGE.items() if text not in _KIND_OF_TEXT}
 
 
 class Builder(Protocol):
-    """What the parser asks of whoever turns constructs into graph nodes."""
+    """What the parser asks of whoever turns constructs into graph nodes. ``token`` is the index of the token
+    the construct comes from: ``Tokens.position`` turns it into a line and a column."""
 
-    def number(self, text: str, offset: int): ...
-    def variable(self, text: str, offset: int): ...
-    def unary(self, token: str, operand, offset: int): ...
-    def binary(self, token: str, left, right, offset: int): ...
-    def call(self, function: str, args: list, keywords: list, offset: int): ...
-    def array(self, items: list, offset: int): ...
-    def statement(self, target: str | None, augmented: str | None, value, offset: int): ...
+    def number(self, text: str, token: int): ...
+    def variable(self, text: str, token: int): ...
+    def unary(self, op: Op, operand, token: int): ...
+    def binary(self, op: Op, left, right, token: int): ...
+    def call(self, function: str, args: list, keywords: list, token: int): ...
+    def array(self, items: list, token: int): ...
+    def statement(self, target: str | None, augmented: Op | None, value, token: int): ...
 
 
-class SourceText:
-    """Turns offsets into 1-based (line, column) pairs, for error messages."""
+class Source:
+    """The program's text, which tells where its token number ``token`` is (blanks and comments are not tokens).
+
+    Where a token is matters only to an error message or a warning: worked out for the first one."""
 
     def __init__(self, text: str):
         self.text = text
+        self._offsets: list[int] | None = None
         self._line_starts: list[int] | None = None
 
-    def position(self, offset: int) -> tuple[int, int]:
+    def offset(self, token: int) -> int:
+        """Where token number ``token`` starts in the text (the 'end' token: at the end)."""
+        if self._offsets is None:
+            starts = [match.start() for match in _TOKEN.finditer(self.text) if match.group()[0] != "#"]
+            self._offsets = starts + [len(self.text)]
+        return self._offsets[token]
+
+    def position(self, token: int) -> tuple[int, int]:
+        """The 1-based (line, column) where token number ``token`` starts."""
         if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+            self._line_starts = [0] + [match.end() for match in re.finditer("\n", self.text)]
+        offset = self.offset(token)
         line = bisect.bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
 
-    def error(self, kind: str, message: str, offset: int) -> ProgramError:
-        return ProgramError(kind, message, *self.position(offset))
+    def error(self, kind: str, message: str, token: int) -> ProgramError:
+        return ProgramError(kind, message, *self.position(token))
 
 
 class Tokens:
-    """A program's tokens as three parallel lists: kind, text and offset; the last kind is 'end'."""
+    """A program's tokens without blanks and comments, as two parallel lists, kinds and texts; the last kind is 'end'."""
 
-    def __init__(self, source: SourceText, kinds: list[str], texts: list[str], offsets: list[int]):
+    def __init__(self, source: Source, kinds: list[str], texts: list[str]):
         self.source = source
         self.kinds = kinds
         self.texts = texts
-        self.offsets = offsets
         self._assigned_names: set[str] | None = None
+
+    def error(self, kind: str, message: str, token: int) -> ProgramError:
+        return self.source.error(kind, message, token)
 
     def assigned_names(self) -> set[str]:
         """Every name that some statement assigns: such a name is a variable, never a constant.
@@ -142,39 +167,37 @@ class Tokens:
         return names
 
 
-def tokenize(source: SourceText) -> Tokens:
-    """The program's tokens, without blanks and comments; a comparison or an unexpected character is an error."""
-    parts = _TOKEN.split(source.text)  # blanks, token, blanks, token, …, blanks
-    texts = parts[1::2]
-    # Where every other part ends: a token starts where the blanks before it end, the 'end' token after the last.
-    offsets = list(islice(accumulate(map(len, parts)), 0, None, 2))
+def tokenize(text: str) -> Tokens:
+    """The program's tokens; a comparison or an unexpected character is an error."""
+    texts = _TOKEN.findall(text)  # blanks match no pattern, so they fall between the tokens
     kind_of_text, kind_of_first = _KIND_OF_TEXT.get, _KIND_OF_FIRST_CHARACTER.get
     kinds = [kind_of_text(token) or kind_of_first(token[0]) or _kind_of(token) for token in texts]
-    if "compare" in kinds or "bad" in kinds:
-        _reject_first_bad_token(source, kinds, texts, offsets)
     if "comment" in kinds:
         kept = [i for i, kind in enumerate(kinds) if kind != "comment"]
         kinds, texts = [kinds[i] for i in kept], [texts[i] for i in kept]
-        offsets = [offsets[i] for i in kept] + [offsets[-1]]  # and the 'end' token's
     kinds.append("end")
     texts.append("")
-    return Tokens(source, kinds, texts, offsets)
+    tokens = Tokens(Source(text), kinds, texts)
+    if "compare" in kinds or "bad" in kinds:
+        _reject_first_bad_token(tokens)
+    return tokens
 
 
-def _reject_first_bad_token(source: SourceText, kinds: list[str], texts: list[str], offsets: list[int]) -> None:
+def _reject_first_bad_token(tokens: Tokens) -> None:
     """Raise the error for the first comparison or unexpected character of the program."""
+    kinds = tokens.kinds
     i = min(kinds.index(kind) for kind in ("compare", "bad") if kind in kinds)
-    text = texts[i]
+    text = tokens.texts[i]
     if kinds[i] == "compare":
-        raise source.error("syntax", f"Comparisons such as {text} are not part of the language; "
-                           f"max(a, b) and min(a, b) pick the larger or smaller value.", offsets[i])
+        raise tokens.error("syntax", f"Comparisons such as {text} are not part of the language; "
+                           f"max(a, b) and min(a, b) pick the larger or smaller value.", i)
     hint = _BAD_CHARACTER_HINTS.get(text, f"{text!r} is not part of the language")
-    raise source.error("syntax", f"Unexpected character {text!r}: {hint}.", offsets[i])
+    raise tokens.error("syntax", f"Unexpected character {text!r}: {hint}.", i)
 
 
 def parse(tokens: Tokens, builder: Builder, max_depth: int) -> None:
     """Parse every statement of the program, handing each construct to the builder."""
-    _Parser(tokens.source, tokens.kinds, tokens.texts, tokens.offsets, builder, max_depth).program()
+    _Parser(tokens, builder, max_depth).program()
 
 
 def _describe(kind: str, text: str) -> str:
@@ -190,16 +213,15 @@ def _describe(kind: str, text: str) -> str:
 
 
 class _Parser:
-    def __init__(self, source, kinds, texts, offsets, builder, max_depth):
-        self.source = source
-        self.kinds = kinds
-        self.texts = texts
-        self.offsets = offsets
+    def __init__(self, tokens: Tokens, builder: Builder, max_depth: int):
+        self.tokens = tokens
+        self.kinds = tokens.kinds
+        self.texts = tokens.texts
         self.builder = builder
         self.max_depth = max_depth
 
     def error(self, message: str, i: int, kind: str = "syntax") -> ProgramError:
-        return self.source.error(kind, message, self.offsets[i])
+        return self.tokens.error(kind, message, i)
 
     def program(self) -> None:
         kinds = self.kinds
@@ -226,33 +248,27 @@ class _Parser:
             if kinds[i] in STATEMENT_ENDS:
                 raise self.error(f"Nothing is assigned to {target}: write a value after {self.texts[i - 1]!r}.", i)
         i, value = self.expression(i)
-        self.builder.statement(target, augmented, value, self.offsets[start])
+        self.builder.statement(target, augmented, value, start)
         return i
 
     def expression(self, i: int):
         """Shunting-yard over one statement's tokens; returns the index after it and its value."""
-        kinds, texts, offsets, builder = self.kinds, self.texts, self.offsets, self.builder
+        kinds, texts, builder = self.kinds, self.texts, self.builder
         operands: list = []
-        # Operators waiting for their right operand: (precedence, token, offset), or a bracket frame.
+        # Operators waiting for their right operand, as (precedence, op, token), and open brackets (_Frame).
         stack: list = []
         frames: list[_Frame] = []
         expect_operand = True
         while True:
             kind = kinds[i]
-            if kind == "nl" and frames:
-                i += 1  # inside brackets a newline is only a line break, as in Python
-                continue
             if expect_operand:
-                if kind == "num":
-                    operands.append(builder.number(texts[i], offsets[i]))
-                    expect_operand = False
-                elif kind == "name":
+                if kind == "name":
                     if kinds[i + 1] == "(":
                         self.open(frames, stack, _Frame("call", i, len(operands), name=texts[i]))
                         i += 1
                         if kinds[i + 1] == ")":
                             i += 1
-                            self.close_call(frames, stack, operands, i)
+                            self.close_call(frames, stack, operands)
                             expect_operand = False
                     elif kinds[i + 1] == "=" and frames and frames[-1].kind == "call" and kinds[i - 1] in ("(", ","):
                         frames[-1].pending_keyword = texts[i]
@@ -260,27 +276,43 @@ class _Parser:
                     else:
                         if texts[i] in PYTHON_KEYWORDS:
                             self.reject_python_keyword(i)
-                        operands.append(builder.variable(texts[i], offsets[i]))
+                        operands.append(builder.variable(texts[i], i))
                         expect_operand = False
+                elif kind == "num":
+                    operands.append(builder.number(texts[i], i))
+                    expect_operand = False
                 elif kind == "(":
                     self.open(frames, stack, _Frame("group", i, len(operands)))
+                elif kind in PREFIX:
+                    op = PREFIX[kind]
+                    stack.append((op.precedence, op, i))
+                elif kind == UNARY_PLUS:
+                    pass
                 elif kind == "[":
                     if kinds[i + 1] == "]":
                         raise self.error("An empty array [] has no value: put numbers in it, such as [1, 2].", i)
                     self.open(frames, stack, _Frame("array", i, len(operands)))
-                elif kind == "-" or kind == "+":
-                    stack.append((PREFIX_PRECEDENCE, kind, offsets[i]))
+                elif kind == "nl" and frames:
+                    pass  # inside brackets a newline is only a line break, as in Python
                 else:
                     raise self.missing_operand(i)
             else:
-                if kind in BINARY_PRECEDENCE:
-                    self.push_binary(kind, offsets[i], stack, operands)
+                op = BINARY.get(kind)
+                if op is not None:
+                    self.push_binary(op, i, stack, operands)
                     expect_operand = True
                 elif (kind == "name" or kind == "(") and kinds[i - 1] == "num" or kind == "(" and kinds[i - 1] == ")":
-                    # Implicit multiplication, as the notes write it: 2x, 3(a+b), (a+b)(b+1).
-                    self.push_binary("*", offsets[i], stack, operands)
+                    self.push_binary(IMPLICIT_MULTIPLICATION, i, stack, operands)
                     expect_operand = True
                     continue  # read the same token again, now as an operand
+                elif kind == ")":
+                    frame = self.reduce_to_frame(frames, stack, operands, i)
+                    if frame.kind == "group":
+                        self.close(frames, stack)
+                    elif frame.kind == "call":
+                        self.close_call(frames, stack, operands)
+                    else:
+                        raise self.unclosed(frame, i)
                 elif kind == ",":
                     frame = self.reduce_to_frame(frames, stack, operands, i)
                     if frame.kind == "group":
@@ -288,14 +320,6 @@ class _Parser:
                     frame.keywords.append(frame.pending_keyword)
                     frame.pending_keyword = None
                     expect_operand = True
-                elif kind == ")":
-                    frame = self.reduce_to_frame(frames, stack, operands, i)
-                    if frame.kind == "group":
-                        self.close(frames, stack)
-                    elif frame.kind == "call":
-                        self.close_call(frames, stack, operands, i)
-                    else:
-                        raise self.unclosed(frame, i)
                 elif kind == "]":
                     frame = self.reduce_to_frame(frames, stack, operands, i)
                     if frame.kind != "array":
@@ -303,7 +327,9 @@ class _Parser:
                     self.close(frames, stack)
                     items = operands[frame.operands:]
                     del operands[frame.operands:]
-                    operands.append(builder.array(items, offsets[frame.token]))
+                    operands.append(builder.array(items, frame.token))
+                elif kind == "nl" and frames:
+                    pass  # inside brackets a newline is only a line break, as in Python
                 elif kind in STATEMENT_ENDS:
                     if frames:
                         raise self.unclosed(frames[-1], i)
@@ -318,25 +344,23 @@ class _Parser:
 
     # -- the operator stack ------------------------------------------------
 
-    def push_binary(self, token: str, offset: int, stack: list, operands: list) -> None:
-        precedence = BINARY_PRECEDENCE[token]
+    def push_binary(self, op: Op, i: int, stack: list, operands: list) -> None:
+        """Reduce the waiting operators that bind tighter than ``op`` (or as tightly, left-associative), then wait."""
+        precedence = op.precedence
         while stack:
             top = stack[-1]
-            if top.__class__ is _Frame:
+            if top.__class__ is _Frame or top[0] < precedence or (top[0] == precedence and op.right_associative):
                 break
-            if top[0] > precedence or (top[0] == precedence and precedence != RIGHT_ASSOCIATIVE):
-                self.reduce(stack, operands)
-            else:
-                break
-        stack.append((precedence, token, offset))
+            self.reduce(stack, operands)
+        stack.append((precedence, op, i))
 
     def reduce(self, stack: list, operands: list) -> None:
-        precedence, token, offset = stack.pop()
-        if precedence == PREFIX_PRECEDENCE:
-            operands.append(self.builder.unary(token, operands.pop(), offset))
+        _, op, i = stack.pop()
+        if op.prefix is not None:
+            operands.append(self.builder.unary(op, operands.pop(), i))
         else:
             right = operands.pop()
-            operands.append(self.builder.binary(token, operands.pop(), right, offset))
+            operands.append(self.builder.binary(op, operands.pop(), right, i))
 
     def reduce_to_frame(self, frames: list, stack: list, operands: list, i: int) -> "_Frame":
         if not frames:
@@ -357,14 +381,14 @@ class _Parser:
         frames.pop()
         stack.pop()
 
-    def close_call(self, frames: list, stack: list, operands: list, i: int) -> None:
+    def close_call(self, frames: list, stack: list, operands: list) -> None:
         frame = frames[-1]
         self.close(frames, stack)
         args = operands[frame.operands:]
         del operands[frame.operands:]
         if args:
             frame.keywords.append(frame.pending_keyword)
-        operands.append(self.builder.call(frame.name, args, frame.keywords, self.offsets[frame.token]))
+        operands.append(self.builder.call(frame.name, args, frame.keywords, frame.token))
 
     # -- messages ------------------------------------------------------------
 
@@ -381,7 +405,7 @@ class _Parser:
             return self.error("'=' can only follow the name at the start of a statement, as in u = b*c.", i)
         if kind in AUGMENTED:
             return self.error(f"{text!r} can only follow the name at the start of a statement, as in c {text} 1.", i)
-        if kind in BINARY_PRECEDENCE or kind in (")", "]", ","):
+        if kind in BINARY or kind in (")", "]", ","):
             if previous and self.kinds[i - 1] not in STATEMENT_ENDS:
                 return self.error(f"Something is missing between {previous!r} and {text!r}: "
                                   f"a number, a name or a bracket.", i)
@@ -415,7 +439,7 @@ class _Parser:
     def unclosed(self, frame: "_Frame", i: int) -> ProgramError:
         opener = self.texts[frame.token] if frame.kind != "call" else "("
         closer = "]" if opener == "[" else ")"
-        line, column = self.source.position(self.offsets[frame.token])
+        line, column = self.tokens.source.position(frame.token)
         found = _describe(self.kinds[i], self.texts[i])
         return self.error(f"The {opener!r} on line {line}, column {column} is not closed: expected {closer!r} "
                           f"before {found}.", i)

@@ -281,7 +281,7 @@ def train(settings: Settings, weights: Mapping[str, Any] | None = None, epoch: i
         raise ProgramError("limit", f"{steps} epochs of {batches} batches are {steps * batches} steps of gradient "
                                     f"descent, more than the {MAX_UPDATES} one request may take: ask for fewer "
                                     f"epochs at a time.")
-    with compute.cyclic_gc_paused(), np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):
         network = Network(settings, current, limits)
         history = [] if steps else [_record(network, current, sets, epoch)]
         for done in range(epoch + 1, epoch + steps + 1):

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.templating import Jinja2Templates
 
 from . import playground
-from .api import ERRORS, json_response
+from .api import ERRORS
+from .limits import Limits
 from .schemas import (PlaygroundSampleRequest, PlaygroundSampleResponse, PlaygroundSettings, PlaygroundStepRequest,
                       PlaygroundStepResponse)
+from .workers import in_worker
 
 router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -25,22 +27,21 @@ def playground_page(request: Request):
     return templates.TemplateResponse(request, "playground.html", {"config": playground.page_config()})
 
 
-@router.post("/api/playground/step", response_model=PlaygroundStepResponse, responses=ERRORS,
-             summary="Train the playground's network")
-def post_step(request: PlaygroundStepRequest):
+@in_worker(router.post, "/api/playground/step", PlaygroundStepRequest, response_model=PlaygroundStepResponse,
+           responses=ERRORS, summary="Train the playground's network")
+def post_step(request: PlaygroundStepRequest, limits: Limits) -> dict:
     """`steps` epochs of mini-batch gradient descent on the network the settings describe, from the weights
     sent (or the seed's): the network's program, the new weights, each epoch's losses and accuracies, and the
     heat maps of the output and of every hidden neuron. Nothing is kept: send the answer's weights and epoch
     with the next request. A setting out of range, or a learning rate so large that training diverges,
     answers 400 with a sentence."""
-    return json_response(playground.train(_settings(request.settings), request.weights, request.epoch,
-                                          request.steps, data=request.data))
+    return playground.train(_settings(request.settings), request.weights, request.epoch, request.steps,
+                            data=request.data, limits=limits)
 
 
-@router.post("/api/playground/sample", response_model=PlaygroundSampleResponse, responses=ERRORS,
-             summary="One point's forward and backward pass, as a program")
-def post_sample(request: PlaygroundSampleRequest):
+@in_worker(router.post, "/api/playground/sample", PlaygroundSampleRequest, response_model=PlaygroundSampleResponse,
+           responses=ERRORS, summary="One point's forward and backward pass, as a program")
+def post_sample(request: PlaygroundSampleRequest, limits: Limits) -> dict:
     """The network's program with one point and the current weights as its values: POST it to /api/graph (or
     open it on the page) to see the gradients that point adds to a step."""
-    return json_response(playground.sample(_settings(request.settings), request.weights, request.subset,
-                                           request.index))
+    return playground.sample(_settings(request.settings), request.weights, request.subset, request.index)

@@ -1,17 +1,97 @@
-"""Numbers for the eye, as the course notes print them: two decimals, or three significant digits when
-very large or very small. The drawing (dot.py) and the narration (narrate.py) both round this way; the
-page's format.js does the same for numbers it updates in place. The full value is always in the JSON.
+"""How a number is written for a person: the one rule of the drawing, the DOT export, the narration, the node
+details, the table and the check panel. The full value is always in the JSON.
+
+Rounded for the eye (``format_number``), as the course notes print numbers: two decimals (``3.00``,
+``-12.00``, ``0.20``), or three significant digits when a number is very large or very small (``1.23e5``,
+``0.00123``, ``1e-9``). A view that must show more digits asks for more decimals, and the same rule scales:
+``decimals`` decimals from ``10**-decimals`` up to ``1e5``, else ``decimals + 1`` significant digits.
+Zero is ``0.00``; a number that is not finite is ``nan``, ``inf`` or ``-inf``, and one that the JSON wrote as
+null because it is not finite (which, the answer's warnings say) is ``NOT_FINITE``.
+
+Rounding is of the number's exact binary value, halves away from zero (``0.125`` is ``0.13``): what
+JavaScript's ``toFixed`` and ``toExponential`` do, so that the page's ``static/js/format.js`` can follow this
+module exactly. ``tests/number_format_cases.json`` holds both to the same cases: pytest runs it against this
+module, and a test in Chromium against format.js.
+
+At full precision (``full_precision``): the shortest digits that read back as the same float64, laid out as
+Python's ``repr`` lays them out (an exponent below 1e-4 and from 1e16) but without a trailing ``.0``.
 """
 
 from __future__ import annotations
 
+import math
+from decimal import ROUND_HALF_UP, Decimal
 
-def format_number(number) -> str:
-    """Rounded for the eye: two decimals as the notes print them, or three significant digits when very large or small."""
+EYE = 2  # decimals for the eye: the drawing, the DOT export, the narration
+NOT_FINITE = "nan/inf"  # a JSON null standing for a number that is not finite
+TOP = 1e5  # from here on, significant digits
+
+
+def format_number(number: float | None, decimals: int = EYE) -> str:
+    """``number`` rounded for the eye: ``decimals`` decimals, or ``decimals + 1`` significant digits when it is
+    smaller than ``10**-decimals`` or at least 1e5; None (a JSON null) is NOT_FINITE."""
     if number is None:
-        return "nan/inf"
+        return NOT_FINITE
+    number = float(number)
+    if not math.isfinite(number):
+        return repr(number)  # nan, inf, -inf
     if number == 0:
-        return "0.00"
-    if 0.01 <= abs(number) < 1e5:
-        return f"{number:.2f}"
-    return f"{number:.3g}"
+        return f"{0:.{decimals}f}"  # the sign of a zero is not worth a reader's attention
+    exact = abs(Decimal(number))
+    if float(f"1e-{decimals}") <= abs(number) < TOP:
+        text = f"{exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}"
+    else:
+        text = _significant(exact, decimals + 1)
+    return "-" + text if number < 0 else text
+
+
+def _significant(exact: Decimal, digits: int) -> str:
+    """A positive number to ``digits`` significant digits, as ``%g`` lays it out (fixed from 1e-4 up to
+    10**digits, else with an exponent), trailing zeros dropped, the exponent written plainly: 1.23e5, 1e-9."""
+    exponent = exact.adjusted()
+    rounded = exact.quantize(Decimal(1).scaleb(exponent - digits + 1), rounding=ROUND_HALF_UP)
+    if rounded.adjusted() > exponent:  # rounding carried into a new digit: 9.996 is 10.0
+        exponent += 1
+        rounded = exact.quantize(Decimal(1).scaleb(exponent - digits + 1), rounding=ROUND_HALF_UP)
+    if -4 <= exponent < digits:
+        return _without_trailing_zeros(f"{rounded:f}")
+    mantissa = _without_trailing_zeros(f"{rounded.scaleb(-exponent):f}")
+    return f"{mantissa}e{exponent}"
+
+
+def _without_trailing_zeros(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_value(value, shape: list, decimals: int = EYE) -> str:
+    """A number, or an array by its shape and first elements: ``2×3 [1.00, 2.00, 3.00, …]``."""
+    if not shape:
+        return format_number(value, decimals)
+    flat = _flatten(value)
+    preview = ", ".join(format_number(x, decimals) for x in flat[:3]) + (", …" if len(flat) > 3 else "")
+    return f"{'×'.join(map(str, shape))} [{preview}]"
+
+
+def _flatten(value) -> list:
+    flat, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        else:
+            flat.append(item)
+    return flat
+
+
+def full_precision(number: float) -> str:
+    """Every digit that matters: the shortest text that reads back as the same float64 (0.1, 33, 1e-7, 1e16)."""
+    number = float(number)
+    if not math.isfinite(number):
+        return repr(number)
+    if number == 0:
+        return "0"
+    text = repr(number)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return text[:-2] if text.endswith(".0") else text

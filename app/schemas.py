@@ -44,7 +44,8 @@ class GraphRequest(BaseModel):
                                             "each layer's nodes, its δ = ∂C/∂z and Nielsen's equations BP1–BP4 "
                                             "with this graph's numbers; each layer's z node gets `delta`.")
 
-    model_config = {"json_schema_extra": {"examples": [NG_EXAMPLE]}}
+    # Strict, as the schema says: "5" is not a number here, nor true a 1.
+    model_config = {"strict": True, "json_schema_extra": {"examples": [NG_EXAMPLE]}}
 
 
 class Text(BaseModel):
@@ -92,6 +93,9 @@ class Edge(BaseModel):
                                                   "local-gradient rule in the program's own names (`∂f/∂q @ xᵀ`).")
     jacobian: Optional["Jacobian"] = Field(None, description="With `local`, on a wire to or from an array: the local "
                                                              "Jacobian and the vector-Jacobian product.")
+    elided: Optional[bool] = Field(
+        None, description="true when the source is an array of more than max_wire_elements elements (/api/limits): "
+                          "then value and grad are null here, and the array is written on its node only.")
 
 
 class Warning(BaseModel):
@@ -152,7 +156,7 @@ class SweepRequest(BaseModel):
     default_value: Optional[float] = Field(None, description="As for /api/graph.")
     strict: bool = Field(True, description="As for /api/graph.")
 
-    model_config = {"json_schema_extra": {"examples": [
+    model_config = {"strict": True, "json_schema_extra": {"examples": [
         {"expression": "sigmoid(x)", "variable": "x", "start": -6, "stop": 6, "num": 121}]}}
 
 
@@ -251,7 +255,8 @@ class TrainResponse(BaseModel):
 
 
 class ErrorDetail(BaseModel):
-    kind: str = Field(description="syntax, name, function, arity, shape, value or limit")
+    kind: str = Field(description="syntax, name, function, arity, shape, value or limit; busy (a 503: try again) "
+                                  "or internal (a 500)")
     message: str = Field(description="A sentence a student understands.")
     line: Optional[int] = Field(description="1-based line of the culprit, when there is one.")
     column: Optional[int] = Field(description="1-based column of the culprit, when there is one.")

@@ -3,17 +3,24 @@ answer, and CORS for the API.
 
 One plain ASGI middleware (no BaseHTTPMiddleware: that would copy every answer through a stream) that
   - answers 413 with the API's error ``detail`` when a request body is over the ``max_body_bytes`` limit,
-    before reading it when Content-Length says so, and while reading it when the body comes in chunks;
-  - adds a Content-Security-Policy and the other security headers to every response that does not set its own;
+    before reading it when Content-Length says so, and as soon as it is when the body comes in chunks;
+  - answers 408 when a body takes more than ``body_seconds`` to arrive, and 503 when the bodies and answers
+    the server holds would pass ``max_bytes_in_flight`` (``BYTES_IN_FLIGHT``, which answers count against too;
+    counted as the bytes arrive, so that a Content-Length alone holds nothing);
+  - adds a Content-Security-Policy and the other security headers to every response that does not set its own,
+    a 500 included: an exception that escapes the app is answered here, with them, and logged;
   - lets the CORS middleware handle ``/api/*`` only (the page and its files are for this origin alone).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
+import logging
 import os
 import re
+import threading
 
 import orjson
 from starlette.middleware.cors import CORSMiddleware
@@ -46,6 +53,45 @@ SECURITY_HEADERS = [
 
 CORS_ENV_VAR = "BACKPROP_CORS_ORIGINS"
 
+log = logging.getLogger("backprop.security")
+
+
+class BytesBudget:
+    """The bytes of request bodies and answers the server may hold at once: what bounds its memory whatever
+    many clients send or fail to read."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.held = 0
+        self._lock = threading.Lock()
+
+    def take(self, size: int, force: bool = False) -> bool:
+        """Holds ``size`` more bytes if they fit (or if ``force``); says whether it did."""
+        with self._lock:
+            if self.held + size > self.limit and not force:
+                return False
+            self.held += size
+            return True
+
+    def give_back(self, size: int) -> None:
+        with self._lock:
+            self.held -= size
+
+
+BYTES_IN_FLIGHT = BytesBudget(Limits.from_environment().max_bytes_in_flight)
+
+
+class _BodyTooSlow(Exception):
+    pass
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _ServerFull(Exception):
+    pass
+
 
 def cors_origins(environ=os.environ) -> list[str]:
     """Origins whose pages may read /api/* answers: ``*`` (the default: nothing here is private), a
@@ -75,11 +121,17 @@ def docs_csp(html: str) -> str:
 
 
 class Hardening:
-    """The outermost middleware: body limit, security headers, CORS for /api/*."""
+    """The outermost middleware: the body's size, deadline and bytes held; security headers on every answer, a
+    500 included; CORS for /api/*."""
 
-    def __init__(self, app: ASGIApp, limits: Limits | None = None, origins: list[str] | None = None):
+    def __init__(self, app: ASGIApp, limits: Limits | None = None, origins: list[str] | None = None,
+                 budget: BytesBudget = BYTES_IN_FLIGHT):
         self.app = app
-        self.max_body_bytes = (limits or Limits.from_environment()).max_body_bytes
+        limits = limits or Limits.from_environment()
+        self.max_body_bytes = limits.max_body_bytes
+        self.body_seconds = limits.body_seconds
+        self.small_body_bytes = limits.max_light_body_bytes
+        self.budget = budget
         origins = cors_origins() if origins is None else origins
         # No credentials: the API has no cookies or sessions, so any origin reading it learns nothing private.
         # CORS wraps the body limit too, so that another origin's page can read a 413's detail.
@@ -90,33 +142,91 @@ class Hardening:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        send = _with_security_headers(send)
+        started = False
+        secured = _with_security_headers(send)
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await secured(message)
+
         target = self.api if scope["path"].startswith("/api/") else self._bounded
-        await target(scope, receive, send)
+        try:
+            await target(scope, receive, send_with_headers)
+        except Exception:
+            log.exception("Error answering %s %s", scope.get("method"), scope.get("path"))
+            if not started:
+                await _refuse(send_with_headers, 500, "The server failed on this request; it has been logged.",
+                              kind="internal")
 
     async def _bounded(self, scope: Scope, receive: Receive, send: Send) -> None:
         length = _content_length(scope)
         if length is not None and length > self.max_body_bytes:
             await self._too_large(send)
             return
-        if length is None and _has_chunked_body(scope):
-            body = await _read_at_most(receive, self.max_body_bytes)
-            if body is None:
-                await self._too_large(send)
-                return
-            receive = _replay(body, receive)
-        await self.app(scope, receive, send)
+        body = _CountedBody(receive, self.max_body_bytes, self.body_seconds, self.budget, self.small_body_bytes)
+        try:
+            await self.app(scope, body.receive, send)
+        except _BodyTooLarge:
+            await self._too_large(send)
+        except _BodyTooSlow:
+            await _refuse(send, 408, f"The request's body took longer than the body_seconds limit of "
+                                     f"{self.body_seconds:g} seconds (set by {env_var('body_seconds')}) to arrive.")
+        except _ServerFull:
+            await _refuse(send, 503, "The server is holding too many large requests right now; try again in a few "
+                                     "seconds.", kind="busy", extra=[(b"retry-after", b"2")])
+        finally:
+            self.budget.give_back(body.held)
 
     async def _too_large(self, send: Send) -> None:
-        detail = {"kind": "limit", "line": None, "column": None,
-                  "message": f"The request is over the max_body_bytes limit of {self.max_body_bytes} bytes "
-                             f"(set by {env_var('max_body_bytes')})."}
-        body = orjson.dumps({"detail": detail})
-        # Connection: close, since we answer without reading the body the client may still be sending.
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body})
+        await _refuse(send, 413, f"The request is over the max_body_bytes limit of {self.max_body_bytes} bytes "
+                                 f"(set by {env_var('max_body_bytes')}).")
+
+
+async def _refuse(send: Send, status: int, message: str, kind: str = "limit", extra: list = ()) -> None:
+    """An error in the API's shape, closing the connection: we answer without reading what the client may still
+    be sending."""
+    body = orjson.dumps({"detail": {"kind": kind, "message": message, "line": None, "column": None}})
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close"), *extra]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _CountedBody:
+    """``receive`` for one request: its body counted as it arrives, against ``max_body_bytes`` (however it is
+    sent, in chunks or not) and against the bytes the server may hold, and due within ``seconds`` of the first
+    call. A small body (up to ``small_body_bytes``, a class's request) is never refused for the server's
+    budget: one client filling it must not turn the class away. After the body, no deadline: the next message
+    is the client's disconnect, whenever it comes."""
+
+    def __init__(self, receive: Receive, max_bytes: int, seconds: float, budget: BytesBudget, small_body_bytes: int):
+        self._receive = receive
+        self.max_bytes = max_bytes
+        self.seconds = seconds
+        self.budget = budget
+        self.small_body_bytes = small_body_bytes
+        self.held = 0
+        self._deadline = None
+        self._done = False
+
+    async def receive(self) -> Message:
+        if self._done:
+            return await self._receive()
+        loop = asyncio.get_running_loop()
+        self._deadline = self._deadline or loop.time() + self.seconds
+        try:
+            message = await asyncio.wait_for(self._receive(), max(self._deadline - loop.time(), 0))
+        except asyncio.TimeoutError:
+            raise _BodyTooSlow from None
+        size = len(message.get("body", b""))
+        if self.held + size > self.max_bytes:
+            raise _BodyTooLarge
+        if size and not self.budget.take(size, force=self.held + size <= self.small_body_bytes):
+            raise _ServerFull
+        self.held += size
+        self._done = message["type"] != "http.request" or not message.get("more_body", False)
+        return message
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -127,39 +237,6 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None  # the server (h11, httptools) refuses such a request before it reaches us
     return None
-
-
-def _has_chunked_body(scope: Scope) -> bool:
-    return any(name == b"transfer-encoding" for name, _ in scope["headers"])
-
-
-async def _read_at_most(receive: Receive, limit: int) -> bytes | None:
-    """The whole body, or None as soon as it is over ``limit`` bytes."""
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return b"".join(chunks)
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()  # the disconnect, when the client goes
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
 
 
 def _with_security_headers(send: Send) -> Send:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .graph import Graph
@@ -34,8 +36,12 @@ def describe_non_finite(value) -> str:
     return f"not finite in {bad} of its {value.size} elements"
 
 
-def graph_json(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list | None = None) -> dict:
-    """The 200 answer of ``POST /api/graph``, as plain Python data; edges carry ``local`` when given."""
+def graph_json(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list | None = None,
+               max_wire_elements: int | None = None) -> dict:
+    """The 200 answer of ``POST /api/graph``, as plain Python data; edges carry ``local`` when given.
+
+    An array of more than ``max_wire_elements`` elements is written on its node only: its wires carry
+    ``"value": null, "grad": null, "elided": true`` (else forty uses of one big input write it eighty times)."""
     shapes = [value.shape for value in values]
     # A gradient has its node's shape, and a wire's gradient its source's: when every value is a number,
     # so is every gradient, and each column converts to JSON in one go.
@@ -48,25 +54,19 @@ def graph_json(graph: Graph, values: list, grads: list, wire_grads: list, wire_l
         for node, (kind, label, name, args, value, grad, shape)
         in enumerate(zip(graph.kind, graph.label, graph.name, graph.args, value_json, grad_json, shapes))
     ]
+    if max_wire_elements is not None and not all_numbers:  # not converted at all: it would not be written
+        wire_grads = [None if grad is not None and grad.size > max_wire_elements else grad for grad in wire_grads]
     wire_grad_json, _ = _column_json(wire_grads, all_numbers)
-    edges = []
-    add_edge = edges.append
-    wire = 0
-    for node, args in enumerate(graph.args):
-        if len(args) == 2:  # most gates: spelled out, which is cheaper than the loop below
-            a, b = args
-            add_edge({"source": a, "target": node, "index": 0, "value": value_json[a], "grad": wire_grad_json[wire]})
-            add_edge({"source": b, "target": node, "index": 1, "value": value_json[b],
-                      "grad": wire_grad_json[wire + 1]})
-            wire += 2
-            continue
-        for index, source in enumerate(args):
-            add_edge({"source": source, "target": node, "index": index, "value": value_json[source],
-                      "grad": wire_grad_json[wire]})
-            wire += 1
+    wire_grad = iter(wire_grad_json)  # wires are numbered node by node, argument by argument: as edges are made
+    edges = [
+        {"source": source, "target": target, "index": index, "value": value_json[source], "grad": next(wire_grad)}
+        for target, args in enumerate(graph.args) for index, source in enumerate(args)
+    ]
     if wire_locals is not None:
         for edge, local in zip(edges, _column_json(wire_locals, all_numbers)[0]):
             edge["local"] = local
+    if max_wire_elements is not None and not all_numbers:
+        _elide_big_wires(edges, shapes, max_wire_elements)
     return {
         "value": value_json[graph.output],
         "output": graph.output,
@@ -75,6 +75,13 @@ def graph_json(graph: Graph, values: list, grads: list, wire_grads: list, wire_l
         "edges": edges,
         "warnings": [] if values_finite and grads_finite else _warnings(graph, values, grads, value_json, grad_json),
     }
+
+
+def _elide_big_wires(edges: list[dict], shapes: list, max_wire_elements: int) -> None:
+    for edge in edges:
+        if math.prod(shapes[edge["source"]]) > max_wire_elements:
+            edge["value"] = edge["grad"] = None
+            edge["elided"] = True
 
 
 def _column_json(column: list, all_numbers: bool) -> tuple[list, bool]:

@@ -58,7 +58,7 @@ def train(program: str, values: Mapping[str, Any] | None, params: list[str], lea
     if not 0 <= seed <= MAX_COUNT:
         raise ProgramError("value", f"The seed is a whole number from 0 to {MAX_COUNT}, not {seed}.")
     deadline = compute.Deadline(limits)
-    with compute.cyclic_gc_paused(), np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):
         graph = build_graph(program, values, limits, default_value)
         _check_inputs(graph, params, "trained")
         params = list(dict.fromkeys(params))  # a name listed twice is trained once

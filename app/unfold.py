@@ -28,23 +28,23 @@ def unfold(graph: Graph, limits: Limits) -> tuple[Graph, list[tuple[str, int] | 
     when it came from unfolding, else None."""
     if not any(op is not None and op.unfolds_to for op in graph.table):
         return graph, [None] * len(graph)
-    columns = {name: [] for name in ("kind", "table", "args", "name", "label", "offset", "fixed", "needs_grad")}
+    columns = {name: [] for name in ("kind", "table", "args", "name", "label", "token", "fixed", "needs_grad")}
     origin: list[tuple[str, int] | None] = []
     new_id: list[int] = []
 
-    def add(kind, table, args, name, label, offset, fixed, needs_grad, came_from):
+    def add(kind, table, args, name, label, token, fixed, needs_grad, came_from):
         if len(origin) >= limits.max_nodes:
             raise graph.error("limit", f"Unfolded, the program makes more than {limits.max_nodes} nodes (the "
                               f"max_nodes limit, set by {env_var('max_nodes')}).", node)
-        for column, item in zip(columns.values(), (kind, table, args, name, label, offset, fixed, needs_grad)):
+        for column, item in zip(columns.values(), (kind, table, args, name, label, token, fixed, needs_grad)):
             column.append(item)
         origin.append(came_from)
         return len(origin) - 1
 
     for node, op in enumerate(graph.table):
-        args = tuple(new_id[a] for a in graph.args[node])
+        args = tuple([new_id[a] for a in graph.args[node]])
         if op is None or not op.unfolds_to:
-            new_id.append(add(graph.kind[node], op, args, graph.name[node], graph.label[node], graph.offset[node],
+            new_id.append(add(graph.kind[node], op, args, graph.name[node], graph.label[node], graph.token[node],
                               graph.fixed[node], graph.needs_grad[node], None))
             continue
         # The template's nodes, its inputs mapped to the compound gate's arguments.
@@ -57,17 +57,17 @@ def unfold(graph: Graph, limits: Limits) -> tuple[Graph, list[tuple[str, int] | 
             last = inner == part.output
             name = graph.name[node] if last else None
             if part.kind[inner] == CONST:
-                mapped[inner] = add(CONST, None, (), name, part.label[inner], graph.offset[node],
+                mapped[inner] = add(CONST, None, (), name, part.label[inner], graph.token[node],
                                     part.fixed[inner], False, came_from)
                 continue
-            inner_args = tuple(mapped[a] for a in part.args[inner])
+            inner_args = tuple([mapped[a] for a in part.args[inner]])
             needs = any(columns["needs_grad"][a] for a in inner_args)
             mapped[inner] = add(part.kind[inner], part.table[inner], inner_args, name, part.label[inner],
-                                graph.offset[node], None, needs, came_from)
+                                graph.token[node], None, needs, came_from)
         new_id.append(mapped[part.output])
     inputs = {name: new_id[node] for name, node in graph.inputs.items()}
     unfolded = Graph(graph.source, columns["kind"], columns["table"], columns["args"], columns["name"],
-                     columns["label"], columns["offset"], columns["fixed"], columns["needs_grad"], inputs,
+                     columns["label"], columns["token"], columns["fixed"], columns["needs_grad"], inputs,
                      new_id[graph.output], graph.has_array_leaf)
     return unfolded, origin
 

@@ -38,8 +38,7 @@ Timing: ``time.perf_counter``; ours and micrograd alternate sample by sample
 (the machine is shared and noisy: compare ratios from the same run). A sample
 is one call for big programs and a batch of calls lasting about 20 ms for small
 ones (as timeit does); ``gc.collect()`` runs before each sample, outside the
-timer, and the garbage collector stays enabled inside it, as in a server
-(compute_graph pauses it itself, if this version of the app does).
+timer, and the garbage collector stays enabled inside it, as in a server.
 Each test and size takes samples until ``--budget`` seconds of wall clock are
 spent (at least ``--min-reps``, at most ``--max-reps`` samples); the table gives
 the median time per call.
@@ -47,7 +46,7 @@ the median time per call.
 ``--stages`` times ours one stage at a time, calling the internal functions
 (as_value, tokenize, GraphBuilder + parse, forward_values, backward_values,
 graph_json, orjson.dumps) as compute_graph and build_graph call them, and
-compares end to end with two garbage-collector experiments. ``--profile``
+compares end to end with the cycle collector off, to show what its scans cost. ``--profile``
 prints cProfile's hotspots; note that NumPy ufunc calls and ``np.shape`` are
 not functions cProfile sees, so their time shows as the caller's tottime.
 """
@@ -74,11 +73,11 @@ import orjson  # noqa: E402
 from micrograd.engine import Value  # noqa: E402
 
 import app  # noqa: E402
-from app.backward import backward, backward_values  # noqa: E402
+from app.backward import backward_values  # noqa: E402
 from app.compute import DEFAULT_LIMITS  # noqa: E402
-from app.forward import forward, forward_values  # noqa: E402
-from app.graph import GraphBuilder, as_value, build_graph  # noqa: E402
-from app.parser import SourceText, parse, tokenize  # noqa: E402
+from app.forward import forward_values  # noqa: E402
+from app.graph import GraphBuilder, as_value  # noqa: E402
+from app.parser import parse, tokenize  # noqa: E402
 from app.serialize import graph_json  # noqa: E402
 
 from benchmarks.programs import ADD, GENERATORS, MUL, TANH, Program  # noqa: E402
@@ -275,27 +274,20 @@ def print_table(rows: list[dict]) -> None:
 # -- stages and profile ------------------------------------------------------------------------------
 
 
-def _gc_pause():
-    """compute_graph's own pause of the cycle collector, if this version of the app has one."""
-    import contextlib
-    from app import compute
-    return getattr(compute, "cyclic_gc_paused", contextlib.nullcontext)()
-
-
 def stages(program: Program) -> dict[str, float]:
     """Ours, one stage at a time, calling the internal functions as compute_graph and build_graph
-    call them (and inside compute_graph's GC pause, if it has one); seconds."""
+    call them; seconds."""
     text, raw = program.text, program.inputs
     limits = DEFAULT_LIMITS
     t = {}
     gc.collect()
-    with _gc_pause(), np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):
         t0 = time.perf_counter()
         given = {name: as_value(name, x, limits) for name, x in raw.items()}
         t1 = time.perf_counter()
-        tokens = tokenize(SourceText(text))
+        tokens = tokenize(text)
         t2 = time.perf_counter()
-        builder = GraphBuilder(tokens.source, given, tokens.assigned_names, limits, None)
+        builder = GraphBuilder(tokens, given, limits, None)
         parse(tokens, builder, limits.max_depth)
         graph = builder.finish()
         t4 = time.perf_counter()
@@ -305,7 +297,6 @@ def stages(program: Program) -> dict[str, float]:
         t6 = time.perf_counter()
         result = graph_json(graph, values, grads, wire_grads)
         t7 = time.perf_counter()
-    t7b = time.perf_counter()
     data = orjson.dumps(result)
     t8 = time.perf_counter()
     n_nodes, n_bytes = len(graph), len(data)
@@ -317,8 +308,7 @@ def stages(program: Program) -> dict[str, float]:
     t["forward"] = t5 - t4
     t["backward"] = t6 - t5
     t["graph_json"] = t7 - t6
-    t["leaving the GC pause"] = t7b - t7
-    t["orjson.dumps"] = t8 - t7b
+    t["orjson.dumps"] = t8 - t7
     t["freeing graph and answer"] = t9 - t8
     t["_nodes"] = n_nodes
     t["_bytes"] = n_bytes
@@ -326,8 +316,8 @@ def stages(program: Program) -> dict[str, float]:
 
 
 def ours_gc_off_throughout(program_text: str, values: dict) -> int:
-    """An experiment, not the app: the cycle collector paused until the answer is bytes and the
-    graph's containers are freed (by reference counting, so the collector never scans them)."""
+    """An experiment, not the app: the cycle collector off until the answer is bytes and the graph's
+    containers are freed (by reference counting), to show what the collector's scans cost."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -337,26 +327,15 @@ def ours_gc_off_throughout(program_text: str, values: dict) -> int:
             gc.enable()
 
 
-def ours_gc_on_throughout(program_text: str, values: dict) -> int:
-    """An experiment: the pipeline with the cycle collector running throughout, as before the pause."""
-    limits = DEFAULT_LIMITS
-    graph = build_graph(program_text, values, limits)
-    node_values = forward(graph, limits=limits)
-    grads, wire_grads = backward(graph, node_values)
-    result = graph_json(graph, node_values, grads, wire_grads)
-    return len(orjson.dumps(result))
-
-
 def print_stages(kind: str, size: int, reps: int) -> None:
     program = GENERATORS[kind](size)
     text, inputs = program.text, program.inputs
     stages(program)  # warm-up
-    runs, e2e, off, on = [], [], [], []
+    runs, e2e, off = [], [], []
     for _ in range(reps):  # interleaved, so that all see the same machine
         runs.append(stages(program))
         e2e.append(timed(ours, text, inputs))
         off.append(timed(ours_gc_off_throughout, text, inputs))
-        on.append(timed(ours_gc_on_throughout, text, inputs))
     names = [k for k in runs[0] if not k.startswith("_")]
     med = {k: statistics.median(r[k] for r in runs) for k in names}
     total = sum(med.values())
@@ -368,8 +347,7 @@ def print_stages(kind: str, size: int, reps: int) -> None:
         print(f"  {k:<34} {1e3 * med[k]:>10.3f} {med[k] / total:>7.1%} {1e6 * med[k] / nodes:>9.2f}")
     print(f"  {'sum of stages':<34} {1e3 * total:>10.3f} {'':>7} {1e6 * total / nodes:>9.2f}")
     for label, times in (("end to end (ours, as the app is)", e2e),
-                         ("  same, GC paused through dumps", off),
-                         ("  same, GC never paused", on)):
+                         ("  same, cycle collector off", off)):
         m = statistics.median(times)
         print(f"  {label:<34} {1e3 * m:>10.3f} {m / statistics.median(e2e):>7.2f} {1e6 * m / nodes:>9.2f}")
 

@@ -3,8 +3,10 @@
     python -m benchmarks.load                       # 100 students, one request each every 200 ms, 60 s
     python -m benchmarks.load --seconds 10          # a smoke run
     python -m benchmarks.load --workers 2           # uvicorn with 2 worker processes
+    python -m benchmarks.load --attack worst        # while one client sends the worst requests known
+    python -m benchmarks.load --attack trickle      # while 2,000 connections trickle a header line each
 
-The script starts its own uvicorn (benchmarks/server.py) on a free port of 127.0.0.1 and talks to
+The script starts its own ``python -m app`` (benchmarks/server.py) on a free port of 127.0.0.1 and talks to
 nothing else. Each student holds one keep-alive connection and, every ``--period`` seconds, posts
 what the page posts (POST /api/graph with ``default_value``, ``local`` and ``dot``): one of the worked
 examples of app/examples.json, edited as a student edits it (new input values, now and then an extra
@@ -12,6 +14,10 @@ term), or, one time in ten, a broken program (a syntax error, an unknown name or
 bracket) that must be answered 400. Anything else (another status, a 500, a dropped connection, no
 answer within ``--timeout`` seconds) is an error. A student whose answer comes late sends the next
 request at once (it never has two in flight). The run is bounded: ``--seconds`` and ``--max-requests``.
+
+Besides the students, a probe sends the 3-node request ``3*(a + b*c)`` every 100 ms and checks its value
+and gradients: its p99 is the figure issue 13 sets a target for (under 250 ms while one attacker runs,
+``--attack``, see benchmarks/attack.py).
 
 Reported: requests, throughput, latency percentiles (send to last byte of the answer), errors, the
 server's resident memory (RSS, workers included) at start, middle and end, and the CPU the server and
@@ -38,6 +44,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from benchmarks import attack  # noqa: E402
 from benchmarks.server import live_server  # noqa: E402
 
 EXAMPLES = os.path.join(ROOT, "app", "examples.json")
@@ -87,7 +94,12 @@ class Stats:
         self.sent = 0
 
 
-async def post(reader, writer, port: int, body: bytes) -> int:
+PROBE = json.dumps({"expression": "3*(a + b*c)", "values": {"a": 5, "b": 3, "c": 2}}).encode()
+PROBE_ANSWER = {"value": 33.0, "gradients": {"a": 3.0, "b": 6.0, "c": 9.0}}
+
+
+async def post(reader, writer, port: int, body: bytes, answer: list | None = None) -> int:
+    """The status of one POST /api/graph; its body appended to ``answer`` if given."""
     writer.write(b"POST /api/graph HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
                  b"Content-Length: %d\r\n\r\n" % (port, len(body)) + body)
     await writer.drain()
@@ -103,8 +115,32 @@ async def post(reader, writer, port: int, body: bytes) -> int:
         key, _, value = line.partition(b":")
         if key.strip().lower() == b"content-length":
             length = int(value)
-    await reader.readexactly(length)
+    content = await reader.readexactly(length)
+    if answer is not None:
+        answer.append(content)
     return status
+
+
+async def exchange(connection, port: int, body: bytes, stats: Stats, timeout: float, wrong) -> tuple | None:
+    """One request on ``connection`` (opened if None), timed into ``stats``; ``wrong(status, answer)`` says what
+    is wrong with the answer, or None. Returns the connection to reuse (None after an error)."""
+    start = time.perf_counter()
+    try:
+        if connection is None:
+            connection = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
+        answer: list = []
+        status = await asyncio.wait_for(post(*connection, port, body, answer), timeout)
+        stats.latencies.append(time.perf_counter() - start)
+        stats.statuses[status] = stats.statuses.get(status, 0) + 1
+        problem = wrong(status, answer[0])
+        if problem:
+            stats.errors.append(problem)
+        return connection
+    except (OSError, asyncio.TimeoutError, ConnectionError, ValueError, IndexError) as error:
+        stats.errors.append(f"{type(error).__name__}: {error}")
+        if connection is not None:
+            connection[1].close()
+        return None
 
 
 async def student(k: int, port: int, requests, stats: Stats, end: float, period: float, timeout: float,
@@ -116,23 +152,29 @@ async def student(k: int, port: int, requests, stats: Stats, end: float, period:
     while time.perf_counter() < end and stats.sent < max_requests:
         body, expected = requests[rng.randrange(len(requests))]
         stats.sent += 1
-        start = time.perf_counter()
-        try:
-            if connection is None:
-                connection = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
-            status = await asyncio.wait_for(post(*connection, port, body), timeout)
-            stats.latencies.append(time.perf_counter() - start)
-            stats.statuses[status] = stats.statuses.get(status, 0) + 1
-            if status != expected:
-                stats.errors.append(f"HTTP {status} where {expected} was expected")
-        except (OSError, asyncio.TimeoutError, ConnectionError, ValueError, IndexError) as error:
-            stats.errors.append(f"{type(error).__name__}: {error}")
-            if connection is not None:
-                connection[1].close()
-            connection = None
+        connection = await exchange(connection, port, body, stats, timeout, lambda status, _, e=expected: (
+            f"HTTP {status} where {e} was expected" if status != e else None))
         next_send += period
         await asyncio.sleep(max(0.0, next_send - time.perf_counter()))
         next_send = max(next_send, time.perf_counter() - period)  # late: send at once, do not bunch up
+    if connection is not None:
+        connection[1].close()
+
+
+def _wrong_probe_answer(status: int, answer: bytes) -> str | None:
+    got = json.loads(answer)
+    if status != 200 or {k: got.get(k) for k in PROBE_ANSWER} != PROBE_ANSWER:
+        return f"probe: HTTP {status}, a wrong answer"
+    return None
+
+
+async def probe(port: int, stats: Stats, end: float, period: float, timeout: float) -> None:
+    """The 3-node request, every ``period`` seconds on a keep-alive connection, its answer checked."""
+    connection = None
+    while time.perf_counter() < end:
+        start = time.perf_counter()
+        connection = await exchange(connection, port, PROBE, stats, timeout, _wrong_probe_answer)
+        await asyncio.sleep(max(0.0, period - (time.perf_counter() - start)))
     if connection is not None:
         connection[1].close()
 
@@ -144,16 +186,22 @@ async def watch_memory(server, end: float, samples: list) -> None:
         await asyncio.sleep(1.0)
 
 
-async def drive(server, port: int, args) -> tuple[Stats, list]:
+async def drive(server, port: int, args, attacks: list) -> tuple[Stats, Stats, list, dict]:
     requests = classroom_requests()
-    stats = Stats()
+    stats, probed = Stats(), Stats()
     memory: list = []
+    attacked: dict = {}
     end = time.perf_counter() + args.seconds
+    attackers = []
+    if args.attack == "worst":
+        attackers.append(attack.worst(port, end, args.budget, attacked, attacks))
+    elif args.attack == "trickle":
+        attackers.append(attack.trickle(port, end, args.connections, attacked))
     await asyncio.gather(
-        watch_memory(server, end, memory),
+        watch_memory(server, end, memory), probe(port, probed, end, 0.1, args.timeout), *attackers,
         *(student(k, port, requests, stats, end, args.period, args.timeout, args.max_requests)
           for k in range(args.students)))
-    return stats, memory
+    return stats, probed, memory, attacked
 
 
 def percentile(data: list[float], q: float) -> float:
@@ -161,6 +209,7 @@ def percentile(data: list[float], q: float) -> float:
 
 
 def run_load(args) -> dict:
+    attacks = attack.worst_requests() if args.attack == "worst" else []
     with live_server(workers=args.workers) as server:
         port = int(server.base_url.rsplit(":", 1)[1])
         warm = classroom_requests(seed=2, count=50)  # first requests import and warm what they use
@@ -176,13 +225,16 @@ def run_load(args) -> dict:
         cpu_server = server.cpu_seconds()
         usage = resource.getrusage(resource.RUSAGE_SELF)
         wall = time.perf_counter()
-        stats, memory = asyncio.run(drive(server, port, args))
+        stats, probed, memory, attacked = asyncio.run(drive(server, port, args, attacks))
         wall = time.perf_counter() - wall
         after = resource.getrusage(resource.RUSAGE_SELF)
         cpu_server = server.cpu_seconds() - cpu_server
         rss_end = server.rss_mb()
+        server.log.seek(0)
+        log = server.log.read().decode(errors="replace")
     generator_cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
     latencies = stats.latencies or [float("nan")]
+    probe_latencies = probed.latencies or [float("nan")]
     middle = memory[len(memory) // 2][1] if memory else rss_start
     errors: dict[str, int] = {}
     for e in stats.errors:
@@ -199,6 +251,11 @@ def run_load(args) -> dict:
                                           "every_10_s": [round(m, 1) for _, m in memory[::10]]},
         "server_cpu_share": cpu_server / wall, "generator_cpu_share": generator_cpu / wall,
         "server_cpu_ms_per_request": 1e3 * cpu_server / max(1, len(stats.latencies)),
+        "probe": {"requests": len(probed.latencies), "p50_ms": 1e3 * percentile(probe_latencies, 50),
+                  "p99_ms": 1e3 * percentile(probe_latencies, 99), "max_ms": 1e3 * max(probe_latencies),
+                  "errors": len(probed.errors), "error_kinds": sorted(set(probed.errors))[:5]},
+        "attack": args.attack, "attacker": attacked,
+        "server_log": {"bytes": len(log), "tracebacks": log.count("Traceback"), "lines": log.count("\n")},
         "cpus": os.cpu_count(), "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "load_average_at_end": os.getloadavg(),
     }
@@ -219,6 +276,14 @@ def print_load(r: dict) -> None:
           f"{r.get('server_cpu_ms_per_request', float('nan')):.2f} ms | {r['generator_cpu_share']:.0%} |")
     for kind, count in r["error_kinds"].items():
         print(f"  error ×{count}: {kind}")
+    p = r["probe"]
+    print(f"\nThe 3-node probe (every 100 ms, answer checked), attack: {r['attack']}: {p['requests']:,} requests, "
+          f"p50 {p['p50_ms']:.1f} ms, p99 {p['p99_ms']:.1f} ms, max {p['max_ms']:.0f} ms, {p['errors']} errors "
+          f"{p['error_kinds'] if p['errors'] else ''}; server RSS max {m['max']:.0f} MB")
+    print(f"Server log: {r['server_log']['lines']} lines, {r['server_log']['bytes']:,} bytes, "
+          f"{r['server_log']['tracebacks']} tracebacks")
+    if r["attacker"]:
+        print("Attacker:", json.dumps(r["attacker"], indent=1, ensure_ascii=False))
 
 
 def main(argv=None) -> dict:
@@ -230,10 +295,17 @@ def main(argv=None) -> dict:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds before a request counts as an error")
     parser.add_argument("--max-requests", type=int, default=200_000, help="a bound on the requests sent")
+    parser.add_argument("--attack", choices=["none", "worst", "trickle"], default="none",
+                        help="one hostile client beside the class (benchmarks/attack.py)")
+    parser.add_argument("--connections", type=int, default=2000, help="trickling connections, with --attack trickle")
+    parser.add_argument("--budget", type=float, default=10.0, help="the server's max_seconds, to judge the attacker's "
+                                                                  "answers by")
     parser.add_argument("--out", default=RESULTS, help="where to write the JSON (default %(default)s; '' for none)")
     args = parser.parse_args(argv)
     if not 0 < args.seconds <= 600 or args.students > 1000:
         parser.error("a run is at most 600 s and 1,000 students")
+    if args.out == RESULTS and args.attack != "none":
+        args.out = RESULTS.replace(".json", f"-{args.attack}.json")
     result = run_load(args)
     print_load(result)
     if args.out:

@@ -5,15 +5,15 @@ Each engine is a function ``run(program) -> bytes``: JSON holding at least ``val
 counts. Each does the whole job inside the timer, from the program's text:
 
 * ours:            ``app.compute_graph_json(text, values)``: every node's value and gradient, as the JSON
-                   that POST /api/graph sends (for these programs of numbers, the C fast path writes it).
-* ours, Python:    the same with the fast path off (``fastpath.ENABLED = False``): the Python pipeline,
-                   parser → graph → forward → backward → serialize, then ``orjson.dumps``.
+                   that POST /api/graph sends (parser → graph → forward → backward → serialize → orjson).
 * ours over HTTP:  POST /api/graph to a live ``python -m app`` on 127.0.0.1 (httpx, one kept-alive
                    connection): the same answer as bytes on the wire.
 * micrograd:       ``exec`` of the program's text (Python's own parser, for free) with ``micrograd.Value``
-                   inputs, ``backward()``, and JSON of every node (id, op, inputs, value, grad) with orjson.
+                   inputs, then ``backward()``: the evaluation and the gradients, and no JSON of the graph
+                   (the answer holds only the output and the inputs' gradients, as for PyTorch below).
 * micrograd, 3AC:  the cheapest build micrograd can have: the generator's three-address code, no text at
-                   all (benchmarks/bench_engine.py's ``run_micrograd``), and the same JSON of every node.
+                   all (benchmarks/bench_engine.py's ``run_micrograd``), ``backward()``, and JSON of every
+                   node (id, op, inputs, value, grad) with orjson: the closest to what ours answers.
 * PyTorch:         ``exec`` with float64 scalar tensors (requires_grad), ``backward()``; JSON of the output
                    and the input gradients only (asking it for every node's gradient would cost it more).
 * JAX:             ``jax.value_and_grad`` of a function that ``exec``s the text over jax.numpy float64
@@ -64,13 +64,6 @@ def ours_in_process(program: Program) -> bytes:
     return app.compute_graph_json(program.text, program.inputs)
 
 
-def ours_in_python() -> Engine:
-    from app import fastpath
-
-    fastpath.ENABLED = False  # in this engine's own process only
-    return Engine("ours-py", "ours, Python", ours_in_process)
-
-
 def ours_over_http(base_url: str) -> Callable[[Program], bytes]:
     import httpx
 
@@ -93,7 +86,7 @@ def ours_over_http(base_url: str) -> Callable[[Program], bytes]:
 def _micrograd_engines() -> list[Engine]:
     try:
         from micrograd.engine import Value
-        from benchmarks.bench_engine import mg_tanh, run_micrograd, topological
+        from benchmarks.bench_engine import mg_tanh, run_micrograd
     except ImportError as error:
         note = f"not installed ({error.name}): pip install micrograd"
         return [Engine("micrograd", "micrograd", note=note), Engine("micrograd-3ac", "mg 3AC", note=note)]
@@ -111,14 +104,9 @@ def _micrograd_engines() -> list[Engine]:
         sys.setrecursionlimit(max(old, 4 * len(program.registers) + 10_000))
         try:
             out.backward()
-            order = topological(out)
         finally:
             sys.setrecursionlimit(old)
-        ids = {v: i for i, v in enumerate(order)}
-        nodes = [{"id": i, "op": v._op or "leaf", "inputs": [ids[c] for c in v._prev], "value": v.data,
-                  "grad": v.grad} for i, v in enumerate(order)]
-        return orjson.dumps({"value": out.data, "gradients": {name: v.grad for name, v in inputs.items()},
-                             "nodes": nodes})
+        return _answer(out.data, {name: v.grad for name, v in inputs.items()})
 
     from importlib.metadata import version
     extra = {"version": version("micrograd")}
@@ -213,7 +201,7 @@ def _sympy_engine() -> Engine:
     return Engine("sympy", "SymPy", run, extra={"version": sympy.__version__})
 
 
-PEER_NAMES = ("ours-py", "micrograd", "micrograd-3ac", "torch", "jax", "jax-jit", "sympy")
+PEER_NAMES = ("micrograd", "micrograd-3ac", "torch", "jax", "jax-jit", "sympy")
 
 
 def make_engine(name: str, base_url: str | None = None) -> Engine:
@@ -222,8 +210,7 @@ def make_engine(name: str, base_url: str | None = None) -> Engine:
         return Engine("ours", "ours", ours_in_process, ours=True)
     if name == "ours-http":
         return Engine("ours-http", "ours HTTP", ours_over_http(base_url), ours=True, wall_clock=True)
-    makers = {"ours-py": lambda: [ours_in_python()],
-              "micrograd": _micrograd_engines, "micrograd-3ac": _micrograd_engines,
+    makers = {"micrograd": _micrograd_engines, "micrograd-3ac": _micrograd_engines,
               "torch": lambda: [_torch_engine()], "jax": _jax_engines, "jax-jit": _jax_engines,
               "sympy": lambda: [_sympy_engine()]}
     return next(engine for engine in makers[name]() if engine.name == name)

@@ -1,4 +1,5 @@
-"""A live server for the benchmarks: uvicorn on 127.0.0.1, on a free port, started and stopped by us."""
+"""A live server for the benchmarks: ``python -m app`` (uvicorn, bounded) on 127.0.0.1, on a free port, started
+and stopped by us."""
 
 from __future__ import annotations
 
@@ -25,11 +26,15 @@ class Server:
         self.base_url = base_url
 
     def pids(self) -> list[int]:
-        """The server's process and, with several workers, its worker processes."""
-        pids = [self.process.pid]
-        with contextlib.suppress(OSError):
-            with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as f:
-                pids += [int(p) for p in f.read().split()]
+        """The server's process and all it started: uvicorn's workers, the fork server, the computing workers."""
+        pids, stack = [], [self.process.pid]
+        while stack:
+            pid = stack.pop()
+            pids.append(pid)
+            with contextlib.suppress(OSError):
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as f:
+                        stack += [int(p) for p in f.read().split()]
         return pids
 
     def rss_mb(self) -> float:
@@ -57,12 +62,12 @@ class Server:
 
 @contextlib.contextmanager
 def live_server(workers: int = 1, env: dict | None = None, timeout: float = 30):
-    """uvicorn serving app.main:app on 127.0.0.1 with ``workers`` processes; yields a Server."""
+    """``python -m app`` on 127.0.0.1 with ``workers`` server processes; yields a Server."""
     import httpx
 
     port = free_port()
     log = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would stall the server
-    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
+    command = [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port),
                "--log-level", "warning", "--no-access-log"]
     if workers > 1:
         command += ["--workers", str(workers)]
@@ -82,7 +87,9 @@ def live_server(workers: int = 1, env: dict | None = None, timeout: float = 30):
                 time.sleep(0.1)
         if workers > 1:  # let every worker come up before anything is measured
             time.sleep(1.0)
-        yield Server(process, base)
+        server = Server(process, base)
+        server.log = log
+        yield server
     finally:
         process.terminate()
         try:

@@ -49,11 +49,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app_server(port: int, *options: str) -> subprocess.Popen:
-    """`python -m app` as a user starts it, from another directory, once it answers on `port`."""
+def start_app_server(port: int, *options: str, env: dict | None = None, **popen) -> subprocess.Popen:
+    """`python -m app` as a user starts it, from another directory, once it answers on `port`; ``env`` adds
+    environment variables (limits), ``popen`` goes to Popen. The server's log is in ``process.log``, a file."""
     log = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would stall the server
     process = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port), *options], cwd="/",
-                               env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT)
+                               env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, stdout=log,
+                               stderr=subprocess.STDOUT, **popen)
+    process.log = log
     deadline = time.monotonic() + 30
     while True:
         try:

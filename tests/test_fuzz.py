@@ -68,6 +68,8 @@ def fuzz_settings(default: int):
 OPS = catalogue()
 FUNCTIONS = [op for op in OPS if op["function"]]
 INFIX = sorted({token for op in OPS for token in op["infix"]})
+PREFIX = sorted({op["prefix"] for op in OPS if op["prefix"]})
+ASSIGNMENTS = ["=", *(token + "=" for token in INFIX)]  # every binary operator has its augmented assignment
 NAMES = ["a", "b", "c", "x", "y", "W", "v"]
 
 
@@ -93,7 +95,7 @@ atoms = st.one_of(numbers, st.sampled_from(NAMES), st.sampled_from(["pi", "e"]))
 def _compound(children):
     return st.one_of(
         st.tuples(children, st.sampled_from(INFIX), children).map(lambda t: f"{t[0]} {t[1]} {t[2]}"),
-        children.map(lambda c: f"-{c}"),
+        st.tuples(st.sampled_from(PREFIX), children).map("".join),
         children.map(lambda c: f"({c})"),
         st.tuples(numbers, st.sampled_from(NAMES)).map("".join),  # implicit multiplication: 2x
         st.lists(children, min_size=1, max_size=3).map(lambda items: "[" + ", ".join(items) + "]"),
@@ -104,7 +106,7 @@ def _compound(children):
 expressions = st.recursive(atoms, _compound, max_leaves=12)
 statements = st.one_of(
     expressions,
-    st.tuples(st.sampled_from(NAMES), st.sampled_from(["=", "+=", "-=", "*=", "/="]), expressions)
+    st.tuples(st.sampled_from(NAMES), st.sampled_from(ASSIGNMENTS), expressions)
     .map(lambda t: f"{t[0]} {t[1]} {t[2]}"))
 valid_looking = st.tuples(st.lists(statements, min_size=1, max_size=4),
                           st.sampled_from(["\n", "; ", ";\n", " # note\n"])).map(lambda t: t[1].join(t[0]))

@@ -10,7 +10,7 @@ from conftest import assert_close
 
 from app.examples import examples
 from app.gradcheck import VERDICTS, verdict
-from app.narrate import number
+from app.rounding import format_number
 from app.ops import OPS
 
 EXAMPLES = {example["name"]: example for example in examples()}
@@ -39,10 +39,10 @@ def test_the_cs231n_gates_narrate_their_patterns_with_the_notes_numbers(client):
     # x=3, y=-4, z=2, w=-1: f = 2(xy + max(z, w)); the add and mul gates get 2.00 from the final ×2.
     nodes = narrated(client, "cs231n-gates")
     mul = [node for node in nodes if node["op"] == "mul" and node["inputs"] == [0, 1]][0]
-    assert mul["narration"]["forward"]["en"] == "mul: x × y = 3.00 × −4.00 = −12.00"
-    assert mul["narration"]["backward"]["en"] == "mul swapped its inputs: x gets y × 2.00 = −8.00, y gets x × 2.00 = 6.00"
-    assert mul["narration"]["backward"]["zh"] == "乘法门交换了输入：x 得到 y × 2.00 = −8.00，y 得到 x × 2.00 = 6.00"
-    assert only(nodes, "max")["narration"]["backward"]["en"] == "max routed 2.00 to z because 2.00 > −1.00; w gets 0"
+    assert mul["narration"]["forward"]["en"] == "mul: x × y = 3.00 × -4.00 = -12.00"
+    assert mul["narration"]["backward"]["en"] == "mul swapped its inputs: x gets y × 2.00 = -8.00, y gets x × 2.00 = 6.00"
+    assert mul["narration"]["backward"]["zh"] == "乘法门交换了输入：x 得到 y × 2.00 = -8.00，y 得到 x × 2.00 = 6.00"
+    assert only(nodes, "max")["narration"]["backward"]["en"] == "max routed 2.00 to z because 2.00 > -1.00; w gets 0"
     assert only(nodes, "add")["narration"]["backward"]["en"] == "add distributed 2.00 to both inputs"
     assert only(nodes, "add")["narration"]["backward"]["zh"] == "加法门把 2.00 分给两个输入"
 
@@ -93,7 +93,7 @@ def test_a_gate_without_a_pattern_gives_the_chain_rule_with_its_numbers(client):
     sigma = only(narrated(client, "cs231n-sigmoid-gate"), "sigmoid")
     s = 1 / (1 + math.exp(-1.0))  # the neuron's input is w0·x0 + w1·x1 + w2 = 1
     assert sigma["narration"]["backward"]["en"].endswith(
-        f"= σ(1−σ) × upstream = {number(s * (1 - s))} × 1.00 = {number(s * (1 - s))}")
+        f"= σ(1−σ) × upstream = {format_number(s * (1 - s))} × 1.00 = {format_number(s * (1 - s))}")
 
 
 def test_a_tie_at_max_splits_and_says_so(client):
@@ -102,10 +102,12 @@ def test_a_tie_at_max_splits_and_says_so(client):
         "max split 1.00 between a and b, which tie at 2.00: each gets 0.50"
 
 
-@pytest.mark.parametrize("x, text", [(3, "3.00"), (-12, "−12.00"), (0, "0"), (0.19661193, "0.20"),
-                                     (0.0012345, "0.00123"), (123456.0, "1.23e5"), (-1e-9, "−1e−9")])
-def test_numbers_are_rounded_for_the_eye(x, text):
-    assert number(x) == text
+@pytest.mark.parametrize("x, text", [(3, "3.00"), (-12, "-12.00"), (0, "0.00"), (0.19661193, "0.20"),
+                                     (0.0012345, "0.00123"), (123456.0, "1.23e5"), (-1e-9, "-1e-9")])
+def test_numbers_are_rounded_for_the_eye(client, x, text):
+    # A sentence writes a number as the drawing does (app/rounding.py; tests/test_number_format.py has the rule).
+    node = client.post("/api/graph", json={"expression": "x", "values": {"x": x}, "narrate": True}).json()["nodes"][0]
+    assert node["narration"]["forward"]["en"] == f"x = {text} (input)"
 
 
 def test_a_big_array_is_told_by_its_shape(client):

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from app.examples import examples
+from app.rounding import format_number
 from test_page import browser, page, type_program, wait_until_idle  # noqa: F401
 
 SHOTS = Path(os.environ.get("SHOTS", "/tmp/shots"))
@@ -160,16 +161,16 @@ def test_unfolded_sigmoid_draws_its_primitives_and_the_same_gradient_at_its_inpu
     assert page.eval_on_selector_all("#graph g.gate.exp", "gs => gs.length") == 1
     assert page.eval_on_selector_all("#graph g.gate", "gs => gs.length") > folded_gates
     note = page.locator("#fold-note .fold-same")
-    expected = f"{sigmoid(1) * (1 - sigmoid(1)):.3g}"  # σ′(1) = σ(1)(1 − σ(1)) = 0.197
+    expected = format_number(sigmoid(1) * (1 - sigmoid(1)))  # σ′(1) = σ(1)(1 − σ(1)) = 0.197, shown 0.20
     assert note.get_attribute("data-folded") == note.get_attribute("data-unfolded") == expected
     assert f"is {expected} folded and {expected} unfolded: the same both ways" in note.text_content()
-    # Every input's gradient from the two answers, side by side and equal: w0 gets x0 σ′(1) = −0.197.
+    # Every input's gradient from the two answers, side by side and equal: w0 gets x0 σ′(1) = −0.197 (-0.20).
     rows = page.eval_on_selector_all("#fold-note .fold-table tbody tr",
                                      "rs => rs.map(r => [...r.querySelectorAll('td')].map(c => c.textContent))")
     names, folded, unfolded = rows
     assert names == ["w0", "x0", "w1", "x1", "w2"]
     assert folded == unfolded
-    assert folded[names.index("w0")] == f"{-1 * sigmoid(1) * (1 - sigmoid(1)):.3g}"  # x0 σ′(1), x0 = −1
+    assert folded[names.index("w0")] == format_number(-1 * sigmoid(1) * (1 - sigmoid(1)))  # x0 σ′(1), x0 = −1
     assert folded[names.index("w2")] == expected
     assert "unfold=1" in page.evaluate("location.hash")
     shot(page, "unfolded-sigmoid")
@@ -199,7 +200,7 @@ def test_the_check_panel_shows_relative_errors_verdicts_and_the_nudge_story(page
     assert page.eval_on_selector(".verdict-excellent", "td => getComputedStyle(td).color") != \
         page.eval_on_selector("body", "b => getComputedStyle(b).color")
     story = page.text_content("#check-panel .nudges li[data-input='a']")
-    assert story == "nudge a by 0.001 → J goes from 33.000 to 33.003: change 0.003 ≈ 3 × 0.001 = 0.003"
+    assert story == "nudge a by 0.001 → J goes from 33.000 to 33.003: change 0.003 ≈ 3.00 × 0.001 = 0.003"
     shot(page, "check-panel", "#check-section")
 
 

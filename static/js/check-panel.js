@@ -1,10 +1,11 @@
 // The gradient check panel: for every input the analytic gradient, the numerical one, their relative
 // error and the API's verdict on it (CS231n's thresholds), kinks flagged; and Andrew Ng's nudge story
 // for scalar inputs. Every number and every verdict comes from the API ("check": true).
-import { formatValue } from "./format.js";
+import { formatNumber, formatValue } from "./format.js";
 import { pick, t } from "./i18n.js";
 
 const VERDICT_MARKS = { excellent: "✔✔", good: "✔", suspect: "?", wrong: "✘" }; // told apart without colour too
+const COMPARED_DECIMALS = 6; // so that analytic and numerical visibly agree (or not) beyond the drawing's two
 
 export function renderCheck(container, graph) {
   if (!graph.check) {
@@ -32,9 +33,9 @@ function checkTable(graph) {
     const row = body.insertRow();
     row.dataset.input = name;
     cell(row, name, "name");
-    cell(row, sixDigits(graph.gradients[name], shape), "grad");
-    cell(row, sixDigits(report.numerical, shape), "numerical");
-    cell(row, scientific(report.max_relative_error), "error");
+    cell(row, formatValue(graph.gradients[name], shape, COMPARED_DECIMALS), "grad");
+    cell(row, formatValue(report.numerical, shape, COMPARED_DECIMALS), "numerical");
+    cell(row, formatNumber(report.max_relative_error), "error");
     const verdict = row.insertCell();
     verdict.className = `verdict verdict-${report.verdict ?? "unknown"}`;
     verdict.textContent = report.verdict
@@ -64,7 +65,7 @@ function kinks(graph) {
   return ul;
 }
 
-// "nudge a by 0.001 → J goes from 33.000 to 33.003: change 0.003 ≈ 3 × 0.001"
+// "nudge a by 0.001 → J goes from 33.000 to 33.003: change 0.003 ≈ 3.00 × 0.001 = 0.003"
 function nudges(graph) {
   const stories = Object.entries(graph.check).filter(([, report]) => report.nudge);
   if (!stories.length) return null;
@@ -78,13 +79,14 @@ function nudges(graph) {
   const ul = document.createElement("ul");
   for (const [name, report] of stories) {
     const { step, before, after, change, predicted } = report.nudge;
-    const digits = decimalsToShow(change, step);
+    const decimals = decimalsToShow(change, step);
     const li = document.createElement("li");
     li.dataset.input = name;
     li.textContent = t("teach.check.nudge", {
-      name, out, step: String(step),
-      before: fixed(before, digits), after: fixed(after, digits), change: fixed(change, digits),
-      grad: short(graph.gradients[name]), predicted: fixed(predicted, digits),
+      name, out, step: formatNumber(step, decimals),
+      before: formatNumber(before, decimals), after: formatNumber(after, decimals),
+      change: formatNumber(change, decimals), grad: formatNumber(graph.gradients[name]),
+      predicted: formatNumber(predicted, decimals),
     });
     ul.append(li);
   }
@@ -97,25 +99,6 @@ function decimalsToShow(change, step) {
   const stepDigits = Math.max(0, Math.ceil(-Math.log10(Math.abs(step) || 1)));
   if (change === null || !Number.isFinite(change) || change === 0) return stepDigits;
   return Math.min(12, Math.max(stepDigits, Math.ceil(-Math.log10(Math.abs(change)) - 1e-9)));
-}
-
-function fixed(x, digits) {
-  return x === null || x === undefined || !Number.isFinite(x) ? "nan/inf" : x.toFixed(digits);
-}
-
-// Six significant digits, so that analytic and numerical visibly agree (or not) beyond the drawing's two.
-function sixDigits(x, shape) {
-  if (shape.length || x === null || x === undefined) return formatValue(x, shape);
-  return String(Number(x.toPrecision(6)));
-}
-
-function short(x) {
-  return x === null || x === undefined ? "nan/inf" : String(Number(x.toPrecision(4)));
-}
-
-function scientific(x) {
-  if (x === null || x === undefined) return "nan/inf";
-  return x === 0 ? "0" : x.toExponential(1);
 }
 
 function cell(row, text, className) {

@@ -2,9 +2,8 @@
 // negate, exp, +1 and 1/x, and this note puts the two answers side by side (the folded one fetched
 // too): the gradient at each compound gate's input, and at every input, is the same both ways.
 // Nothing is computed here; the numbers are the API's, only shown and compared as printed.
+import { formatNumber } from "./format.js";
 import { t } from "./i18n.js";
-
-export const digits3 = (x) => (x === null || x === undefined ? "nan/inf" : x.toPrecision(3));
 
 // unfolded: the graph drawn ("unfold": true); folded: the same program's answer without unfolding.
 export function renderFoldNote(container, unfolded, folded) {
@@ -42,14 +41,14 @@ function compoundGates(unfolded, folded) {
 }
 
 function sentence({ op, input, folded, unfolded }) {
-  const same = digits3(folded) === digits3(unfolded);
+  const same = formatNumber(folded) === formatNumber(unfolded);
   const p = paragraph(t(same ? "teach.fold.same" : "teach.fold.differ", {
     op, input: input.name ?? t("teach.fold.gate_output", { label: input.label }),
-    folded: digits3(folded), unfolded: digits3(unfolded),
+    folded: formatNumber(folded), unfolded: formatNumber(unfolded),
   }), same ? "fold-same" : "fold-differ");
   p.dataset.op = op;
-  p.dataset.folded = digits3(folded);
-  p.dataset.unfolded = digits3(unfolded);
+  p.dataset.folded = formatNumber(folded);
+  p.dataset.unfolded = formatNumber(unfolded);
   return p;
 }
 
@@ -61,8 +60,8 @@ function inputsTable(unfolded, folded) {
     .filter((name) => !Array.isArray(unfolded.gradients[name]) && !Array.isArray(folded.gradients[name]));
   const rows = [
     ["teach.fold.input", names.map((name) => [name, "name"])],
-    ["teach.fold.folded", names.map((name) => [digits3(folded.gradients[name]), "grad"])],
-    ["teach.fold.unfolded", names.map((name) => [digits3(unfolded.gradients[name]), "grad"])],
+    ["teach.fold.folded", names.map((name) => [formatNumber(folded.gradients[name]), "grad"])],
+    ["teach.fold.unfolded", names.map((name) => [formatNumber(unfolded.gradients[name]), "grad"])],
   ];
   const body = table.createTBody();
   for (const [key, cells] of rows) {
@@ -79,7 +78,7 @@ function inputsTable(unfolded, folded) {
   }
   // Told apart without colour: a differing pair is marked ≠ (the same pair, as the API answers, is plain).
   body.rows[2].querySelectorAll("td").forEach((td, i) => {
-    const same = digits3(folded.gradients[names[i]]) === digits3(unfolded.gradients[names[i]]);
+    const same = formatNumber(folded.gradients[names[i]]) === formatNumber(unfolded.gradients[names[i]]);
     td.classList.add(same ? "same" : "differ");
     if (!same) td.textContent += " ≠";
   });

@@ -1,23 +1,82 @@
-// Numbers for the eye: two decimals as the course notes print them, or three significant digits
-// when very large or very small, the rule of app/rounding.py (which rounds the drawing the server lays
-// out); this copy rounds the numbers the page updates in place. The full value is always a hover away.
+// How a number is written for a person, everywhere on the page: app/rounding.py's rule, followed here to the
+// character. tests/number_format_cases.json holds both to the same cases (pytest runs them against the
+// Python, tests/test_number_format.py against this module in Chromium). Change the rule there first.
+//
+// formatNumber: rounded for the eye, as the course notes print numbers: two decimals (3.00, -12.00, 0.20), or
+//   three significant digits when very large or very small (1.23e5, 0.00123, 1e-9). A view that must show
+//   more digits asks for more decimals (the nudge story, the check panel), and the same rule scales. Halves
+//   round away from zero on the number's exact value, as toFixed and toExponential do.
+// fullPrecision: every digit that matters, the shortest text that reads back as the same float64.
+//
+// null in an answer means one of two things, and only the caller knows which:
+//   - a value or gradient that is not finite (the answer's "warnings" say nan, inf or -inf): formatNumber(null)
+//     and formatValue(null, ...) give NOT_FINITE, fullPrecision(null) says so in words;
+//   - a gradient that does not exist: a constant (op "const") needs none. hasGradient(node) tells the two apart;
+//     formatGradient(node, grad) writes NO_GRADIENT for it, and the number otherwise.
 import { t } from "./i18n.js";
 
-export function formatNumber(x) {
-  if (x === null || x === undefined) return "nan/inf";
-  if (x === 0) return "0.00";
+export const EYE = 2; // decimals for the eye: the drawing, the narration, the details
+export const NOT_FINITE = "nan/inf";
+export const NO_GRADIENT = "—";
+const TOP = 1e5; // from here on, significant digits
+
+export function formatNumber(x, decimals = EYE) {
+  if (x === null || x === undefined) return NOT_FINITE;
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+  if (x === 0) return (0).toFixed(decimals); // the sign of a zero is not worth a reader's attention
   const size = Math.abs(x);
-  return size >= 0.01 && size < 1e5 ? x.toFixed(2) : x.toPrecision(3);
+  const text = size >= Number(`1e-${decimals}`) && size < TOP ? size.toFixed(decimals) : significant(size, decimals + 1);
+  return x < 0 ? `-${text}` : text;
 }
 
-export function formatValue(value, shape) {
-  if (!shape.length) return formatNumber(value);
+// A positive number to `digits` significant digits, as %g lays it out (fixed from 1e-4 up to 10**digits,
+// else with an exponent), trailing zeros dropped, the exponent written plainly: 1.23e5, 1e-9.
+function significant(size, digits) {
+  const [mantissa, power] = size.toExponential(digits - 1).split("e");
+  const exponent = Number(power); // after rounding: 9.996 is 1.00e1
+  if (exponent >= -4 && exponent < digits) return withoutTrailingZeros(size.toFixed(digits - 1 - exponent));
+  return `${withoutTrailingZeros(mantissa)}e${exponent}`;
+}
+
+function withoutTrailingZeros(text) {
+  return text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
+}
+
+// A number, or an array by its shape and first elements: "2×3 [1.00, 2.00, 3.00, …]".
+export function formatValue(value, shape, decimals = EYE) {
+  if (!shape.length) return formatNumber(value, decimals);
   const flat = [value].flat(Infinity);
-  const preview = flat.slice(0, 3).map(formatNumber).join(", ") + (flat.length > 3 ? ", …" : "");
+  const preview = flat.slice(0, 3).map((x) => formatNumber(x, decimals)).join(", ") + (flat.length > 3 ? ", …" : "");
   return `${shape.join("×")} [${preview}]`;
 }
 
+export function hasGradient(node) {
+  return !(node.op === "const" && node.grad === null);
+}
+
+// A node's gradient (or `grad`, the share one of its wires carries) for the eye, or NO_GRADIENT for a constant.
+export function formatGradient(node, grad = node.grad, decimals = EYE) {
+  return hasGradient(node) ? formatValue(grad, node.shape, decimals) : NO_GRADIENT;
+}
+
+// The shortest digits that read back as the same float64, laid out as Python's repr lays them out (an
+// exponent below 1e-4 and from 1e16) without a trailing ".0": 0.1, 33, 1e-7, 1e16. Arrays as JSON.
 export function fullPrecision(value) {
   if (value === null || value === undefined) return t("number.not_finite");
-  return Array.isArray(value) ? JSON.stringify(value) : String(value);
+  if (Array.isArray(value)) return `[${value.map((x) => (x === null ? NOT_FINITE : fullPrecision(x))).join(", ")}]`;
+  return shortest(value);
+}
+
+function shortest(x) {
+  if (!Number.isFinite(x)) return formatNumber(x);
+  if (x === 0) return "0";
+  const [mantissa, power] = Math.abs(x).toExponential().split("e"); // toExponential() keeps the shortest digits
+  const exponent = Number(power);
+  const digits = mantissa.replace(".", "");
+  let text;
+  if (exponent < -4 || exponent >= 16) text = `${mantissa}e${exponent}`;
+  else if (exponent < 0) text = `0.${"0".repeat(-exponent - 1)}${digits}`;
+  else if (digits.length <= exponent + 1) text = digits + "0".repeat(exponent + 1 - digits.length);
+  else text = `${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
+  return x < 0 ? `-${text}` : text;
 }

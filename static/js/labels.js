@@ -17,6 +17,7 @@ const MAX_CELLS = 4; // rows or columns of an array shown on the wire; more beco
 const FONT_FAMILY = "system-ui, sans-serif";
 
 const escape = (text) => String(text).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+const tenth = (x) => Math.round(x * 10) / 10; // a coordinate in the SVG
 
 // -- measuring text ---------------------------------------------------------------------------------
 
@@ -125,7 +126,7 @@ function matrixSvg(numbers, box, marker) {
     for (let r = 0; r < g.shownRows; r++) {
       for (let c = 0; c < g.shownColumns; c++) {
         const x = left + (c + 1) * g.cell - CELL_PAD / 2;
-        parts.push(`<text class="${className} cell" x="${x.toFixed(1)}" y="${(top + (r + 1) * LINE - 3).toFixed(1)}">` +
+        parts.push(`<text class="${className} cell" x="${tenth(x)}" y="${tenth(top + (r + 1) * LINE - 3)}">` +
           `${texts[first + r * g.shownColumns + c]}</text>`);
       }
     }
@@ -134,7 +135,7 @@ function matrixSvg(numbers, box, marker) {
   if (numbers.hasGrad) block("grad", 3, g.shownRows * g.shownColumns);
   const half = box.width / 2;
   parts.push(`<line class="rule" x1="${-half}" x2="${half}" y1="0" y2="0"></line>`);
-  parts.push(`<text class="shape" y="${(g.block + 3 + LINE - 3).toFixed(1)}">${escape(shapeInWords(numbers.shape))}</text>`);
+  parts.push(`<text class="shape" y="${tenth(g.block + 3 + LINE - 3)}">${escape(shapeInWords(numbers.shape))}</text>`);
   return parts.join("");
 }
 

@@ -27,7 +27,7 @@ function graphvizPlain(dots) {
 
 const ROW_GAP = 28; // between the rows of a wrapped drawing
 const dotName = (key) => key.replaceAll("-", "_");
-const inches = (px) => (px / 72).toFixed(3);
+const inches = (px) => Math.round((px / 72) * 1000) / 1000;
 
 // The DOT of one row: boxes of fixed size, and wires that leave and enter each box at its side (so a
 // wire runs through the middle of a label, between its two numbers).

@@ -3,6 +3,7 @@
 // bar moves, the graph redraws with the new values after each step or chunk, and Stop takes effect at once (the request in
 // flight is aborted; the values on screen are those of the last chunk that came back).
 import { ApiError, train } from "./api.js";
+import { formatNumber } from "./format.js";
 import { t } from "./i18n.js";
 
 const d3 = window.d3;
@@ -11,6 +12,7 @@ const REDRAWS_PER_RUN = 50;
 const WIDTH = 360;
 const HEIGHT = 150;
 const MARGIN = { top: 10, right: 12, bottom: 30, left: 46 };
+const LOSS_DECIMALS = 4; // a loss that falls slowly still shows it moving
 
 export class TrainPanel {
   // elements: {params, rate, steps, run, stop, progress, status, plot};
@@ -96,7 +98,7 @@ export class TrainPanel {
         done += steps;
         this.progress.value = done;
         this.draw();
-        this.say("teach.train.progress", { done, total, loss: shortNumber(this.losses.at(-1)) });
+        this.say("teach.train.progress", { done, total, loss: formatNumber(this.losses.at(-1), LOSS_DECIMALS) });
         await this.onValues(answer.values);
       }
       if (!signal.aborted) this.say("teach.train.done", this.summary(done));
@@ -119,7 +121,8 @@ export class TrainPanel {
   }
 
   summary(done) {
-    return { done, first: shortNumber(this.losses[0]), last: shortNumber(this.losses.at(-1)) };
+    const loss = (x) => formatNumber(x, LOSS_DECIMALS);
+    return { done, first: loss(this.losses[0]), last: loss(this.losses.at(-1)) };
   }
 
   showRunning(running) {
@@ -165,9 +168,4 @@ export class TrainPanel {
     this.plot.replaceChildren(svg.node());
     this.plot.dataset.points = String(this.losses.length);
   }
-}
-
-function shortNumber(x) {
-  if (x === null || x === undefined) return "nan/inf";
-  return Math.abs(x) >= 1e-3 && Math.abs(x) < 1e5 ? x.toFixed(4) : x.toPrecision(3);
 }

@@ -1,13 +1,14 @@
 // One point's graph: a click on a point asks the server for the program of that point's forward and
 // backward pass with the current weights, and opens it on the main page, in a new tab so that the
 // run stays here. The note under the plane keeps a link to it.
+import { formatNumber } from "../format.js";
 import { t } from "../i18n.js";
 import { pageLink } from "../state.js";
 import { sampleProgram } from "./api.js";
 
 // The words that name a point in the notes: which set, where, its label.
 export function describePoint(point, epoch) {
-  return { subset: t(`pg.subset_${point.subset}`), x: point.x.toFixed(2), y: point.y.toFixed(2),
+  return { subset: t(`pg.subset_${point.subset}`), x: formatNumber(point.x), y: formatNumber(point.y),
     label: point.label > 0 ? "+1" : "−1", epoch };
 }
 

@@ -1,9 +1,9 @@
 // The numbers of a training record as the page writes them: accuracies in percent with one decimal,
 // losses with three; each element's title keeps the full value.
-import { fullPrecision } from "../format.js";
+import { formatNumber, fullPrecision } from "../format.js";
 import { t } from "../i18n.js";
 
-const percent = (share) => (100 * share).toFixed(1);
+const percent = (share) => formatNumber(100 * share, 1);
 
 export function showAccuracy(element, record, key = "pg.test_accuracy", field = "test_accuracy") {
   if (!record) {
@@ -16,6 +16,6 @@ export function showAccuracy(element, record, key = "pg.test_accuracy", field = 
 }
 
 export function showLosses(element, record) {
-  element.textContent = record ? t("pg.losses", { train: record.train_loss.toFixed(3), test: record.test_loss.toFixed(3) }) : "";
+  element.textContent = record ? t("pg.losses", { train: formatNumber(record.train_loss, 3), test: formatNumber(record.test_loss, 3) }) : "";
   element.title = record ? `${fullPrecision(record.train_loss)}, ${fullPrecision(record.test_loss)}` : "";
 }

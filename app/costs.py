@@ -1,0 +1,84 @@
+"""What a request's stages will cost, counted before they start: a stage over its limit is refused with a
+sentence (a 413) instead of running until the time budget stops it or the worker runs out of memory.
+
+Work is counted in *element operations*: a gate costs as many as its result has elements (a matrix product
+m·k·n, its multiply-adds), and at least ``GATE_CALL`` (calling a gate from Python costs about as much as that
+many elements). One element operation is a few nanoseconds on this project's machines.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .errors import ProgramError
+from .graph import Graph
+from .limits import Limits, env_var
+
+GATE_CALL = 500
+# The answer's size, counted low (the encoded answer is measured exactly too, see workers.serve): so that a
+# request is refused before its answer is built only when that answer is sure to be over the limit.
+BYTES_PER_NUMBER = 8  # "1.0," is 4 bytes; "-0.12345678901234567," 21
+BYTES_PER_NODE = 70  # {"id": …, "op": …, "label": …, "name": …, "inputs": […], "shape": […]}
+BYTES_PER_WIRE = 50  # {"source": …, "target": …, "index": …}
+BYTES_PER_NARRATION = 400  # four sentences
+BYTES_PER_DOT_ITEM = 150  # a node or a wire label in the DOT text
+
+
+def forward_work(graph: Graph, values: list) -> int:
+    """The element operations of one forward pass, given the values of a pass already made."""
+    work = 0
+    for node, op in enumerate(graph.table):
+        if op is None:
+            continue
+        if op.name == "matmul":
+            a, b = (np.shape(values[arg]) for arg in graph.args[node])
+            elements = math.prod(np.shape(values[node])) * (a[-1] if a else 1)
+        else:
+            elements = np.size(values[node])
+        work += max(GATE_CALL, elements)
+    return work
+
+
+def check_work(graph: Graph, values: list, limits: Limits) -> None:
+    """The central-difference check runs two forward passes per input element: refuse it when that is over
+    ``max_check_work`` (it grows with the square of an array's size: each element's nudge reruns the graph)."""
+    elements = sum(np.size(values[node]) for node in graph.inputs.values())
+    per_pass = forward_work(graph, values)
+    work = 2 * elements * per_pass
+    if work > limits.max_check_work:
+        raise ProgramError(
+            "limit", f"A gradient check here needs 2 forward passes for each of {elements:,} input elements, "
+            f"{per_pass:,} element operations each: {work:,} in all, more than the max_check_work limit of "
+            f"{limits.max_check_work:,} (set by {env_var('max_check_work')}). Check a smaller array.")
+
+
+def narration_size(graph: Graph, limits: Limits) -> None:
+    if len(graph) > limits.max_narrate_nodes:
+        raise ProgramError(
+            "limit", f"Narration tells every node's story, and this graph has {len(graph):,} nodes, more than the "
+            f"max_narrate_nodes limit of {limits.max_narrate_nodes:,} (set by {env_var('max_narrate_nodes')}). "
+            f"Ask without narrate.")
+
+
+def answer_size(graph: Graph, values: list, limits: Limits, *, narrate: bool = False, dot: bool = False,
+                local: bool = False) -> None:
+    """Refuse an answer that would be over ``max_answer_bytes`` before writing it. Each node carries its value
+    and gradient; each wire its source's value and its share of the gradient, except for an array over
+    ``max_wire_elements``, which is written on its node only."""
+    numbers = 2 * sum(np.size(value) for value in values)
+    wires = graph.edge_starts()[-1]
+    for args in graph.args:
+        for source in args:
+            size = np.size(values[source])
+            if size <= limits.max_wire_elements:
+                numbers += 2 * size
+    estimate = (numbers * BYTES_PER_NUMBER + len(graph) * BYTES_PER_NODE + wires * BYTES_PER_WIRE
+                + narrate * len(graph) * BYTES_PER_NARRATION + dot * (len(graph) + wires) * BYTES_PER_DOT_ITEM
+                + local * wires * BYTES_PER_NUMBER)
+    if estimate > limits.max_answer_bytes:
+        raise ProgramError(
+            "limit", f"The answer would be at least {estimate:,} bytes ({numbers:,} numbers), more than the "
+            f"max_answer_bytes limit of {limits.max_answer_bytes:,} (set by {env_var('max_answer_bytes')}). "
+            f"Ask for fewer options or smaller arrays.")

@@ -1,0 +1,369 @@
+"""The computations run in worker processes, so that no request can hold the event loop, run past its time
+budget or take the server's memory.
+
+A route opts in with one decorator, ``@in_worker(router.post, "/graph", GraphRequest, ...)`` over a plain
+function of the validated request and the limits in force. The event loop then only reads the body's
+bytes; a worker process parses and validates them, runs the function and encodes the answer, which comes
+back as bytes. /docs still documents the request model.
+
+Two pools of workers (pebble's ``ProcessPool``), so that big work never queues in front of a classroom's
+small requests:
+
+- *light* workers (``light_workers``) take requests whose body is at most ``max_light_body_bytes``, for at most
+  ``light_seconds``; a small request that turns out to be big work is stopped there and starts again on
+- the *heavy* workers (``heavy_workers``), which take everything else, one request each, with at most
+  ``max_heavy_queue`` waiting (more are answered 503).
+
+Every request has ``max_seconds`` from the end of its body to its answer, queueing included: past it the
+worker is killed and replaced (pebble does that), and the answer is a 413 that says so. A client that
+disconnects has its work cancelled the same way. Each worker's address space is capped at
+``max_worker_mb`` (``resource.setrlimit``), so a computation that needs more meets a ``MemoryError``,
+answered 413 with a sentence. Heavy workers run at a lower CPU priority (``HEAVY_NICENESS``), so that on a
+busy machine a class's requests go first. Workers start from a fork server that has already imported the engine, with
+BLAS on one thread, so a replacement is ready in milliseconds and a matrix product takes one core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import concurrent.futures.process
+import importlib
+import json
+import logging
+import multiprocessing
+import os
+import resource
+import threading
+import traceback
+from typing import Any, Callable
+
+import orjson
+import pebble
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
+
+from . import compute
+from .errors import ProgramError
+from .limits import Limits, env_var
+from .security import BYTES_IN_FLIGHT
+
+log = logging.getLogger("backprop.workers")
+
+Answer = tuple[int, str, bytes]  # status, media type, body
+JSON = "application/json"
+
+# Routes by "module:name": a worker finds the function and its request model here.
+_TASKS: dict[str, tuple[type[BaseModel], Callable, str]] = {}
+
+_VALIDATION_ERROR = {"description": "The body is not JSON of the request's shape: detail lists where.",
+                     "content": {JSON: {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}}
+
+
+def in_worker(method: Callable, path: str, model: type[BaseModel], media_type: str = JSON, **route: Any):
+    """Declare ``function(request: model, limits: Limits)`` as the route ``method(path, ...)``, computed in a worker.
+
+    The function returns bytes (sent as they are), a str (encoded as UTF-8) or JSON-ready data (encoded with
+    orjson), and raises ``ProgramError`` for a program that cannot be computed."""
+    def declare(function: Callable) -> Callable:
+        key = f"{function.__module__}:{function.__qualname__}"
+        _TASKS[key] = (model, function, media_type)
+
+        async def route_in_worker(request: Request) -> Response:
+            return await answer(request, key, await request.body())
+
+        route_in_worker.__name__ = function.__name__
+        route_in_worker.__doc__ = function.__doc__
+        responses = {422: _VALIDATION_ERROR, **route.pop("responses", {})}
+        method(path, openapi_extra=request_body(model), responses=responses, **route)(route_in_worker)
+        function.key = key
+        return function
+
+    return declare
+
+
+def request_body(model: type[BaseModel]) -> dict:
+    """The OpenAPI of a JSON body of ``model``: what FastAPI writes for a body parameter, which the routes
+    here do not have (they hand the bytes to a worker). ``with_request_models`` adds the model's schema."""
+    return {"requestBody": {"required": True, "content": {JSON: {"schema": {
+        "$ref": f"#/components/schemas/{model.__name__}"}}}}}
+
+
+def with_request_models(schema: dict) -> dict:
+    """An app's OpenAPI ``schema`` with the request models of its routes in ``components``, as FastAPI puts them."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model, _, _ in _TASKS.values():
+        model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(model_schema.pop("$defs", {}))
+        components[model.__name__] = model_schema
+    return schema
+
+
+# -- in the server ------------------------------------------------------------------------------------------------
+
+async def answer(request: Request, key: str, body: bytes) -> Response:
+    """Compute the route ``key`` on ``body`` in a worker and answer it, within the time budget. The answer's
+    ``Server-Timing`` header says how long that took (``work;dur=`` milliseconds, queueing included)."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    response = await _answer(request, key, body)
+    response.headers["server-timing"] = f"work;dur={1e3 * (loop.time() - started):.0f}"
+    return response
+
+
+async def _answer(request: Request, key: str, body: bytes) -> Response:
+    limits = compute.DEFAULT_LIMITS  # the limits in force, as the engine reads them
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limits.max_seconds
+    pools = _pools(limits)
+    disconnected = asyncio.ensure_future(_disconnect(request))
+    try:
+        if len(body) <= limits.max_light_body_bytes:
+            result = await _attempt(pools.light, key, body, limits, deadline, disconnected, limits.light_seconds)
+            if result is not _MOVE_TO_HEAVY:
+                return result
+        if pools.heavy_waiting >= limits.heavy_workers + limits.max_heavy_queue:
+            return busy(f"The server is busy with {pools.heavy_waiting} large computations; try again in a few "
+                        f"seconds.")
+        pools.heavy_waiting += 1
+        try:
+            return await _attempt(pools.heavy, key, body, limits, deadline, disconnected, None)
+        finally:
+            pools.heavy_waiting -= 1
+    finally:
+        disconnected.cancel()
+
+
+_MOVE_TO_HEAVY = object()
+
+
+async def _attempt(pool: pebble.ProcessPool, key: str, body: bytes, limits: Limits, deadline: float,
+                   disconnected: asyncio.Future, lane_seconds: float | None):
+    loop = asyncio.get_running_loop()
+    remaining = deadline - loop.time()
+    seconds = remaining if lane_seconds is None else min(remaining, lane_seconds)
+    try:
+        future = pool.schedule(serve, args=(key, body, limits), timeout=max(seconds, 0.001))
+    except RuntimeError:  # the pool is broken (its fork server killed, say): start again with new ones
+        return _pools_broken()
+    work = asyncio.wrap_future(future)
+    done, _ = await asyncio.wait({work, disconnected}, timeout=remaining + 0.5,
+                                 return_when=asyncio.FIRST_COMPLETED)
+    if work not in done:
+        future.cancel()  # pebble stops the worker if it has started: the client left, or the budget ran out
+        if disconnected in done:
+            return Response(status_code=499)  # nginx's "client closed request": nobody reads it
+        return over_budget(limits)
+    try:
+        status, media_type, data = work.result()
+    except concurrent.futures.TimeoutError:
+        if lane_seconds is not None and loop.time() < deadline:
+            return _MOVE_TO_HEAVY
+        return over_budget(limits)
+    except pebble.ProcessExpired as error:
+        return error_response(413, f"The computation ended its worker process ({_how(error.exitcode)}) before "
+                                   f"answering; usually that means it needed more memory than the max_worker_mb "
+                                   f"limit of {limits.max_worker_mb} MB (set by {env_var('max_worker_mb')}).")
+    except concurrent.futures.process.BrokenProcessPool:
+        return _pools_broken()
+    return BoundedAnswer(data, status, media_type)
+
+
+def _pools_broken() -> Response:
+    global _POOLS
+    log.error("The computing workers' pool is broken; starting new ones.")
+    with _POOLS_LOCK:
+        broken, _POOLS = _POOLS, None
+    if broken is not None:
+        threading.Thread(target=broken.close, daemon=True).start()
+    return busy("The server is restarting its computing workers; try again in a few seconds.")
+
+
+async def _disconnect(request: Request) -> None:
+    """Returns when the client has gone (the body has been read, so the next message is the disconnect)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+def _how(exitcode: int | None) -> str:
+    return f"signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exit code {exitcode}"
+
+
+def error_response(status: int, message: str, kind: str = "limit") -> Response:
+    return Response(orjson.dumps({"detail": {"kind": kind, "message": message, "line": None, "column": None}}),
+                    status_code=status, media_type=JSON)
+
+
+def over_budget(limits: Limits) -> Response:
+    return error_response(413, f"The computation took longer than the max_seconds limit of {limits.max_seconds} "
+                               f"seconds (set by {env_var('max_seconds')}) and was stopped; try a smaller program, "
+                               f"fewer points or fewer options.")
+
+
+def busy(message: str) -> Response:
+    response = error_response(503, message, kind="busy")
+    response.headers["retry-after"] = "2"
+    return response
+
+
+class BoundedAnswer(Response):
+    """An answer sent in slices, each after the client has taken the one before (uvicorn waits for the socket
+    to drain between messages), so that a client that reads slowly holds at most a slice of it in the
+    server's send buffer; the whole answer counts against the bytes the server may hold (security.py)."""
+
+    SLICE = 256 * 1024
+
+    def __init__(self, body: bytes, status_code: int, media_type: str):
+        super().__init__(b"", status_code=status_code, media_type=media_type)
+        self.answer = body
+        self.headers["content-length"] = str(len(body))
+
+    async def __call__(self, scope, receive, send) -> None:
+        small = len(self.answer) <= compute.DEFAULT_LIMITS.max_light_body_bytes  # a class's: never refused
+        if not BYTES_IN_FLIGHT.take(len(self.answer), force=small):
+            await busy("The server holds too many large answers right now; try again in a few seconds.")(
+                scope, receive, send)
+            return
+        try:
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            view = memoryview(self.answer)
+            for start in range(0, max(len(view), 1), self.SLICE):
+                await send({"type": "http.response.body", "body": bytes(view[start:start + self.SLICE]),
+                            "more_body": start + self.SLICE < len(view)})
+        finally:
+            BYTES_IN_FLIGHT.give_back(len(self.answer))
+
+
+# The heavy workers run at a lower CPU priority: on a busy machine the event loop and the light workers, a
+# class's requests, go first, and big work takes what is left (or runs into its time budget).
+HEAVY_NICENESS = 10
+
+
+class _Pools:
+    def __init__(self, limits: Limits):
+        context = _context()
+        self.light = pebble.ProcessPool(max_workers=limits.light_workers, context=context,
+                                        initializer=_start_worker, initargs=(limits.max_worker_mb, 0))
+        self.heavy = pebble.ProcessPool(max_workers=limits.heavy_workers, context=context,
+                                        initializer=_start_worker, initargs=(limits.max_worker_mb, HEAVY_NICENESS))
+        self.heavy_waiting = 0
+
+    def close(self) -> None:
+        for pool in (self.light, self.heavy):
+            pool.stop()
+            pool.join()
+
+
+_POOLS: _Pools | None = None
+_POOLS_LOCK = threading.Lock()
+
+
+def _pools(limits: Limits) -> _Pools:
+    global _POOLS
+    if _POOLS is None:
+        with _POOLS_LOCK:
+            if _POOLS is None:
+                _POOLS = _Pools(limits)
+    return _POOLS
+
+
+def start(limits: Limits | None = None) -> None:
+    """Start the workers now (the first request would otherwise wait for them)."""
+    pools = _pools(limits or compute.DEFAULT_LIMITS)
+    for pool in (pools.light, pools.heavy):
+        pool.schedule(_ready).result()
+
+
+def stop() -> None:
+    global _POOLS
+    with _POOLS_LOCK:
+        if _POOLS is not None:
+            _POOLS.close()
+            _POOLS = None
+
+
+# One thread for BLAS in each worker: parallelism comes from the workers, and a matrix product must not take
+# the core the event loop needs.
+_SINGLE_THREADED = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def _context():
+    """A fork server that has imported the routes (and with them the engine and NumPy), in an environment
+    that gives BLAS one thread: it forks each worker in milliseconds, from a clean process (not from the
+    server, whose threads a fork would copy in the middle of whatever they hold)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["app.main"])  # every route module, so every route's function
+    saved = {name: os.environ.get(name) for name in _SINGLE_THREADED}
+    os.environ.update(_SINGLE_THREADED)
+    try:
+        from multiprocessing import forkserver
+        forkserver.ensure_running()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name)
+            else:
+                os.environ[name] = value
+    return context
+
+
+# -- in a worker ---------------------------------------------------------------------------------------------------
+
+def _start_worker(max_worker_mb: int, niceness: int) -> None:
+    cap = max_worker_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    os.nice(niceness)
+
+
+def _ready() -> bool:
+    return True
+
+
+def serve(key: str, body: bytes, limits: Limits) -> Answer:
+    """In a worker: validate ``body`` as the route's request model, compute, encode; every outcome an answer."""
+    module, _, _ = key.partition(":")
+    if key not in _TASKS:
+        importlib.import_module(module)  # a pool not started from the fork server (tests may do that)
+    model, function, media_type = _TASKS[key]
+    try:
+        try:
+            request = model.model_validate_json(body)
+        except ValidationError as error:
+            detail = [{**item, "loc": ["body", *item["loc"]]}
+                      for item in error.errors(include_url=False, include_context=False)]
+            # json, not orjson: the input echoed back may hold an integer past 64 bits
+            return 422, JSON, json.dumps({"detail": detail}, default=str).encode()
+        data = _encode(function(request, limits), media_type)
+    except ProgramError as error:
+        return (413 if error.kind == "limit" else 400), JSON, orjson.dumps({"detail": error.as_dict()})
+    except MemoryError:
+        return _error(413, f"This computation needs more memory than a worker has: the max_worker_mb limit of "
+                           f"{limits.max_worker_mb} MB (set by {env_var('max_worker_mb')}). Try smaller arrays or "
+                           f"fewer options.")
+    except Exception:  # a bug: answered 500 with a sentence, logged with its traceback
+        log.error("Error in a worker computing %s:\n%s", key, traceback.format_exc())
+        return _error(500, "The server failed on this request; it has been logged.", kind="internal")
+    if len(data) > limits.max_answer_bytes:
+        return _error(413, f"The answer would have been {len(data):,} bytes, more than the max_answer_bytes limit "
+                           f"of {limits.max_answer_bytes:,} (set by {env_var('max_answer_bytes')}). Ask for fewer "
+                           f"options or a smaller program.")
+    return 200, media_type, data
+
+
+def _encode(result: Any, media_type: str) -> bytes:
+    if isinstance(result, bytes):
+        return result
+    if isinstance(result, str):
+        return result.encode()
+    try:
+        return orjson.dumps(result)
+    except orjson.JSONEncodeError as error:
+        if isinstance(error.__cause__, MemoryError) or "memory" in str(error).lower():
+            raise MemoryError from error
+        raise
+
+
+def _error(status: int, message: str, kind: str = "limit") -> Answer:
+    return status, JSON, orjson.dumps({"detail": {"kind": kind, "message": message, "line": None, "column": None}})
+
