@@ -73,7 +73,7 @@ def post_graph(request: GraphRequest, limits: Limits) -> bytes:
     return compute.compute_graph_json(
         request.expression, request.values, check=request.check, default_value=request.default_value,
         strict=request.strict, local=request.local, dot=request.dot, narrate=request.narrate,
-        unfold=request.unfold, layers=request.layers, limits=limits)
+        unfold=request.unfold, layers=request.layers, quiz=request.quiz, limits=limits)
 
 
 def _query_values(request: Request, values: str | None) -> dict:

@@ -28,6 +28,7 @@ from .jacobian import explain_wires
 from .layers import four_equations, mark_deltas
 from .limits import Limits, env_var
 from .narrate import narrate as narration
+from .quiz import quiz as quiz_questions
 from .serialize import json_value, graph_json
 from .unfold import mark_unfolded, unfold as unfold_graph
 
@@ -37,7 +38,7 @@ DEFAULT_LIMITS = Limits.from_environment()
 def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
                   default_value: float | None = None, strict: bool = True, local: bool = False,
                   dot: bool = False, narrate: bool = False, unfold: bool = False, layers: bool = False,
-                  limits: Limits | None = None) -> dict:
+                  quiz: bool = False, limits: Limits | None = None) -> dict:
     """Parse, build, run forward and backward; return the JSON-ready answer of ``POST /api/graph``.
 
     ``values`` maps input names to numbers or nested lists. ``check`` adds a
@@ -48,7 +49,9 @@ def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, chec
     the DOT text of the drawing. ``unfold`` replaces compound gates (sigmoid, tanh, …) by their
     primitives first; ``narrate`` gives every node a sentence on its forward and backward step, in
     English and Chinese; ``layers`` finds the layers of a network (z = W @ a + b, a = σ(z)) and works
-    Nielsen's four equations through for each, with their numbers. Raises ``ProgramError``.
+    Nielsen's four equations through for each, with their numbers; ``quiz`` gives every node the questions
+    of quiz mode (its gradient, a gate's value too) with the answers accepted, a hint and the worked answer.
+    Raises ``ProgramError``.
     """
     limits = limits or DEFAULT_LIMITS
     # One np.errstate for all the stages: entering one costs as much as computing a dozen nodes.
@@ -57,13 +60,13 @@ def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, chec
         graph = build_graph(program, values, limits, default_value, strict)
         if unfold:
             graph, origin = unfold_graph(graph, limits)
-        if narrate:
+        if narrate or quiz:  # the quiz's hints are narration sentences too
             costs.narration_size(graph, limits)
         deadline.check("the forward pass")
         node_values = forward_values(graph, limits=limits)
         deadline.check("the backward pass")
         grads, wire_grads = backward_values(graph, node_values)
-        wire_locals = local_gradients(graph, node_values) if local or narrate else None
+        wire_locals = local_gradients(graph, node_values) if local or narrate or quiz else None
         deadline.check("writing the answer")
         costs.answer_size(graph, node_values, limits, narrate=narrate, dot=dot, local=local)
         result = graph_json(graph, node_values, grads, wire_grads, wire_locals if local else None,
@@ -81,6 +84,12 @@ def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, chec
             deadline.check("the narration")
             for node, story in zip(result["nodes"], narration(graph, node_values, grads, wire_grads, wire_locals)):
                 node["narration"] = story
+        if quiz:
+            deadline.check("the quiz")
+            result["quiz"], questions = quiz_questions(graph, node_values, grads, wire_grads, wire_locals)
+            for node, asked in zip(result["nodes"], questions):
+                if asked:
+                    node["quiz"] = asked
         if check:
             deadline.check("the gradient check")
             result["check"], result["check_kinks"] = check_panel(graph, node_values, grads, limits)
@@ -93,11 +102,11 @@ def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, chec
 def compute_graph_json(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
                        default_value: float | None = None, strict: bool = True, local: bool = False,
                        dot: bool = False, narrate: bool = False, unfold: bool = False, layers: bool = False,
-                       limits: Limits | None = None) -> bytes:
+                       quiz: bool = False, limits: Limits | None = None) -> bytes:
     """``compute_graph``'s answer as JSON: what ``POST /api/graph`` sends. Raises ``ProgramError``."""
     return orjson.dumps(compute_graph(program, values, check=check, default_value=default_value, strict=strict,
                                       local=local, dot=dot, narrate=narrate, unfold=unfold, layers=layers,
-                                      limits=limits))
+                                      quiz=quiz, limits=limits))
 
 
 def compute_dot(program: str, values: Mapping[str, Any] | None = None, *, default_value: float | None = None,

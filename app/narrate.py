@@ -119,6 +119,13 @@ def narrate(graph: Graph, values: list, grads: list, wire_grads: list, wire_loca
     """By node id: {"forward": {"en", "zh"}, "backward": {"en", "zh"}, "name", "expression"}: the sentences,
     what they call the node, and the node as its gate applied to its arguments' names ("b × c").
     ``wire_locals`` is ``backward.local_gradients``'s answer."""
+    story = tell(graph, values, grads, wire_grads, wire_locals)
+    return [{"forward": story.forward(node), "backward": story.backward(node), "name": story.names[node],
+             "expression": story.expression(node)} for node in range(len(graph))]
+
+
+def tell(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list) -> "Story":
+    """The sentences of one computed graph, node by node, for the narration and for quiz mode's hints."""
     names = display_names(graph)
     out = graph.name[graph.output] or "f"
     starts = graph.edge_starts()
@@ -126,9 +133,7 @@ def narrate(graph: Graph, values: list, grads: list, wire_grads: list, wire_loca
     for node, args in enumerate(graph.args):
         for k, source in enumerate(args):
             uses[source].append((node, starts[node] + k))
-    story = _Story(graph, values, grads, wire_grads, wire_locals, names, out, uses)
-    return [{"forward": story.forward(node), "backward": story.backward(node), "name": names[node],
-             "expression": story.expression(node)} for node in range(len(graph))]
+    return Story(graph, values, grads, wire_grads, wire_locals, names, out, uses)
 
 
 class _TextColumn:
@@ -151,7 +156,7 @@ class _TextColumn:
         return text
 
 
-class _Story:
+class Story:
     def __init__(self, graph, values, grads, wire_grads, wire_locals, names, out, uses):
         self.graph, self.values, self.grads = graph, values, grads
         self.wire_grads, self.wire_locals = wire_grads, wire_locals
@@ -161,6 +166,7 @@ class _Story:
         self.value = _TextColumn(values)
         self.grad = _TextColumn(grads)
         self.wire = _TextColumn(wire_grads)
+        self.works: dict[int, dict] = {}
 
     # -- forward ---------------------------------------------------------------
 
@@ -182,6 +188,20 @@ class _Story:
         if kind == CONST or op is None:
             return {"en": f"constant {self.value(node)}",
                     "zh": f"常数 {self.value(node, True)}"}
+        work = self.forward_work(node)
+        return {lang: f"{work[lang]} = {self.value(node, lang == 'zh')}" for lang in work}
+
+    def forward_work(self, node: int) -> dict:
+        """A gate's forward step up to its result: "mul: u = b × c = 3.00 × 2.00" (worked out once: quiz mode
+        asks for it twice)."""
+        work = self.works.get(node)
+        if work is None:
+            work = self.works[node] = self._forward_work(node)
+        return work
+
+    def _forward_work(self, node: int) -> dict:
+        graph = self.graph
+        op = graph.table[node]
         args = graph.args[node]
         named = f"{graph.name[node]} = " if graph.name[node] is not None else ""
         symbols = self.expression(node)
@@ -190,7 +210,7 @@ class _Story:
             numbers = _fill_show(op, [self.value(a, zh) for a in args])
             steps = symbols if symbols == numbers else f"{symbols} = {numbers}"
             head = op.name_zh + "：" if zh else op.name + ": "
-            lines[lang] = f"{head}{named}{steps} = {self.value(node, zh)}"
+            lines[lang] = f"{head}{named}{steps}"
         return lines
 
     # -- backward --------------------------------------------------------------
@@ -320,6 +340,13 @@ def named_rule(graph: Graph, names: list[str], out: str, node: int, k: int) -> s
             source = graph.args[node][op.params.index(placeholder)]
             parts.append(_in_formula(graph, source, names[source]))
     return "".join(parts)
+
+
+def names_a_parameter(text: str, op) -> bool:
+    """A sentence of the op table speaks of the op's parameters by their letters ("by 1/b for a"), which
+    are not the program's names."""
+    params = () if op.variadic else op.params
+    return any(placeholder not in (None, _UPSTREAM) for _, placeholder in _rule_parts(text, params))
 
 
 @cache

@@ -22,6 +22,8 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
+
 EYE = 2  # decimals for the eye: the drawing, the DOT export, the narration
 NOT_FINITE = "nan/inf"  # a JSON null standing for a number that is not finite
 TOP = 1e5  # from here on, significant digits
@@ -95,3 +97,25 @@ def full_precision(number: float) -> str:
         mantissa, exponent = text.split("e")
         return f"{mantissa}e{int(exponent)}"
     return text[:-2] if text.endswith(".0") else text
+
+
+def last_digit(values):
+    """The place of the last digit ``format_number`` shows, element by element: 0.01 where it shows two
+    decimals (and for 0), else that of the third significant digit. A number as shown is off by at most half
+    of it (quiz mode works out from this how far an answer worked from the numbers on screen may be off)."""
+    smallest = 10.0 ** -EYE
+    if isinstance(values, (float, np.floating)):  # one number: plain floats, many times cheaper than NumPy
+        size = abs(float(values))
+        if size == 0 or smallest <= size < TOP or not math.isfinite(size):
+            return smallest
+        return 10.0 ** (math.floor(math.log10(size)) - EYE)
+    size = np.abs(np.asarray(values, dtype=float))
+    exponent = np.floor(np.log10(np.where((size > 0) & np.isfinite(size), size, 1.0)))
+    return np.where((size == 0) | ((size >= smallest) & (size < TOP)), smallest, 10.0 ** (exponent - EYE))
+
+
+def shown(values):
+    """``format_number``'s rounding for whole arrays at once, as numbers: what the eye reads."""
+    values = np.asarray(values, dtype=float)
+    step = last_digit(values)
+    return np.sign(values) * np.floor(np.abs(values) / step + 0.5) * step  # halves away from zero, as shown

@@ -43,6 +43,9 @@ class GraphRequest(BaseModel):
                                             "activation, then a cost) from the graph's shape, and answer `layers`: "
                                             "each layer's nodes, its δ = ∂C/∂z and Nielsen's equations BP1–BP4 "
                                             "with this graph's numbers; each layer's z node gets `delta`.")
+    quiz: bool = Field(False, description="Quiz mode: give every node that needs a gradient, and every gate for its "
+                                          "value, `quiz`: the answers accepted, a hint that never says the answer "
+                                          "and the worked answer; and answer `quiz`, how answers are checked.")
 
     # Strict, as the schema says: "5" is not a number here, nor true a 1.
     model_config = {"strict": True, "json_schema_extra": {"examples": [NG_EXAMPLE]}}
@@ -80,6 +83,7 @@ class Node(BaseModel):
                           "part of. The last node of a group keeps the compound node's name.")
     delta: Optional[str] = Field(None, description="With `layers`, on each layer's z: its error's symbol (δ¹, δ², …); "
                                                    "the node's grad is that δ = ∂C/∂z.")
+    quiz: Optional["NodeQuiz"] = Field(None, description="With `quiz`: the questions quiz mode asks about this node.")
 
 
 class Edge(BaseModel):
@@ -144,6 +148,7 @@ class GraphResponse(BaseModel):
     layers: Optional[list["NetworkLayer"]] = Field(
         None, description="With `layers`: every layer found, network by network, from the first layer to the "
                           "output layer (empty when the program has none).")
+    quiz: Optional["Quiz"] = Field(None, description="With `quiz`: how answers are checked.")
 
 
 class SweepRequest(BaseModel):
@@ -351,6 +356,60 @@ class ParamUpdate(BaseModel):
 class StepUpdate(BaseModel):
     step: int
     params: list[ParamUpdate]
+
+
+# -- issue 16: quiz mode ------------------------------------------------------------------------------------------
+
+
+class Accept(BaseModel):
+    """The answers accepted: low ≤ answer ≤ high, element by element for an array (null where not finite)."""
+    low: JsonValue
+    high: JsonValue
+
+
+class QuizUse(BaseModel):
+    gate: int = Field(description="The gate this use feeds.")
+    wire: int = Field(description="The edge, by its position in `edges`.")
+    op: str = Field(description="The gate's op.")
+    rule: str = Field(description="The gate's local-gradient rule for this argument, in the program's names (`c` "
+                                  "for b in u = b*c).")
+    upstream: JsonValue = Field(description="The gate's own gradient, which the chain rule multiplies.")
+    local: JsonValue = Field(description="d gate / d this node, where both are numbers (else null: see rule).")
+    en: str = Field(description='The step in words, e.g. "b feeds the mul gate u: take the upstream ∂J/∂u = 3.00 times '
+                                'the local gradient ∂u/∂b = c = 2.00".')
+    zh: str
+
+
+class GradientQuestion(BaseModel):
+    asks: str = Field(description="What is asked, in the program's names: `∂J/∂b`, `∂f/∂(b × c)`.")
+    accept: Accept = Field(description="The answers accepted for the node's gradient.")
+    hint: Text = Field(description="For a wrong answer: the gate's rule in words with the upstream and local "
+                                   "gradients to multiply, for each use (and that the uses add up); never the answer.")
+    uses: list[QuizUse] = Field(description="The hint's parts, one per use of the node.")
+    show: Text = Field(description='The worked answer, for a "show" button: "∂J/∂b = 3.00 × 2.00 = 6.00".')
+
+
+class ValueQuestion(BaseModel):
+    asks: str = Field(description="The gate whose value is asked, as the narration names it: `u`, or `b × c`.")
+    accept: Accept = Field(description="The answers accepted for the gate's forward value.")
+    hint: Text = Field(description='The forward step without its result: "mul: u = b × c = 3.00 × 2.00 = ?".')
+    show: Text = Field(description="The forward step with its result.")
+
+
+class NodeQuiz(BaseModel):
+    grad: Optional[GradientQuestion] = Field(None, description="Every node that needs a gradient (a finite one).")
+    value: Optional[ValueQuestion] = Field(None, description="Every gate (with a finite value), for an exercise that "
+                                                             "hides the forward pass too.")
+
+
+class QuizTolerance(BaseModel):
+    relative: float = Field(description="The share of the number accepted beyond the error of reading rounded "
+                                        "numbers (0.01).")
+    about: Text = Field(description="The rule in a sentence.")
+
+
+class Quiz(BaseModel):
+    tolerance: QuizTolerance
 
 
 # -- the neural-network playground (app/playground.py) ---------------------------------------------------

@@ -108,7 +108,7 @@ async def answer(request: Request, key: str, body: bytes) -> Response:
     loop = asyncio.get_running_loop()
     started = loop.time()
     response = await _answer(request, key, body)
-    response.headers["server-timing"] = f"work;dur={1e3 * (loop.time() - started):.0f}"
+    response.headers["server-timing"] = f"work;dur={round(1e3 * (loop.time() - started))}"
     return response
 
 
@@ -328,7 +328,7 @@ def serve(key: str, body: bytes, limits: Limits) -> Answer:
     model, function, media_type = _TASKS[key]
     try:
         try:
-            request = model.model_validate_json(body)
+            request = _validate(model, body)
         except ValidationError as error:
             detail = [{**item, "loc": ["body", *item["loc"]]}
                       for item in error.errors(include_url=False, include_context=False)]
@@ -349,6 +349,22 @@ def serve(key: str, body: bytes, limits: Limits) -> Answer:
                            f"of {limits.max_answer_bytes:,} (set by {env_var('max_answer_bytes')}). Ask for fewer "
                            f"options or a smaller program.")
     return 200, media_type, data
+
+
+def _validate(model, body: bytes):
+    """The body as the route's request model. JSON may escape a lone surrogate (\\ud800), which pydantic's
+    parser refuses as invalid JSON with a misleading message; Python's json reads it, and the program's own
+    checks then say which character is not part of the language."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as error:
+        if error.errors()[0]["type"] != "json_invalid" or b"\\ud" not in body.lower():
+            raise
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise error from None
+    return model.model_validate(data)
 
 
 def _encode(result: Any, media_type: str) -> bytes:

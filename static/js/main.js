@@ -50,7 +50,9 @@ const view = new GraphView($("#graph"), {
 });
 const minimap = new Minimap($("#graph"), view);
 const explain = new ExplainCard($("#details"), $("#graph"), {
-  describe: (id) => (page.graph?.nodes[id] ? describeNode(page.graph, page.opsByName, id, teaching.detailsExtras(view.scene?.flows)) : null),
+  // No explanation while a quiz asks for the numbers it would give away.
+  describe: (id) => (page.graph?.nodes[id] && !teaching.quiz.active
+    ? describeNode(page.graph, page.opsByName, id, teaching.detailsExtras(view.scene?.flows)) : null),
   onChange: focusNode,
 });
 const inputs = new InputsPanel($("#inputs"), {
@@ -101,8 +103,9 @@ function recomputeSoon() {
 // What each request asks for besides the numbers: narration only while it is shown (stepping, or a
 // node explained), local gradients only for the explanation; the teaching modes' options.
 function requestOptions() {
+  const options = teaching.requestOptions(); // a quiz in progress says narrate: false
   const wantsNarration = (stepper.stepping || explain.open) && teaching.narrates();
-  return { ...teaching.requestOptions(), narrate: wantsNarration, local: explain.open };
+  return { ...options, narrate: options.narrate ?? wantsNarration, local: explain.open };
 }
 
 // A change to compute. One request is in flight at a time: changes that come meanwhile (a slider
@@ -119,16 +122,17 @@ function recompute() {
 // milliseconds, so while only values change (a slider dragged) it is done once they rest, or when the
 // page is left.
 let stateTimer = null;
-let written = null; // the program and options last written
+let written = null; // the program and options last written (the link without its values)
+const unvalued = () => shareLink({ program: editor.value, values: {}, ...teaching.state() });
 function saveState() {
   clearTimeout(stateTimer);
   stateTimer = null;
-  written = JSON.stringify([editor.value, teaching.state()]);
+  written = unvalued();
   writeState({ program: editor.value, values: page.values, ...teaching.state() });
 }
 
 function saveStateSoon() {
-  if (JSON.stringify([editor.value, teaching.state()]) !== written) return saveState();
+  if (unvalued() !== written) return saveState();
   clearTimeout(stateTimer);
   stateTimer = setTimeout(saveState, STATE_PAUSE_MS);
 }
@@ -174,6 +178,7 @@ async function showAnswer(graph, asked) {
   const drawing = await layOut(graph, plainFirst ? "plain" : null);
   show(graph, drawing, asked);
   afterNumbers(graph, asked.program);
+  teaching.decorate(graph);
   if (plainFirst) {
     page.refining = true;
     setTimeout(() => refineLayout(page.structure)); // once this answer is settled
@@ -196,7 +201,6 @@ function show(graph, drawing, asked) {
     minimap.draw(drawing.scene, drawing.geometry, t("minimap.label"))));
   stepper.reset(graph, drawing.scene.flows);
   explain.close();
-  teaching.decorate(graph);
   modes?.drawn();
   applyStepper();
 }
@@ -282,6 +286,7 @@ async function refineLayout(structure) {
   if ($("#status").dataset.busy) status("");
   if (drawing.engine !== "graphviz") return;
   show(page.graph, drawing);
+  teaching.decorate(page.graph);
   if (stepper.stepping) applyStepper();
 }
 
@@ -300,7 +305,9 @@ function resized() {
     if (!changed || !page.graph || page.refining || inFlight) return;
     const structure = page.structure;
     const drawing = await layOut(page.graph, page.layout === "plain" ? "plain" : null);
-    if (structure === page.structure) show(page.graph, drawing);
+    if (structure !== page.structure) return;
+    show(page.graph, drawing);
+    teaching.decorate(page.graph);
   }, 300);
 }
 
@@ -334,7 +341,8 @@ function focusNode(id) {
 function openArray(id) {
   explain.close();
   const dialog = $("#array-dialog");
-  dialog.querySelector(".content").replaceChildren(describeArray(page.graph, id, view.scene?.flows[id] ?? true));
+  dialog.querySelector(".content").replaceChildren(teaching.quiz.arrayDialog(id) ??
+    describeArray(page.graph, id, view.scene?.flows[id] ?? true));
   dialog.showModal();
 }
 

@@ -82,6 +82,7 @@ export class PassTour {
   onKey(event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
     if (ownedElsewhere(event.target)) return;
+    if (document.documentElement.classList.contains("quizzing")) return; // stepping would tell the answers
     const actions = {
       ArrowRight: () => this.next(),
       ArrowLeft: () => this.back(),

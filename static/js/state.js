@@ -5,17 +5,26 @@ const STORAGE_KEY = "backprop-lab-state";
 
 // Presenter mode rides along in the link while it is on (presenter.js sets it), so a copied link
 // opens straight into it; state.present overrides it for the "presenter link" button.
-const flags = { present: false };
+const flags = { present: false, quiz: false, reveal: null };
 export function setPresentFlag(on) {
   flags.present = on;
 }
 
-function serialize({ program, values, unfold, present }) {
+// Quiz mode rides along the same way (quiz.js sets it): quiz=1, and reveal=forward when the forward values
+// are questions too, so a copied link is an exercise to hand out.
+export function setQuizFlags({ quiz, reveal }) {
+  flags.quiz = quiz;
+  flags.reveal = reveal;
+}
+
+function serialize({ program, values, unfold, present, quiz, reveal }) {
   const params = new URLSearchParams();
   params.set("program", program);
   if (Object.keys(values).length) params.set("values", JSON.stringify(values));
   if (unfold) params.set("unfold", "1"); // compound gates drawn as their primitives
   if (present ?? flags.present) params.set("present", "1");
+  if (quiz ?? flags.quiz) params.set("quiz", "1");
+  if ((quiz ?? flags.quiz) && (reveal ?? flags.reveal)) params.set("reveal", reveal ?? flags.reveal);
   return params.toString();
 }
 
@@ -37,7 +46,7 @@ function deserialize(text) {
     values = {};
   }
   return { program: params.get("program"), values, unfold: params.get("unfold") === "1",
-    present: params.get("present") === "1" };
+    present: params.get("present") === "1", quiz: params.get("quiz") === "1", reveal: params.get("reveal") };
 }
 
 export function readState() {

@@ -1,11 +1,12 @@
 // The teaching modes beside the drawing, wired in one place so that main.js only calls a few hooks:
 // the tour of the passes with its narration line, the unfold toggle and its folded-vs-unfolded note,
-// the gradient check panel, and the training panel with the presets' settings and Nielsen's δ labels.
+// the gradient check panel, the training panel with the presets' settings and Nielsen's δ labels, and quiz mode.
 import { computeGraph } from "./api.js";
 import { renderCheck } from "./check-panel.js";
 import { renderFoldNote } from "./fold.js";
 import { onLanguageChange, t, translatePage } from "./i18n.js";
 import { PassTour } from "./narration.js";
+import { Quiz } from "./quiz.js";
 import { TrainPanel } from "./train.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -37,8 +38,17 @@ export class Teaching {
       getValues: () => page.values,
       onValues: hooks.setValues,
     });
+    this.quiz = new Quiz({
+      svg: () => hooks.view().svg,
+      recompute: hooks.recompute,
+      onStart: () => {
+        this.tour.pause();
+        hooks.stepper.showAll();
+        hooks.applyStepper();
+      },
+    });
     this.wire();
-    for (const id of ["#teach-controls", "#narration", "#fold-note", "#check-section", "#train-section"]) {
+    for (const id of ["#teach-controls", "#quiz-controls", "#quiz-panel", "#narration", "#fold-note", "#check-section", "#train-section"]) {
       const element = $(id);
       if (element) translatePage(element);
     }
@@ -64,12 +74,13 @@ export class Teaching {
 
   setExamples(examples) {
     this.examples = examples;
+    this.quiz.setExamples(examples);
   }
 
   // What the graph request asks for besides the program and values (narration is asked for by the page
   // while it is shown, if narrates()).
   requestOptions() {
-    return { unfold: this.options.unfold, check: this.options.check };
+    return { unfold: this.options.unfold, check: this.options.check, ...this.quiz.requestOptions() };
   }
 
   // Narration triples a request's time, so a graph too big to step through node by node (judged by the
@@ -86,6 +97,7 @@ export class Teaching {
   restore(state) {
     this.options.unfold = Boolean(state?.unfold);
     $("#unfold").checked = this.options.unfold;
+    this.quiz.restore(state);
   }
 
   deltas() {
@@ -107,14 +119,29 @@ export class Teaching {
       this.example = example;
       // A preset sets the panel: its own settings, or the defaults (not the last preset's).
       if (example && !this.train.running) this.train.preset(example.train ?? null);
-      this.decorate(graph);
+      this.tagDeltas(graph);
     }
+    this.quiz.afterGraph(graph);
+    this.showQuiz();
     this.fetchFolded(graph, program);
     this.renderPanels();
   }
 
-  // What the teaching modes add to the picture: Nielsen's δ beside the z of each layer the preset names.
+  // What the teaching modes add to a freshly drawn picture (after the answer's panels): Nielsen's δ, and
+  // quiz mode's answer fields.
   decorate(graph) {
+    this.tagDeltas(graph);
+    this.showQuiz();
+  }
+
+  // Quiz mode's fields, on every tile of a big drawing (a field stands in for a number), or none.
+  showQuiz() {
+    if (this.quiz.active) this.hooks.view().mountAll();
+    this.quiz.decorate();
+  }
+
+  // Nielsen's δ beside the z of each layer the preset names.
+  tagDeltas(graph) {
     const view = this.hooks.view();
     view.clearTags("delta-tag");
     const deltas = this.deltas();
