@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any, Optional, Union
 
 from pydantic import BaseModel, Field
+from typing_extensions import TypeAliasType
 
-# A number, or nested lists of numbers. Elements are checked by the engine, which can say where a row is short.
-Value = Union[float, list[Any]]
+# A number, or nested lists of numbers: strict at every depth, so that neither "5" nor true is read as a number
+# inside an array either. The engine checks the shape, and can say where a row is short.
+Value = TypeAliasType("Value", Union[float, list["Value"]])
 # What the answer holds for a value: a number, nested lists, or null where it is not finite.
 JsonValue = Union[float, list[Any], None]
 
