@@ -116,10 +116,12 @@ def _fill_show(op, parts: list[str]) -> str:
 
 
 def narrate(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list) -> list[dict]:
-    """By node id: {"forward": {"en", "zh"}, "backward": {"en", "zh"}}. ``wire_locals`` is
-    ``backward.local_gradients``'s answer."""
+    """By node id: {"forward": {"en", "zh"}, "backward": {"en", "zh"}, "name", "expression"}: the sentences,
+    what they call the node, and the node as its gate applied to its arguments' names ("b × c").
+    ``wire_locals`` is ``backward.local_gradients``'s answer."""
     story = tell(graph, values, grads, wire_grads, wire_locals)
-    return [{"forward": story.forward(node), "backward": story.backward(node)} for node in range(len(graph))]
+    return [{"forward": story.forward(node), "backward": story.backward(node), "name": story.names[node],
+             "expression": story.expression(node)} for node in range(len(graph))]
 
 
 def tell(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list) -> "Story":
@@ -168,6 +170,14 @@ class Story:
 
     # -- forward ---------------------------------------------------------------
 
+    def expression(self, node: int) -> str:
+        """The node as its gate applied to its arguments' names ("b × c"); an input's or a constant's label."""
+        op = self.graph.table[node]
+        if op is None:
+            return self.graph.label[node]
+        args = self.graph.args[node]
+        return _fill_show(op, [_bracketed(self.graph, node, k, self.names[a]) for k, a in enumerate(args)])
+
     def forward(self, node: int) -> dict:
         graph = self.graph
         op = graph.table[node]
@@ -194,7 +204,7 @@ class Story:
         op = graph.table[node]
         args = graph.args[node]
         named = f"{graph.name[node]} = " if graph.name[node] is not None else ""
-        symbols = _fill_show(op, [_bracketed(graph, node, k, self.names[a]) for k, a in enumerate(args)])
+        symbols = self.expression(node)
         lines = {}
         for lang, zh in (("en", False), ("zh", True)):
             numbers = _fill_show(op, [self.value(a, zh) for a in args])
@@ -233,7 +243,9 @@ class Story:
         return {"en": f"{head}{en} = {total_en}", "zh": f"{head}{zh} = {total_zh}"}
 
     def use_name(self, user: int) -> str:
-        return self.graph.name[user] or self.names[user] or self.graph.label[user]
+        """A use told apart from the others by the node it feeds: its name, or its expression in brackets
+        ("2.00 via (a + b) + 3.00 via (b + 1)")."""
+        return on_its_own(self.graph, self.names, user)
 
     def gate(self, node: int) -> dict:
         graph = self.graph

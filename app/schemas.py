@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any, Optional, Union
 
 from pydantic import BaseModel, Field
+from typing_extensions import TypeAliasType
 
-# A number, or nested lists of numbers. Elements are checked by the engine, which can say where a row is short.
-Value = Union[float, list[Any]]
+# A number, or nested lists of numbers: strict at every depth, so that neither "5" nor true is read as a number
+# inside an array either. The engine checks the shape, and can say where a row is short.
+Value = TypeAliasType("Value", Union[float, list["Value"]])
 # What the answer holds for a value: a number, nested lists, or null where it is not finite.
 JsonValue = Union[float, list[Any], None]
 
@@ -60,6 +62,10 @@ class Narration(BaseModel):
     forward: Text = Field(description='The forward step, e.g. "mul: x × y = 3.00 × −4.00 = −12.00".')
     backward: Text = Field(description='The backward step, e.g. "add distributed 2.00 to both inputs", or at an '
                                        'input "∂e/∂b = 2.00 via c + 3.00 via d = 5.00".')
+    name: str = Field(description='What the sentences call the node: its name, its label, or a short expression '
+                                  '("b × c"; a long one as "… + …").')
+    expression: str = Field(description='The node as its gate applied to its arguments\' names ("b × c"); an input\'s '
+                                        'or a constant\'s label.')
 
 
 class Node(BaseModel):

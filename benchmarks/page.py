@@ -1,4 +1,5 @@
-"""The page in headless Chromium: time from the API's answer to the drawn graph, at 10 to 3,000 nodes.
+"""The page in headless Chromium: time from the API's answer to the drawn graph, at 10 to 3,000 nodes;
+how live a value change is; and how readable the first view is.
 
     python -m benchmarks.page            # or as part of python -m benchmarks
 
@@ -11,10 +12,21 @@ counter (window.backpropLab.page, checked every animation frame) and the next fr
 Up to 250 nodes the page lays out with Graphviz (WebAssembly, in a worker); from 250 to 1,000 it draws
 its own layered layout at once and Graphviz's when that is ready (timed too, as "neat"); above 1,000
 only the layered layout. Median of ``repeats`` runs; needs Playwright and /usr/bin/chromium.
+
+A value change (``run_value_changes``): at 10, 300 and 1,000 nodes, the first input's slider is moved
+(an ``input`` event) and timed until the page has drawn the answer's numbers (its ``settled`` counter
+caught up, then the next painted frame); against it, in the same page, ``fetch`` of the bare answer for
+the same program and values (POST /api/graph with only the values the page sends, body parsed as JSON).
+The two alternate; the ratio of their medians is what the issue bounds (at most about 3).
+
+Readability (``readability``): the first view of each program, as a student gets it at 1,400×900 and
+at 390×844: the rendered height on screen (getBoundingClientRect, in CSS pixels) of every number label
+in view; the smallest, the median, and the share at 10 px or more.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 
@@ -25,8 +37,12 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 NODE_COUNTS = (10, 100, 1_000, 3_000)
+VALUE_CHANGE_NODES = (10, 300, 1_000)
+VALUE_CHANGE_TARGET = 3.0  # at most about 3x the bare fetch (the issue)
+READABLE_PX = 10
+VIEWPORTS = ((1400, 900), (390, 844))
 TARGETS_S = {1_000: 1.0, 3_000: 3.0}  # the issue's targets, answer to drawing
-GRAPHVIZ_MAX_NODES = 1_000  # as in static/js/main.js
+GRAPHVIZ_MAX_NODES = 1_000  # as in static/js/layout.js
 
 FETCH_SPY = """
 (() => {
@@ -64,19 +80,38 @@ def program_with_nodes(target: int):
     return program, nodes
 
 
-def run_page(quick: bool = False, repeats: int | None = None) -> dict:
+def unavailable() -> dict | None:
+    """Why the page cannot be measured here, if it cannot."""
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         return {"status": "unavailable", "note": "Playwright is not installed"}
     if not os.path.exists(CHROMIUM):
         return {"status": "unavailable", "note": f"no Chromium at {CHROMIUM}"}
+    return None
+
+
+@contextlib.contextmanager
+def server_and_chromium():
+    """A live server (benchmarks/server.py) and a headless Chromium, closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
     from benchmarks.server import live_server
 
-    repeats = repeats or (1 if quick else 3)
-    rows = []
     with live_server() as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield server, browser
+        finally:
+            browser.close()
+
+
+def run_page(quick: bool = False, repeats: int | None = None) -> dict:
+    if unavailable():
+        return unavailable()
+    repeats = repeats or (1 if quick else 3)
+    rows = []
+    with server_and_chromium() as (server, browser):
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -113,8 +148,141 @@ def run_page(quick: bool = False, repeats: int | None = None) -> dict:
                          "answer_to_neat_s": statistics.median(answer_to_neat) if answer_to_neat else None,
                          "graphviz_failures": graphviz_failures,
                          "repeats": repeats, "target_s": TARGETS_S.get(target)})
-        browser.close()
     return {"status": "ok", "rows": rows, "page_errors": errors}
+
+
+# In the page: one slider move, timed to the drawn numbers, and one bare fetch of the same answer.
+VALUE_CHANGE = """async ([value, bare]) => {
+  const p = window.backpropLab.page;
+  // The frame with the new numbers has been painted when a task queued from its animation frame runs.
+  const painted = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+  const slider = document.querySelector('#inputs input[type=range]');
+  await new Promise(r => setTimeout(r, 300)); // the page at rest (the plot's sweep, if any, sent and answered)
+  const t0 = performance.now();
+  slider.value = String(value);
+  slider.dispatchEvent(new Event('input'));
+  // Polled through a message channel: a zero timeout would be clamped to 4 ms after a few rounds.
+  const next = () => new Promise(r => { const c = new MessageChannel(); c.port1.onmessage = r; c.port2.postMessage(0); });
+  while (p.settled !== p.request) await next();
+  await painted();
+  const changed = performance.now() - t0;
+  const body = JSON.stringify({ ...bare, values: { ...p.values } });
+  const t1 = performance.now();
+  const response = await fetch('/api/graph', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  await response.json();
+  const fetched = performance.now() - t1;
+  return [changed, fetched];
+}"""
+
+# The rendered height of every number label in view, in CSS pixels.
+LABEL_HEIGHTS = """() => {
+  const svg = document.querySelector('#graph svg.graph-drawing');
+  const frame = svg.getBoundingClientRect();
+  const heights = [];
+  for (const text of svg.querySelectorAll('g.wire-label text.value, g.wire-label text.grad')) {
+    const box = text.getBoundingClientRect();
+    if (!box.height || box.right < frame.left || box.left > frame.right || box.bottom < frame.top || box.top > frame.bottom) continue;
+    heights.push(box.height);
+  }
+  return heights;
+}"""
+
+
+def wait_settled(page, nodes, timeout=120_000):
+    page.wait_for_function(SETTLED, arg=nodes, polling="raf", timeout=timeout)
+    page.wait_for_function("() => !window.backpropLab.page.refining", polling="raf", timeout=timeout)
+
+
+def run_value_changes(quick: bool = False, repeats: int | None = None) -> dict:
+    """The value-change ratio at VALUE_CHANGE_NODES: slider move → drawn numbers, over a bare fetch."""
+    if unavailable():
+        return unavailable()
+    repeats = repeats or (5 if quick else 15)
+    rows = []
+    with server_and_chromium() as (server, browser):
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server.base_url + "/")
+        page.wait_for_selector("#graph svg g.wire-label")
+        for target in VALUE_CHANGE_NODES:
+            program, nodes = program_with_nodes(target)
+            page.fill("#program", program.text)
+            page.press("#program", "Control+Enter")
+            wait_settled(page, nodes)
+            bare = {"expression": program.text, "default_value": 1, "strict": False}
+            changed, fetched = [], []
+            for k in range(repeats + 1):
+                change, fetch = page.evaluate(VALUE_CHANGE, [0.5 + 0.25 * k, bare])
+                if k:  # the first move warms the page up
+                    changed.append(change / 1e3)
+                    fetched.append(fetch / 1e3)
+            rows.append({"target": target, "nodes": nodes, "change_s": statistics.median(changed),
+                         "fetch_s": statistics.median(fetched),
+                         "ratio": statistics.median(changed) / statistics.median(fetched), "repeats": repeats})
+    return {"status": "ok", "rows": rows, "target_ratio": VALUE_CHANGE_TARGET}
+
+
+def readability(quick: bool = False) -> dict:
+    """How big the numbers are in the first view of each program, per viewport."""
+    if unavailable():
+        return unavailable()
+    from app.examples import examples
+
+    nielsen = next(example for example in examples() if example["name"] == "nielsen-mlp")
+    cases = [("3*(a + b*c)", "3*(a + b*c)", {}), ("two-layer network preset", nielsen["program"], nielsen["values"])]
+    for target in (300,) if quick else (300, 1_000, 3_000):
+        program, nodes = program_with_nodes(target)
+        cases.append((f"{nodes:,}-node program", program.text, {}))
+    rows = []
+    with server_and_chromium() as (server, browser):
+        for width, height in VIEWPORTS:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(server.base_url + "/")
+            page.wait_for_selector("#graph svg g.wire-label")
+            for name, text, values in cases:
+                page.evaluate("([text, values]) => { location.hash = new URLSearchParams({program: text, "
+                              "values: JSON.stringify(values)}).toString(); }", [text, values])
+                page.wait_for_function("(text) => window.backpropLab.page.graph && document.querySelector('#program')"
+                                       ".value === text && window.backpropLab.page.settled === "
+                                       "window.backpropLab.page.request && !window.backpropLab.page.refining",
+                                       arg=text, polling="raf", timeout=120_000)
+                page.wait_for_timeout(200)
+                heights = sorted(page.evaluate(LABEL_HEIGHTS))
+                rows.append({"viewport": f"{width}×{height}", "program": name, "labels": len(heights),
+                             "min_px": heights[0] if heights else None,
+                             "median_px": statistics.median(heights) if heights else None,
+                             "readable_share": sum(h >= READABLE_PX for h in heights) / len(heights) if heights else 0,
+                             "shape": page.evaluate("window.backpropLab.page.shape")})
+            page.close()
+    return {"status": "ok", "rows": rows, "readable_px": READABLE_PX}
+
+
+def print_value_changes(result: dict) -> None:
+    if result["status"] != "ok":
+        print(f"Value changes: skipped ({result['note']})")
+        return
+    print("A value change on the page: slider moved → numbers drawn, against the same page fetching the bare answer "
+          f"(median of {result['rows'][0]['repeats']}):")
+    print()
+    print("| nodes | slider → drawn | bare fetch | ratio | target |")
+    print("|---:|---:|---:|---:|---:|")
+    for row in result["rows"]:
+        print(f"| {row['nodes']:,} | {row['change_s'] * 1e3:,.1f} ms | {row['fetch_s'] * 1e3:,.1f} ms | "
+              f"{row['ratio']:.2f} | ≤ {result['target_ratio']:g} |")
+
+
+def print_readability(result: dict) -> None:
+    if result["status"] != "ok":
+        print(f"Readability: skipped ({result['note']})")
+        return
+    print(f"Readability of the first view: rendered height of the number labels in view (target ≥ {result['readable_px']} px):")
+    print()
+    print("| screen | program | drawn as | labels in view | smallest | median | at ≥ 10 px |")
+    print("|---|---|---|---:|---:|---:|---:|")
+    for row in result["rows"]:
+        small = f"{row['min_px']:.1f} px" if row["min_px"] else "–"
+        median = f"{row['median_px']:.1f} px" if row["median_px"] else "–"
+        print(f"| {row['viewport']} | {row['program']} | {row['shape']} | {row['labels']} | {small} | {median} | "
+              f"{row['readable_share']:.0%} |")
 
 
 def print_page(result: dict) -> None:
@@ -139,3 +307,7 @@ def print_page(result: dict) -> None:
 
 if __name__ == "__main__":
     print_page(run_page())
+    print()
+    print_value_changes(run_value_changes())
+    print()
+    print_readability(readability())

@@ -11,7 +11,7 @@ import json
 import os
 
 from benchmarks.load import RESULTS as LOAD_RESULTS, print_load
-from benchmarks.page import print_page
+from benchmarks.page import print_page, print_readability, print_value_changes
 from benchmarks.run import RESULTS, markdown_tables
 from benchmarks.sweep import print_sweep
 
@@ -31,9 +31,11 @@ def report(results_path: str = RESULTS, load_path: str = LOAD_RESULTS) -> str:
         if "sweep" in results:
             print_sweep(results["sweep"])
             print()
-        if "page" in results:
-            print_page(results["page"])
-            print()
+        for key, show in (("page", print_page), ("page_value_changes", print_value_changes),
+                          ("page_readability", print_readability)):
+            if key in results:
+                show(results[key])
+                print()
         if os.path.exists(load_path):
             with open(load_path) as f:
                 load_result = json.load(f)

@@ -506,10 +506,17 @@ def main(argv=None) -> dict:
         print()
         print_sweep(results["sweep"])
     if not args.no_page:
-        from benchmarks.page import print_page, run_page
+        from benchmarks.page import (print_page, print_readability, print_value_changes, readability, run_page,
+                                     run_value_changes)
         results["page"] = run_page(quick=args.quick)
         print()
         print_page(results["page"])
+        results["page_value_changes"] = run_value_changes(quick=args.quick)
+        print()
+        print_value_changes(results["page_value_changes"])
+        results["page_readability"] = readability(quick=args.quick)
+        print()
+        print_readability(results["page_readability"])
     if not args.no_playground:
         from benchmarks.playground import print_playground, run_playground
         results["playground"] = run_playground(args.budget, page=not args.no_page)

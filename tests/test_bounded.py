@@ -343,7 +343,7 @@ def test_the_get_form_takes_an_integer_past_2_to_the_63(client):
     assert response.status_code == 200 and response.json()["value"] == 2.0 ** 65
 
 
-@pytest.mark.parametrize("value", ["5", True])
+@pytest.mark.parametrize("value", ["5", True, [1, True], [[1, 2], [3, "4"]]])
 def test_post_takes_neither_a_string_nor_true_as_a_number(client, value):
     response = client.post("/api/graph", json={"expression": "a*2", "values": {"a": value}})
     assert response.status_code == 422 and response.json()["detail"][0]["loc"][:3] == ["body", "values", "a"]

@@ -10,7 +10,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from test_page import browser, page, set_input, type_program, wait_until_idle, wire_of, wire_texts  # noqa: F401
+from test_page import (browser, full_precision_of, page, set_input, type_program, wait_until_idle, wire_of,  # noqa: F401
+                       wire_texts)
 
 SHOTS = Path(os.environ.get("SHOTS", "/tmp/shots"))
 # Okabe–Ito blue and vermillion (darkened from #d55e00 to 4.5:1 on white), as static/style.css has them.
@@ -64,8 +65,9 @@ def test_the_interface_switches_to_chinese_and_remembers_it(page, server):
     assert page.get_attribute("#zoom-in", "title") == "放大"
     assert page.text_content(".legend").count("梯度（反向传播）") == 1
     assert page.get_attribute("#step-forward", "title") == "前进一步：先前向传播，再反向传播"
-    assert "查看其梯度的推导" in page.text_content("#details")
-    assert "值：" in page.text_content("#wout title") and "梯度：" in page.text_content("#wout title")
+    assert "梯度的推导" in page.text_content("#hover-hint")
+    full = full_precision_of(page, "wout")
+    assert "值：" in full and "梯度：" in full
     examples = httpx.get(server + "/api/examples").json()
     chinese = {e["name"]: e["title_zh"] for e in examples if e.get("title_zh")}
     assert chinese, "the API gives no title_zh for the presets"
@@ -117,6 +119,7 @@ def test_the_colour_blind_palette_recolours_at_once_and_marks_gradients(page):
         [t.getBoundingClientRect().y, getComputedStyle(t).fontStyle])""")
     assert styles[0][0] < styles[1][0] and styles[0][1] == "normal" and styles[1][1] == "italic"
     assert page.is_visible(".legend .nabla")
+    page.wait_for_selector("#plot path.curve.grad", state="attached")  # the plot is drawn once the values rest
     assert page.eval_on_selector("#plot path.curve.grad", "p => getComputedStyle(p).stroke") == SAFE_VERMILLION
     shot(page, "safe-light")
     page.reload()
@@ -186,7 +189,8 @@ def test_arrow_keys_move_from_node_to_node_along_the_wires(page):
     mul = next(node["id"] for node in graph["nodes"] if node["op"] == "mul")
     step_status = page.text_content("#step-status")
     page.focus(f"#n{mul}")
-    assert "*" in page.text_content("#details h3")
+    page.wait_for_selector("#details .narrated")
+    assert "mul gate" in page.text_content("#details h3")
     page.keyboard.press("ArrowLeft")
     first = focused_node(page)
     assert first in by_id[mul]["inputs"]

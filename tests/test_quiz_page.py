@@ -88,7 +88,8 @@ def test_typing_the_engines_gradients_into_every_field_gives_full_marks(page):
     assert page.text_content("#quiz-score") == "6 of 6 right: finished."
     assert visible_grads(page) == len(reference["edges"]) + 1 - 1  # every wire but the constant's, and the output's
     assert page.text_content("#wout text.grad").endswith("1.00")
-    assert page.locator("#details").is_visible()
+    page.hover("#graph g.gate")  # the explanation is back too
+    page.wait_for_selector("#details:not([hidden])")
     shot(page, "finished")
 
 
@@ -198,7 +199,9 @@ def test_the_toggle_turns_quiz_mode_on_and_off_and_a_copied_link_carries_it(page
     page.click("#quiz-toggle")
     page.wait_for_function("() => !document.querySelector('input[data-quiz-node]')")
     assert "quiz=1" not in page.evaluate("location.hash")
-    assert visible_grads(page) > 0 and page.locator("#details").is_visible()
+    assert visible_grads(page) > 0
+    page.hover("#graph g.gate")  # the explanation is back too
+    page.wait_for_selector("#details:not([hidden])")
 
 
 def test_reveal_forward_makes_the_student_do_the_forward_pass_first(page):

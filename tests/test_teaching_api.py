@@ -62,6 +62,28 @@ def test_a_variable_used_twice_says_each_share_and_their_sum(client):
     assert "2.00" in b["narration"]["backward"]["zh"] and "5.00" in b["narration"]["backward"]["zh"]
 
 
+def test_each_use_of_a_variable_is_told_apart_by_the_expression_it_feeds(client):
+    # One line, no names: the uses are (a + b) and (b + 1), bracketed so the sum reads unambiguously.
+    answer = client.post("/api/graph", json={"expression": "(a + b)*(b + 1)", "values": {"a": 2, "b": 1},
+                                             "narrate": True}).json()
+    b = [node for node in answer["nodes"] if node["name"] == "b"][0]
+    assert b["narration"]["backward"]["en"] == "∂f/∂b = 2.00 via (a + b) + 3.00 via (b + 1) = 5.00"
+
+
+def test_a_gate_is_named_by_its_expression_in_the_programs_own_names(client):
+    # mul's parameters are a and b; in 3*(a + b*c) the gate b*c multiplies b and c.
+    answer = client.post("/api/graph", json={"expression": "3*(a + b*c)", "values": {"a": 5, "b": 3, "c": 2},
+                                             "narrate": True, "local": True}).json()
+    mul = [node for node in answer["nodes"] if node["op"] == "mul" and node["inputs"] == [1, 2]][0]
+    assert mul["narration"]["name"] == mul["narration"]["expression"] == "b × c"
+    assert [edge["rule"] for edge in answer["edges"] if edge["target"] == mul["id"]] == ["c", "b"]
+    named = client.post("/api/graph", json={"expression": "u = b*c\nJ = 3*u", "narrate": True,
+                                            "default_value": 1}).json()
+    u = [node for node in named["nodes"] if node["name"] == "u"][0]
+    assert u["narration"]["name"] == "u" and u["narration"]["expression"] == "b × c"
+    assert answer["nodes"][0]["narration"]["expression"] == "a"
+
+
 def test_an_input_used_once_says_its_gradient(client):
     a = [node for node in narrated(client, "ng-J") if node["name"] == "a"][0]
     assert a["narration"]["backward"]["en"] == "∂J/∂a = 3.00"

@@ -38,11 +38,11 @@ async function getJson(path) {
 export const fetchOps = () => getJson("/api/ops");
 export const fetchExamples = () => getJson("/api/examples");
 
-// What the page asks for: every input without a value gets 1 so anything typed draws at once,
-// values of names the program now computes are ignored, and each wire carries its local gradient.
-// options: the teaching modes' flags (narrate, unfold, check) and dot: false for a second answer not drawn.
+// What the page asks for: every input without a value gets 1 so anything typed draws at once, and
+// values of names the program now computes are ignored. options: only what is shown needs asking for
+// (narrate, local, check, unfold, dot); the page lays the drawing out itself.
 export function graphRequest(program, values, options = {}) {
-  return { expression: program, values, default_value: 1, strict: false, local: true, dot: true, ...options };
+  return { expression: program, values, default_value: 1, strict: false, ...options };
 }
 
 export async function computeGraph(program, values, options = {}) {
@@ -54,6 +54,11 @@ export async function computeGraph(program, values, options = {}) {
   const body = await response.json();
   if (response.ok) return body;
   throw new ApiError(response.status, errorDetail(body));
+}
+
+// The drawing as Graphviz DOT text (for the DOT download), for the same program and values.
+export async function fetchDot(program, values, options = {}) {
+  return (await computeGraph(program, values, { ...options, dot: true })).dot;
 }
 
 export async function sweep(program, values, variable, start, stop) {

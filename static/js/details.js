@@ -1,46 +1,66 @@
-// What the panel beside the drawing says about one node: its operation from /api/ops, its value and
-// gradient at full precision, the chain rule for each argument with the numbers in, and, for a node
-// used several times, each use's share of its gradient and their sum. All numbers come from the API,
-// and so do the narration's sentences (in both languages): this module only picks and lays them out.
-import { fullPrecision } from "./format.js";
+// What the explanation card says about one node, in the program's own names: what it computes ("u = b ×
+// c"), its value and gradient, the narration's sentences with the numbers in, how its gate passes
+// gradient back, the chain rule for each argument (upstream × local = flows back, each local gradient
+// written in the program's names), and for a node used several times each use's share, named by the
+// expression it feeds, and their sum. Numbers are rounded as the drawing rounds them; hover one for
+// full precision. All of it comes from the API (narration, each wire's rule and local gradient): this
+// module only picks and lays it out.
+import { formatNumber, fullPrecision } from "./format.js";
 import { pick, t } from "./i18n.js";
+import { shapeInWords } from "./labels.js";
 
-// extras: {deltas: {nodeName: "δ¹"}} from a preset that labels ∂C/∂z of each layer (Nielsen's δ).
+// extras: {deltas: {nodeName: "δ¹"}} from a preset that labels ∂C/∂z of each layer (Nielsen's δ);
+// flows: which nodes have a gradient (scene.js's gradientFlows).
 export function describeNode(graph, opsByName, id, extras = {}) {
   const node = graph.nodes[id];
   const op = opsByName[node.op];
   const parts = [heading(node, op)];
-  parts.push(numbers(node));
+  parts.push(numbers(node, extras.flows?.[id] ?? node.grad !== null));
   parts.push(delta(graph, node, extras.deltas));
   parts.push(narration(node));
   if (op) {
     parts.push(paragraph(pick({ en: op.sentence, zh: op.sentence_zh ?? op.sentence }), "sentence"));
     if (node.unfolded_from) parts.push(paragraph(t("teach.details.unfolded_from", { op: node.unfolded_from }), "formula"));
-    parts.push(paragraph(t("teach.details.forward", { formula: op.formula }), "formula"));
     parts.push(chainRule(graph, node, op));
   } else {
     parts.push(paragraph(t(`leaf.${node.op}`), "sentence"));
   }
   parts.push(uses(graph, node));
+  if (!node.narration) parts.push(paragraph(t("details.loading"), "hint loading"));
   return parts.filter(Boolean);
+}
+
+// What the sentences call a node: its name, or its expression ("b × c"), as the API writes them.
+export function nameOf(node) {
+  return node.narration?.name ?? node.name ?? node.label;
 }
 
 function heading(node, op) {
   const h = document.createElement("h3");
-  const gate = op && node.label !== op.name ? `${node.label}  ${op.name}` : op?.name;
-  const what = op ? t("teach.details.gate", { gate })
-    : node.op === "input" ? t("teach.details.input", { name: node.name }) : t("teach.details.constant", { label: node.label });
-  h.textContent = node.name && op ? `${what}  →  ${node.name}` : what;
+  if (!op) {
+    h.textContent = node.op === "input" ? t("teach.details.input", { name: node.name }) : t("teach.details.constant", { label: node.label });
+    return h;
+  }
+  const expression = node.narration?.expression;
+  const computes = expression ? (node.name ? `${node.name} = ${expression}` : expression) : node.name ?? node.label;
+  h.append(span(computes), span(`  ${t("teach.details.gate", { gate: op.name })}`, "gate-name"));
   return h;
 }
 
-function numbers(node) {
+// A number rounded for the eye, its full precision a hover away; an array by its shape in words.
+export function rounded(value, shape, className) {
+  const text = shape?.length ? shapeInWords(shape) : formatNumber(value);
+  const element = span(text, className);
+  element.title = fullPrecision(value);
+  element.dataset.full = fullPrecision(value);
+  return element;
+}
+
+function numbers(node, hasGrad) {
   const list = document.createElement("dl");
   list.className = "numbers";
-  addTerm(list, t("teach.details.value"), fullPrecision(node.value), "value");
-  addTerm(list, t("teach.details.gradient"),
-    node.grad === null && node.op === "const" ? t("teach.details.none_needed") : fullPrecision(node.grad), "grad");
-  if (node.shape.length) addTerm(list, t("teach.details.shape"), node.shape.join(" × "));
+  addTerm(list, t("teach.details.value"), rounded(node.value, node.shape, "value"));
+  addTerm(list, t("teach.details.gradient"), hasGrad ? rounded(node.grad, node.shape, "grad") : span(t("teach.details.none_needed")));
   return list;
 }
 
@@ -66,15 +86,17 @@ function delta(graph, node, deltas) {
   if (!symbol) return null;
   const output = graph.nodes[graph.output];
   const p = paragraph("", "delta");
-  const tag = span(symbol, "delta-tag");
-  p.append(tag, span(` = ∂${output.name ?? "C"}/∂${node.name} = `), span(fullPrecision(node.grad), "grad"));
+  p.append(span(symbol, "delta-tag"), span(` = ∂${output.name ?? "C"}/∂${node.name} = `), rounded(node.grad, node.shape, "grad"));
   p.append(span(`  ${t("teach.details.delta_note")}`, "hint"));
   return p;
 }
 
+// One row per argument: ∂out/∂argument, its local gradient in the program's names and its number, and
+// upstream × local = what flows back along that wire.
 function chainRule(graph, node, op) {
   const edges = graph.edges.filter((edge) => edge.target === node.id);
   if (!edges.length) return null;
+  const out = graph.nodes[graph.output].name ?? "f";
   const table = document.createElement("table");
   table.className = "chain-rule";
   table.createCaption().textContent = t("teach.details.chain_caption");
@@ -87,22 +109,51 @@ function chainRule(graph, node, op) {
   const body = table.createTBody();
   for (const edge of edges) {
     const source = graph.nodes[edge.source];
-    const param = op.variadic ? t("teach.details.item", { k: edge.index + 1 }) : op.params[edge.index];
-    const rule = op.local_gradients[op.variadic ? op.params[0] : param];
     const row = body.insertRow();
-    cell(row, `${param} = ${source.name ?? source.label}`);
-    cell(row, rule);
-    row.insertCell().append(...product(node, edge));
+    const argument = nameOf(source);
+    row.insertCell().textContent = `∂${out}/∂${/\s/.test(argument) ? `(${argument})` : argument}`;
+    const rule = edge.rule ?? op.local_gradients[op.variadic ? op.params[0] : op.params[edge.index]];
+    const local = row.insertCell();
+    local.append(span(rule));
+    if (edge.local !== undefined && edge.local !== null && !source.shape.length) local.append(span(" = "), rounded(edge.local, []));
+    row.insertCell().append(...product(graph, node, edge));
   }
   return table;
 }
 
 // "upstream × local = flows back", each number in its colour; arrays show only what flows back.
-function product(node, edge) {
+function product(graph, node, edge) {
+  if (edge.grad === null && node.grad !== null) return [rounded(null, [], "grad")];
   if (edge.grad === null) return [span(t("teach.details.none_needed"))];
-  const flows = span(fullPrecision(edge.grad), "grad");
-  if (edge.local === undefined || edge.local === null) return [span(t("teach.details.arrays")), flows];
-  return [span(fullPrecision(node.grad), "grad"), span(" × "), span(fullPrecision(edge.local)), span(" = "), flows];
+  const shape = graph.nodes[edge.source].shape;
+  const flows = rounded(edge.grad, shape, "grad");
+  if (edge.local === undefined || edge.local === null || shape.length) return [flows];
+  return [rounded(node.grad, [], "grad"), span(" × "), rounded(edge.local, []), span(" = "), flows];
+}
+
+function uses(graph, node) {
+  const outgoing = graph.edges.filter((edge) => edge.source === node.id);
+  if (outgoing.length < 2 || node.grad === null) return null;
+  const list = document.createElement("div");
+  list.className = "uses";
+  list.append(paragraph(t("teach.details.used", { n: outgoing.length })));
+  const ul = document.createElement("ul");
+  for (const edge of outgoing) {
+    const li = document.createElement("li");
+    li.append(rounded(edge.grad, node.shape, "grad"), span(` ${t("teach.details.via", { use: useName(graph.nodes[edge.target]) })}`));
+    ul.append(li);
+  }
+  const total = document.createElement("p");
+  total.append(span(t("teach.details.sum")), rounded(node.grad, node.shape, "grad"));
+  list.append(ul, total);
+  return list;
+}
+
+// A use named unambiguously: the name of the node it feeds, or its expression in brackets.
+function useName(target) {
+  if (target.name) return target.name;
+  const expression = target.narration?.expression ?? target.label;
+  return /\s/.test(expression) ? `(${expression})` : expression;
 }
 
 function span(text, className) {
@@ -112,28 +163,6 @@ function span(text, className) {
   return element;
 }
 
-function uses(graph, node) {
-  const outgoing = graph.edges.filter((edge) => edge.source === node.id);
-  if (outgoing.length < 2 || node.grad === null) return null;
-  const list = document.createElement("div");
-  list.className = "uses";
-  const shares = outgoing.map((edge) => {
-    const target = graph.nodes[edge.target];
-    return t("teach.details.share", { grad: fullPrecision(edge.grad), from: `${target.label}${target.name ? ` (${target.name})` : ""}` });
-  });
-  list.append(paragraph(t("teach.details.used", { n: outgoing.length })));
-  const ul = document.createElement("ul");
-  for (const share of shares) {
-    const li = document.createElement("li");
-    li.textContent = share;
-    ul.append(li);
-  }
-  const total = document.createElement("p");
-  total.append(span(t("teach.details.sum")), span(fullPrecision(node.grad), "grad"));
-  list.append(ul, total);
-  return list;
-}
-
 function paragraph(text, className) {
   const p = document.createElement("p");
   if (className) p.className = className;
@@ -141,70 +170,44 @@ function paragraph(text, className) {
   return p;
 }
 
-function addTerm(list, term, description, className) {
+function addTerm(list, term, description) {
   const dt = document.createElement("dt");
   dt.textContent = term;
   const dd = document.createElement("dd");
-  dd.textContent = description;
-  if (className) dd.className = className;
+  dd.append(description);
   list.append(dt, dd);
 }
 
-function cell(row, text, className) {
-  const td = row.insertCell();
-  td.textContent = text;
-  if (className) td.className = className;
-}
-
-// The whole array with its gradient, element by element, at full precision.
-export function describeArray(graph, id) {
+// The whole array with its gradient, element by element, rounded; each element's full precision on hover.
+export function describeArray(graph, id, hasGrad = true) {
   const node = graph.nodes[id];
   const wrapper = document.createElement("div");
   const title = document.createElement("h3");
-  title.textContent = `${node.name ?? node.label}: ${node.shape.join(" × ")}`;
-  wrapper.append(title, matrix(t("teach.details.value"), node.value, "value"),
-    matrix(t("teach.details.gradient"), node.grad, "grad"));
+  title.textContent = `${nameOf(node)}: ${shapeInWords(node.shape)}`;
+  wrapper.append(title, matrix(t("teach.details.value"), node.value, node.shape, "value"),
+    matrix(t("teach.details.gradient"), hasGrad ? node.grad : undefined, node.shape, "grad"));
   return wrapper;
 }
 
-function matrix(caption, value, className) {
+function matrix(caption, value, shape, className) {
   const table = document.createElement("table");
   table.className = `matrix ${className}`;
   table.createCaption().textContent = caption;
-  if (value === null) {
+  if (value === undefined) {
     table.createTBody().insertRow().insertCell().textContent = t("teach.details.none_needed");
     return table;
   }
-  const rows = Array.isArray(value[0]) ? value.map((row) => row.flat(Infinity)) : [value];
+  const columns = shape.length > 1 ? shape[shape.length - 1] : 1;
+  const flat = value === null ? new Array(shape.reduce((a, b) => a * b, 1)).fill(null) : [value].flat(Infinity);
   const body = table.createTBody();
-  for (const row of rows) {
+  for (let start = 0; start < flat.length; start += columns) {
     const tr = body.insertRow();
-    for (const x of row) cell(tr, fullPrecision(x));
+    for (const x of flat.slice(start, start + columns)) {
+      const td = tr.insertCell();
+      td.textContent = formatNumber(x);
+      td.title = fullPrecision(x);
+      td.dataset.full = fullPrecision(x);
+    }
   }
   return table;
-}
-
-// In the drawing, a small δ tag beside the gradient on each wire leaving a node the preset labels
-// (Nielsen's δ¹, δ²). Tags are put again after every redraw; changing numbers leave them in place.
-export function tagDeltas(svg, graph, deltas) {
-  if (!svg) return;
-  svg.querySelectorAll("text.delta-tag").forEach((tag) => tag.remove());
-  if (!deltas) return;
-  const ids = new Map(graph.nodes.filter((node) => node.name && deltas[node.name]).map((node) => [node.id, deltas[node.name]]));
-  graph.edges.forEach((edge, wire) => {
-    if (ids.has(edge.source)) addTag(svg.querySelector(`[id="w${wire}"]`), ids.get(edge.source));
-  });
-  if (ids.has(graph.output)) addTag(svg.querySelector('[id="wout"]'), ids.get(graph.output));
-}
-
-function addTag(group, symbol) {
-  const grad = group?.querySelector("text.grad");
-  if (!grad) return;
-  const box = grad.getBBox();
-  const tag = document.createElementNS("http://www.w3.org/2000/svg", "text");
-  tag.setAttribute("class", "delta-tag");
-  tag.setAttribute("x", box.x + box.width + 3);
-  tag.setAttribute("y", box.y + box.height - 2);
-  tag.textContent = symbol;
-  grad.after(tag);
 }

@@ -28,6 +28,7 @@ export class InputsPanel {
     const row = document.createElement("div");
     row.className = "input-row";
     row.dataset.name = node.name;
+    row.addEventListener("pointerenter", () => fillTitle(row));
     const label = document.createElement("label");
     label.textContent = node.name;
     row.append(label);
@@ -83,18 +84,28 @@ export class InputsPanel {
     this.onChange(name, value);
   }
 
-  // Put the server's values in the fields, except the one being typed in.
+  // Put the server's values in the fields, except the one being typed in, and only where they changed
+  // (a program has hundreds of inputs, and a slider moves one). The row's tooltip, value and gradient at
+  // full precision, is written when the pointer reaches it.
   show(node) {
     const row = this.container.querySelector(`.input-row[data-name="${CSS.escape(node.name)}"]`);
     if (!row) return;
-    row.title = `${node.name} = ${fullPrecision(node.value)}\n${t("wire.grad", { grad: fullPrecision(node.grad) })}`;
+    row.node = node;
     const flat = [node.value].flat(Infinity);
     row.querySelectorAll("input[type=number]").forEach((input, i) => {
-      if (document.activeElement !== input && flat[i] !== null) input.value = String(flat[i]);
+      const text = String(flat[i]);
+      if (document.activeElement !== input && flat[i] !== null && input.value !== text) input.value = text;
     });
     const slider = row.querySelector("input[type=range]");
-    if (slider && document.activeElement !== slider && node.value !== null) slider.value = String(node.value);
+    if (slider && document.activeElement !== slider && node.value !== null && Number(slider.value) !== node.value) {
+      slider.value = String(node.value);
+    }
   }
+}
+
+function fillTitle(row) {
+  const node = row.node;
+  if (node) row.title = `${node.name} = ${fullPrecision(node.value)}\n${t("wire.grad", { grad: fullPrecision(node.grad) })}`;
 }
 
 function field(id, label) {

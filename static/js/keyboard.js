@@ -23,8 +23,7 @@ export class NodeKeys {
     const svg = this.view.svg;
     if (!svg || svg === this.roving) return;
     this.roving = svg;
-    const nodes = svg.querySelectorAll("g.node:not(.wire-label)");
-    nodes.forEach((group, i) => group.setAttribute("tabindex", i === 0 ? "0" : "-1"));
+    svg.querySelector("g.node:not(.wire-label)")?.setAttribute("tabindex", "0"); // the others are drawn with -1
   }
 
   rove(target) {
@@ -79,6 +78,7 @@ export class NodeKeys {
 
   move(graph, from, { id, wire }) {
     this.cameFrom.set(id, from);
+    this.view.ensureNode(id);
     const element = elementOf(this.view.svg, id, wire);
     if (!element) return;
     element.focus();
@@ -97,6 +97,7 @@ export class NodeKeys {
     const k = d3.zoomTransform(svg).k;
     const dx = (frame.left + frame.width / 2 - (box.left + box.width / 2)) / k;
     const dy = (frame.top + frame.height / 2 - (box.top + box.height / 2)) / k;
+    this.view.moved = true;
     d3.select(svg).call(this.view.zoom.translateBy, dx, dy);
   }
 }
@@ -106,11 +107,12 @@ function wiresInto(graph, id) {
     .sort(([a], [b]) => a.index - b.index).map(([, wire]) => wire);
 }
 
-// A node is drawn as n<id>; a leaf of a big graph drawn once per use as n<id>-w<wire>.
+// A node is drawn as n<id>; again as n<id>-w<wire> (a leaf of a big graph, once per use) or as
+// n<id>-r<row> (where a wrapped drawing uses it in a later row).
 function elementOf(svg, id, wire) {
   if (!svg) return null;
   return svg.querySelector(`g[id="n${id}"]`) ?? svg.querySelector(`g[id="n${id}-w${wire}"]`) ??
-    svg.querySelector(`g[id^="n${id}-w"]`);
+    svg.querySelector(`g[id^="n${id}-"]`);
 }
 
 function nodeIdOf(group) {

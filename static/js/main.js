@@ -1,44 +1,60 @@
 // The page: program text and values go to the API; what comes back is drawn. No maths here.
-import { ApiError, computeGraph, curlCommand, fetchExamples, fetchOps, graphRequest } from "./api.js";
-import { GraphView } from "./draw.js";
+import { ApiError, computeGraph, curlCommand, fetchDot, fetchExamples, fetchOps, graphRequest } from "./api.js";
+import { COMFORT_SCALE, GraphView, MIN_READABLE_SCALE } from "./draw.js";
 import { describeArray, describeNode } from "./details.js";
 import { Editor } from "./editor.js";
+import { ExplainCard } from "./explain.js";
 import { language, pick, t } from "./i18n.js";
 import { InputsPanel } from "./inputs.js";
-import { layout } from "./layout.js";
+import { drawingFor, GRAPHVIZ_MAX_NODES, PLAIN_FIRST_ABOVE } from "./layout.js";
+import { Minimap } from "./minimap.js";
 import { installModes } from "./modes.js";
 import { PassStepper } from "./passes.js";
 import { Plot } from "./plot.js";
-import { simpleLayout } from "./simple-layout.js";
 import { readState, shareLink, writeState } from "./state.js";
 import { Teaching } from "./teaching.js";
+import { gradientMarker } from "./theme.js";
 
 const TYPING_PAUSE_MS = 250;
 const SHOW_PROGRESS_AFTER_MS = 150;
+const STATE_PAUSE_MS = 300; // the address is rewritten once values rest
+const PLOT_PAUSE_MS = 300; // a slider drag redraws the plot when it pauses, not on every move
 const FIRST_EXAMPLE = "ng-J";
-// Graphviz takes seconds from a few hundred nodes up, and its recursion overflows on deep graphs of
-// a few thousand; above this size only the plain layered layout is drawn.
-const GRAPHVIZ_MAX_NODES = 1000;
-// Between these sizes the plain layout is drawn at once and Graphviz's replaces it when it is ready
-// (about 2 s per thousand nodes), so nobody waits for a picture.
-const PLAIN_FIRST_ABOVE = 250;
 
 const $ = (selector) => document.querySelector(selector);
 
 const page = {
   values: {}, // values the user set; inputs without one get the API's default
   graph: null, // the last graph that computed
+  program: null, // its program
   structure: null, // what the drawing's layout depends on
-  request: 0, // the newest request; older answers are dropped
-  settled: 0, // the newest request whose answer is on screen (or whose error is)
+  request: 0, // the newest change (of the program, a value or an option) to compute
+  settled: 0, // the newest change whose answer is on screen (or whose error is)
   layout: null, // "graphviz" or "plain": how the drawing on screen was laid out
+  shape: null, // "LR", "TB", "rows" or "layers": the drawing's shape on this screen
+  tried: null, // the shapes weighed to choose it
   refining: false, // Graphviz is laying out again a graph drawn in plain layers first
   opsByName: {},
   focused: null,
 };
 
-const editor = new Editor($("#program"), $("#program-backdrop"), $("#error"));
-const view = new GraphView($("#graph"), { onFocusNode: focusNode, onOpenArray: openArray });
+const editor = new Editor($("#program"), $("#program-backdrop"), $("#error"), {
+  onReplaced: () => (page.values = {}), // a program typed or pasted over the old one starts afresh
+});
+const view = new GraphView($("#graph"), {
+  onFocusNode: (id, element) => explain.show(id, element),
+  onLeaveNode: () => explain.hideSoon(),
+  onPickNode: (id, element) => explain.pin(id, element),
+  onOpenArray: openArray,
+  onViewChange: () => minimap?.frame(),
+});
+const minimap = new Minimap($("#graph"), view);
+const explain = new ExplainCard($("#details"), $("#graph"), {
+  // No explanation while a quiz asks for the numbers it would give away.
+  describe: (id) => (page.graph?.nodes[id] && !teaching.quiz.active
+    ? describeNode(page.graph, page.opsByName, id, teaching.detailsExtras(view.scene?.flows)) : null),
+  onChange: focusNode,
+});
 const inputs = new InputsPanel($("#inputs"), {
   onChange(name, value) {
     page.values[name] = value;
@@ -55,8 +71,8 @@ const teaching = new Teaching(page, {
     page.values = { ...page.values, ...values };
     return recompute();
   },
-  redrawDetails: () => refreshDetails(),
-  svg: () => view.svg,
+  redrawDetails: () => explain.render(),
+  view: () => view,
 });
 const plot = new Plot($("#plot"), $("#plot-variable"), {
   onError: (error) => status(t("status.plot_failed", { message: error.message }), false, true),
@@ -64,7 +80,18 @@ const plot = new Plot($("#plot"), $("#plot-variable"), {
 
 // Layout depends on the nodes and wires, not on the numbers: a new value moves nothing.
 function structureOf(graph) {
-  return JSON.stringify(graph.nodes.map((node) => [node.op, node.label, node.name, node.inputs, node.shape.length]));
+  return JSON.stringify(graph.nodes.map((node) => [node.op, node.label, node.name, node.inputs, node.shape]));
+}
+
+// Whether an answer has the structure on screen: the same program (and options) with every node's
+// shape the same is, without comparing the whole graph; another text may still be (a comment added).
+function sameStructure(graph, asked) {
+  const shown = page.graph;
+  if (!shown || !page.structure) return false;
+  if (asked.key === page.structureKey && shown.nodes.length === graph.nodes.length &&
+      graph.nodes.every((node, i) => node.shape.length === shown.nodes[i].shape.length &&
+        node.shape.every((size, k) => size === shown.nodes[i].shape[k]))) return true;
+  return structureOf(graph) === page.structure;
 }
 
 let typingTimer = null;
@@ -73,61 +100,161 @@ function recomputeSoon() {
   typingTimer = setTimeout(recompute, TYPING_PAUSE_MS);
 }
 
-async function recompute() {
+// What each request asks for besides the numbers: narration only while it is shown (stepping, or a
+// node explained), local gradients only for the explanation; the teaching modes' options.
+function requestOptions() {
+  const options = teaching.requestOptions(); // a quiz in progress says narrate: false
+  const wantsNarration = (stepper.stepping || explain.open) && teaching.narrates();
+  return { ...options, narrate: options.narrate ?? wantsNarration, local: explain.open };
+}
+
+// A change to compute. One request is in flight at a time: changes that come meanwhile (a slider
+// dragged) are sent together when its answer is on screen, so the drawing follows as fast as the
+// server and the browser can go, and never falls behind.
+let inFlight = false;
+function recompute() {
   clearTimeout(typingTimer);
-  const mine = ++page.request;
+  page.request += 1;
+  if (!inFlight) send();
+}
+
+// The program and values in the address and local storage. Rewriting the address takes the browser
+// milliseconds, so while only values change (a slider dragged) it is done once they rest, or when the
+// page is left.
+let stateTimer = null;
+let written = null; // the program and options last written (the link without its values)
+const unvalued = () => shareLink({ program: editor.value, values: {}, ...teaching.state() });
+function saveState() {
+  clearTimeout(stateTimer);
+  stateTimer = null;
+  written = unvalued();
+  writeState({ program: editor.value, values: page.values, ...teaching.state() });
+}
+
+function saveStateSoon() {
+  if (unvalued() !== written) return saveState();
+  clearTimeout(stateTimer);
+  stateTimer = setTimeout(saveState, STATE_PAUSE_MS);
+}
+
+async function send() {
+  inFlight = true;
+  const mine = page.request;
   const program = editor.value;
-  writeState({ program, values: page.values, ...teaching.state() });
+  const options = requestOptions();
+  saveStateSoon();
   const progress = setTimeout(() => status(t("status.computing"), true), SHOW_PROGRESS_AFTER_MS);
   try {
-    const graph = await computeGraph(program, page.values, teaching.requestOptions());
-    if (mine !== page.request) return;
+    const graph = await computeGraph(program, page.values, options);
     if ($("#status").classList.contains("failed")) status(""); // the server answers again
-    editor.clearError();
-    forgetValuesOfNamesThatAreNotInputs(graph, program);
-    inputs.update(graph);
-    const structure = structureOf(graph);
-    const drawsPlainFirst = structure !== page.structure && plainFirst(graph);
-    if (structure !== page.structure) {
-      status(t("status.laying_out", { count: graph.nodes.length }), true);
-      const [svg, how] = drawsPlainFirst ? [simpleLayout(graph), "plain"] : await drawingOf(graph);
-      if (mine !== page.request) return;
-      view.show(graph, svg);
-      page.layout = how;
-      page.refining = false;
-      page.structure = structure;
-      stepper.reset(graph);
-      page.focused = null;
-    } else {
-      view.update(graph);
-    }
-    page.graph = graph;
-    plot.update(program, page.values, graph);
-    teaching.afterGraph(graph, program);
-    showWarnings(graph);
-    refreshDetails();
-    applyStepper();
-    modes?.update(graph, page.opsByName);
-    if (drawsPlainFirst) {
-      page.refining = true;
-      setTimeout(() => refineLayout(structure)); // once this answer is settled
-    }
+    await showAnswer(graph, { program, key: JSON.stringify([program, options.unfold]) });
   } catch (error) {
-    if (mine !== page.request) return;
-    if (!(error instanceof ApiError)) {
-      status(t("status.graph_failed", { message: error.message }), false, true);
-      return;
-    }
-    editor.showError(error.detail);
-    view.setDimmed(true); // the last good graph stays, dimmed
-    status("");
+    if (page.request === mine) showError(error);
   } finally {
     clearTimeout(progress);
-    if (mine === page.request) {
-      if ($("#status").dataset.busy) status("");
+    if ($("#status").dataset.busy && !page.refining) status("");
+    inFlight = false;
+    if (page.request !== mine) send();
+    else {
       page.settled = mine;
+      needNarration();
     }
   }
+}
+
+async function showAnswer(graph, asked) {
+  page.program = asked.program; // what the graph on screen was computed from
+  editor.clearError();
+  forgetValuesOfNamesThatAreNotInputs(graph, asked.program);
+  inputs.update(graph);
+  if (sameStructure(graph, asked)) {
+    page.graph = graph;
+    view.update(graph);
+    afterNumbers(graph, asked.program);
+    return;
+  }
+  status(t("status.laying_out", { count: graph.nodes.length }), true);
+  const plainFirst = graph.nodes.length > PLAIN_FIRST_ABOVE && graph.nodes.length <= GRAPHVIZ_MAX_NODES;
+  const drawing = await layOut(graph, plainFirst ? "plain" : null);
+  show(graph, drawing, asked);
+  afterNumbers(graph, asked.program);
+  teaching.decorate(graph);
+  if (plainFirst) {
+    page.refining = true;
+    setTimeout(() => refineLayout(page.structure)); // once this answer is settled
+  }
+}
+
+function show(graph, drawing, asked) {
+  minimap.hide(); // drawn again once the new drawing is on screen
+  page.graph = graph;
+  page.structure = structureOf(graph);
+  page.structureKey = asked?.key ?? page.structureKey;
+  view.show(graph, drawing.scene, drawing.geometry);
+  page.layout = drawing.engine;
+  page.shape = drawing.shape;
+  page.tried = drawing.tried ?? null; // the shapes weighed for this screen, with their scores
+  page.refining = false;
+  // The map after the drawing is on screen: it reads the theme's colours, which would make the browser
+  // lay the new drawing out before its time.
+  requestAnimationFrame(() => setTimeout(() => view.geometry === drawing.geometry &&
+    minimap.draw(drawing.scene, drawing.geometry, t("minimap.label"))));
+  stepper.reset(graph, drawing.scene.flows);
+  explain.close();
+  modes?.drawn();
+  applyStepper();
+}
+
+// What follows every answer on screen, the numbers being new.
+function afterNumbers(graph, program) {
+  teaching.afterGraph(graph, program);
+  plotSoon();
+  showWarnings(graph);
+  explain.render();
+  if (stepper.stepping) applyStepper();
+  modes?.update(graph, page.opsByName);
+}
+
+// The plot asks the server for the whole curve (hundreds of evaluations of the program): only once a
+// slider pauses, and only while the plot is on screen (else when it comes into view).
+let plotTimer = null;
+let plotOnScreen = true;
+let plotOwed = false;
+function plotSoon() {
+  clearTimeout(plotTimer);
+  plotOwed = true;
+  if (plotOnScreen) plotTimer = setTimeout(plotNow, PLOT_PAUSE_MS);
+}
+
+function plotNow() {
+  if (!page.graph || !plotOwed) return;
+  plotOwed = false;
+  plot.update(page.program, page.values, page.graph);
+}
+
+new IntersectionObserver(([entry]) => {
+  plotOnScreen = entry.isIntersecting;
+  if (plotOnScreen && plotOwed) plotSoon();
+}).observe($("#plot"));
+
+// The narration and local gradients the explanation or the stepping shows, once they are wanted and the
+// answer on screen came without them.
+function needNarration() {
+  if (!page.graph || inFlight) return;
+  const wants = requestOptions();
+  const has = page.graph.nodes[0]?.narration !== undefined;
+  const hasLocal = page.graph.edges.length === 0 || page.graph.edges.some((edge) => "local" in edge);
+  if ((wants.narrate && !has) || (wants.local && !hasLocal)) recompute();
+}
+
+function showError(error) {
+  if (!(error instanceof ApiError)) {
+    status(t("status.graph_failed", { message: error.message }), false, true);
+    return;
+  }
+  editor.showError(error.detail);
+  view.setDimmed(true); // the last good graph stays, dimmed
+  status("");
 }
 
 // A value set for a name the program no longer reads stays out of the link.
@@ -135,43 +262,59 @@ function forgetValuesOfNamesThatAreNotInputs(graph, program) {
   const kept = Object.entries(page.values).filter(([name]) => name in graph.gradients);
   if (kept.length === Object.keys(page.values).length) return;
   page.values = Object.fromEntries(kept);
-  writeState({ program, values: page.values, ...teaching.state() });
+  if (program === editor.value) saveStateSoon();
 }
 
-// The drawing's SVG and how it was laid out: by Graphviz when the graph is small enough, else in plain layers.
-async function drawingOf(graph) {
-  if (graph.nodes.length <= GRAPHVIZ_MAX_NODES) {
-    try {
-      return [await layout(graph.dot), "graphviz"];
-    } catch (error) {
-      console.warn("Graphviz could not lay this graph out; drawing it in plain layers instead.", error);
-    }
+// The drawing for this screen (layout.js chooses its shape); engine "plain" asks for plain layers.
+async function layOut(graph, engine = null) {
+  const options = { opsByName: page.opsByName, marker: gradientMarker(), readable: MIN_READABLE_SCALE,
+    comfort: COMFORT_SCALE, engine };
+  try {
+    return await drawingFor(graph, view.viewportSize(), options);
+  } catch (error) {
+    console.warn("Graphviz could not lay this graph out; drawing it in plain layers instead.", error);
+    return drawingFor(graph, view.viewportSize(), { ...options, engine: "plain" });
   }
-  return [simpleLayout(graph), "plain"];
-}
-
-function plainFirst(graph) {
-  return graph.nodes.length > PLAIN_FIRST_ABOVE && graph.nodes.length <= GRAPHVIZ_MAX_NODES;
 }
 
 // Graphviz's layout in place of the plain one drawn first, unless the program's structure changed meanwhile.
 async function refineLayout(structure) {
   status(t("status.refining", { count: page.graph.nodes.length }), true);
-  const [svg, how] = await drawingOf(page.graph);
+  const drawing = await layOut(page.graph);
   if (structure !== page.structure) return;
   page.refining = false;
   if ($("#status").dataset.busy) status("");
-  if (how !== "graphviz") return;
-  view.show(page.graph, svg);
-  page.layout = how;
+  if (drawing.engine !== "graphviz") return;
+  show(page.graph, drawing);
   teaching.decorate(page.graph);
-  applyStepper();
-  modes?.update(page.graph, page.opsByName);
+  if (stepper.stepping) applyStepper();
+}
+
+// The screen changed shape (a phone turned, a window resized): the drawing's shape is chosen again.
+let resizeTimer = null;
+let lastSize = null;
+function resized() {
+  const size = view.viewportSize();
+  minimap.frame();
+  explain.render();
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(async () => {
+    const changed = lastSize && (Math.abs(size.width - lastSize.width) > 0.2 * lastSize.width ||
+      Math.abs(size.height - lastSize.height) > 0.2 * lastSize.height);
+    lastSize = size;
+    if (!changed || !page.graph || page.refining || inFlight) return;
+    const structure = page.structure;
+    const drawing = await layOut(page.graph, page.layout === "plain" ? "plain" : null);
+    if (structure !== page.structure) return;
+    show(page.graph, drawing);
+    teaching.decorate(page.graph);
+  }, 300);
 }
 
 function status(text, busy = false, failed = false) {
   const element = $("#status");
   element.textContent = text;
+  element.title = text; // in full, where the toolbar cuts it short
   if (busy) element.dataset.busy = "1";
   else delete element.dataset.busy;
   element.classList.toggle("failed", failed);
@@ -187,34 +330,19 @@ function showWarnings(graph) {
   list.hidden = !graph.warnings.length;
 }
 
-// -- the panel beside the drawing -------------------------------------------------------------
+// -- the explanation card --------------------------------------------------------------------------
 
 function focusNode(id) {
   page.focused = id;
-  refreshDetails();
-}
-
-function refreshDetails() {
-  const panel = $("#details");
-  if (page.focused === null || !page.graph || !page.graph.nodes[page.focused]) {
-    panel.replaceChildren(hint(t("details.hint")));
-    view.highlight(null);
-    return;
-  }
-  panel.replaceChildren(...describeNode(page.graph, page.opsByName, page.focused, teaching.detailsExtras()));
-  view.highlight(page.focused);
-}
-
-function hint(text) {
-  const p = document.createElement("p");
-  p.className = "hint";
-  p.textContent = text;
-  return p;
+  view.highlight(id);
+  needNarration();
 }
 
 function openArray(id) {
+  explain.close();
   const dialog = $("#array-dialog");
-  dialog.querySelector(".content").replaceChildren(teaching.quiz.arrayDialog(id) ?? describeArray(page.graph, id));
+  dialog.querySelector(".content").replaceChildren(teaching.quiz.arrayDialog(id) ??
+    describeArray(page.graph, id, view.scene?.flows[id] ?? true));
   dialog.showModal();
 }
 
@@ -224,7 +352,9 @@ function applyStepper() {
   if (!page.graph) return;
   view.reveal(stepper.known());
   $("#step-status").textContent = stepper.describe();
+  $("#step-forward").disabled = stepper.atEnd;
   teaching.tour.render();
+  needNarration();
 }
 
 function step(delta) {
@@ -269,7 +399,7 @@ function relabel() {
     inputs.signature = ""; // rebuilt: the fields' labels
     inputs.update(page.graph);
   }
-  refreshDetails();
+  explain.render();
   applyStepper();
 }
 
@@ -313,11 +443,10 @@ function pngOf(svgText) {
 const exports = {
   svg: () => download("graph.svg", new Blob([view.svgForExport()], { type: "image/svg+xml" })),
   png: async () => download("graph.png", await pngOf(view.svgForExport())),
-  json: () => {
-    const { dot, ...graph } = page.graph;
-    download("graph.json", new Blob([JSON.stringify(graph, null, 1)], { type: "application/json" }));
-  },
-  dot: () => download("graph.dot", new Blob([page.graph.dot], { type: "text/vnd.graphviz" })),
+  json: () => download("graph.json", new Blob([JSON.stringify(page.graph, null, 1)], { type: "application/json" })),
+  // The DOT text is asked for when it is wanted, not with every answer.
+  dot: async () => download("graph.dot", new Blob([await fetchDot(editor.value, page.values, teaching.requestOptions())],
+    { type: "text/vnd.graphviz" })),
   link: () => copy(shareLink({ program: editor.value, values: page.values, ...teaching.state() }), t("export.link_what")),
   curl: () => copy(curlCommand(editor.value, page.values), t("export.curl_what")),
 };
@@ -333,7 +462,10 @@ function wire() {
     }
   });
   $("#fit").addEventListener("click", () => view.fit());
-  $("#plot-variable").addEventListener("change", () => page.graph && plot.update(editor.value, page.values, page.graph));
+  $("#plot-variable").addEventListener("change", () => {
+    plotOwed = true;
+    plotNow();
+  });
   $("#zoom-in").addEventListener("click", () => view.zoomBy(1.4));
   $("#zoom-out").addEventListener("click", () => view.zoomBy(1 / 1.4));
   $("#step-back").addEventListener("click", () => teaching.tour.back());
@@ -348,7 +480,8 @@ function wire() {
     button.addEventListener("click", () => page.graph && exports[button.dataset.export]());
   }
   $("#array-dialog .close").addEventListener("click", () => $("#array-dialog").close());
-  window.addEventListener("resize", () => view.fit());
+  window.addEventListener("resize", resized);
+  window.addEventListener("pagehide", () => stateTimer && saveState());
   window.addEventListener("hashchange", () => {
     const state = readState();
     if (!state) return;
@@ -364,7 +497,6 @@ async function start() {
   modes = installModes({
     view,
     getGraph: () => page.graph,
-    getOpsByName: () => page.opsByName,
     getState: () => ({ program: editor.value, values: page.values, ...teaching.state() }),
     onRelabel: relabel,
     copy,
@@ -378,9 +510,10 @@ async function start() {
   const first = examples.find((example) => example.name === FIRST_EXAMPLE) ?? examples[0];
   if (saved) loadProgram(saved.program, saved.values);
   else loadProgram(first.program, first.values);
+  lastSize = view.viewportSize();
 }
 
-// For tests and the curious: the request the page would send now.
-window.backpropLab = { request: () => graphRequest(editor.value, page.values), page };
+// For tests and the curious: the request the page would send now, and the page's state.
+window.backpropLab = { request: () => graphRequest(editor.value, page.values, requestOptions()), page, view };
 
 start();

@@ -10,9 +10,9 @@ import { installThemeControls, onThemeChange } from "./theme.js";
 
 const $ = (selector) => document.querySelector(selector);
 
-// view: the GraphView; getGraph(), getOpsByName(), getState() read the page; onRelabel() redraws
+// view: the GraphView; getGraph(), getState() read the page; onRelabel() redraws
 // every text the page builds itself; copy(text, what) puts a text on the clipboard.
-export function installModes({ view, getGraph, getOpsByName, getState, onRelabel, copy }) {
+export function installModes({ view, getGraph, getState, onRelabel, copy }) {
   translatePage();
   installLanguageSwitch();
   installThemeControls();
@@ -34,7 +34,7 @@ export function installModes({ view, getGraph, getOpsByName, getState, onRelabel
   onThemeChange(redrawNumbers);
   onLanguageChange(() => {
     redrawNumbers();
-    labelNodes(view, getGraph(), getOpsByName());
+    view.relabel();
     table.render();
     onRelabel();
   });
@@ -44,10 +44,12 @@ export function installModes({ view, getGraph, getOpsByName, getState, onRelabel
   return {
     table,
     presenter,
-    // After every answer on screen.
+    // After every answer on screen (new numbers).
     update(graph, opsByName) {
       table.update(graph, opsByName);
-      labelNodes(view, graph, opsByName);
+    },
+    // After every new drawing.
+    drawn() {
       keys.update();
     },
   };
@@ -59,20 +61,6 @@ function installLanguageSwitch() {
   buttons.forEach((button) => button.addEventListener("click", () => setLanguage(button.dataset.lang)));
   onLanguageChange(mark);
   mark();
-}
-
-// A screen reader names each node by what it is; its numbers are in the details panel and the table.
-function labelNodes(view, graph, opsByName) {
-  if (!graph || !view.svg) return;
-  view.svg.querySelectorAll("g.node:not(.wire-label)").forEach((group) => {
-    const node = graph.nodes[parseInt(group.id.slice(1), 10)];
-    if (!node) return;
-    const op = opsByName[node.op];
-    const name = node.name && op ? ` → ${node.name}` : "";
-    const label = op ? t("node.aria_gate", { op: op.name, label: node.label, name })
-      : t(`node.aria_${node.op}`, { label: node.label });
-    group.setAttribute("aria-label", label);
-  });
 }
 
 // Enter on a node: its details are already in the panel (focus shows them); move the focus there so a

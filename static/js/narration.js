@@ -72,7 +72,9 @@ export class PassTour {
   }
 
   showPlaying() {
-    this.playButton.textContent = t(this.playing ? "teach.step.pause" : "teach.step.play");
+    const text = t(this.playing ? "teach.step.pause" : "teach.step.play");
+    if (this.playButton.textContent === text && this.playButton.getAttribute("aria-pressed") === String(this.playing)) return;
+    this.playButton.textContent = text;
     this.playButton.setAttribute("aria-pressed", String(this.playing));
     this.playButton.title = t(this.playing ? "teach.step.pause_title" : "teach.step.play_title");
   }
@@ -100,6 +102,7 @@ export class PassTour {
   render() {
     const graph = this.getGraph();
     const { active, phase } = this.stepper.known();
+    this.line.classList.toggle("hint", !this.stepper.stepping);
     this.line.classList.toggle("forward", phase === "forward");
     this.line.classList.toggle("backward", phase === "backward");
     let text = "";

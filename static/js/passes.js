@@ -1,22 +1,26 @@
 // Stepping through the passes, as an instructor does on the board: first the forward pass fills
 // in values from the inputs to the output, then the backward pass fills in gradients from the output
-// back to the inputs. Step k of n shows what is known after k nodes have been computed; the gradient
-// along a wire is known once the gate it feeds has passed gradient back (drawn so by draw.js).
+// back to the inputs. Step k shows what is known after k nodes have been computed; the gradient along
+// a wire is known once the gate it feeds has passed gradient back (drawn so by draw.js). A node that
+// has no gradient (a constant) takes no backward step; after the last one the stepper says it is done.
 import { t } from "./i18n.js";
 
 export class PassStepper {
   constructor() {
     this.order = [];
+    this.backward = [];
     this.step = null; // null: everything shown
   }
 
-  reset(graph) {
+  // flows: by node id, whether the node has a gradient (scene.js's gradientFlows).
+  reset(graph, flows = graph.nodes.map(() => true)) {
     this.order = graph.nodes.map((node) => node.id);
+    this.backward = this.order.filter((id) => flows[id]).reverse();
     this.step = null;
   }
 
   get total() {
-    return 2 * this.order.length;
+    return this.order.length + this.backward.length;
   }
 
   get stepping() {
@@ -47,9 +51,9 @@ export class PassStepper {
     const n = this.order.length;
     const step = this.step ?? this.total;
     const valuesOf = new Set(this.order.slice(0, Math.min(step, n)));
-    const backward = Math.max(0, step - n);
-    const gradsOf = new Set(this.order.slice(n - backward));
-    const active = step === 0 ? null : step <= n ? this.order[step - 1] : this.order[n - backward];
+    const done = Math.max(0, step - n);
+    const gradsOf = new Set(this.backward.slice(0, done));
+    const active = step === 0 ? null : step <= n ? this.order[step - 1] : this.backward[done - 1];
     return { valuesOf, gradsOf, active: this.step === null ? null : active, phase: this.phase() };
   }
 
@@ -58,6 +62,7 @@ export class PassStepper {
     if (this.step === null) return "";
     if (this.step === 0) return t("teach.step.before");
     if (this.step <= n) return t("teach.step.forward", { step: this.step, total: n });
-    return t("teach.step.backward", { step: this.step - n, total: n });
+    if (this.atEnd) return t("teach.step.done", { total: this.backward.length });
+    return t("teach.step.backward", { step: this.step - n, total: this.backward.length });
   }
 }

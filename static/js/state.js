@@ -53,10 +53,16 @@ export function readState() {
   return deserialize(location.hash.slice(1)) ?? deserialize(localStorage.getItem(STORAGE_KEY) ?? "");
 }
 
+// Rewriting the address costs the browser time in proportion to its length (a tenth of a second for a
+// program of a thousand nodes): a long program is kept in local storage only, and Copy link writes
+// the whole link when it is asked for.
+const MAX_ADDRESS_STATE = 4000;
+
 export function writeState(state) {
   const text = serialize(state);
-  history.replaceState(null, "", "#" + text);
   localStorage.setItem(STORAGE_KEY, text);
+  if (text.length <= MAX_ADDRESS_STATE) history.replaceState(null, "", "#" + text);
+  else if (location.hash) history.replaceState(null, "", location.pathname + location.search);
 }
 
 export function shareLink(state) {

@@ -3,7 +3,6 @@
 // the gradient check panel, the training panel with the presets' settings and Nielsen's δ labels, and quiz mode.
 import { computeGraph } from "./api.js";
 import { renderCheck } from "./check-panel.js";
-import { tagDeltas } from "./details.js";
 import { renderFoldNote } from "./fold.js";
 import { onLanguageChange, t, translatePage } from "./i18n.js";
 import { PassTour } from "./narration.js";
@@ -15,7 +14,7 @@ const NARRATE_MAX_NODES = 2000;
 
 export class Teaching {
   // page: main's page object (graph, values); hooks: {stepper, applyStepper, recompute, getProgram,
-  // setValues(values) → promise, redrawDetails(), svg()}.
+  // setValues(values) → promise, redrawDetails(), view(): the GraphView}.
   constructor(page, hooks) {
     this.page = page;
     this.hooks = hooks;
@@ -40,7 +39,7 @@ export class Teaching {
       onValues: hooks.setValues,
     });
     this.quiz = new Quiz({
-      svg: hooks.svg,
+      svg: () => hooks.view().svg,
       recompute: hooks.recompute,
       onStart: () => {
         this.tour.pause();
@@ -78,11 +77,16 @@ export class Teaching {
     this.quiz.setExamples(examples);
   }
 
-  // What the graph request asks for besides the program and values. Narration triples a request's time,
-  // so a graph too big to step through node by node (judged by the last answer) goes without it.
+  // What the graph request asks for besides the program and values (narration is asked for by the page
+  // while it is shown, if narrates()).
   requestOptions() {
-    const narrate = (this.page.graph?.nodes.length ?? 0) <= NARRATE_MAX_NODES;
-    return { narrate, unfold: this.options.unfold, check: this.options.check, ...this.quiz.requestOptions() };
+    return { unfold: this.options.unfold, check: this.options.check, ...this.quiz.requestOptions() };
+  }
+
+  // Narration triples a request's time, so a graph too big to step through node by node (judged by the
+  // last answer) goes without it.
+  narrates() {
+    return (this.page.graph?.nodes.length ?? 0) <= NARRATE_MAX_NODES;
   }
 
   // What goes into the URL besides the program and values.
@@ -100,8 +104,8 @@ export class Teaching {
     return this.example?.deltas ?? null;
   }
 
-  detailsExtras() {
-    return { deltas: this.deltas() };
+  detailsExtras(flows) {
+    return { deltas: this.deltas(), flows };
   }
 
   // After every graph that computed: the panels that show it, and a preset's training settings.
@@ -113,18 +117,36 @@ export class Teaching {
     this.train.setInputs(graph);
     if (example !== this.example) {
       this.example = example;
-      if (example?.train && !this.train.running) this.train.preset(example.train);
+      // A preset sets the panel: its own settings, or the defaults (not the last preset's).
+      if (example && !this.train.running) this.train.preset(example.train ?? null);
+      this.tagDeltas(graph);
     }
     this.quiz.afterGraph(graph);
-    this.decorate(graph);
+    this.showQuiz();
     this.fetchFolded(graph, program);
     this.renderPanels();
   }
 
-  // What the teaching modes add to a freshly drawn picture: Nielsen's δ tags, quiz mode's answer fields.
+  // What the teaching modes add to a freshly drawn picture (after the answer's panels): Nielsen's δ, and
+  // quiz mode's answer fields.
   decorate(graph) {
-    tagDeltas(this.hooks.svg(), graph, this.deltas());
+    this.tagDeltas(graph);
+    this.showQuiz();
+  }
+
+  // Quiz mode's fields, on every tile of a big drawing (a field stands in for a number), or none.
+  showQuiz() {
+    if (this.quiz.active) this.hooks.view().mountAll();
     this.quiz.decorate();
+  }
+
+  // Nielsen's δ beside the z of each layer the preset names.
+  tagDeltas(graph) {
+    const view = this.hooks.view();
+    view.clearTags("delta-tag");
+    const deltas = this.deltas();
+    if (!deltas) return;
+    for (const node of graph.nodes) if (node.name && deltas[node.name]) view.setNodeTag(node.id, "delta-tag", deltas[node.name]);
   }
 
   // With unfold on, the same program folded too, for the side-by-side note.

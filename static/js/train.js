@@ -57,12 +57,12 @@ export class TrainPanel {
     return [...this.params.querySelectorAll("input:checked")].map((box) => box.value);
   }
 
-  // A preset with "train" settings fills the panel in.
+  // A preset fills the panel in: its "train" settings, or (null) the panel's defaults.
   preset(settings) {
-    if (!settings) return;
-    for (const box of this.params.querySelectorAll("input")) box.checked = settings.params.includes(box.value);
-    this.rate.value = String(settings.learning_rate);
-    this.steps.value = String(settings.steps);
+    const chosen = settings ?? { params: [], learning_rate: this.rate.defaultValue, steps: this.steps.defaultValue };
+    for (const box of this.params.querySelectorAll("input")) box.checked = chosen.params.includes(box.value);
+    this.rate.value = String(chosen.learning_rate);
+    this.steps.value = String(chosen.steps);
     this.losses = [];
     this.progress.value = 0;
     this.say(null);
