@@ -242,7 +242,11 @@ def test_the_plot_of_log_keeps_to_where_it_is_finite_and_exp_draws_whole(page, p
     type_program(page, program)
     wait_until_idle(page)
     page.wait_for_function("() => document.querySelector('#plot path.curve.value')?.getAttribute('d')")
-    page.wait_for_timeout(300)  # a second sweep over the finite stretch, for log
+    if program == "log(x)":  # a second sweep, over the finite stretch: wait for its axis, however busy the machine
+        page.wait_for_function("""() => {
+            const ticks = [...document.querySelectorAll('#plot .axis:first-of-type .tick text')];
+            return ticks.length && ticks.every(t => parseFloat(t.textContent.replace('\u2212', '-')) >= 0);
+        }""")
     d = page.get_attribute("#plot path.curve.value", "d")
     assert "NaN" not in d and plot_points(page) > 100
     ticks = [float(t.replace("−", "-")) for t in page.eval_on_selector_all(
