@@ -174,6 +174,19 @@ def test_unfolded_sigmoid_draws_its_primitives_and_the_same_gradient_at_its_inpu
     assert folded[names.index("w2")] == expected
     assert "unfold=1" in page.evaluate("location.hash")
     shot(page, "unfolded-sigmoid")
+
+
+def test_unfolding_a_network_of_arrays_compares_its_array_gradients_as_drawn(page):
+    load_preset(page, "nielsen-mlp")
+    page.check("#unfold")
+    page.wait_for_selector("#fold-note .fold-same")
+    wait_until_idle(page)
+    notes = page.eval_on_selector_all("#fold-note .fold-same", "ps => ps.map(p => p.dataset.folded)")
+    assert len(notes) == 2 and all(note.startswith("2 [") and "inf" not in note for note in notes)  # z1's, z2's
+    rows = page.eval_on_selector_all("#fold-note .fold-table tbody tr",
+                                     "rs => rs.map(r => [...r.querySelectorAll('td')].map(c => c.textContent))")
+    names, folded, unfolded = rows
+    assert "W1" in names and folded == unfolded and folded[names.index("W1")].startswith("2×2 [")
     page.reload()
     page.wait_for_selector("#fold-note .fold-same")
     assert page.is_checked("#unfold")
