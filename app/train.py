@@ -12,12 +12,17 @@ in chunks (``first_step``) goes through the same mini-batches as one request wou
 
 ``updates`` explains each step as the notes write it, with the numbers of each parameter (its first
 elements, for an array): "W1 ← W1 − η·∂C/∂W1 = [0.15, 0.2, …] − 0.5 × [0.000439, 0.000877, …] = …".
+
+The loop itself, ``descend`` over ``MiniBatches``, is the one the playground (app/playground.py) trains its
+network with too: there the samples are the rows of X (points, one a row: ``X @ W1``) and the losses are
+measured once an epoch, on the training and the test points, instead of before every step.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -62,34 +67,30 @@ def train(program: str, values: Mapping[str, Any] | None, params: list[str], lea
         graph = build_graph(program, values, limits, default_value)
         _check_inputs(graph, params, say("trained"))
         params = list(dict.fromkeys(params))  # a name listed twice is trained once
-        batches = MiniBatches(graph, data, batch_size, seed, params) if data else None
+        batches = _mini_batches(graph, data, batch_size, seed, params) if data else None
         steps = _step_count(steps, epochs, batches.per_epoch if batches else 1, limits)
         current = {name: np.array(graph.fixed[graph.inputs[name]], dtype=np.float64) for name in params}
         cost = graph.name[graph.output] or "L"
         losses: list[float] = []
         batch_losses: list[float] = []
         explained: list[dict] = []
-        for step in range(steps + 1):
-            if step:
-                deadline.check("step_of", number=step, count=steps)
-            node_values = forward_values(graph, _as_inputs(current), limits)
-            losses.append(_finite_loss(node_values[graph.output], step))
-            if batches is None or step == steps:
-                grads, _ = backward_values(graph, node_values)
-            if step == steps:
-                break
+        for step in descend(graph, current, learning_rate, range(first_step, first_step + steps), batches, limits):
+            done = step.number - first_step
+            # The loss on the whole data set before this step: without mini-batches, the step's own forward pass.
+            whole = step.values if batches is None else forward_values(graph, _as_inputs(step.before), limits)
+            losses.append(_finite_loss(whole[graph.output], done))
             if batches is not None:
-                batch_values = forward_values(graph, {**_as_inputs(current), **batches.values(first_step + step)},
-                                              limits)
-                batch_losses.append(_finite_loss(batch_values[graph.output], step, "batch_loss_not_finite"))
-                grads, _ = backward_values(graph, batch_values)
-            before = current
-            current = {name: value - learning_rate * np.asarray(grads[graph.inputs[name]])
-                       for name, value in current.items()}
+                batch_losses.append(_finite_loss(step.values[graph.output], done, "batch_loss_not_finite"))
             if updates:
-                explained.append({"step": first_step + step + 1, "params": [
-                    _explain_update(name, cost, learning_rate, before[name], grads[graph.inputs[name]],
-                                    current[name]) for name in params]})
+                explained.append({"step": step.number + 1, "params": [
+                    _explain_update(name, cost, learning_rate, step.before[name], step.grads[graph.inputs[name]],
+                                    step.after[name]) for name in params]})
+            current = step.after
+            if done + 1 < steps:
+                deadline.check("step_of", number=done + 2, count=steps)
+        node_values = forward_values(graph, _as_inputs(current), limits)
+        losses.append(_finite_loss(node_values[graph.output], steps))
+        grads, _ = backward_values(graph, node_values)
     answer: dict = {
         "losses": losses,
         "values": {name: json_value(value) for name, value in current.items()},
@@ -137,43 +138,104 @@ def _finite_loss(output, step: int, message: str = "loss_not_finite") -> float:
     return float(loss)
 
 
-class MiniBatches:
-    """Nielsen's mini-batches: the samples of the data inputs (along their last axis), shuffled anew each
-    epoch from (seed, epoch), cut into batches of ``size``; the last batch of an epoch may be smaller."""
+@dataclass(frozen=True)
+class Step:
+    """One step of gradient descent: its number (counted from 0 across a run sent in chunks), the params
+    before it, its forward pass's node values and backward pass's gradients, and the params after it."""
 
-    def __init__(self, graph, data: list[str], size: int | None, seed: int, params: list[str]):
-        _check_inputs(graph, data, say("used_as_data"))
-        trained = [name for name in data if name in params]
-        if trained:
-            raise ProgramError("value", say("data_is_trained", name=trained[0]))
-        self.data = {name: np.asarray(graph.fixed[graph.inputs[name]]) for name in dict.fromkeys(data)}
-        counts = {name: value.shape[-1] if value.ndim else None for name, value in self.data.items()}
-        if None in counts.values():
-            name = next(name for name, count in counts.items() if count is None)
-            raise ProgramError("shape", say("data_is_a_number", name=name))
-        if len(set(counts.values())) > 1:
-            sizes = listing(say("sample_count", name=name, count=count) for name, count in counts.items())
-            raise ProgramError("shape", say("sample_counts", counts=sizes))
-        self.samples = next(iter(counts.values()))
-        self.size = self.samples if size is None else size
-        if not 1 <= self.size <= self.samples:
-            raise ProgramError("value", say("batch_size_range", samples=self.samples, size=self.size))
-        self.per_epoch = math.ceil(self.samples / self.size)
-        self.seed = seed
+    number: int
+    before: dict
+    values: list
+    grads: list
+    after: dict
+
+
+def descend(graph, start: dict, learning_rate: float, numbers: range, batches: MiniBatches | None,
+            limits: Limits) -> Iterator[Step]:
+    """Gradient descent from the params ``start`` ({input name: value}), one step per number in ``numbers``:
+    the forward and backward passes on the step's mini-batch (on the inputs' own values without
+    ``batches``), then w ← w − η·∂L/∂w for every param, L the sum of the output's elements. Yields each step
+    as it is taken; what to measure between steps, and when, is the caller's."""
+    nodes = [graph.inputs[name] for name in start]
+    current = start
+    for number in numbers:
+        inputs = _as_inputs(current)
+        if batches is not None:
+            inputs.update(batches.values(number))
+        node_values = forward_values(graph, inputs, limits)
+        grads, _ = backward_values(graph, node_values)
+        after = {name: value - learning_rate * np.asarray(grads[node])
+                 for (name, value), node in zip(current.items(), nodes)}
+        yield Step(number, current, node_values, grads, after)
+        current = after
+
+
+class MiniBatches:
+    """Mini-batches of a data set: its samples shuffled anew each epoch, from ``seed`` and the epoch alone,
+    and cut into batches of ``size`` (the last of an epoch may be smaller; a size over the sample count is
+    one batch of them all).
+
+    ``data`` holds arrays with the same number of samples along ``axis``: the last (-1, Nielsen's columns,
+    X = [x₁ x₂ … xₙ]) or the first (0, rows: the playground's points). Epoch e's shuffle is drawn from
+    ``default_rng([*seed, first_epoch + e])``, e counted from 0.
+    """
+
+    def __init__(self, data: Mapping[str, np.ndarray], size: int, seed: Sequence[int], *, axis: int = -1,
+                 first_epoch: int = 0):
+        if axis not in (0, -1):
+            raise ValueError(f"samples lie along the first axis (0) or the last (-1), not {axis}")
+        self.data = dict(data)
+        self.axis = axis
+        self.samples = next(iter(self.data.values())).shape[axis]
+        self.size = size
+        self.per_epoch = math.ceil(self.samples / size)
+        self.seed = tuple(seed)
+        self.first_epoch = first_epoch
+        self._shuffled = (None, None)  # (epoch, order): one shuffle drawn per epoch, not per step
+
+    def order(self, epoch: int) -> np.ndarray:
+        """The samples of an epoch (counted from 0) in the order its batches take them."""
+        if self._shuffled[0] != epoch:
+            order = np.random.default_rng([*self.seed, self.first_epoch + epoch]).permutation(self.samples)
+            self._shuffled = (epoch, order)
+        return self._shuffled[1]
 
     def samples_of(self, step: int) -> tuple[int, int, np.ndarray]:
         """(epoch, batch, sample indices) of a step, all counted from 0."""
         epoch, batch = divmod(step, self.per_epoch)
-        order = np.random.default_rng([self.seed, epoch]).permutation(self.samples)
-        return epoch, batch, order[batch * self.size:(batch + 1) * self.size]
+        return epoch, batch, self.order(epoch)[batch * self.size:(batch + 1) * self.size]
 
     def values(self, step: int) -> dict:
         indices = self.samples_of(step)[2]
+        if self.axis == 0:
+            return {name: value[indices] for name, value in self.data.items()}
         return {name: value[..., indices] for name, value in self.data.items()}
 
     def describe(self, step: int) -> dict:
         epoch, batch, indices = self.samples_of(step)
         return {"step": step + 1, "epoch": epoch + 1, "batch": batch + 1, "samples": indices.tolist()}
+
+
+def _mini_batches(graph, data: list[str], size: int | None, seed: int, params: list[str]) -> MiniBatches:
+    """Nielsen's mini-batches of the inputs named in ``data``, after checking they can be: inputs, not
+    trained, arrays with the same number of samples (columns), and ``size`` from 1 to that number."""
+    _check_inputs(graph, data, say("used_as_data"))
+    trained = [name for name in data if name in params]
+    if trained:
+        raise ProgramError("value", say("data_is_trained", name=trained[0]))
+    arrays = {name: np.asarray(graph.fixed[graph.inputs[name]]) for name in dict.fromkeys(data)}
+    counts = {name: value.shape[-1] if value.ndim else None for name, value in arrays.items()}
+    if None in counts.values():
+        name = next(name for name, count in counts.items() if count is None)
+        raise ProgramError("shape", say("data_is_a_number", name=name))
+    if len(set(counts.values())) > 1:
+        sizes = listing(say("sample_count", name=name, count=count) for name, count in counts.items())
+        raise ProgramError("shape", say("sample_counts", counts=sizes))
+    samples = next(iter(counts.values()))
+    size = samples if size is None else size
+    if not 1 <= size <= samples:
+        raise ProgramError("value", say("batch_size_range", samples=samples, size=size))
+    return MiniBatches(arrays, size, (seed,))
 
 
 # -- each update in words and numbers ---------------------------------------------------------------------------
