@@ -2,8 +2,9 @@
 but written as a program of this language and trained by this engine.
 
 Settings → the data set (seeded) → the network's program (``H1 = tanh(X @ W1 + b1)`` …) → one graph,
-built once per request → per mini-batch, forward and backward with the batch and the weights as the
-inputs' new values → w ← w − η·∂L/∂w → the heat maps of the output and of every hidden neuron on a grid.
+built once per request → training by app/train.py's loop (``descend``: per mini-batch of rows of X, forward
+and backward with the batch and the weights as the inputs' new values, then w ← w − η·∂L/∂w), measured once
+an epoch → the heat maps of the output and of every hidden neuron on a grid.
 
 Nothing is kept between requests: the weights come in with a request and go out with its answer, and
 the data and each epoch's shuffle are drawn again from the seed, so a run is the same whichever worker
@@ -19,7 +20,6 @@ from typing import Any, Mapping
 import numpy as np
 
 from . import compute
-from .backward import backward_values
 from .errors import ProgramError
 from .forward import forward_values
 from .graph import build_graph
@@ -27,6 +27,7 @@ from .limits import Limits
 from .messages import Text, listing, say
 from .ops import OPS_BY_NAME
 from .serialize import describe_non_finite
+from .train import MiniBatches, descend
 
 DATASETS = ("circle", "xor", "gauss", "spiral")
 # Names of the op table's gates, and the range of a neuron's output that the heat maps colour from orange
@@ -238,17 +239,9 @@ class Network:
         self.score = named["z"]
         self.loss = named["loss"]
         self.hidden = [named[f"H{layer}"] for layer in range(1, len(settings.layers) + 1)]
-        self.params = {name: self.graph.inputs[name] for name in weights}
 
     def run(self, weights, x, y) -> list:
         return forward_values(self.graph, {"X": x, "y": y, **weights}, self.limits)
-
-    def step(self, weights: dict, x, y) -> dict:
-        """One step of gradient descent on the mini-batch (x, y): w ← w − η·∂L/∂w for every weight."""
-        values = self.run(weights, x, y)
-        grads, _ = backward_values(self.graph, values)
-        rate = self.settings.learning_rate
-        return {name: weights[name] - rate * grads[node] for name, node in self.params.items()}
 
     def measure(self, weights, x, y) -> tuple[float, float]:
         """The mean logistic loss and the share of points on the right side of the boundary (z > 0 for +1)."""
@@ -275,17 +268,23 @@ def train(settings: Settings, weights: Mapping[str, Any] | None = None, epoch: i
     current = initial_weights(settings) if weights is None else checked_weights(settings, weights)
     deadline = compute.Deadline(limits)
     sets = make_data(settings)
-    batches = math.ceil(len(sets.train_x) / settings.batch_size)
-    if steps * batches > MAX_UPDATES:
-        raise ProgramError("limit", say("too_many_updates", epochs=steps, batches=batches, steps=steps * batches,
+    batches = mini_batches(settings, sets)
+    per_epoch = batches.per_epoch
+    if steps * per_epoch > MAX_UPDATES:
+        raise ProgramError("limit", say("too_many_updates", epochs=steps, batches=per_epoch, steps=steps * per_epoch,
                                         largest=MAX_UPDATES))
     with np.errstate(all="ignore"):
         network = Network(settings, current, limits)
         history = [] if steps else [_record(network, current, sets, epoch)]
-        for done in range(epoch + 1, epoch + steps + 1):
-            deadline.check("epoch_number", number=done)
-            current = _epoch(network, current, sets, done)
+        numbers = range(epoch * per_epoch, (epoch + steps) * per_epoch)
+        for step in descend(network.graph, current, settings.learning_rate, numbers, batches, limits):
+            done, batch = divmod(step.number + 1, per_epoch)
+            if batch:  # measured once an epoch, after its last batch
+                continue
+            current = _finite_weights(settings, step.after, done)
             history.append(_record(network, current, sets, done))
+            if done < epoch + steps:
+                deadline.check("epoch_number", number=done + 1)
         answer = {
             "program": network.program,
             "epoch": epoch + steps,
@@ -298,15 +297,17 @@ def train(settings: Settings, weights: Mapping[str, Any] | None = None, epoch: i
     return answer
 
 
-def _epoch(network: Network, weights: dict, sets: Data, number: int) -> dict:
-    order = np.random.default_rng([network.settings.seed, 2, number]).permutation(len(sets.train_x))
-    size = network.settings.batch_size
-    for start in range(0, len(order), size):
-        batch = order[start:start + size]
-        weights = network.step(weights, sets.train_x[batch], sets.train_y[batch])
+def mini_batches(settings: Settings, sets: Data) -> MiniBatches:
+    """The training points, rows of X and y, in batches of ``batch_size``, shuffled each epoch from the
+    seed and the epoch's number (counted from 1)."""
+    return MiniBatches({"X": sets.train_x, "y": sets.train_y}, settings.batch_size, (settings.seed, 2), axis=0,
+                       first_epoch=1)
+
+
+def _finite_weights(settings: Settings, weights: dict, epoch: int) -> dict:
     bad = next((name for name, value in weights.items() if not np.isfinite(value).all()), None)
     if bad is not None:
-        raise _diverged(network.settings, say("weight_became", name=bad, how=describe_non_finite(weights[bad])), number)
+        raise _diverged(settings, say("weight_became", name=bad, how=describe_non_finite(weights[bad])), epoch)
     return weights
 
 

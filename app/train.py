@@ -21,8 +21,7 @@ measured once an epoch, on the training and the test points, instead of before e
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
@@ -138,8 +137,7 @@ def _finite_loss(output, step: int, message: str = "loss_not_finite") -> float:
     return float(loss)
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One step of gradient descent: its number (counted from 0 across a run sent in chunks), the params
     before it, its forward pass's node values and backward pass's gradients, and the params after it."""
 
