@@ -130,6 +130,20 @@ def test_a_run_is_the_same_however_its_epochs_are_split_into_requests():
     assert history == whole["history"] and [record["epoch"] for record in history] == [1, 2, 3, 4, 5, 6]
 
 
+def test_an_epoch_is_one_pass_forward_and_back_per_mini_batch_and_is_measured_once(monkeypatch):
+    """Training is app/train.py's loop over the rows of the training points; the losses and accuracies
+    are measured after each epoch, not before every step."""
+    from app import playground, train as training
+    batches, measured = [], []
+    for module, runs in ((training, batches), (playground, measured)):
+        real = module.forward_values
+        monkeypatch.setattr(module, "forward_values", lambda graph, inputs, limits, real=real, runs=runs:
+                            runs.append(len(inputs["X"])) or real(graph, inputs, limits))
+    train(fresh(batch_size=30), None, steps=2)
+    assert batches == [30, 30, 30, 10] * 2  # 100 training points in batches of 30, each epoch
+    assert measured == [100, 100] * 2 + [50 * 50, 20 * 20]  # train and test points per epoch; the heat maps
+
+
 def test_steps_0_measures_and_draws_without_training():
     answer = train(fresh(layers=(6, 6)), None, steps=0, data=True)
     assert answer["epoch"] == 0 and len(answer["history"]) == 1

@@ -9,6 +9,7 @@ from conftest import assert_close
 from test_layers import nielsen_backprop
 
 from app.examples import examples
+from app.train import MiniBatches
 
 EXAMPLES = {example["name"]: example for example in examples()}
 
@@ -136,3 +137,34 @@ def test_epochs_count_passes_over_the_data(client):
 def test_a_bad_sgd_request_says_what_is_wrong(client, change, kind):
     answer = train(client, "nielsen-sgd", status=400, **change)
     assert answer["detail"]["kind"] == kind and answer["detail"]["message"]
+
+
+# -- the one loop: Nielsen's columns and the playground's rows ----------------------------------------------------
+
+
+def test_mini_batches_of_rows_are_the_mini_batches_of_columns_transposed():
+    data = np.arange(2 * 7, dtype=float).reshape(2, 7)  # seven samples, one a column (Nielsen's X)
+    columns = MiniBatches({"X": data}, 3, (5,))
+    rows = MiniBatches({"X": data.T}, 3, (5,), axis=0)  # the same samples, one a row (the playground's X)
+    assert columns.per_epoch == rows.per_epoch == 3
+    for step in range(3 * 4):  # four epochs, each a new shuffle; the last batch of an epoch is the short one
+        assert np.array_equal(rows.values(step)["X"], columns.values(step)["X"].T)
+        assert columns.describe(step) == rows.describe(step)
+    assert [len(columns.describe(step)["samples"]) for step in range(3)] == [3, 3, 1]
+    # the shuffle is the seed's and the epoch's alone, whichever step asks first
+    assert np.array_equal(MiniBatches({"X": data}, 3, (5,)).values(7)["X"], columns.values(7)["X"])
+    assert MiniBatches({"X": data}, 10, (5,)).per_epoch == 1  # a batch over the sample count: them all
+
+
+def test_each_sgd_step_runs_the_program_on_its_batch_and_on_the_whole_data_for_its_loss(monkeypatch):
+    from app import train as training
+    runs = []
+    real = training.forward_values
+    monkeypatch.setattr(training, "forward_values", lambda graph, inputs, limits: runs.append(inputs) or
+                        real(graph, inputs, limits))
+    example = EXAMPLES["nielsen-sgd"]
+    settings = {**example["train"], "steps": 4}
+    body = training.train(example["program"], example["values"], **settings)
+    # per step its mini-batch (2 columns of X) and the whole data's cost before it (X as given); the last cost
+    assert [np.shape(inputs["X"]) if "X" in inputs else "whole" for inputs in runs] == [(2, 2), "whole"] * 4 + ["whole"]
+    assert len(body["losses"]) == 5 and len(body["batch_losses"]) == 4
