@@ -482,7 +482,7 @@ class PlaygroundStepResponse(BaseModel):
     extent: float = Field(description="The heat maps cover [-extent, extent]² of the plane.")
     boundary: list[list[Optional[float]]] = Field(
         description="σ(z), the probability of blue, on a grid of cells, rows from the top (y = extent) down, "
-                    "rounded to 4 decimals (null where not finite).")
+                    "rounded to 2 decimals, finer than the page's 65 shades (null where not finite).")
     neurons: list[list[list[list[Optional[float]]]]] = Field(
         description="Per hidden layer, per neuron, its output on a coarser grid laid out as boundary.")
     neuron_range: list[float] = Field(description="The activation's [low, high], which the heat maps colour from "

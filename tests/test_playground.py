@@ -169,6 +169,23 @@ def test_the_heat_map_is_the_probability_of_blue_and_agrees_with_the_accuracy():
     assert answer["history"][-1]["test_accuracy"] >= 0.9
 
 
+def test_the_heat_maps_are_rounded_finer_than_the_page_draws_them():
+    """The page colours a grid in SHADES + 1 shades from low to high; more digits than that shows are bytes
+    sent for nothing, ten times a second."""
+    import re
+    from pathlib import Path
+
+    from app.playground import ACTIVATIONS, GRID_DIGITS
+    heatmap = Path(__file__).resolve().parent.parent / "static" / "js" / "playground" / "heatmap.js"
+    shades = int(re.search(r"const SHADES = (\d+);", heatmap.read_text()).group(1))
+    narrowest = min(high - low for low, high in [(0.0, 1.0), *ACTIVATIONS.values()])
+    assert 10 ** -GRID_DIGITS < narrowest / shades < 10 ** -(GRID_DIGITS - 1)
+    answer = train(fresh(layers=(6, 6)), None, steps=2)
+    for grid in [answer["boundary"], *sum(answer["neurons"], [])]:
+        grid = np.array(grid)
+        assert np.array_equal(grid, np.round(grid, GRID_DIGITS))
+
+
 def test_the_notes_experiment_two_neurons_fail_six_succeed():
     """The course note: with two hidden neurons the net finds only two features and cannot separate
     the circle; six are enough."""
