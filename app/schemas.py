@@ -190,6 +190,7 @@ class Op(BaseModel):
     local_gradients: dict[str, str] = Field(description="The local gradient with respect to each parameter.")
     sentence: str = Field(description="How the gate passes gradient back.")
     sentence_zh: str = Field(description="The same sentence in Chinese.")
+    name_zh: str = Field(description="The gate's name in Chinese, as the page and the narration say it (乘法门).")
     unfolds_to: Optional[str] = Field(description="For a compound gate: the expression of primitives it unfolds "
                                                   "to, in its params (sigmoid: 1 / (1 + exp(-x))).")
 

@@ -119,6 +119,7 @@ def test_a_big_array_is_told_by_its_shape(client):
 def test_the_op_table_has_every_sentence_in_chinese(client):
     catalogue = client.get("/api/ops").json()
     assert all(row["sentence_zh"] for row in catalogue)
+    assert {row["name"]: row["name_zh"] for row in catalogue}["mul"] == "乘法门"  # the page's gate names in Chinese
     assert {row["name"]: row["unfolds_to"] for row in catalogue}["sigmoid"] == "1 / (1 + exp(-x))"
     assert all(op.show and op.name_zh for op in OPS)
 

@@ -8,6 +8,7 @@
 import { formatNumber, fullPrecision } from "./format.js";
 import { pick, t } from "./i18n.js";
 import { shapeInWords } from "./labels.js";
+import { gateName } from "./op-names.js";
 
 // extras: {deltas: {nodeName: "δ¹"}} from a preset that labels ∂C/∂z of each layer (Nielsen's δ);
 // flows: which nodes have a gradient (scene.js's gradientFlows).
@@ -20,7 +21,10 @@ export function describeNode(graph, opsByName, id, extras = {}) {
   parts.push(narration(node));
   if (op) {
     parts.push(paragraph(pick({ en: op.sentence, zh: op.sentence_zh ?? op.sentence }), "sentence"));
-    if (node.unfolded_from) parts.push(paragraph(t("teach.details.unfolded_from", { op: node.unfolded_from }), "formula"));
+    if (node.unfolded_from) {
+      const gate = gateName(opsByName[node.unfolded_from], node.unfolded_from);
+      parts.push(paragraph(t("teach.details.unfolded_from", { gate }), "formula"));
+    }
     parts.push(chainRule(graph, node, op));
   } else {
     parts.push(paragraph(t(`leaf.${node.op}`), "sentence"));
@@ -43,7 +47,7 @@ function heading(node, op) {
   }
   const expression = node.narration?.expression;
   const computes = expression ? (node.name ? `${node.name} = ${expression}` : expression) : node.name ?? node.label;
-  h.append(span(computes), span(`  ${t("teach.details.gate", { gate: op.name })}`, "gate-name"));
+  h.append(span(computes), span(`  ${gateName(op)}`, "gate-name"));
   return h;
 }
 

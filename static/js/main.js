@@ -47,6 +47,7 @@ const view = new GraphView($("#graph"), {
   onPickNode: (id, element) => explain.pin(id, element),
   onOpenArray: openArray,
   onViewChange: () => minimap?.frame(),
+  opsByName: () => page.opsByName,
 });
 const minimap = new Minimap($("#graph"), view);
 const explain = new ExplainCard($("#details"), $("#graph"), {
