@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, Field
 from typing_extensions import TypeAliasType
@@ -241,9 +241,10 @@ class TrainRequest(BaseModel):
                                      "request always goes through the same mini-batches.")
     first_step: int = Field(0, description="Steps already taken, for a long run sent in chunks: with data, it "
                                            "says which epoch and mini-batch come next.")
-    updates: bool = Field(False, description="Also answer `updates`: each step's w ← w − η·∂L/∂w with the numbers "
-                                             "of each param (its first elements, for an array), in English and "
-                                             "Chinese.")
+    updates: Union[bool, Literal["last"]] = Field(
+        False, description="Also answer `updates`: each step's w ← w − η·∂L/∂w with the numbers of each param (its "
+                           "first elements, for an array), in English and Chinese; \"last\": the last step's only "
+                           "(a long run sent in chunks shows one step per chunk).")
 
     # Strict: true is not a number and "5" not a count here, as the schema says.
     model_config = {"strict": True, "json_schema_extra": {"examples": [

@@ -33,6 +33,8 @@ export class Teaching {
     this.train = new TrainPanel({
       params: $("#train-params"), rate: $("#train-rate"), steps: $("#train-steps"), run: $("#train-run"),
       stop: $("#train-stop"), progress: $("#train-progress"), status: $("#train-status"), plot: $("#train-plot"),
+      sgd: $("#train-sgd"), sgdNote: $("#train-sgd-note"), batch: $("#train-batch"), seed: $("#train-seed"),
+      update: $("#train-update"),
     }, {
       getProgram: hooks.getProgram,
       getValues: () => page.values,
