@@ -212,8 +212,6 @@ class Example(BaseModel):
     sentence: str
     sentence_zh: str
     train: Optional[TrainSettings] = Field(None, description="Settings for /api/train that visibly lower the loss.")
-    deltas: Optional[dict[str, str]] = Field(
-        None, description="Names whose gradient ∂C/∂z is a layer's error δ in Nielsen's notation, and its symbol.")
     source: str
     program: str
     values: dict[str, Value]

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from app.examples import examples
+from app.rounding import format_number
 from test_page import browser, page, wait_until_idle  # noqa: F401
 
 SHOTS = os.environ.get("SHOTS")
@@ -84,3 +85,106 @@ def test_the_sgd_preset_trains_on_mini_batches_epoch_after_epoch_as_one_request_
     # another preset puts the panel back to plain gradient descent
     load_preset(page, "logistic-loss")
     assert not page.is_visible("#train-sgd")
+
+
+# -- Nielsen's four equations, live ------------------------------------------------------------------------------
+
+def graph_with_layers(page, name):
+    example = EXAMPLES[name]
+    return api(page, "/api/graph", {"expression": example["program"], "values": example["values"], "layers": True,
+                                    "default_value": 1, "strict": False})
+
+
+def delta_tags(page):
+    """Each δ tag on the drawing: its text, the node it is on, and its rendered height in CSS pixels."""
+    return page.eval_on_selector_all("#graph text.tag.delta-tag", """ts => ts.map(t => [t.textContent,
+        parseInt(t.closest('g.node').id.slice(1)), t.getBoundingClientRect().height])""")
+
+
+def test_the_four_equations_of_each_layer_show_this_graphs_numbers_linked_to_the_drawing(page):
+    load_preset(page, "nielsen-three-layer")
+    reference = graph_with_layers(page, "nielsen-three-layer")
+    assert page.is_visible("#equations-section")
+    layers = page.eval_on_selector_all("#equations .layer", "ls => ls.map(l => [...l.querySelectorAll('.equation')]"
+                                                            ".map(e => e.dataset.name))")
+    assert layers == [["BP2", "BP3", "BP4"], ["BP2", "BP3", "BP4"], ["BP1", "BP3", "BP4"]]
+    assert page.text_content("#equations .layer[data-layer='3'] h3") == "Layer 3 of 3, the output layer: δ³ = ∂C/∂z3"
+    # Each equation as the API says it, cut at its formula: what it says, the formula in the program's names
+    # (each term a link) and the numbers.
+    for layer in reference["layers"]:
+        for equation in layer["equations"]:
+            box = f"#equations .layer[data-layer='{layer['number']}'] .equation[data-name='{equation['name']}']"
+            says, named, numbers = (page.text_content(f"{box} .{part}") for part in ("says", "named", "numbers"))
+            assert f"{says}: {named} {numbers}" == equation["text"]["en"]
+            terms = page.eval_on_selector_all(f"{box} .named .term", "ts => ts.map(t => [t.textContent, +t.dataset.node])")
+            assert terms[1:] == [[term["symbol"], term["node"]] for term in equation["terms"]]
+    # The independent check: BP3 says ∂C/∂b¹ = δ¹, and δ¹ is the engine's gradient at z1.
+    z1 = next(node for node in reference["nodes"] if node["name"] == "z1")
+    assert page.text_content("#equations .layer[data-layer='1'] .equation[data-name='BP3'] .numbers") == \
+        "= [" + ", ".join(format_number(x) for x in z1["grad"]) + "]"
+    # A term hovered marks its node and the number it is in the drawing: W3ᵀ in BP2 of layer 2 is W3's value.
+    W3 = next(node["id"] for node in reference["nodes"] if node["name"] == "W3")
+    page.hover(f"#equations .layer[data-layer='2'] .equation[data-name='BP2'] .term[data-node='{W3}']")
+    assert page.eval_on_selector(f"#n{W3}", "g => g.classList.contains('linked')")
+    marked = page.eval_on_selector_all("#graph text.linked-number", "ts => ts.map(t => t.classList.contains('value'))")
+    assert marked and all(marked)
+    # ...and a node hovered in the drawing marks the terms that come from it.
+    page.hover(f"#n{z1['id']}")
+    pointed = page.eval_on_selector_all("#equations .term.pointed", "ts => ts.map(t => t.textContent)")
+    assert set(pointed) == {"δ¹", "σ′(z1)"} and pointed.count("δ¹") == 3  # BP2's result, BP3's and BP4's term
+    # Clicking a term brings its node into view.
+    page.click(f"#equations .term[data-node='{W3}']")
+    frame = page.eval_on_selector("#graph", "g => { const r = g.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }")
+    at = page.eval_on_selector(f"#n{W3}", "g => { const r = g.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; }")
+    assert frame[0] <= at[0] <= frame[2] and frame[1] <= at[1] <= frame[3]
+    page.click("button[data-lang='zh']")
+    assert page.text_content("#equations .layer[data-layer='2'] .equation[data-name='BP2'] .says") == \
+        "BP2，由第 3 层的误差得到第 2 层的误差"
+    assert page.text_content("#equations .layer[data-layer='3'] h3") == "第 3 / 3 层，输出层：δ³ = ∂C/∂z3"
+    shot(page, "equations-zh")
+
+
+@pytest.mark.parametrize("width, height", [(1400, 900), (390, 844)])
+def test_every_layers_z_is_tagged_with_its_delta_readable_at_fit(browser, server, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    fresh = context.new_page()
+    fresh.server = server
+    fresh.goto(server + "/")
+    fresh.wait_for_selector("#graph svg g.wire-label")
+    load_preset(fresh, "nielsen-three-layer")
+    fresh.click("#fit")
+    reference = graph_with_layers(fresh, "nielsen-three-layer")
+    expected = {node["id"]: node["delta"] for node in reference["nodes"] if "delta" in node}
+    assert list(expected.values()) == ["δ¹", "δ²", "δ³"]  # nodes in topological order
+    fresh.evaluate("window.backpropLab.view.mountAll()")
+    tags = delta_tags(fresh)
+    assert {node: text for text, node, _ in tags} == expected
+    assert min(height for _, _, height in tags) >= 10, tags
+    shot(fresh, f"deltas-{width}x{height}")
+    context.close()
+
+
+def test_a_typed_network_gets_its_equations_and_deltas_and_other_programs_do_not_ask_again(page):
+    page.fill("#program", "W1 = [[0.1, 0.2], [0.3, -0.4]]\nx = [1, 2]\nb1 = [0, 0.1]\nW2 = [[0.5, -0.5]]\n"
+                          "b2 = [0.2]\nh = tanh(W1 @ x + b1)\no = W2 @ h + b2\nL = sum(o^2)")
+    page.press("#program", "Control+Enter")
+    wait_until_idle(page)
+    page.wait_for_selector("#equations-section:not([hidden])")
+    assert {text for text, _, _ in delta_tags(page)} == {"δ¹", "δ²"}
+    assert page.evaluate("window.backpropLab.request().layers") is True  # a value change asks again
+    load_preset(page, "ng-J")  # no layers: asked once, with the new program, and not with its value changes
+    assert not page.is_visible("#equations-section") and delta_tags(page) == []
+    assert page.evaluate("window.backpropLab.request().layers") is False
+    page.fill("#input-a", "4")
+    wait_until_idle(page)
+    assert page.evaluate("window.backpropLab.request().layers") is False
+
+
+def test_the_equations_and_deltas_stay_hidden_while_a_quiz_asks(page):
+    load_preset(page, "nielsen-mlp")
+    assert page.is_visible("#equations-section")
+    page.click("#quiz-toggle")
+    page.wait_for_selector("html.quizzing")
+    assert not page.is_visible("#equations-section")
+    assert page.eval_on_selector_all("#graph text.delta-tag", "ts => ts.map(t => getComputedStyle(t).visibility)") \
+        == ["hidden", "hidden"]

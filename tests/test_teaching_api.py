@@ -287,9 +287,8 @@ def test_every_preset_has_its_title_and_sentence_in_chinese(client):
         assert example["title_zh"] and example["sentence_zh"], example["name"]
 
 
-def test_nielsens_network_labels_its_deltas():
+def test_nielsens_network_speaks_of_delta_and_its_output_error_is_bp1():
     nielsen = EXAMPLES["nielsen-mlp"]
-    assert nielsen["deltas"] == {"z1": "δ¹", "z2": "δ²"}
     assert "δ" in nielsen["sentence"] and "four backpropagation equations" in nielsen["sentence"]
     # δ² = (a² − y) ⊙ σ′(z²), the gradient reaching z2 (Nielsen's BP1).
     a2, y = np.array(nielsen["expected"]["named"]["a2"]["value"]), np.array(nielsen["values"]["y"])

@@ -10,14 +10,13 @@ import { pick, t } from "./i18n.js";
 import { shapeInWords } from "./labels.js";
 import { gateName } from "./op-names.js";
 
-// extras: {deltas: {nodeName: "δ¹"}} from a preset that labels ∂C/∂z of each layer (Nielsen's δ);
-// flows: which nodes have a gradient (scene.js's gradientFlows).
+// extras: {flows: which nodes have a gradient (scene.js's gradientFlows)}.
 export function describeNode(graph, opsByName, id, extras = {}) {
   const node = graph.nodes[id];
   const op = opsByName[node.op];
   const parts = [heading(node, op)];
   parts.push(numbers(node, extras.flows?.[id] ?? node.grad !== null));
-  parts.push(delta(graph, node, extras.deltas));
+  parts.push(delta(graph, node), ...equations(graph, node));
   parts.push(narration(node));
   if (op) {
     parts.push(paragraph(pick({ en: op.sentence, zh: op.sentence_zh ?? op.sentence }), "sentence"));
@@ -84,15 +83,22 @@ function narration(node) {
   return box.childElementCount ? box : null;
 }
 
-// Nielsen's δ: ∂C/∂z of a layer, the quantity of the four backpropagation equations.
-function delta(graph, node, deltas) {
-  const symbol = node.name && deltas?.[node.name];
-  if (!symbol) return null;
+// Nielsen's δ: ∂C/∂z of a layer, the quantity of the four backpropagation equations (the API's `delta`
+// on a layer's z, with "layers": true).
+function delta(graph, node) {
+  if (!node.delta) return null;
   const output = graph.nodes[graph.output];
   const p = paragraph("", "delta");
-  p.append(span(symbol, "delta-tag"), span(` = ∂${output.name ?? "C"}/∂${node.name} = `), rounded(node.grad, node.shape, "grad"));
+  p.append(span(node.delta, "delta-tag"), span(` = ∂${output.name ?? "C"}/∂${nameOf(node)} = `), rounded(node.grad, node.shape, "grad"));
   p.append(span(`  ${t("teach.details.delta_note")}`, "hint"));
   return p;
+}
+
+// The equations of backpropagation that give this node's gradient (BP1 or BP2 at a layer's z, BP3 at its
+// bias, BP4 at its weights), as the API says them with the numbers.
+function equations(graph, node) {
+  const found = (graph.layers ?? []).flatMap((layer) => layer.equations).filter((equation) => equation.node === node.id);
+  return found.map((equation) => paragraph(pick(equation.text), "equation-text"));
 }
 
 // One row per argument: ∂out/∂argument, its local gradient in the program's names and its number, and

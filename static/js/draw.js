@@ -434,11 +434,25 @@ export class GraphView {
     for (const group of this.nodeGroups(Number(id))) this.drawTagOn(group, kind, text);
   }
 
+  // In the room a gate's box keeps for a tag (above its circle left to right, beside it top to bottom) if
+  // it has none of its own (a total), else at the box's upper right.
   drawTagOn(group, kind, text) {
     group.querySelector(`text.tag.${kind}`)?.remove();
     if (text === null) return;
     const box = this.tiles.boxes.get(group.id);
-    group.insertAdjacentHTML("beforeend", tagSvg(kind, [box.width / 2 + 6, -box.height / 2 + 2], text));
+    const room = box.kind === "gate" && !box.tagText;
+    const at = room ? box.tag : [box.width / 2 + 6, -box.height / 2 + 2];
+    group.insertAdjacentHTML("beforeend", tagSvg(room ? `${kind} in-room` : kind, at, text));
+  }
+
+  // Bring a node into view (a course view's term clicked), keeping the zoom: nothing moves if it is in view.
+  showNode(id) {
+    const at = this.geometry?.boxes.get(`n${id}`);
+    if (!at) return;
+    const { k, x, y } = this.transform();
+    const [left, top] = [at.x * k + x, at.y * k + y];
+    if (left >= 0 && left <= this.size.width && top >= 0 && top <= this.size.height) return;
+    this.centreOn(at.x, at.y);
   }
 
   // -- export -----------------------------------------------------------------------------------------------

@@ -42,8 +42,14 @@ const editor = new Editor($("#program"), $("#program-backdrop"), $("#error"), {
   onReplaced: () => (page.values = {}), // a program typed or pasted over the old one starts afresh
 });
 const view = new GraphView($("#graph"), {
-  onFocusNode: (id, element) => explain.show(id, element),
-  onLeaveNode: () => explain.hideSoon(),
+  onFocusNode: (id, element) => {
+    explain.show(id, element);
+    teaching.pointAt(id);
+  },
+  onLeaveNode: () => {
+    explain.hideSoon();
+    teaching.pointAt(null);
+  },
   onPickNode: (id, element) => explain.pin(id, element),
   onOpenArray: openArray,
   onViewChange: () => minimap?.frame(),
@@ -164,6 +170,7 @@ async function send() {
 }
 
 async function showAnswer(graph, asked) {
+  clearTimeout(plotTimer); // owed again below; meanwhile the program is new and the graph on screen not yet
   page.program = asked.program; // what the graph on screen was computed from
   editor.clearError();
   forgetValuesOfNamesThatAreNotInputs(graph, asked.program);
