@@ -188,3 +188,68 @@ def test_the_equations_and_deltas_stay_hidden_while_a_quiz_asks(page):
     assert not page.is_visible("#equations-section")
     assert page.eval_on_selector_all("#graph text.delta-tag", "ts => ts.map(t => getComputedStyle(t).visibility)") \
         == ["hidden", "hidden"]
+
+
+# -- Jacobians ------------------------------------------------------------------------------------------------
+
+def card_of(page, name):
+    """The explanation card of the node a name refers to, with the local gradients (and Jacobians) in it."""
+    node = page.evaluate(f"window.backpropLab.page.graph.nodes.find(n => n.name === {name!r}).id")
+    page.focus(f"#n{node}")
+    page.wait_for_selector("#details:not([hidden]) .chain-rule")
+    wait_until_idle(page)  # the answer with the local gradients, asked for when the card opened
+    return node
+
+
+def test_the_card_of_w_at_x_shows_its_jacobians_and_the_outer_product_two_q_x(page):
+    load_preset(page, "cs231n-vectorized")  # q = W @ x; f = sum(q^2)
+    example = EXAMPLES["cs231n-vectorized"]
+    reference = api(page, "/api/graph", {"expression": example["program"], "values": example["values"], "local": True})
+    q = card_of(page, "q")
+    page.wait_for_selector("#details .jacobian")
+    W_wire, x_wire = (wire for wire, edge in enumerate(reference["edges"]) if edge["target"] == q)
+    # ∂q/∂W: 2×4, two blocks xᵀ down the diagonal, whole; what flows back is the outer product ∂f/∂q xᵀ...
+    W = reference["edges"][W_wire]["jacobian"]
+    block = f"#details .jacobian[data-wire='{W_wire}']"
+    assert page.get_attribute(block, "data-structure") == "blocks"
+    cells = page.eval_on_selector_all(f"{block} td", "tds => tds.map(td => td.textContent)")
+    assert cells == ["0.20", "0.40", "0.00", "0.00", "0.00", "0.00", "0.20", "0.40"]
+    assert [float(x) for x in page.eval_on_selector_all(f"{block} td", "tds => tds.map(td => td.title)")] == \
+        [x for row in W["whole"] for x in row]
+    vjp = page.text_content(f"{block} .vjp")
+    assert vjp == W["vjp"]["en"] and "= [0.44, 0.52] ⊗ [0.20, 0.40] = [[0.44 × 0.20, 0.44 × 0.40]" in vjp
+    # ...where ∂f/∂q, the upstream, is 2q: the square gate's local gradient times 1.
+    assert page.text_content("#details .upstream") == \
+        "The upstream gradient: ∂f/∂q = 2·q^(2−1) ⊙ upstream = [0.44, 0.52] ⊙ [1.00, 1.00] = [0.44, 0.52]"
+    assert page.text_content(f"#details .jacobian[data-wire='{x_wire}'] .vjp") == reference["edges"][x_wire]["jacobian"]["vjp"]["en"]
+    shot(page, "jacobian-card", "#details")
+    page.click("button[data-lang='zh']")
+    assert page.text_content(f"{block} .about").startswith("局部雅可比矩阵 ∂q/∂W 是 2×4 的分块对角矩阵")
+    # The array dialog of q shows the same.
+    page.click("button[data-lang='en']")
+    page.keyboard.press("Escape")
+    page.click(f"#n{q}")
+    page.wait_for_selector(f"#array-dialog[open] .jacobian[data-wire='{W_wire}'] .vjp")
+    assert page.text_content(f"#array-dialog .jacobian[data-wire='{W_wire}'] .vjp") == vjp
+
+
+def test_a_big_jacobian_is_shown_by_its_structure(page):
+    page.fill("#program", f"W = {[[0.01] * 30] * 20}\nx = {[i / 30 for i in range(30)]}\nq = W @ x\nf = sum(tanh(q))")
+    page.press("#program", "Control+Enter")
+    wait_until_idle(page)
+    tanh = page.evaluate("window.backpropLab.page.graph.nodes.find(n => n.op === 'tanh').id")
+    page.focus(f"#n{tanh}")
+    page.wait_for_selector("#details .jacobian[data-structure='diagonal'] td")
+    diagonal = page.eval_on_selector_all("#details .jacobian td", "tds => tds.map(td => td.textContent)")
+    assert len(diagonal) == 9 and diagonal[-1] == "…"  # 8 of the 20, then …
+    assert "The diagonal of J (20×20, zero elsewhere), 20 elements" in page.text_content("#details .jacobian caption")
+    page.keyboard.press("Escape")
+    card_of(page, "q")
+    page.wait_for_selector("#details .jacobian[data-structure='blocks'] td")
+    assert page.text_content("#details .jacobian[data-structure='blocks'] caption") == \
+        "One block of J (20×600: 20 such blocks down its diagonal, zero elsewhere)"
+    assert page.eval_on_selector_all("#details .jacobian[data-structure='blocks'] td", "tds => tds.length") == 30
+    dense = "#details .jacobian[data-structure='dense']"
+    assert page.text_content(f"{dense} caption") == "The top-left 4×8 of J (20×30)"
+    rows = page.eval_on_selector_all(f"{dense} tr", "trs => trs.map(tr => tr.cells.length)")
+    assert rows == [9] * 5  # 4×8, ⋯ at the end of each row and a row of ⋮

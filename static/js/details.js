@@ -10,7 +10,8 @@ import { pick, t } from "./i18n.js";
 import { shapeInWords } from "./labels.js";
 import { gateName } from "./op-names.js";
 
-// extras: {flows: which nodes have a gradient (scene.js's gradientFlows)}.
+// extras: {flows: which nodes have a gradient (scene.js's gradientFlows); views(graph, node): what the
+// teaching modes add to the chain rule (the Jacobians of array wires)}.
 export function describeNode(graph, opsByName, id, extras = {}) {
   const node = graph.nodes[id];
   const op = opsByName[node.op];
@@ -24,7 +25,7 @@ export function describeNode(graph, opsByName, id, extras = {}) {
       const gate = gateName(opsByName[node.unfolded_from], node.unfolded_from);
       parts.push(paragraph(t("teach.details.unfolded_from", { gate }), "formula"));
     }
-    parts.push(chainRule(graph, node, op));
+    parts.push(chainRule(graph, node, op), ...(extras.views?.(graph, node) ?? []));
   } else {
     parts.push(paragraph(t(`leaf.${node.op}`), "sentence"));
   }
@@ -188,14 +189,16 @@ function addTerm(list, term, description) {
   list.append(dt, dd);
 }
 
-// The whole array with its gradient, element by element, rounded; each element's full precision on hover.
-export function describeArray(graph, id, hasGrad = true) {
+// The whole array with its gradient, element by element, rounded; each element's full precision on hover;
+// then what the teaching modes add (extras.views, as for a node's card).
+export function describeArray(graph, id, hasGrad = true, extras = {}) {
   const node = graph.nodes[id];
   const wrapper = document.createElement("div");
   const title = document.createElement("h3");
   title.textContent = `${nameOf(node)}: ${shapeInWords(node.shape)}`;
   wrapper.append(title, matrix(t("teach.details.value"), node.value, node.shape, "value"),
-    matrix(t("teach.details.gradient"), hasGrad ? node.grad : undefined, node.shape, "grad"));
+    matrix(t("teach.details.gradient"), hasGrad ? node.grad : undefined, node.shape, "grad"),
+    ...(extras.views?.(graph, node) ?? []));
   return wrapper;
 }
 

@@ -36,6 +36,7 @@ const page = {
   refining: false, // Graphviz is laying out again a graph drawn in plain layers first
   opsByName: {},
   focused: null,
+  arrayOpen: null, // the node whose array dialog is open
 };
 
 const editor = new Editor($("#program"), $("#program-backdrop"), $("#error"), {
@@ -112,7 +113,7 @@ function recomputeSoon() {
 function requestOptions() {
   const options = teaching.requestOptions(); // a quiz in progress says narrate: false
   const wantsNarration = (stepper.stepping || explain.open) && teaching.narrates();
-  return { ...options, narrate: options.narrate ?? wantsNarration, local: explain.open };
+  return { ...options, narrate: options.narrate ?? wantsNarration, local: explain.open || page.arrayOpen !== null };
 }
 
 // A change to compute. One request is in flight at a time: changes that come meanwhile (a slider
@@ -219,6 +220,7 @@ function afterNumbers(graph, program) {
   plotSoon();
   showWarnings(graph);
   explain.render();
+  redrawArray();
   if (stepper.stepping) applyStepper();
   modes?.update(graph, page.opsByName);
 }
@@ -349,9 +351,20 @@ function focusNode(id) {
 function openArray(id) {
   explain.close();
   const dialog = $("#array-dialog");
-  dialog.querySelector(".content").replaceChildren(teaching.quiz.arrayDialog(id) ??
-    describeArray(page.graph, id, view.scene?.flows[id] ?? true));
+  page.arrayOpen = id;
+  dialog.querySelector(".content").replaceChildren(teaching.quiz.arrayDialog(id) ?? describeArrayNow(id));
   dialog.showModal();
+  needNarration(); // the Jacobians of its wires
+}
+
+const describeArrayNow = (id) => describeArray(page.graph, id, view.scene?.flows[id] ?? true,
+  teaching.detailsExtras(view.scene?.flows));
+
+// The open array dialog again, with the numbers of a new answer (not while a quiz asks in it).
+function redrawArray() {
+  const id = page.arrayOpen;
+  if (id === null || teaching.quiz.active || !page.graph?.nodes[id]) return;
+  $("#array-dialog .content").replaceChildren(describeArrayNow(id));
 }
 
 // -- stepping through the passes ---------------------------------------------------------------
@@ -408,6 +421,7 @@ function relabel() {
     inputs.update(page.graph);
   }
   explain.render();
+  redrawArray();
   applyStepper();
 }
 
@@ -488,6 +502,7 @@ function wire() {
     button.addEventListener("click", () => page.graph && exports[button.dataset.export]());
   }
   $("#array-dialog .close").addEventListener("click", () => $("#array-dialog").close());
+  $("#array-dialog").addEventListener("close", () => (page.arrayOpen = null));
   window.addEventListener("resize", resized);
   window.addEventListener("pagehide", () => stateTimer && saveState());
   window.addEventListener("hashchange", () => {

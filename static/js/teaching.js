@@ -5,6 +5,7 @@
 import { computeGraph } from "./api.js";
 import { renderCheck } from "./check-panel.js";
 import { EquationsPanel } from "./equations.js";
+import { jacobianViews } from "./jacobian-view.js";
 import { renderFoldNote } from "./fold.js";
 import { onLanguageChange, t, translatePage } from "./i18n.js";
 import { PassTour } from "./narration.js";
@@ -125,8 +126,9 @@ export class Teaching {
     this.quiz.restore(state);
   }
 
+  // What the explanation card and the array dialog add to a node: the Jacobians of its array wires.
   detailsExtras(flows) {
-    return { flows };
+    return { flows, views: jacobianViews };
   }
 
   // After every graph that computed: the panels that show it, and a preset's training settings.
