@@ -14,6 +14,7 @@ import pytest
 from app.examples import examples
 from app.rounding import format_number
 from test_page import browser, page, wait_until_idle  # noqa: F401
+from test_page_modes import contrast
 
 SHOTS = os.environ.get("SHOTS")
 EXAMPLES = {example["name"]: example for example in examples()}
@@ -253,3 +254,52 @@ def test_a_big_jacobian_is_shown_by_its_structure(page):
     assert page.text_content(f"{dense} caption") == "The top-left 4×8 of J (20×30)"
     rows = page.eval_on_selector_all(f"{dense} tr", "trs => trs.map(tr => tr.cells.length)")
     assert rows == [9] * 5  # 4×8, ⋯ at the end of each row and a row of ⋮
+
+
+# -- unfolded groups --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("theme, palette", [("light", "cs231n"), ("dark", "safe")])
+def test_an_unfolded_gate_is_a_labelled_box_apart_from_both_palettes(browser, server, theme, palette):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    fresh = context.new_page()
+    fresh.goto(f"{server}/?theme={theme}&palette={palette}")
+    fresh.wait_for_selector("#graph svg g.wire-label")
+    fresh.server = server
+    load_preset(fresh, "cs231n-sigmoid-gate")
+    fresh.check("#unfold")
+    fresh.wait_for_selector("#graph g.cluster.unfolded-group")
+    wait_until_idle(fresh)
+    assert fresh.text_content("#graph g.unfolded-group text.group-label") == "σ  sigmoid"
+    colours = fresh.evaluate("""() => {
+        const style = (selector) => getComputedStyle(document.querySelector(selector));
+        return { box: style('#graph g.unfolded-group rect.box').stroke, label: style('#graph g.unfolded-group text').fill,
+                 value: style('#graph g.wire-label text.value').fill, grad: style('#graph g.wire-label text.grad').fill,
+                 paper: style('#graph').backgroundColor,
+                 size: document.querySelector('#graph g.unfolded-group text').getBoundingClientRect().height };
+    }""")
+    assert colours["box"] == colours["label"] not in (colours["value"], colours["grad"])
+    assert contrast(colours["label"], colours["paper"]) >= 4.5, colours
+    assert colours["size"] >= 10, colours  # readable at the first view, as the numbers are
+    # ...and so in an exported SVG, which has no style sheet: the box is not filled black.
+    exported = fresh.evaluate("window.backpropLab.view.svgForExport()")
+    box = exported[exported.index('<rect class="box"'):].split(">")[0]
+    assert f'stroke="{colours["box"]}"' in box and 'fill="rgba(' in box, box
+    shot(fresh, f"unfolded-{theme}-{palette}")
+    context.close()
+
+
+def test_an_unfolded_network_compares_its_array_gradients_and_leaves_the_equations_to_the_folded_one(page):
+    load_preset(page, "nielsen-mlp")
+    assert page.is_visible("#equations-section")
+    page.check("#unfold")
+    page.wait_for_selector("#fold-note .fold-same")
+    wait_until_idle(page)
+    assert page.eval_on_selector_all("#graph g.unfolded-group", "gs => gs.length") == 2
+    sentences = page.eval_on_selector_all("#fold-note .fold-same", "ps => ps.map(p => [p.dataset.folded, p.dataset.unfolded])")
+    assert sentences == [["[0.00877, 0.00995]"] * 2, ["[0.14, -0.04]"] * 2]  # δ¹ and δ², the same both ways
+    assert page.eval_on_selector_all("#fold-note .fold-table", "ts => ts.length") == 0  # no scalar input to list
+    # An unfolded σ is no activation: the page does not ask for layers (each would be a network of its own).
+    assert not page.is_visible("#equations-section") and delta_tags(page) == []
+    page.uncheck("#unfold")
+    page.wait_for_selector("#equations-section:not([hidden])")
+    assert {text for text, _, _ in delta_tags(page)} == {"δ¹", "δ²"}

@@ -642,12 +642,13 @@ function arrowHead(from, to) {
 
 // An exported SVG stands alone: copy the colours and fonts the page's CSS gives each text and line.
 function inlineStyles(live, copy) {
-  const liveElements = live.querySelectorAll("text, path, polygon, ellipse, line");
-  const copied = copy.querySelectorAll("text, path, polygon, ellipse, line");
+  const liveElements = live.querySelectorAll("text, path, polygon, ellipse, line, rect");
+  const copied = copy.querySelectorAll("text, path, polygon, ellipse, line, rect");
   liveElements.forEach((element, i) => {
     const style = getComputedStyle(element);
     copied[i].setAttribute("fill", style.fill);
     copied[i].setAttribute("stroke", style.stroke);
+    if (style.strokeDasharray !== "none") copied[i].setAttribute("stroke-dasharray", style.strokeDasharray);
     if (element.tagName === "text") {
       copied[i].setAttribute("text-anchor", style.textAnchor);
       copied[i].setAttribute("font-family", style.fontFamily);

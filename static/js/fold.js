@@ -7,11 +7,10 @@ import { t } from "./i18n.js";
 
 // unfolded: the graph drawn ("unfold": true); folded: the same program's answer without unfolding.
 export function renderFoldNote(container, unfolded, folded) {
-  const parts = [];
-  for (const compound of compoundGates(unfolded, folded)) parts.push(sentence(compound));
-  parts.push(inputsTable(unfolded, folded));
-  if (parts.length === 1) parts.unshift(paragraph(t("teach.fold.none"), "hint"));
-  container.replaceChildren(...parts);
+  const parts = compoundGates(unfolded, folded).map(sentence);
+  if (!parts.length) parts.push(paragraph(t("teach.fold.none"), "hint"));
+  const table = inputsTable(unfolded, folded);
+  container.replaceChildren(...parts, ...(table ? [table] : []));
 }
 
 // Each compound gate of the folded graph that the unfolding replaced, with the node feeding it in both.
@@ -41,23 +40,32 @@ function compoundGates(unfolded, folded) {
 }
 
 function sentence({ op, input, folded, unfolded }) {
-  const same = formatNumber(folded) === formatNumber(unfolded);
+  const same = shown(folded) === shown(unfolded);
   const p = paragraph(t(same ? "teach.fold.same" : "teach.fold.differ", {
     op, input: input.name ?? t("teach.fold.gate_output", { label: input.label }),
-    folded: formatNumber(folded), unfolded: formatNumber(unfolded),
+    folded: shown(folded), unfolded: shown(unfolded),
   }), same ? "fold-same" : "fold-differ");
   p.dataset.op = op;
-  p.dataset.folded = formatNumber(folded);
-  p.dataset.unfolded = formatNumber(unfolded);
+  p.dataset.folded = shown(folded);
+  p.dataset.unfolded = shown(unfolded);
   return p;
 }
 
-// One column per scalar input: its gradient folded, then unfolded, and whether they print the same.
+// A gradient as the drawing rounds it; an array by its first elements ("[0.00877, 0.00995]").
+function shown(x) {
+  if (!Array.isArray(x)) return formatNumber(x);
+  const flat = x.flat(Infinity);
+  return `[${flat.slice(0, 4).map((element) => formatNumber(element)).join(", ")}${flat.length > 4 ? ", …" : ""}]`;
+}
+
+// One column per scalar input: its gradient folded, then unfolded, and whether they print the same (none
+// without a scalar input: a network's inputs are arrays, and the sentences above say it for them).
 function inputsTable(unfolded, folded) {
-  const table = document.createElement("table");
-  table.className = "fold-table";
   const names = Object.keys(unfolded.gradients)
     .filter((name) => !Array.isArray(unfolded.gradients[name]) && !Array.isArray(folded.gradients[name]));
+  if (!names.length) return null;
+  const table = document.createElement("table");
+  table.className = "fold-table";
   const rows = [
     ["teach.fold.input", names.map((name) => [name, "name"])],
     ["teach.fold.folded", names.map((name) => [formatNumber(folded.gradients[name]), "grad"])],

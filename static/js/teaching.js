@@ -26,7 +26,7 @@ export class Teaching {
     this.example = null; // the preset whose program is on screen, if any
     this.folded = null; // with unfold on: the folded answer, for the note
     this.foldRequest = 0;
-    this.layered = null; // {key, has}: whether the last answer asked for layers, for this program, had any
+    this.layered = null; // {program, has}: whether the last answer that asked for layers, for this program, had any
     this.tagged = ""; // the δ tags on the drawing
     this.tour = new PassTour({
       stepper: hooks.stepper,
@@ -96,12 +96,11 @@ export class Teaching {
 
   // The layers of a network (Nielsen's equations, δ on each z) are asked for with a program new to the page,
   // and from then on only if it had any: a value change of any other program costs no more than before.
+  // Not while compound gates are unfolded: an unfolded σ is no activation, and each layer would be found
+  // as a network of its own, with a δ¹ each.
   asksForLayers() {
-    return this.layered?.key !== this.layersKey(this.hooks.getProgram()) || this.layered.has;
-  }
-
-  layersKey(program) {
-    return JSON.stringify([program, this.options.unfold]);
+    if (this.options.unfold) return false;
+    return this.layered?.program !== this.hooks.getProgram() || this.layered.has;
   }
 
   // A node hovered or focused in the drawing (null: none), for the views that point back at it.
@@ -143,7 +142,7 @@ export class Teaching {
       // A preset sets the panel: its own settings, or the defaults (not the last preset's).
       if (example && !this.train.running) this.train.preset(example.train ?? null);
     }
-    if (graph.layers !== undefined) this.layered = { key: this.layersKey(program), has: graph.layers.length > 0 };
+    if (graph.layers !== undefined) this.layered = { program, has: graph.layers.length > 0 };
     this.equations.update(graph);
     this.tagDeltas(graph, false);
     this.quiz.afterGraph(graph);
