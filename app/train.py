@@ -155,15 +155,17 @@ def descend(graph, start: dict, learning_rate: float, numbers: range, batches: M
     ``batches``), then w ← w − η·∂L/∂w for every param, L the sum of the output's elements. Yields each step
     as it is taken; what to measure between steps, and when, is the caller's."""
     nodes = [graph.inputs[name] for name in start]
+    scalars = [name for name, value in start.items() if np.ndim(value) == 0]  # a step keeps every shape
     current = start
     for number in numbers:
-        inputs = _as_inputs(current)
+        inputs = dict(current)
+        for name in scalars:
+            inputs[name] = current[name][()]  # as _as_inputs gives them
         if batches is not None:
             inputs.update(batches.values(number))
         node_values = forward_values(graph, inputs, limits)
         grads, _ = backward_values(graph, node_values)
-        after = {name: value - learning_rate * np.asarray(grads[node])
-                 for (name, value), node in zip(current.items(), nodes)}
+        after = {name: value - learning_rate * grads[node] for (name, value), node in zip(current.items(), nodes)}
         yield Step(number, current, node_values, grads, after)
         current = after
 
@@ -205,9 +207,8 @@ class MiniBatches:
 
     def values(self, step: int) -> dict:
         indices = self.samples_of(step)[2]
-        if self.axis == 0:
-            return {name: value[indices] for name, value in self.data.items()}
-        return {name: value[..., indices] for name, value in self.data.items()}
+        where = indices if self.axis == 0 else (..., indices)
+        return {name: value[where] for name, value in self.data.items()}
 
     def describe(self, step: int) -> dict:
         epoch, batch, indices = self.samples_of(step)
