@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from functools import cache, lru_cache
 from typing import Any, Mapping
 
 import numpy as np
@@ -161,12 +162,23 @@ class Data:
 
 def make_data(settings: Settings) -> Data:
     """The seeded data set, shuffled and split into training and test points."""
-    rng = np.random.default_rng([settings.seed, 0])
-    xy, labels = GENERATORS[settings.dataset](rng, settings.points, settings.noise / 100)
-    order = rng.permutation(settings.points)
+    return _data(settings.dataset, settings.noise, settings.points, settings.train_percent, settings.seed)
+
+
+@lru_cache(maxsize=64)
+def _data(dataset: str, noise: float, points: int, train_percent: float, seed: int) -> Data:
+    # Drawn once for every frame of a run (a tenth of a millisecond each time otherwise), read-only.
+    rng = np.random.default_rng([seed, 0])
+    xy, labels = GENERATORS[dataset](rng, points, noise / 100)
+    order = rng.permutation(points)
     xy, labels = xy[order], labels[order, np.newaxis]
-    n_train = min(settings.points - 1, max(1, round(settings.points * settings.train_percent / 100)))
-    return Data(xy[:n_train], labels[:n_train], xy[n_train:], labels[n_train:])
+    n_train = min(points - 1, max(1, round(points * train_percent / 100)))
+    return Data(*map(_read_only, (xy[:n_train], labels[:n_train], xy[n_train:], labels[n_train:])))
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
 
 
 # -- the network as a program ---------------------------------------------------------------------------
@@ -333,11 +345,12 @@ def _points(x: np.ndarray, y: np.ndarray) -> list[list[float]]:
 
 # -- heat maps ------------------------------------------------------------------------------------------
 
+@cache
 def grid_points(resolution: int) -> np.ndarray:
     """The centres of a resolution × resolution grid of cells on the plane, row by row from the top."""
     centres = (np.arange(resolution) + 0.5) / resolution * 2 * EXTENT - EXTENT
     xs, ys = np.meshgrid(centres, centres[::-1])
-    return np.column_stack([xs.ravel(), ys.ravel()])
+    return _read_only(np.column_stack([xs.ravel(), ys.ravel()]))
 
 
 def heat_maps(network: Network, weights: dict) -> dict:
