@@ -6,9 +6,10 @@ built once per request → training by app/train.py's loop (``descend``: per min
 and backward with the batch and the weights as the inputs' new values, then w ← w − η·∂L/∂w), measured once
 an epoch → the heat maps of the output and of every hidden neuron on a grid.
 
-Nothing is kept between requests: the weights come in with a request and go out with its answer, and
-the data and each epoch's shuffle are drawn again from the seed, so a run is the same whichever worker
-answers and however its epochs are split into requests.
+Nothing of a run is kept between requests: the weights come in with a request and go out with its answer,
+and the data and each epoch's shuffle come from the seed alone, so a run is the same whichever worker
+answers and however its epochs are split into requests. (A process keeps the data sets it has drawn, and
+the heat maps' grid points: every frame of a run asks for the same ones.)
 """
 
 from __future__ import annotations
@@ -167,7 +168,7 @@ def make_data(settings: Settings) -> Data:
 
 @lru_cache(maxsize=64)
 def _data(dataset: str, noise: float, points: int, train_percent: float, seed: int) -> Data:
-    # Drawn once for every frame of a run (a tenth of a millisecond each time otherwise), read-only.
+    # Kept: every frame of a run asks for the same data set (drawing it takes a tenth of a millisecond).
     rng = np.random.default_rng([seed, 0])
     xy, labels = GENERATORS[dataset](rng, points, noise / 100)
     order = rng.permutation(points)

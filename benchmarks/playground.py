@@ -6,8 +6,9 @@ The network is the issue's: 2-6-6-1 (tanh) on 200 circle points, 100 of them for
 10, so an epoch is 10 steps of gradient descent. Three measurements:
 
 * In process (CPU time): one epoch by the engine (the network's program, built once, run forward and
-  backward per batch by app/train.py's loop, as app.playground trains it) against the floor, the same epoch written out by hand in NumPy
-  (checked equal first); and the heat maps a request adds (the output on 50×50 cells, each neuron on 20×20).
+  backward per batch by app/train.py's loop, as app.playground trains it) against the floor, the same epoch
+  written out by hand in NumPy (checked equal first); and the heat maps a request adds (the output on 50×50
+  cells, each neuron on 20×20).
 * Over HTTP (wall clock, a live uvicorn): ``POST /api/playground/step`` for 1, 3 and 10 epochs, as the page
   sends it, and the size of its answer.
 * The page (headless Chromium): Play for a few seconds at each speed (epochs a frame); epochs a second and
@@ -82,8 +83,7 @@ def run_in_process(budget: float = 1.0) -> dict:
     limits = playground.compute.DEFAULT_LIMITS
     network = playground.Network(SETTINGS, weights, limits)
     as_lists = {name: value.tolist() for name, value in weights.items()}
-    batches = playground.mini_batches(SETTINGS, data)
-    epoch_s = _median_cpu(lambda: _epoch(network, weights, batches), budget)
+    epoch_s = _median_cpu(lambda: _epoch(network, weights, playground.mini_batches(SETTINGS, data)), budget)
     floor_s = _median_cpu(lambda: floor_epoch(weights, data, 1), budget)
     maps_s = _median_cpu(lambda: playground.heat_maps(network, weights), budget)
     request_s = {steps: _median_cpu(lambda steps=steps: orjson.dumps(playground.train(SETTINGS, as_lists, 0, steps)),
@@ -93,7 +93,8 @@ def run_in_process(budget: float = 1.0) -> dict:
 
 
 def _epoch(network: playground.Network, weights: dict, batches) -> dict:
-    """Epoch 1 as the playground trains it: app/train.py's loop, one step per mini-batch."""
+    """Epoch 1 as the playground trains it: app/train.py's loop, one step per mini-batch (its shuffle drawn
+    as a request draws it: ``batches`` are new)."""
     for step in descend(network.graph, weights, SETTINGS.learning_rate, range(batches.per_epoch), batches,
                         network.limits):
         weights = step.after
