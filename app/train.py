@@ -75,14 +75,16 @@ def train(program: str, values: Mapping[str, Any] | None, params: list[str], lea
         explained: list[dict] = []
         for step in descend(graph, current, learning_rate, range(first_step, first_step + steps), batches, limits):
             done = step.number - first_step
-            # The loss on the whole data set before this step: without mini-batches, the step's own forward pass.
-            whole = step.values if batches is None else forward_values(graph, _as_inputs(step.before), limits)
-            losses.append(_finite_loss(whole[graph.output], done))
-            if batches is not None:
-                batch_losses.append(_finite_loss(step.values[graph.output], done, "batch_loss_not_finite"))
+            # The cost on the whole data set before this step: without mini-batches, the step's own.
+            if batches is None:
+                losses.append(_finite_loss(step.output, done))
+            else:
+                whole = forward_values(graph, _as_inputs(step.before), limits)
+                losses.append(_finite_loss(whole[graph.output], done))
+                batch_losses.append(_finite_loss(step.output, done, "batch_loss_not_finite"))
             if updates is True or (updates == "last" and done == steps - 1):
                 explained.append({"step": step.number + 1, "params": [
-                    _explain_update(name, cost, learning_rate, step.before[name], step.grads[graph.inputs[name]],
+                    _explain_update(name, cost, learning_rate, step.before[name], step.gradients[name],
                                     step.after[name]) for name in params]})
             current = step.after
             if done + 1 < steps:
@@ -139,12 +141,13 @@ def _finite_loss(output, step: int, message: str = "loss_not_finite") -> float:
 
 class Step(NamedTuple):
     """One step of gradient descent: its number (counted from 0 across a run sent in chunks), the params
-    before it, its forward pass's node values and backward pass's gradients, and the params after it."""
+    before it, the output's value on its mini-batch (the loss there), each param's gradient ∂L/∂w, and the
+    params after it."""
 
     number: int
     before: dict
-    values: list
-    grads: list
+    output: Any
+    gradients: dict
     after: dict
 
 
@@ -154,7 +157,7 @@ def descend(graph, start: dict, learning_rate: float, numbers: range, batches: M
     the forward and backward passes on the step's mini-batch (on the inputs' own values without
     ``batches``), then w ← w − η·∂L/∂w for every param, L the sum of the output's elements. Yields each step
     as it is taken; what to measure between steps, and when, is the caller's."""
-    nodes = [graph.inputs[name] for name in start]
+    nodes = {name: graph.inputs[name] for name in start}
     scalars = [name for name, value in start.items() if np.ndim(value) == 0]  # a step keeps every shape
     current = start
     for number in numbers:
@@ -165,8 +168,11 @@ def descend(graph, start: dict, learning_rate: float, numbers: range, batches: M
             inputs.update(batches.values(number))
         node_values = forward_values(graph, inputs, limits)
         grads, _ = backward_values(graph, node_values)
-        after = {name: value - learning_rate * grads[node] for (name, value), node in zip(current.items(), nodes)}
-        yield Step(number, current, node_values, grads, after)
+        gradients = {name: grads[node] for name, node in nodes.items()}
+        after = {name: current[name] - learning_rate * gradient for name, gradient in gradients.items()}
+        step = Step(number, current, node_values[graph.output], gradients, after)
+        del inputs, node_values, grads  # before the next step, whose arrays can then reuse their memory
+        yield step
         current = after
 
 
