@@ -84,7 +84,7 @@ def train(program: str, values: Mapping[str, Any] | None, params: list[str], lea
                 batch_losses.append(_finite_loss(step.output, done, "batch_loss_not_finite"))
             if updates is True or (updates == "last" and done == steps - 1):
                 explained.append({"step": step.number + 1, "params": [
-                    _explain_update(name, cost, learning_rate, step.before[name], step.gradients[name],
+                    _explain_update(name, cost, learning_rate, step.before[name], step.grads[graph.inputs[name]],
                                     step.after[name]) for name in params]})
             current = step.after
             if done + 1 < steps:
@@ -141,13 +141,13 @@ def _finite_loss(output, step: int, message: str = "loss_not_finite") -> float:
 
 class Step(NamedTuple):
     """One step of gradient descent: its number (counted from 0 across a run sent in chunks), the params
-    before it, the output's value on its mini-batch (the loss there), each param's gradient ∂L/∂w, and the
-    params after it."""
+    before it, the output's value on its mini-batch (the loss there), the backward pass's gradients (by node),
+    and the params after it."""
 
     number: int
     before: dict
     output: Any
-    gradients: dict
+    grads: list
     after: dict
 
 
@@ -157,7 +157,7 @@ def descend(graph, start: dict, learning_rate: float, numbers: range, batches: M
     the forward and backward passes on the step's mini-batch (on the inputs' own values without
     ``batches``), then w ← w − η·∂L/∂w for every param, L the sum of the output's elements. Yields each step
     as it is taken; what to measure between steps, and when, is the caller's."""
-    nodes = {name: graph.inputs[name] for name in start}
+    nodes = [graph.inputs[name] for name in start]
     scalars = [name for name, value in start.items() if np.ndim(value) == 0]  # a step keeps every shape
     current = start
     for number in numbers:
@@ -168,11 +168,8 @@ def descend(graph, start: dict, learning_rate: float, numbers: range, batches: M
             inputs.update(batches.values(number))
         node_values = forward_values(graph, inputs, limits)
         grads, _ = backward_values(graph, node_values)
-        gradients = {name: grads[node] for name, node in nodes.items()}
-        after = {name: current[name] - learning_rate * gradient for name, gradient in gradients.items()}
-        step = Step(number, current, node_values[graph.output], gradients, after)
-        del inputs, node_values, grads  # before the next step, whose arrays can then reuse their memory
-        yield step
+        after = {name: value - learning_rate * grads[node] for (name, value), node in zip(current.items(), nodes)}
+        yield Step(number, current, node_values[graph.output], grads, after)
         current = after
 
 
@@ -199,26 +196,22 @@ class MiniBatches:
         self.first_epoch = first_epoch
         self._shuffled = (None, None)  # (epoch, order): one shuffle drawn per epoch, not per step
 
-    def order(self, epoch: int) -> np.ndarray:
-        """The samples of an epoch (counted from 0) in the order its batches take them."""
+    def indices(self, step: int) -> np.ndarray:
+        """The samples of a step's mini-batch (a step counted from 0)."""
+        epoch, batch = divmod(step, self.per_epoch)
         if self._shuffled[0] != epoch:
             order = np.random.default_rng([*self.seed, self.first_epoch + epoch]).permutation(self.samples)
             self._shuffled = (epoch, order)
-        return self._shuffled[1]
-
-    def samples_of(self, step: int) -> tuple[int, int, np.ndarray]:
-        """(epoch, batch, sample indices) of a step, all counted from 0."""
-        epoch, batch = divmod(step, self.per_epoch)
-        return epoch, batch, self.order(epoch)[batch * self.size:(batch + 1) * self.size]
+        return self._shuffled[1][batch * self.size:(batch + 1) * self.size]
 
     def values(self, step: int) -> dict:
-        indices = self.samples_of(step)[2]
+        indices = self.indices(step)
         where = indices if self.axis == 0 else (..., indices)
         return {name: value[where] for name, value in self.data.items()}
 
     def describe(self, step: int) -> dict:
-        epoch, batch, indices = self.samples_of(step)
-        return {"step": step + 1, "epoch": epoch + 1, "batch": batch + 1, "samples": indices.tolist()}
+        epoch, batch = divmod(step, self.per_epoch)
+        return {"step": step + 1, "epoch": epoch + 1, "batch": batch + 1, "samples": self.indices(step).tolist()}
 
 
 def _mini_batches(graph, data: list[str], size: int | None, seed: int, params: list[str]) -> MiniBatches:
