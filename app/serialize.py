@@ -49,9 +49,11 @@ def graph_json(graph: Graph, values: list, grads: list, wire_grads: list, wire_l
     all_numbers = not any(shapes)
     value_json, values_finite = _column_json(values, all_numbers)
     grad_json, grads_finite = _column_json(grads, all_numbers)
+    # inputs and shape are the graph's own tuples (orjson writes them as arrays): a dict holding only numbers,
+    # strings and tuples of numbers is one Python's cycle collector stops scanning, a list it walks every time.
     nodes = [
-        {"id": node, "op": kind, "label": label, "name": name, "inputs": [*args], "value": value,
-         "grad": grad, "shape": [*shape]}
+        {"id": node, "op": kind, "label": label, "name": name, "inputs": args, "value": value,
+         "grad": grad, "shape": shape}
         for node, (kind, label, name, args, value, grad, shape)
         in enumerate(zip(graph.kind, graph.label, graph.name, graph.args, value_json, grad_json, shapes))
     ]
