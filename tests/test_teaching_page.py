@@ -1,7 +1,7 @@
 """The teaching modes as an instructor uses them, in a real headless Chromium against the real server:
 stepping through the passes with the narration line and the projector keys, the narrated gates in the
 details panel, folded and unfolded sigmoid, the gradient check panel with the nudge story, the plots,
-and training by gradient descent with Stop. Each test saves a screenshot in /tmp/shots to be looked at.
+and training by gradient descent with Stop. Each test saves a screenshot in $SHOTS, when it is set, to be looked at.
 
 References are independent of the page: numbers worked out here in Python (math), or the API's own
 answer fetched over HTTP for what the page must show as it is (the narration's sentences)."""
@@ -18,12 +18,14 @@ from app.examples import examples
 from app.rounding import format_number
 from test_page import browser, page, type_program, wait_until_idle  # noqa: F401
 
-SHOTS = Path(os.environ.get("SHOTS", "/tmp/shots"))
+SHOTS = Path(os.environ["SHOTS"]) if os.environ.get("SHOTS") else None  # screenshots only when asked for
 GATES = {"x": 3.0, "y": -4.0, "z": 2.0, "w": -1.0}  # CS231n's gate patterns: 2 * (x*y + max(z, w))
 
 
 def shot(page, name, panel=None):
     """The whole page, and the panel alone when it is down the side bar."""
+    if SHOTS is None:
+        return
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"teach-{name}.png"))
     if panel:
