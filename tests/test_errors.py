@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from app import Limits, ProgramError, compute_graph
+from app.forward import forward_values
+from app.graph import build_graph
 
 
 def error_of(program, values=None, **options):
@@ -118,9 +120,6 @@ def test_limits_say_which_limit_and_how_to_raise_it():
 
 def test_a_graph_run_again_with_bigger_arrays_is_still_refused_before_numpy_allocates():
     # forward_values checks result sizes once per graph and leaf shapes: new shapes or a new limit check again
-    from app.forward import forward_values
-    from app.graph import build_graph
-
     limits = Limits(max_elements=5)
     graph = build_graph("a + b", {"a": [1.0, 2.0], "b": [[1.0], [2.0]]}, limits, None, True)
     assert forward_values(graph, limits=limits)[-1].shape == (2, 2)
