@@ -6,20 +6,20 @@ nothing else: a connection that sends nothing, or one header line every few seco
 and enough of them exhaust the server's file descriptors (slowloris). ``BoundedProtocol`` adds:
 
 - a deadline for the request head: ``header_seconds`` from the connection's start, or from its last answer,
-  to the end of the next request's headers, however the bytes trickle in; then the connection is closed;
-- a bound on a request head's size, ``MAX_HEAD_BYTES`` (httptools has none of its own): past it the answer is
-  431 and the connection is closed;
+  to the end of the next request's headers, however the bytes trickle in; then the connection is closed,
+  gracefully (the last answer may still be on its way: that is the send deadline's to judge);
+- a bound on a request head's size, ``MAX_HEAD_BYTES`` (httptools has none of its own): past it, whether the
+  head came whole or a line at a time, the answer is 431 and the connection is closed;
 - a cap on open connections, ``max_connections`` (kept below the process's file limit): a connection past it
   closes the oldest connection still waiting for its request head (an attacker's, most likely, since a
   browser sends its request as soon as it connects), or itself when none is waiting;
-- a send deadline: a client that takes nothing of its answer for ``send_seconds`` is dropped, so that an
-  answer cannot sit in the server's memory for ever;
-- the security headers on the few answers the protocol writes itself (a malformed request's 400).
+- a send deadline: a client that takes nothing of its answer for ``send_seconds`` is dropped, and what it did
+  not take thrown away, so that an answer cannot sit in the server's memory for ever;
+- the security headers on the few answers the protocol writes itself (a malformed request's 400, the 431).
 
-httptools (llhttp, in C) parses a request for about half of what h11 (pure Python) costs the event loop, and
-uvloop runs the loop and its sockets in C: together they halve the server process's time per request, and
-opening, reading and closing thousands of hostile connections costs the loop that much less (README,
-Performance).
+httptools (llhttp, in C) parses requests where h11 parses them in Python, and uvloop runs the event loop and
+its sockets in C: the event loop that reads, parses and closes every connection, a class's or an attacker's,
+spends less CPU on each (README, "Under attack").
 
 The body's own deadline (``body_seconds``) and size live in the ASGI middleware (``security.py``).
 ``QuietRepeats`` keeps the log readable under attack: a warning repeated within ten seconds is counted, not
@@ -75,6 +75,7 @@ class BoundedProtocol(HttpToolsProtocol):
     head_timer = None
     send_timer = None
     in_head = False  # the parser is inside a request head: between its first byte and its blank line
+    head_began = False  # the request head now being read began in the latest read
     head_bytes = 0  # the head's size: exact once it is complete, a lower bound while it trickles in
 
     def connection_made(self, transport) -> None:
@@ -89,18 +90,18 @@ class BoundedProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         # llhttp holds nothing, but httptools and uvicorn keep the URL and header lines read so far: a head still
-        # incomplete after this read counts it whole, unless the head began in it (the read may end a body), so
-        # that what they hold stays within one read past the bound.
-        counted = self.in_head
+        # incomplete after this read counts it whole, unless the head began in it (the read may end a body or
+        # hold whole requests before it), so that what they hold stays within one read past the bound.
+        self.head_began = False
         super().data_received(data)
-        if counted and self.in_head and not self.transport.is_closing():
+        if self.in_head and not self.head_began and not self.transport.is_closing():
             self.head_bytes += len(data)
             if self.head_bytes > MAX_HEAD_BYTES:
                 self.send_400_response("")
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self.in_head, self.head_bytes = True, 0
+        self.in_head, self.head_began, self.head_bytes = True, True, 0
 
     def on_headers_complete(self) -> None:
         self.in_head = False

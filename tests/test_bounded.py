@@ -310,6 +310,24 @@ def test_pipelined_requests_and_a_kept_alive_connection_are_answered_in_full(bas
         assert client.recv(65536).startswith(b"HTTP/1.1 200 OK")
 
 
+def test_a_head_that_shares_a_read_with_a_large_body_is_not_charged_for_it(base):
+    # Three sends, each one read: the first of a request's head; the rest of it with a 100 KB body and the next
+    # request's first line; the rest of that one. Only the second request's own bytes count against the 16 KB.
+    port = int(base.base.rsplit(":", 1)[1])
+    body = orjson.dumps(SMALL) + b" " * 100_000
+    with socket.create_connection(("127.0.0.1", port), timeout=BUDGET + GRACE) as client:
+        for part in (b"POST /api/graph HTTP/1.1\r\n",
+                     b"Host: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+                     + body + b"GET /healthz HTTP/1.1\r\n",
+                     b"Host: x\r\n\r\n"):
+            client.sendall(part)
+            time.sleep(0.2)
+        answers = b""
+        while b'{"status":"ok"}' not in answers and (chunk := client.recv(65536)):
+            answers += chunk
+    assert answers.count(b"HTTP/1.1 200 OK") == 2 and b'"value":33' in answers, answers[:300]
+
+
 def kernel_send_buffer_max() -> int:
     with open("/proc/sys/net/ipv4/tcp_wmem") as f:
         return int(f.read().split()[2])
