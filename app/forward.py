@@ -28,13 +28,19 @@ def forward_values(graph: Graph, overrides: Mapping[str, Any] | None = None, lim
     value_of = values.__getitem__
     max_elements = limits.max_elements
     total_elements = 0
-    # The size check is for gates with an array argument: until some value is an array, no gate has one.
-    arrays_seen = graph.has_array_leaf or any(np.ndim(value) for value in (overrides or {}).values())
+    # The size check is for gates with an array argument: until some value is an array, no gate has one. A graph
+    # run again with array leaves of the same shapes (training, a sweep, a gradient check) makes results of the
+    # sizes it has already checked: the check runs once per graph and shapes, not once per pass.
+    leaf_shapes = None
+    if graph.has_array_leaf or any(np.ndim(value) for value in (overrides or {}).values()):
+        leaf_shapes = (max_elements, tuple([np.shape(value) for value in values if value is not None]))
+    sizes_known = leaf_shapes is not None and leaf_shapes == graph.sizes_checked
+    check_sizes = leaf_shapes is not None and not sizes_known
     for node, op in enumerate(graph.table):
         if op is None:
             continue
         arg_ids = graph.args[node]
-        if arrays_seen and any(values[a].ndim for a in arg_ids):
+        if check_sizes and any(values[a].ndim for a in arg_ids):
             _check_result_size(graph, node, [values[a] for a in arg_ids], max_elements)
         try:
             value = op.forward(*map(value_of, arg_ids))
@@ -44,12 +50,14 @@ def forward_values(graph: Graph, overrides: Mapping[str, Any] | None = None, lim
         except MemoryError:
             raise graph.error("limit", say("too_large_for_memory"), node) from None
         if value.ndim:
-            arrays_seen = True
+            check_sizes = not sizes_known
             total_elements += value.size
             if total_elements > limits.max_total_elements:
                 raise graph.error("limit", say("too_many_elements", limit=limits.max_total_elements,
                                                variable=env_var("max_total_elements")), node)
         values[node] = value
+    if leaf_shapes is not None:
+        graph.sizes_checked = leaf_shapes
     return values
 
 

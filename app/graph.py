@@ -39,6 +39,9 @@ class Graph:
     output: int
     has_array_leaf: bool  # some input or constant is an array (if not, and no gate makes one, all are numbers)
     _edge_starts: list[int] | None = field(default=None, init=False, repr=False, compare=False)
+    # The leaf shapes (and max_elements) of a forward pass that ran to the end: a pass with the same ones makes
+    # results of the same sizes, so it need not check them again (see forward_values).
+    sizes_checked: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.kind)

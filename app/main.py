@@ -7,7 +7,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -15,10 +17,12 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from . import workers
+from .workers import described
 from .api import program_error_response, router
 from .connections import quiet_logs
 from .errors import ProgramError
 from .examples import examples
+from .messages import http_error_zh
 from .playground_routes import router as playground_router
 from .security import Hardening, docs_csp
 
@@ -50,13 +54,26 @@ app.add_exception_handler(ProgramError, program_error_response)
 
 
 @app.exception_handler(HTTPException)
-async def unreadable_body_is_malformed(request: Request, error: HTTPException):
-    """FastAPI answers a body it cannot decode (not UTF-8, say) with 400 and a bare string; but our 400s are
+async def http_error_in_both_languages(request: Request, error: HTTPException):
+    """FastAPI's own errors, with the Chinese beside the English (``detail_zh``) where it has a sentence.
+
+    FastAPI answers a body it cannot decode (not UTF-8, say) with 400 and a bare string; but our 400s are
     programs that cannot be computed, with a ``detail`` object. A malformed body is a 422, as one with bad JSON is."""
     if error.status_code == 400 and isinstance(error.detail, str):
-        return JSONResponse({"detail": [{"type": "body_unreadable", "loc": ["body"], "msg": error.detail,
-                                         "input": None}]}, status_code=422)
-    return await http_exception_handler(request, error)
+        item = {"type": "body_unreadable", "loc": ["body"], "msg": error.detail, "input": None}
+        return JSONResponse({"detail": [described(item)]}, status_code=422)
+    chinese = http_error_zh(error.status_code, request.url.path, request.method)
+    if chinese is None:
+        return await http_exception_handler(request, error)
+    return JSONResponse({"detail": error.detail, "detail_zh": chinese}, status_code=error.status_code,
+                        headers=getattr(error, "headers", None))
+
+
+@app.exception_handler(RequestValidationError)
+async def invalid_request_in_both_languages(_request: Request, error: RequestValidationError):
+    """A query parameter (the GET forms) not of its declared type: pydantic's English and the Chinese."""
+    detail = [described({key: value for key, value in item.items() if key != "url"}) for item in error.errors()]
+    return JSONResponse({"detail": jsonable_encoder(detail)}, status_code=422)
 
 
 app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

@@ -390,3 +390,57 @@ def listing(items: Iterable, separator: Text = COMMA) -> Text:
         return say("none")
     return Text(separator.en.join(str(_words(item, "en")) for item in items),
                 separator.zh.join(str(_words(item, "zh")) for item in items))
+
+
+# -- a request that is not what the API's schema asks for (422), and a path or method it does not have ---------
+# pydantic writes the English (an error's `msg`); these are its sentences in Chinese, by the error's `type`, with
+# the same facts: where in the request (`where`) and the error's context (the bound it broke, the JSON error).
+REQUEST_ERRORS_ZH: dict[str, str] = {
+    "missing": "缺少 {where}：这一项必须给出。",
+    "string_type": "{where} 应当是字符串。",
+    "float_type": "{where} 应当是数。",
+    "float_parsing": "{where} 应当是数。",
+    "int_type": "{where} 应当是整数。",
+    "int_parsing": "{where} 应当是整数。",
+    "int_from_float": "{where} 应当是整数，不能有小数部分。",
+    "bool_type": "{where} 应当是布尔值（true 或 false）。",
+    "bool_parsing": "{where} 应当是布尔值（true 或 false）。",
+    "list_type": "{where} 应当是数组。",
+    "dict_type": "{where} 应当是对象（{{…}}）。",
+    "model_type": "{where} 应当是 JSON 对象（{{…}}）。",
+    "model_attributes_type": "{where} 应当是 JSON 对象（{{…}}）。",
+    "json_invalid": "请求体不是合法的 JSON：{error}。",
+    "json_type": "{where} 应当是 JSON 文本。",
+    "body_unreadable": "请求体无法读取：{msg}",
+    "literal_error": "{where} 只能是 {expected}。",
+    "enum": "{where} 只能是 {expected}。",
+    "greater_than": "{where} 应当大于 {gt}。",
+    "greater_than_equal": "{where} 应当大于或等于 {ge}。",
+    "less_than": "{where} 应当小于 {lt}。",
+    "less_than_equal": "{where} 应当小于或等于 {le}。",
+    "finite_number": "{where} 应当是有限的数（不能是 inf 或 nan）。",
+    "string_too_short": "{where} 至少要有 {min_length} 个字符。",
+    "string_too_long": "{where} 最多 {max_length} 个字符。",
+    "too_short": "{where} 至少要有 {min_length} 项。",
+    "too_long": "{where} 最多 {max_length} 项。",
+    "value_error": "{where} 的值不合要求：{msg}",
+}
+HTTP_ERRORS_ZH: dict[int, str] = {
+    404: "找不到 {path}：这个地址不存在（API 的地址见 /docs）。",
+    405: "{path} 不接受 {method} 请求（各地址接受的请求见 /docs）。",
+}
+_TYPE_TAGS = {"float", "int", "bool", "str", "list", "dict"}  # pydantic names a union's member in an error's loc
+
+
+def request_error_zh(item: dict) -> str:
+    """A pydantic error item (with its context) in Chinese, with the same facts as its English ``msg``."""
+    where = ".".join(str(part) for i, part in enumerate(item["loc"])
+                     if not (i == 0 and part in ("body", "query"))
+                     and not (isinstance(part, str) and ("[" in part or part in _TYPE_TAGS and i == len(item["loc"]) - 1)))
+    template = REQUEST_ERRORS_ZH.get(item["type"], "{where} 不符合要求：{msg}")
+    return template.format(where=where or "请求体", msg=item["msg"], **(item.get("ctx") or {}))
+
+
+def http_error_zh(status: int, path: str, method: str) -> str | None:
+    template = HTTP_ERRORS_ZH.get(status)
+    return template and template.format(path=path, method=method)

@@ -433,6 +433,7 @@ def catalogue() -> list[dict]:
             "local_gradients": dict(zip(op.params, op.local_grads)),
             "sentence": op.sentence,
             "sentence_zh": op.sentence_zh,
+            "name_zh": op.name_zh,
             "unfolds_to": op.unfolds_to,
         }
         for op in OPS

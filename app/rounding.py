@@ -65,7 +65,7 @@ def _without_trailing_zeros(text: str) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def format_value(value, shape: list, decimals: int = EYE) -> str:
+def format_value(value, shape: tuple | list, decimals: int = EYE) -> str:
     """A number, or an array by its shape and first elements: ``2×3 [1.00, 2.00, 3.00, …]``."""
     if not shape:
         return format_number(value, decimals)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, Field
 from typing_extensions import TypeAliasType
@@ -190,6 +190,7 @@ class Op(BaseModel):
     local_gradients: dict[str, str] = Field(description="The local gradient with respect to each parameter.")
     sentence: str = Field(description="How the gate passes gradient back.")
     sentence_zh: str = Field(description="The same sentence in Chinese.")
+    name_zh: str = Field(description="The gate's name in Chinese, as the page and the narration say it (乘法门).")
     unfolds_to: Optional[str] = Field(description="For a compound gate: the expression of primitives it unfolds "
                                                   "to, in its params (sigmoid: 1 / (1 + exp(-x))).")
 
@@ -211,8 +212,6 @@ class Example(BaseModel):
     sentence: str
     sentence_zh: str
     train: Optional[TrainSettings] = Field(None, description="Settings for /api/train that visibly lower the loss.")
-    deltas: Optional[dict[str, str]] = Field(
-        None, description="Names whose gradient ∂C/∂z is a layer's error δ in Nielsen's notation, and its symbol.")
     source: str
     program: str
     values: dict[str, Value]
@@ -240,9 +239,10 @@ class TrainRequest(BaseModel):
                                      "request always goes through the same mini-batches.")
     first_step: int = Field(0, description="Steps already taken, for a long run sent in chunks: with data, it "
                                            "says which epoch and mini-batch come next.")
-    updates: bool = Field(False, description="Also answer `updates`: each step's w ← w − η·∂L/∂w with the numbers "
-                                             "of each param (its first elements, for an array), in English and "
-                                             "Chinese.")
+    updates: Union[bool, Literal["last"]] = Field(
+        False, description="Also answer `updates`: each step's w ← w − η·∂L/∂w with the numbers of each param (its "
+                           "first elements, for an array), in English and Chinese; \"last\": the last step's only "
+                           "(a long run sent in chunks shows one step per chunk).")
 
     # Strict: true is not a number and "5" not a count here, as the schema says.
     model_config = {"strict": True, "json_schema_extra": {"examples": [

@@ -49,18 +49,21 @@ def graph_json(graph: Graph, values: list, grads: list, wire_grads: list, wire_l
     all_numbers = not any(shapes)
     value_json, values_finite = _column_json(values, all_numbers)
     grad_json, grads_finite = _column_json(grads, all_numbers)
+    # inputs and shape are the graph's own tuples (orjson writes them as arrays): a dict holding only numbers,
+    # strings and tuples of numbers is one Python's cycle collector stops scanning, a list it walks every time.
     nodes = [
-        {"id": node, "op": kind, "label": label, "name": name, "inputs": [*args], "value": value,
-         "grad": grad, "shape": [*shape]}
+        {"id": node, "op": kind, "label": label, "name": name, "inputs": args, "value": value,
+         "grad": grad, "shape": shape}
         for node, (kind, label, name, args, value, grad, shape)
         in enumerate(zip(graph.kind, graph.label, graph.name, graph.args, value_json, grad_json, shapes))
     ]
     if max_wire_elements is not None and not all_numbers:  # not converted at all: it would not be written
         wire_grads = [None if grad is not None and grad.size > max_wire_elements else grad for grad in wire_grads]
     wire_grad_json, _ = _column_json(wire_grads, all_numbers)
-    wire_grad = iter(wire_grad_json)  # wires are numbered node by node, argument by argument: as edges are made
+    # Wires are numbered node by node, argument by argument: as the edges below are made.
+    wire_grad = iter(wire_grad_json).__next__
     edges = [
-        {"source": source, "target": target, "index": index, "value": value_json[source], "grad": next(wire_grad)}
+        {"source": source, "target": target, "index": index, "value": value_json[source], "grad": wire_grad()}
         for target, args in enumerate(graph.args) for index, source in enumerate(args)
     ]
     if wire_locals is not None:

@@ -36,7 +36,7 @@ MAX_COUNT = 2 ** 53  # of steps taken, and of a seed: the largest whole number a
 
 def train(program: str, values: Mapping[str, Any] | None, params: list[str], learning_rate: float,
           steps: int | None = None, *, epochs: int | None = None, data: list[str] | None = None,
-          batch_size: int | None = None, seed: int = 0, first_step: int = 0, updates: bool = False,
+          batch_size: int | None = None, seed: int = 0, first_step: int = 0, updates: bool | str = False,
           default_value: float | None = None, limits: Limits | None = None) -> dict:
     """Run gradient descent on the inputs named in ``params``: ``steps`` steps, or ``epochs`` passes over
     the data (one step each without ``data``).
@@ -45,7 +45,7 @@ def train(program: str, values: Mapping[str, Any] | None, params: list[str], lea
     "gradients": {param: ∂L/∂param at the new values}}; with ``data`` (L is then the cost on the whole data
     set) also "steps_per_epoch", "batches" (each step's epoch, mini-batch and samples) and "batch_losses"
     (each step's cost on its mini-batch); with ``updates``, "updates": each step's w ← w − η·∂L/∂w with its
-    numbers. Raises ``ProgramError``: a param or data name that is not an input (kind "name"), a step
+    numbers (``updates="last"``: the last step's only). Raises ``ProgramError``: a param or data name that is not an input (kind "name"), a step
     count outside 1..max_train_steps, data sets of different sizes, a loss that stops being finite.
     """
     limits = limits or compute.DEFAULT_LIMITS
@@ -86,7 +86,7 @@ def train(program: str, values: Mapping[str, Any] | None, params: list[str], lea
             before = current
             current = {name: value - learning_rate * np.asarray(grads[graph.inputs[name]])
                        for name, value in current.items()}
-            if updates:
+            if updates is True or (updates == "last" and step == steps - 1):
                 explained.append({"step": first_step + step + 1, "params": [
                     _explain_update(name, cost, learning_rate, before[name], grads[graph.inputs[name]],
                                     current[name]) for name in params]})

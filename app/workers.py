@@ -47,7 +47,7 @@ from pydantic import BaseModel, ValidationError
 from . import compute
 from .errors import ProgramError, error_detail
 from .limits import Limits, env_var
-from .messages import Text, say
+from .messages import Text, request_error_zh, say
 from .security import BYTES_IN_FLIGHT
 
 log = logging.getLogger("backprop.workers")
@@ -326,10 +326,9 @@ def serve(key: str, body: bytes, limits: Limits) -> Answer:
         try:
             request = _validate(model, body)
         except ValidationError as error:
-            detail = [{**item, "loc": ["body", *item["loc"]]}
-                      for item in error.errors(include_url=False, include_context=False)]
+            detail = [described({**item, "loc": ["body", *item["loc"]]}) for item in error.errors(include_url=False)]
             # json, not orjson: the input echoed back may hold an integer past 64 bits
-            return 422, JSON, json.dumps({"detail": detail}, default=str).encode()
+            return 422, JSON, json.dumps({"detail": detail}, default=str, ensure_ascii=False).encode()
         data = _encode(function(request, limits), media_type)
     except ProgramError as error:
         return (413 if error.kind == "limit" else 400), JSON, orjson.dumps({"detail": error.as_dict()})
@@ -358,6 +357,14 @@ def _validate(model, body: bytes):
         except ValueError:
             raise error from None
     return model.model_validate(data)
+
+
+def described(item: dict) -> dict:
+    """A validation error as the API answers it: pydantic's English ``msg`` and the same in Chinese (``msg_zh``),
+    without pydantic's context objects."""
+    item["msg_zh"] = request_error_zh(item)
+    item.pop("ctx", None)
+    return item
 
 
 def _encode(result: Any, media_type: str) -> bytes:

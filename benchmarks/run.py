@@ -526,8 +526,10 @@ def main(argv=None) -> dict:
         results["machine"]["load_average_at_end"] = os.getloadavg()
     if args.out:
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        options = orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS  # epochs: 1, 3, 10
+        data = orjson.dumps(results, option=options)  # before the file is opened: a failure keeps the last results
         with open(args.out, "wb") as f:
-            f.write(orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))
+            f.write(data)
         print(f"\nwrote {os.path.relpath(args.out)}")
     return results
 

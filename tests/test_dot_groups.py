@@ -71,6 +71,7 @@ def test_the_page_draws_the_box_around_the_unfolded_sigmoid(page):
     wait_until_idle(page)
     box = page.eval_on_selector("#graph g.cluster.unfolded-group", "g => g.textContent")
     assert "sigmoid" in box
-    shots = Path(os.environ.get("SHOTS", "/tmp/shots"))
-    shots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shots / "unfolded-sigmoid-box.png"))
+    if os.environ.get("SHOTS"):  # a screenshot to look at, when asked for
+        shots = Path(os.environ["SHOTS"])
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "unfolded-sigmoid-box.png"))

@@ -1,8 +1,11 @@
 """Bad input: a clear error that says what and where, never a 500, a hang or Python evaluated."""
 
+import numpy as np
 import pytest
 
 from app import Limits, ProgramError, compute_graph
+from app.forward import forward_values
+from app.graph import build_graph
 
 
 def error_of(program, values=None, **options):
@@ -113,6 +116,20 @@ def test_limits_say_which_limit_and_how_to_raise_it():
     # a broadcast that would be too large is refused before NumPy allocates it
     error = error_of("a + b", {"a": [1, 2, 3], "b": [[1], [2]]}, limits=Limits(max_elements=5))
     assert error.kind == "limit" and (error.line, error.column) == (1, 3)
+
+
+def test_a_graph_run_again_with_bigger_arrays_is_still_refused_before_numpy_allocates():
+    # forward_values checks result sizes once per graph and leaf shapes: new shapes or a new limit check again
+    limits = Limits(max_elements=5)
+    graph = build_graph("a + b", {"a": [1.0, 2.0], "b": [[1.0], [2.0]]}, limits, None, True)
+    assert forward_values(graph, limits=limits)[-1].shape == (2, 2)
+    assert forward_values(graph, {"a": np.ones(2)}, limits)[-1].shape == (2, 2)  # the same shapes: known sizes
+    with pytest.raises(ProgramError) as error:
+        forward_values(graph, {"a": np.ones(3)}, limits)  # 2×3 = 6 elements
+    assert error.value.kind == "limit" and "max_elements" in error.value.message
+    with pytest.raises(ProgramError) as error:
+        forward_values(graph, None, Limits(max_elements=3))  # the first shapes, a smaller limit
+    assert error.value.kind == "limit"
 
 
 def test_a_gradient_check_that_would_take_too_long_is_refused():

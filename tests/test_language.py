@@ -142,7 +142,7 @@ def test_an_array_output_gives_the_gradient_of_its_sum():
     result = compute_graph("W @ x", {"W": [[1, 2], [3, 4]], "x": [1, 1]})
     assert result["value"] == [3.0, 7.0]
     assert result["gradients"]["x"] == [4.0, 6.0]
-    assert result["nodes"][-1]["shape"] == [2]
+    assert result["nodes"][-1]["shape"] == (2,)  # a tuple in Python, [2] in the JSON
 
 
 def test_an_input_the_output_does_not_use_has_gradient_zero():

@@ -111,7 +111,7 @@ def test_each_equation_of_the_presets_gives_the_engines_gradient(client, name):
     body = layered(client, example["program"], example["values"])
     check_every_equation(body)
     named = {layer["delta"]: body["nodes"][layer["z"]]["name"] for layer in body["layers"]}
-    assert named == {symbol: z for z, symbol in example["deltas"].items()}  # the preset's δ tags agree
+    assert named == {f"δ{'¹²³'[l]}": f"z{l + 1}" for l in range(len(body["layers"]))}  # δˡ on zl, as Nielsen writes
 
 
 RNG = np.random.default_rng(14)

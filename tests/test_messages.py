@@ -150,3 +150,39 @@ def test_the_api_answers_message_zh_and_documents_it(client):
     assert url.json()["detail"]["message_zh"].endswith("（在 URL 里，+ 表示空格：加号请写成 %2B。）")
     schema = client.get("/openapi.json").json()["components"]["schemas"]
     assert "message_zh" in schema["ErrorDetail"]["required"] and "message_zh" in schema["Warning"]["properties"]
+
+
+# Requests that are not of the API's shape: pydantic says what is wrong in English, the table in Chinese.
+MALFORMED = [
+    ("post", "/api/graph", {"json": {}}, "缺少 expression：这一项必须给出。"),
+    ("post", "/api/graph", {"json": {"expression": 5}}, "expression 应当是字符串。"),
+    ("post", "/api/graph", {"json": {"expression": "a", "values": {"a": "5"}}}, "values.a 应当是数。"),
+    ("post", "/api/graph", {"json": {"expression": "a", "values": [1]}}, "values 应当是对象（{…}）。"),
+    ("post", "/api/graph", {"json": [1]}, "请求体 应当是 JSON 对象（{…}）。"),
+    ("post", "/api/graph", {"content": b"{bad", "headers": {"content-type": "application/json"}},
+     "请求体不是合法的 JSON：key must be a string at line 1 column 2。"),
+    ("post", "/api/train", {"json": {"expression": "a", "values": {}, "params": ["a"], "learning_rate": 1,
+                                     "steps": "x"}}, "steps 应当是整数。"),
+    ("post", "/api/train", {"json": {"expression": "a", "values": {}, "params": ["a"], "learning_rate": 1,
+                                     "steps": 1, "updates": "all"}}, "updates 只能是 'last'。"),
+    ("get", "/api/graph", {"params": {"expression": "a", "check": "maybe"}}, "check 应当是布尔值（true 或 false）。"),
+]
+
+
+@pytest.mark.parametrize("method, path, request_, chinese", MALFORMED)
+def test_a_malformed_request_is_told_what_is_wrong_in_both_languages(client, method, path, request_, chinese):
+    answer = getattr(client, method)(path, **request_)
+    assert answer.status_code == 422
+    problems = answer.json()["detail"]
+    assert all(problem["msg"] and CJK.search(problem["msg_zh"]) and "不符合要求" not in problem["msg_zh"]
+               for problem in problems), problems  # each problem in both, none by the table's fallback
+    assert chinese in [problem["msg_zh"] for problem in problems]
+
+
+def test_a_path_or_method_the_api_does_not_have_is_said_in_both_languages(client):
+    missing = client.get("/api/grpah")
+    assert (missing.status_code, missing.json()) == (404, {
+        "detail": "Not Found", "detail_zh": "找不到 /api/grpah：这个地址不存在（API 的地址见 /docs）。"})
+    wrong_method = client.delete("/api/graph")
+    assert wrong_method.status_code == 405 and wrong_method.headers["allow"]
+    assert wrong_method.json()["detail_zh"] == "/api/graph 不接受 DELETE 请求（各地址接受的请求见 /docs）。"

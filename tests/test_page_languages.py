@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from test_page import browser  # noqa: F401 (the fixture; the module skips without Chromium)
+from test_page import browser, wait_until_idle  # noqa: F401 (the fixture; the module skips without Chromium)
 
 ROOT = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -45,7 +45,7 @@ def test_every_english_string_of_the_page_has_its_chinese(fresh):
     assert english.keys() == chinese.keys(), "keys in one language only"
     for key, text in english.items():
         zh = chinese[key]
-        if re.search(r"[a-z]{2}", text):  # words, not a name the same in both (API) or nothing
+        if re.search(r"[a-z]{2}", PLACEHOLDER.sub("", text)):  # words, not a name the same in both (API), nor only facts
             assert CJK.search(zh), f"{key}: no Chinese in {zh!r}"
         assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(zh)), f"{key}: not the same facts"
     sources = [*(ROOT / "templates").glob("*.html"), *(ROOT / "static" / "js").rglob("*.js")]
@@ -95,3 +95,30 @@ def test_the_playground_says_why_it_stopped_in_chinese(fresh):
     fresh.wait_for_selector("#message:not([hidden])")
     message = fresh.text_content("#message")
     assert message.startswith("已停止。第 1 个隐含层有 0 个神经元；一个隐含层有 1 到 8 个神经元"), message
+
+
+def test_gates_are_named_in_chinese_in_the_card_the_table_the_boxes_and_for_screen_readers(fresh):
+    fresh.goto(fresh.server + "/?lang=zh")
+    fresh.wait_for_selector("#graph svg g.wire-label")
+    fresh.click("#presets button[data-example='ng-J']")  # u = b*c; v = a + u; J = 3*v
+    wait_until_idle(fresh)
+    graph = fresh.evaluate("window.backpropLab.page.graph")
+    u = next(node["id"] for node in graph["nodes"] if node["name"] == "u")
+    fresh.click("#table-toggle")
+    assert fresh.text_content(f"#table-view tr[data-node='{u}'] td.op") == "乘法门 *"
+    assert fresh.get_attribute(f"#n{u}", "aria-label") == "乘法门 * → u"
+    fresh.focus(f"#n{u}")
+    fresh.wait_for_selector("#details:not([hidden]) h3 .gate-name")
+    assert fresh.text_content("#details h3 .gate-name").strip() == "乘法门"
+    fresh.click("[data-lang=en]")
+    assert fresh.text_content(f"#table-view tr[data-node='{u}'] td.op") == "mul *"
+    assert fresh.get_attribute(f"#n{u}", "aria-label") == "mul gate * → u"
+    fresh.click("[data-lang=zh]")
+    fresh.click("#presets button[data-example='cs231n-sigmoid-gate']")
+    fresh.check("#unfold")
+    fresh.wait_for_selector("#graph g.cluster.unfolded-group")
+    assert fresh.text_content("#graph g.cluster.unfolded-group text.group-label") == "σ  sigmoid 门"
+    sigmoid_part = fresh.evaluate("window.backpropLab.page.graph.nodes.find(n => n.unfolded_from === 'sigmoid').id")
+    fresh.focus(f"#n{sigmoid_part}")
+    fresh.wait_for_selector("#details:not([hidden]) .formula")
+    assert "展开后的 sigmoid 门的一部分" in fresh.text_content("#details")

@@ -235,7 +235,7 @@ def check_topological_order(program, result):
     for node in nodes:
         assert all(0 <= source < node["id"] for source in node["inputs"]), (program, node)
         if node["op"] in ("input", "const"):
-            assert node["inputs"] == [], (program, node)
+            assert node["inputs"] == (), (program, node)
     assert result["output"] == nodes[-1]["id"] == len(nodes) - 1, program
     assert result["value"] == nodes[-1]["value"], program
     wires = [(edge["target"], edge["index"], edge["source"]) for edge in result["edges"]]

@@ -119,6 +119,7 @@ def test_a_big_array_is_told_by_its_shape(client):
 def test_the_op_table_has_every_sentence_in_chinese(client):
     catalogue = client.get("/api/ops").json()
     assert all(row["sentence_zh"] for row in catalogue)
+    assert {row["name"]: row["name_zh"] for row in catalogue}["mul"] == "乘法门"  # the page's gate names in Chinese
     assert {row["name"]: row["unfolds_to"] for row in catalogue}["sigmoid"] == "1 / (1 + exp(-x))"
     assert all(op.show and op.name_zh for op in OPS)
 
@@ -286,9 +287,8 @@ def test_every_preset_has_its_title_and_sentence_in_chinese(client):
         assert example["title_zh"] and example["sentence_zh"], example["name"]
 
 
-def test_nielsens_network_labels_its_deltas():
+def test_nielsens_network_speaks_of_delta_and_its_output_error_is_bp1():
     nielsen = EXAMPLES["nielsen-mlp"]
-    assert nielsen["deltas"] == {"z1": "δ¹", "z2": "δ²"}
     assert "δ" in nielsen["sentence"] and "four backpropagation equations" in nielsen["sentence"]
     # δ² = (a² − y) ⊙ σ′(z²), the gradient reaching z2 (Nielsen's BP1).
     a2, y = np.array(nielsen["expected"]["named"]["a2"]["value"]), np.array(nielsen["values"]["y"])

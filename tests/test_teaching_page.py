@@ -1,7 +1,7 @@
 """The teaching modes as an instructor uses them, in a real headless Chromium against the real server:
 stepping through the passes with the narration line and the projector keys, the narrated gates in the
 details panel, folded and unfolded sigmoid, the gradient check panel with the nudge story, the plots,
-and training by gradient descent with Stop. Each test saves a screenshot in /tmp/shots to be looked at.
+and training by gradient descent with Stop. Each test saves a screenshot in $SHOTS, when it is set, to be looked at.
 
 References are independent of the page: numbers worked out here in Python (math), or the API's own
 answer fetched over HTTP for what the page must show as it is (the narration's sentences)."""
@@ -18,12 +18,14 @@ from app.examples import examples
 from app.rounding import format_number
 from test_page import browser, page, type_program, wait_until_idle  # noqa: F401
 
-SHOTS = Path(os.environ.get("SHOTS", "/tmp/shots"))
+SHOTS = Path(os.environ["SHOTS"]) if os.environ.get("SHOTS") else None  # screenshots only when asked for
 GATES = {"x": 3.0, "y": -4.0, "z": 2.0, "w": -1.0}  # CS231n's gate patterns: 2 * (x*y + max(z, w))
 
 
 def shot(page, name, panel=None):
     """The whole page, and the panel alone when it is down the side bar."""
+    if SHOTS is None:
+        return
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"teach-{name}.png"))
     if panel:
@@ -174,6 +176,19 @@ def test_unfolded_sigmoid_draws_its_primitives_and_the_same_gradient_at_its_inpu
     assert folded[names.index("w2")] == expected
     assert "unfold=1" in page.evaluate("location.hash")
     shot(page, "unfolded-sigmoid")
+
+
+def test_unfolding_a_network_of_arrays_compares_its_array_gradients_as_drawn(page):
+    load_preset(page, "nielsen-mlp")
+    page.check("#unfold")
+    page.wait_for_selector("#fold-note .fold-same")
+    wait_until_idle(page)
+    notes = page.eval_on_selector_all("#fold-note .fold-same", "ps => ps.map(p => p.dataset.folded)")
+    assert len(notes) == 2 and all(note.startswith("2 [") and "inf" not in note for note in notes)  # z1's, z2's
+    rows = page.eval_on_selector_all("#fold-note .fold-table tbody tr",
+                                     "rs => rs.map(r => [...r.querySelectorAll('td')].map(c => c.textContent))")
+    names, folded, unfolded = rows
+    assert "W1" in names and folded == unfolded and folded[names.index("W1")].startswith("2×2 [")
     page.reload()
     page.wait_for_selector("#fold-note .fold-same")
     assert page.is_checked("#unfold")

@@ -136,3 +136,12 @@ def test_epochs_count_passes_over_the_data(client):
 def test_a_bad_sgd_request_says_what_is_wrong(client, change, kind):
     answer = train(client, "nielsen-sgd", status=400, **change)
     assert answer["detail"]["kind"] == kind and answer["detail"]["message"]
+
+
+def test_updates_last_explains_only_the_last_step_of_a_chunk(client):
+    every = train(client, "nielsen-mlp", steps=3, updates=True)["updates"]
+    [last] = train(client, "nielsen-mlp", steps=3, updates="last")["updates"]
+    assert last == every[-1] and last["step"] == 3
+    assert train(client, "nielsen-sgd", steps=2, first_step=5, updates="last")["updates"][0]["step"] == 7
+    assert client.post("/api/train", json={"expression": "w*w", "values": {"w": 1}, "params": ["w"],
+                                           "learning_rate": 0.1, "steps": 1, "updates": "first"}).status_code == 422

@@ -73,12 +73,15 @@ export async function sweep(program, values, variable, start, stop) {
 }
 
 // Gradient descent on the server: `steps` updates of `params`; answers the loss before and after each step,
-// the parameters' new values and their gradients there. `signal` lets Stop abort a request in flight.
-export async function train({ program, values, params, learningRate, steps }, signal) {
+// the parameters' new values and their gradients there, and the last step's update said with its numbers.
+// sgd: {data, batch_size, seed} for Nielsen's mini-batches (firstStep: the steps of the run already taken).
+// `signal` lets Stop abort a request in flight.
+export async function train({ program, values, params, learningRate, steps, firstStep = 0, sgd = null }, signal) {
   const response = await fetch("/api/train", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ expression: program, values, params, learning_rate: learningRate, steps, default_value: 1 }),
+    body: JSON.stringify({ expression: program, values, params, learning_rate: learningRate, steps, default_value: 1,
+      updates: "last", first_step: firstStep, ...sgd }),
     signal,
   });
   const body = await response.json();

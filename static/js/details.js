@@ -8,20 +8,24 @@
 import { formatNumber, fullPrecision } from "./format.js";
 import { pick, t } from "./i18n.js";
 import { shapeInWords } from "./labels.js";
+import { gateName } from "./op-names.js";
 
-// extras: {deltas: {nodeName: "δ¹"}} from a preset that labels ∂C/∂z of each layer (Nielsen's δ);
-// flows: which nodes have a gradient (scene.js's gradientFlows).
+// extras: {flows: which nodes have a gradient (scene.js's gradientFlows); views(graph, node): what the
+// teaching modes add to the chain rule (the Jacobians of array wires)}.
 export function describeNode(graph, opsByName, id, extras = {}) {
   const node = graph.nodes[id];
   const op = opsByName[node.op];
   const parts = [heading(node, op)];
   parts.push(numbers(node, extras.flows?.[id] ?? node.grad !== null));
-  parts.push(delta(graph, node, extras.deltas));
+  parts.push(delta(graph, node), ...equations(graph, node));
   parts.push(narration(node));
   if (op) {
     parts.push(paragraph(pick({ en: op.sentence, zh: op.sentence_zh ?? op.sentence }), "sentence"));
-    if (node.unfolded_from) parts.push(paragraph(t("teach.details.unfolded_from", { op: node.unfolded_from }), "formula"));
-    parts.push(chainRule(graph, node, op));
+    if (node.unfolded_from) {
+      const gate = gateName(opsByName[node.unfolded_from], node.unfolded_from);
+      parts.push(paragraph(t("teach.details.unfolded_from", { gate }), "formula"));
+    }
+    parts.push(chainRule(graph, node, op), ...(extras.views?.(graph, node) ?? []));
   } else {
     parts.push(paragraph(t(`leaf.${node.op}`), "sentence"));
   }
@@ -43,7 +47,7 @@ function heading(node, op) {
   }
   const expression = node.narration?.expression;
   const computes = expression ? (node.name ? `${node.name} = ${expression}` : expression) : node.name ?? node.label;
-  h.append(span(computes), span(`  ${t("teach.details.gate", { gate: op.name })}`, "gate-name"));
+  h.append(span(computes), span(`  ${gateName(op)}`, "gate-name"));
   return h;
 }
 
@@ -80,15 +84,22 @@ function narration(node) {
   return box.childElementCount ? box : null;
 }
 
-// Nielsen's δ: ∂C/∂z of a layer, the quantity of the four backpropagation equations.
-function delta(graph, node, deltas) {
-  const symbol = node.name && deltas?.[node.name];
-  if (!symbol) return null;
+// Nielsen's δ: ∂C/∂z of a layer, the quantity of the four backpropagation equations (the API's `delta`
+// on a layer's z, with "layers": true).
+function delta(graph, node) {
+  if (!node.delta) return null;
   const output = graph.nodes[graph.output];
   const p = paragraph("", "delta");
-  p.append(span(symbol, "delta-tag"), span(` = ∂${output.name ?? "C"}/∂${node.name} = `), rounded(node.grad, node.shape, "grad"));
+  p.append(span(node.delta, "delta-tag"), span(` = ∂${output.name ?? "C"}/∂${nameOf(node)} = `), rounded(node.grad, node.shape, "grad"));
   p.append(span(`  ${t("teach.details.delta_note")}`, "hint"));
   return p;
+}
+
+// The equations of backpropagation that give this node's gradient (BP1 or BP2 at a layer's z, BP3 at its
+// bias, BP4 at its weights), as the API says them with the numbers.
+function equations(graph, node) {
+  const found = (graph.layers ?? []).flatMap((layer) => layer.equations).filter((equation) => equation.node === node.id);
+  return found.map((equation) => paragraph(pick(equation.text), "equation-text"));
 }
 
 // One row per argument: ∂out/∂argument, its local gradient in the program's names and its number, and
@@ -178,14 +189,16 @@ function addTerm(list, term, description) {
   list.append(dt, dd);
 }
 
-// The whole array with its gradient, element by element, rounded; each element's full precision on hover.
-export function describeArray(graph, id, hasGrad = true) {
+// The whole array with its gradient, element by element, rounded; each element's full precision on hover;
+// then what the teaching modes add (extras.views, as for a node's card).
+export function describeArray(graph, id, hasGrad = true, extras = {}) {
   const node = graph.nodes[id];
   const wrapper = document.createElement("div");
   const title = document.createElement("h3");
   title.textContent = `${nameOf(node)}: ${shapeInWords(node.shape)}`;
   wrapper.append(title, matrix(t("teach.details.value"), node.value, node.shape, "value"),
-    matrix(t("teach.details.gradient"), hasGrad ? node.grad : undefined, node.shape, "grad"));
+    matrix(t("teach.details.gradient"), hasGrad ? node.grad : undefined, node.shape, "grad"),
+    ...(extras.views?.(graph, node) ?? []));
   return wrapper;
 }
 

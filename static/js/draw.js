@@ -8,6 +8,7 @@
 import { fullPrecision } from "./format.js";
 import { t } from "./i18n.js";
 import { FONT, gateSvg, leafSvg, shapeInWords, tagSvg, totalTagText, wireLabelSvg, wireLabelTexts } from "./labels.js";
+import { gateName, opName } from "./op-names.js";
 import { gradientMarker } from "./theme.js";
 
 const d3 = window.d3;
@@ -27,10 +28,12 @@ const f1 = (x) => (Math.round(x * 10) / 10).toString();
 
 export class GraphView {
   // onFocusNode(id, element): a node hovered or focused; onLeaveNode(id): the pointer left it;
-  // onPickNode(id, element): a node clicked (or Enter on it); onOpenArray(id): an array's label clicked.
-  constructor(container, { onFocusNode, onLeaveNode, onPickNode, onOpenArray, onViewChange }) {
+  // onPickNode(id, element): a node clicked (or Enter on it); onOpenArray(id): an array's label clicked;
+  // opsByName(): the op table (the gates' names in the page's language).
+  constructor(container, { onFocusNode, onLeaveNode, onPickNode, onOpenArray, onViewChange, opsByName = () => ({}) }) {
     this.container = container;
     this.handlers = { onFocusNode, onLeaveNode, onPickNode, onOpenArray, onViewChange };
+    this.opsByName = opsByName;
     this.graph = null;
     this.svg = null;
     this.geometry = null;
@@ -67,7 +70,7 @@ export class GraphView {
     this.geometry = geometry;
     this.graph = graph;
     this.container.querySelector("svg.graph-drawing")?.remove();
-    this.container.insertAdjacentHTML("afterbegin", skeletonSvg(scene, geometry));
+    this.container.insertAdjacentHTML("afterbegin", skeletonSvg(scene, geometry, this.opsByName()));
     const svg = this.container.querySelector("svg.graph-drawing");
     this.svg = svg;
     this.viewport = svg.querySelector(".viewport");
@@ -121,8 +124,9 @@ export class GraphView {
     const marker = gradientMarker();
     const graph = this.graph;
     this.layers.wires.insertAdjacentHTML("beforeend", tile.links.map((link) => linkSvg(link, this.tiles.boxes, this.geometry)).join(""));
+    const ops = this.opsByName();
     this.layers.boxes.insertAdjacentHTML("beforeend", tile.boxes.map((box) =>
-      boxSvg(box, this.geometry.boxes.get(box.key), graph, marker)).join(""));
+      boxSvg(box, this.geometry.boxes.get(box.key), graph, marker, ops)).join(""));
     const byId = (key) => this.svg.getElementById(key);
     const fresh = new Set();
     for (const box of tile.boxes) {
@@ -388,9 +392,17 @@ export class GraphView {
     }
   }
 
-  // The words again, in another language: the screen reader's names, an array's shape in words.
+  // The words again, in another language: the screen reader's names, an array's shape in words, the
+  // unfolded gates' boxes.
   relabel() {
-    for (const [id, groups] of this.nodes ?? []) for (const group of groups) group.setAttribute("aria-label", ariaLabel(this.graph.nodes[id]));
+    const ops = this.opsByName();
+    for (const [id, groups] of this.nodes ?? []) for (const group of groups) group.setAttribute("aria-label", ariaLabel(this.graph.nodes[id], ops));
+    for (const row of this.scene?.rows ?? []) {
+      for (const group of row.groups) {
+        const label = this.svg.querySelector(`#${group.key} text.group-label`);
+        if (label) label.textContent = groupLabel(group, ops);
+      }
+    }
     for (const record of this.labels ?? []) {
       const caption = record.shape.length ? record.group.querySelector("text.shape") : null;
       if (caption) caption.textContent = shapeInWords(record.shape);
@@ -422,11 +434,25 @@ export class GraphView {
     for (const group of this.nodeGroups(Number(id))) this.drawTagOn(group, kind, text);
   }
 
+  // In the room a gate's box keeps for a tag (above its circle left to right, beside it top to bottom) if
+  // it has none of its own (a total), else at the box's upper right.
   drawTagOn(group, kind, text) {
     group.querySelector(`text.tag.${kind}`)?.remove();
     if (text === null) return;
     const box = this.tiles.boxes.get(group.id);
-    group.insertAdjacentHTML("beforeend", tagSvg(kind, [box.width / 2 + 6, -box.height / 2 + 2], text));
+    const room = box.kind === "gate" && !box.tagText;
+    const at = room ? box.tag : [box.width / 2 + 6, -box.height / 2 + 2];
+    group.insertAdjacentHTML("beforeend", tagSvg(room ? `${kind} in-room` : kind, at, text));
+  }
+
+  // Bring a node into view (a course view's term clicked), keeping the zoom: nothing moves if it is in view.
+  showNode(id) {
+    const at = this.geometry?.boxes.get(`n${id}`);
+    if (!at) return;
+    const { k, x, y } = this.transform();
+    const [left, top] = [at.x * k + x, at.y * k + y];
+    if (left >= 0 && left <= this.size.width && top >= 0 && top <= this.size.height) return;
+    this.centreOn(at.x, at.y);
   }
 
   // -- export -----------------------------------------------------------------------------------------------
@@ -468,18 +494,18 @@ function nodeIdOf(group) {
 
 // The drawing without its boxes and wires (the tiles bring them): the rules between rows, and the boxes
 // around unfolded compound gates.
-function skeletonSvg(scene, geometry) {
+function skeletonSvg(scene, geometry, ops) {
   const rules = geometry.rows.slice(1).map((row) => {
     const y = f1(row.y - 14);
     return `<line class="row-rule" x1="0" x2="${f1(geometry.width)}" y1="${y}" y2="${y}"></line>`;
   });
-  const groups = scene.rows.flatMap((row) => row.groups.map((group) => groupSvg(group, row, geometry)));
+  const groups = scene.rows.flatMap((row) => row.groups.map((group) => groupSvg(group, row, geometry, ops)));
   return `<svg class="graph-drawing" xmlns="${SVG_NS}" data-direction="${scene.direction}"><g class="viewport">` +
     `<g class="rows">${rules.join("")}${groups.join("")}</g><g class="wires"></g><g class="boxes"></g></g></svg>`;
 }
 
-// A dashed box around a group's boxes, its label at the top left.
-function groupSvg(group, row, geometry) {
+// A dashed box around a group's boxes, its label at the top left: the compound gate's symbol and name.
+function groupSvg(group, row, geometry, ops) {
   const byKey = new Map(row.boxes.map((box) => [box.key, box]));
   let [left, top, right, bottom] = [Infinity, Infinity, -Infinity, -Infinity];
   for (const key of group.members) {
@@ -491,7 +517,12 @@ function groupSvg(group, row, geometry) {
   const [x, y, width, height] = [left - 6, top - 18, right - left + 12, bottom - top + 24];
   return `<g id="${group.key}" class="cluster unfolded-group ${group.op}"><rect class="box" x="${f1(x)}" y="${f1(y)}" ` +
     `width="${f1(width)}" height="${f1(height)}" rx="6"></rect><text class="group-label" x="${f1(x + 6)}" y="${f1(y + 12)}">` +
-    `${escapeAttribute(group.label)}</text></g>`;
+    `${escapeAttribute(groupLabel(group, ops))}</text></g>`;
+}
+
+function groupLabel(group, ops) {
+  const name = opName(ops[group.op], group.op);
+  return group.symbol && group.symbol !== group.op ? `${group.symbol}  ${name}` : name;
 }
 
 // Below TILE_ABOVE boxes the drawing is one tile; above, tiles TILE units square, each holding the
@@ -537,11 +568,11 @@ function tilesOf(scene, geometry) {
   return { list: [...byKey.values()], boxes, byNode };
 }
 
-function boxSvg(box, at, graph, marker) {
+function boxSvg(box, at, graph, marker, ops) {
   const node = graph.nodes[box.node];
   const position = `transform="translate(${f1(at.x)},${f1(at.y)})"`;
   const graphNode = (classes, inner) => `<g id="${box.key}" class="node ${classes}" ${position} tabindex="-1" role="button" ` +
-    `aria-label="${escapeAttribute(ariaLabel(node))}">${inner}</g>`;
+    `aria-label="${escapeAttribute(ariaLabel(node, ops))}">${inner}</g>`;
   const tag = box.tagText ? tagSvg("total grad", box.tag, totalTagText(node, marker)) : "";
   switch (box.kind) {
     case "gate":
@@ -559,8 +590,8 @@ function boxSvg(box, at, graph, marker) {
 }
 
 // What a screen reader calls a node; its numbers are in the explanation card and the table.
-function ariaLabel(node) {
-  if (node.inputs.length) return t("node.aria_gate", { op: node.op, label: node.label, name: node.name ? ` → ${node.name}` : "" });
+function ariaLabel(node, ops) {
+  if (node.inputs.length) return t("node.aria_gate", { gate: gateName(ops[node.op], node.op), label: node.label, name: node.name ? ` → ${node.name}` : "" });
   return t(`node.aria_${node.op}`, { label: node.label });
 }
 
@@ -611,12 +642,13 @@ function arrowHead(from, to) {
 
 // An exported SVG stands alone: copy the colours and fonts the page's CSS gives each text and line.
 function inlineStyles(live, copy) {
-  const liveElements = live.querySelectorAll("text, path, polygon, ellipse, line");
-  const copied = copy.querySelectorAll("text, path, polygon, ellipse, line");
+  const liveElements = live.querySelectorAll("text, path, polygon, ellipse, line, rect");
+  const copied = copy.querySelectorAll("text, path, polygon, ellipse, line, rect");
   liveElements.forEach((element, i) => {
     const style = getComputedStyle(element);
     copied[i].setAttribute("fill", style.fill);
     copied[i].setAttribute("stroke", style.stroke);
+    if (style.strokeDasharray !== "none") copied[i].setAttribute("stroke-dasharray", style.strokeDasharray);
     if (element.tagName === "text") {
       copied[i].setAttribute("text-anchor", style.textAnchor);
       copied[i].setAttribute("font-family", style.fontFamily);

@@ -2,6 +2,7 @@
 // (right of it if there is room, else left, else over the far side of the drawing), or docked along the
 // bottom of the drawing on a narrow screen. A click pins it; ×, Escape or a click on empty paper
 // unpins and closes it. The card's content is details.js's; this module only places it.
+import { t } from "./i18n.js";
 
 const HIDE_AFTER_MS = 250; // the pointer may cross the gap between a node and its card
 const GAP = 12;
@@ -81,7 +82,7 @@ export class ExplainCard {
     close.type = "button";
     close.className = "close";
     close.textContent = "×";
-    close.setAttribute("aria-label", "close");
+    close.setAttribute("aria-label", t("dialog.close"));
     close.addEventListener("click", () => this.close());
     this.card.replaceChildren(close, ...content);
     this.card.hidden = false;

@@ -2,7 +2,7 @@
 // negate, exp, +1 and 1/x, and this note puts the two answers side by side (the folded one fetched
 // too): the gradient at each compound gate's input, and at every input, is the same both ways.
 // Nothing is computed here; the numbers are the API's, only shown and compared as printed.
-import { formatNumber } from "./format.js";
+import { formatGradient } from "./format.js";
 import { t } from "./i18n.js";
 
 // unfolded: the graph drawn ("unfold": true); folded: the same program's answer without unfolding.
@@ -35,33 +35,37 @@ function compoundGates(unfolded, folded) {
       .filter((node) => node.op !== "const");
     const sources = [...new Set(feeding.map((node) => node.id))];
     if (sources.length !== 1) continue;
-    found.push({ op, input: foldedInput, folded: foldedInput.grad, unfolded: unfolded.nodes[sources[0]].grad });
+    const unfoldedInput = unfolded.nodes[sources[0]];
+    // Written as each answer writes its node (an array by its shape and first elements), then compared as shown.
+    found.push({ op, input: foldedInput, folded: formatGradient(foldedInput), unfolded: formatGradient(unfoldedInput) });
   }
   return found;
 }
 
 function sentence({ op, input, folded, unfolded }) {
-  const same = formatNumber(folded) === formatNumber(unfolded);
+  const same = folded === unfolded;
   const p = paragraph(t(same ? "teach.fold.same" : "teach.fold.differ", {
-    op, input: input.name ?? t("teach.fold.gate_output", { label: input.label }),
-    folded: formatNumber(folded), unfolded: formatNumber(unfolded),
+    op, input: input.name ?? t("teach.fold.gate_output", { label: input.label }), folded, unfolded,
   }), same ? "fold-same" : "fold-differ");
   p.dataset.op = op;
-  p.dataset.folded = formatNumber(folded);
-  p.dataset.unfolded = formatNumber(unfolded);
+  p.dataset.folded = folded;
+  p.dataset.unfolded = unfolded;
   return p;
 }
 
-// One column per scalar input: its gradient folded, then unfolded, and whether they print the same.
+// One column per input: its gradient folded, then unfolded (an array by its shape and first elements), and
+// whether they print the same.
 function inputsTable(unfolded, folded) {
   const table = document.createElement("table");
   table.className = "fold-table";
-  const names = Object.keys(unfolded.gradients)
-    .filter((name) => !Array.isArray(unfolded.gradients[name]) && !Array.isArray(folded.gradients[name]));
+  const names = Object.keys(unfolded.gradients);
+  const shown = (answer, name) => formatGradient(answer.nodes.find((node) => node.op === "input" && node.name === name));
+  const foldedText = names.map((name) => shown(folded, name));
+  const unfoldedText = names.map((name) => shown(unfolded, name));
   const rows = [
     ["teach.fold.input", names.map((name) => [name, "name"])],
-    ["teach.fold.folded", names.map((name) => [formatNumber(folded.gradients[name]), "grad"])],
-    ["teach.fold.unfolded", names.map((name) => [formatNumber(unfolded.gradients[name]), "grad"])],
+    ["teach.fold.folded", foldedText.map((text) => [text, "grad"])],
+    ["teach.fold.unfolded", unfoldedText.map((text) => [text, "grad"])],
   ];
   const body = table.createTBody();
   for (const [key, cells] of rows) {
@@ -78,7 +82,7 @@ function inputsTable(unfolded, folded) {
   }
   // Told apart without colour: a differing pair is marked ≠ (the same pair, as the API answers, is plain).
   body.rows[2].querySelectorAll("td").forEach((td, i) => {
-    const same = formatNumber(folded.gradients[names[i]]) === formatNumber(unfolded.gradients[names[i]]);
+    const same = foldedText[i] === unfoldedText[i];
     td.classList.add(same ? "same" : "differ");
     if (!same) td.textContent += " ≠";
   });

@@ -36,17 +36,25 @@ const page = {
   refining: false, // Graphviz is laying out again a graph drawn in plain layers first
   opsByName: {},
   focused: null,
+  arrayOpen: null, // the node whose array dialog is open
 };
 
 const editor = new Editor($("#program"), $("#program-backdrop"), $("#error"), {
   onReplaced: () => (page.values = {}), // a program typed or pasted over the old one starts afresh
 });
 const view = new GraphView($("#graph"), {
-  onFocusNode: (id, element) => explain.show(id, element),
-  onLeaveNode: () => explain.hideSoon(),
+  onFocusNode: (id, element) => {
+    explain.show(id, element);
+    teaching.pointAt(id);
+  },
+  onLeaveNode: () => {
+    explain.hideSoon();
+    teaching.pointAt(null);
+  },
   onPickNode: (id, element) => explain.pin(id, element),
   onOpenArray: openArray,
   onViewChange: () => minimap?.frame(),
+  opsByName: () => page.opsByName,
 });
 const minimap = new Minimap($("#graph"), view);
 const explain = new ExplainCard($("#details"), $("#graph"), {
@@ -105,7 +113,7 @@ function recomputeSoon() {
 function requestOptions() {
   const options = teaching.requestOptions(); // a quiz in progress says narrate: false
   const wantsNarration = (stepper.stepping || explain.open) && teaching.narrates();
-  return { ...options, narrate: options.narrate ?? wantsNarration, local: explain.open };
+  return { ...options, narrate: options.narrate ?? wantsNarration, local: explain.open || page.arrayOpen !== null };
 }
 
 // A change to compute. One request is in flight at a time: changes that come meanwhile (a slider
@@ -163,6 +171,7 @@ async function send() {
 }
 
 async function showAnswer(graph, asked) {
+  clearTimeout(plotTimer); // owed again below; meanwhile the program is new and the graph on screen not yet
   page.program = asked.program; // what the graph on screen was computed from
   editor.clearError();
   forgetValuesOfNamesThatAreNotInputs(graph, asked.program);
@@ -211,6 +220,7 @@ function afterNumbers(graph, program) {
   plotSoon();
   showWarnings(graph);
   explain.render();
+  redrawArray();
   if (stepper.stepping) applyStepper();
   modes?.update(graph, page.opsByName);
 }
@@ -341,9 +351,20 @@ function focusNode(id) {
 function openArray(id) {
   explain.close();
   const dialog = $("#array-dialog");
-  dialog.querySelector(".content").replaceChildren(teaching.quiz.arrayDialog(id) ??
-    describeArray(page.graph, id, view.scene?.flows[id] ?? true));
+  page.arrayOpen = id;
+  dialog.querySelector(".content").replaceChildren(teaching.quiz.arrayDialog(id) ?? describeArrayNow(id));
   dialog.showModal();
+  needNarration(); // the Jacobians of its wires
+}
+
+const describeArrayNow = (id) => describeArray(page.graph, id, view.scene?.flows[id] ?? true,
+  teaching.detailsExtras(view.scene?.flows));
+
+// The open array dialog again, with the numbers of a new answer (not while a quiz asks in it).
+function redrawArray() {
+  const id = page.arrayOpen;
+  if (id === null || teaching.quiz.active || !page.graph?.nodes[id]) return;
+  $("#array-dialog .content").replaceChildren(describeArrayNow(id));
 }
 
 // -- stepping through the passes ---------------------------------------------------------------
@@ -400,6 +421,7 @@ function relabel() {
     inputs.update(page.graph);
   }
   explain.render();
+  redrawArray();
   applyStepper();
 }
 
@@ -480,6 +502,7 @@ function wire() {
     button.addEventListener("click", () => page.graph && exports[button.dataset.export]());
   }
   $("#array-dialog .close").addEventListener("click", () => $("#array-dialog").close());
+  $("#array-dialog").addEventListener("close", () => (page.arrayOpen = null));
   window.addEventListener("resize", resized);
   window.addEventListener("pagehide", () => stateTimer && saveState());
   window.addEventListener("hashchange", () => {

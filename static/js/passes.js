@@ -62,7 +62,7 @@ export class PassStepper {
     if (this.step === null) return "";
     if (this.step === 0) return t("teach.step.before");
     if (this.step <= n) return t("teach.step.forward", { step: this.step, total: n });
-    if (this.atEnd) return t("teach.step.done", { total: this.backward.length });
+    if (this.atEnd) return t("teach.step.done", { count: this.backward.length });
     return t("teach.step.backward", { step: this.step - n, total: this.backward.length });
   }
 }

@@ -183,7 +183,8 @@ function unfoldedGroups(graph, boxes, opsByName) {
     if (node?.group === undefined || node.group === null || !inside) continue;
     if (!groups.has(node.group)) {
       const op = opsByName[node.unfolded_from] ?? { name: node.unfolded_from, symbol: node.unfolded_from };
-      groups.set(node.group, { key: `g${node.group}`, op: op.name, label: op.symbol !== op.name ? `${op.symbol}  ${op.name}` : op.name, members: [] });
+      groups.set(node.group, { key: `g${node.group}`, op: op.name, symbol: op.symbol,
+        label: op.symbol !== op.name ? `${op.symbol}  ${op.name}` : op.name, members: [] });
     }
     groups.get(node.group).members.push(box.key);
   }

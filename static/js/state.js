@@ -36,6 +36,8 @@ function onlyNumbers(parsed) {
   return Object.fromEntries(Object.entries(parsed).filter(([, value]) => isValue(value)));
 }
 
+const LINK_SETTINGS = new Set(["program", "values", "unfold", "present", "quiz", "reveal", "lang"]);
+
 function deserialize(text) {
   const params = new URLSearchParams(text);
   if (!params.has("program")) return null;
@@ -44,6 +46,15 @@ function deserialize(text) {
     values = onlyNumbers(JSON.parse(params.get("values") || "{}"));
   } catch {
     values = {};
+  }
+  // A link written by hand may give values as the API's GET form takes them: #program=3*(a+b*c)&a=5&b=3.
+  for (const [name, text] of params) {
+    if (LINK_SETTINGS.has(name) || name in values) continue;
+    try {
+      Object.assign(values, onlyNumbers({ [name]: JSON.parse(text) }));
+    } catch {
+      // not a number: ignored, as a bad value in "values" is
+    }
   }
   return { program: params.get("program"), values, unfold: params.get("unfold") === "1",
     present: params.get("present") === "1", quiz: params.get("quiz") === "1", reveal: params.get("reveal") };

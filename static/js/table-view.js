@@ -3,6 +3,7 @@
 // operation's sentence in the current language. Numbers come from the API's answer, as drawn.
 import { fullPrecision } from "./format.js";
 import { language, t } from "./i18n.js";
+import { opName } from "./op-names.js";
 
 const STORAGE_KEY = "backprop-lab-table";
 
@@ -72,7 +73,7 @@ export class TableView {
     row.append(header);
     const op = this.opsByName[node.op];
     cell(row, node.name ?? (node.op === "input" ? node.label : ""), "name");
-    cell(row, op ? `${op.name} ${node.label !== op.name ? node.label : ""}`.trim() : t(`table.${node.op}`) + ` ${node.label}`, "op");
+    cell(row, op ? `${opName(op)} ${node.label !== op.name ? node.label : ""}`.trim() : t(`table.${node.op}`) + ` ${node.label}`, "op");
     cell(row, node.inputs.map((id) => labelOf(graph.nodes[id])).join(", "), "inputs");
     cell(row, fullPrecision(node.value), "value");
     const noGrad = node.grad === null && node.op === "const";

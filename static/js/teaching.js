@@ -1,8 +1,11 @@
 // The teaching modes beside the drawing, wired in one place so that main.js only calls a few hooks:
 // the tour of the passes with its narration line, the unfold toggle and its folded-vs-unfolded note,
-// the gradient check panel, the training panel with the presets' settings and Nielsen's δ labels, and quiz mode.
+// the gradient check panel, the training panel with the presets' settings, Nielsen's four equations with
+// the δ of each layer on the drawing, and quiz mode.
 import { computeGraph } from "./api.js";
 import { renderCheck } from "./check-panel.js";
+import { EquationsPanel } from "./equations.js";
+import { jacobianViews } from "./jacobian-view.js";
 import { renderFoldNote } from "./fold.js";
 import { onLanguageChange, t, translatePage } from "./i18n.js";
 import { PassTour } from "./narration.js";
@@ -23,6 +26,8 @@ export class Teaching {
     this.example = null; // the preset whose program is on screen, if any
     this.folded = null; // with unfold on: the folded answer, for the note
     this.foldRequest = 0;
+    this.layered = null; // {program, has}: whether the last answer that asked for layers, for this program, had any
+    this.tagged = ""; // the δ tags on the drawing
     this.tour = new PassTour({
       stepper: hooks.stepper,
       apply: hooks.applyStepper,
@@ -33,11 +38,14 @@ export class Teaching {
     this.train = new TrainPanel({
       params: $("#train-params"), rate: $("#train-rate"), steps: $("#train-steps"), run: $("#train-run"),
       stop: $("#train-stop"), progress: $("#train-progress"), status: $("#train-status"), plot: $("#train-plot"),
+      sgd: $("#train-sgd"), sgdNote: $("#train-sgd-note"), batch: $("#train-batch"), seed: $("#train-seed"),
+      update: $("#train-update"),
     }, {
       getProgram: hooks.getProgram,
       getValues: () => page.values,
       onValues: hooks.setValues,
     });
+    this.equations = new EquationsPanel($("#equations-section"), $("#equations"), { view: hooks.view });
     this.quiz = new Quiz({
       svg: () => hooks.view().svg,
       recompute: hooks.recompute,
@@ -48,7 +56,8 @@ export class Teaching {
       },
     });
     this.wire();
-    for (const id of ["#teach-controls", "#quiz-controls", "#quiz-panel", "#narration", "#fold-note", "#check-section", "#train-section"]) {
+    for (const id of ["#teach-controls", "#quiz-controls", "#quiz-panel", "#narration", "#fold-note", "#check-section",
+      "#train-section", "#equations-section"]) {
       const element = $(id);
       if (element) translatePage(element);
     }
@@ -69,6 +78,7 @@ export class Teaching {
       this.hooks.redrawDetails();
       this.renderPanels();
       this.train.retranslate();
+      this.equations.render();
     });
   }
 
@@ -80,7 +90,22 @@ export class Teaching {
   // What the graph request asks for besides the program and values (narration is asked for by the page
   // while it is shown, if narrates()).
   requestOptions() {
-    return { unfold: this.options.unfold, check: this.options.check, ...this.quiz.requestOptions() };
+    return { unfold: this.options.unfold, check: this.options.check, layers: this.asksForLayers(),
+      ...this.quiz.requestOptions() };
+  }
+
+  // The layers of a network (Nielsen's equations, δ on each z) are asked for with a program new to the page,
+  // and from then on only if it had any: a value change of any other program costs no more than before.
+  // Not while compound gates are unfolded: an unfolded σ is no activation, and each layer would be found
+  // as a network of its own, with a δ¹ each.
+  asksForLayers() {
+    if (this.options.unfold) return false;
+    return this.layered?.program !== this.hooks.getProgram() || this.layered.has;
+  }
+
+  // A node hovered or focused in the drawing (null: none), for the views that point back at it.
+  pointAt(id) {
+    this.equations.pointAt(id);
   }
 
   // Narration triples a request's time, so a graph too big to step through node by node (judged by the
@@ -100,12 +125,9 @@ export class Teaching {
     this.quiz.restore(state);
   }
 
-  deltas() {
-    return this.example?.deltas ?? null;
-  }
-
+  // What the explanation card and the array dialog add to a node: the Jacobians of its array wires.
   detailsExtras(flows) {
-    return { deltas: this.deltas(), flows };
+    return { flows, views: jacobianViews };
   }
 
   // After every graph that computed: the panels that show it, and a preset's training settings.
@@ -119,8 +141,10 @@ export class Teaching {
       this.example = example;
       // A preset sets the panel: its own settings, or the defaults (not the last preset's).
       if (example && !this.train.running) this.train.preset(example.train ?? null);
-      this.tagDeltas(graph);
     }
+    if (graph.layers !== undefined) this.layered = { program, has: graph.layers.length > 0 };
+    this.equations.update(graph);
+    this.tagDeltas(graph, false);
     this.quiz.afterGraph(graph);
     this.showQuiz();
     this.fetchFolded(graph, program);
@@ -130,7 +154,7 @@ export class Teaching {
   // What the teaching modes add to a freshly drawn picture (after the answer's panels): Nielsen's δ, and
   // quiz mode's answer fields.
   decorate(graph) {
-    this.tagDeltas(graph);
+    this.tagDeltas(graph, true);
     this.showQuiz();
   }
 
@@ -140,13 +164,16 @@ export class Teaching {
     this.quiz.decorate();
   }
 
-  // Nielsen's δ beside the z of each layer the preset names.
-  tagDeltas(graph) {
+  // Nielsen's δ on the z of each layer the API found (each such node's `delta`): again after a new drawing,
+  // else only when they change.
+  tagDeltas(graph, drawn) {
+    const deltas = graph.nodes.filter((node) => node.delta).map((node) => [node.id, node.delta]);
+    const tagged = JSON.stringify(deltas);
+    if (!drawn && tagged === this.tagged) return;
+    this.tagged = tagged;
     const view = this.hooks.view();
     view.clearTags("delta-tag");
-    const deltas = this.deltas();
-    if (!deltas) return;
-    for (const node of graph.nodes) if (node.name && deltas[node.name]) view.setNodeTag(node.id, "delta-tag", deltas[node.name]);
+    for (const [id, delta] of deltas) view.setNodeTag(id, "delta-tag", delta);
   }
 
   // With unfold on, the same program folded too, for the side-by-side note.
