@@ -5,7 +5,7 @@ import argparse
 
 import uvicorn
 
-from .connections import BACKLOG, BoundedH11Protocol
+from .connections import BACKLOG, BoundedProtocol
 
 
 def main() -> None:
@@ -22,8 +22,8 @@ def main() -> None:
     if options.reload and options.workers > 1:
         parser.error("--reload runs one worker; leave out --workers")
     uvicorn.run("app.main:app", host=options.host, port=options.port, reload=options.reload,
-                workers=options.workers, http=BoundedH11Protocol, backlog=BACKLOG, timeout_keep_alive=5,
-                log_level=options.log_level, access_log=not options.no_access_log)
+                workers=options.workers, loop="uvloop", http=BoundedProtocol, ws="none", backlog=BACKLOG,
+                timeout_keep_alive=5, log_level=options.log_level, access_log=not options.no_access_log)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,25 @@
-"""The connection layer: uvicorn's HTTP/1.1 protocol with the bounds it lacks, for ``python -m app``.
+"""The connection layer: uvicorn's HTTP/1.1 protocol (httptools, on uvloop) with the bounds it lacks, for
+``python -m app``.
 
 uvicorn times out a keep-alive connection that stays idle after an answer (``timeout_keep_alive``), but
 nothing else: a connection that sends nothing, or one header line every few seconds, stays open for ever,
-and enough of them exhaust the server's file descriptors (slowloris). ``BoundedH11Protocol`` adds:
+and enough of them exhaust the server's file descriptors (slowloris). ``BoundedProtocol`` adds:
 
 - a deadline for the request head: ``header_seconds`` from the connection's start, or from its last answer,
-  to the end of the next request's headers, however the bytes trickle in; then the connection is closed;
+  to the end of the next request's headers, however the bytes trickle in; then the connection is closed,
+  gracefully (the last answer may still be on its way: that is the send deadline's to judge);
+- a bound on a request head's size, ``MAX_HEAD_BYTES`` (httptools has none of its own): past it, whether the
+  head came whole or a line at a time, the answer is 431 and the connection is closed;
 - a cap on open connections, ``max_connections`` (kept below the process's file limit): a connection past it
   closes the oldest connection still waiting for its request head (an attacker's, most likely, since a
   browser sends its request as soon as it connects), or itself when none is waiting;
-- a send deadline: a client that takes nothing of its answer for ``send_seconds`` is dropped, so that an
-  answer cannot sit in the server's memory for ever;
-- the security headers on the few answers the protocol writes itself (a malformed request's 400).
+- a send deadline: a client that takes nothing of its answer for ``send_seconds`` is dropped, and what it did
+  not take thrown away, so that an answer cannot sit in the server's memory for ever;
+- the security headers on the few answers the protocol writes itself (a malformed request's 400, the 431).
+
+httptools (llhttp, in C) parses requests where h11 parses them in Python, and uvloop runs the event loop and
+its sockets in C: the event loop that reads, parses and closes every connection, a class's or an attacker's,
+spends less CPU on each (README, "Under attack").
 
 The body's own deadline (``body_seconds``) and size live in the ASGI middleware (``security.py``).
 ``QuietRepeats`` keeps the log readable under attack: a warning repeated within ten seconds is counted, not
@@ -20,26 +28,27 @@ written again.
 
 from __future__ import annotations
 
+import http
 import logging
 import resource
 import time
 
-import h11
-from uvicorn.protocols.http.h11_impl import STATUS_PHRASES, H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .limits import Limits
 from .security import PAGE_CSP, SECURITY_HEADERS
 
 LIMITS = Limits.from_environment()
 FILES_KEPT_FOR_THE_SERVER = 64  # listening socket, worker pipes, log files, static files being sent
+MAX_HEAD_BYTES = 16 * 1024  # a request's URL and headers: h11's bound, the one the server had before httptools
 
 
 def connection_bounds(limits: Limits = LIMITS) -> tuple[int, int]:
     """The connection cap and the listen backlog, after raising the process's soft file limit to its hard one.
 
-    asyncio accepts up to a backlog's worth of connections before any of them is seen here, so the cap leaves
-    descriptors for that free below the limit: accept() then never fails for want of one (it would log a
-    traceback each time and stop accepting for a second)."""
+    The event loop accepts up to a backlog's worth of connections before any of them is seen here, so the cap
+    leaves descriptors for that free below the limit: accept() then never fails for want of one (it would log
+    a traceback each time and stop accepting for a while)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -51,33 +60,61 @@ def connection_bounds(limits: Limits = LIMITS) -> tuple[int, int]:
 CAP, BACKLOG = connection_bounds()
 
 
-class BoundedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol, with a deadline for each request head, a connection cap and a send deadline."""
+class HeadTooLarge(Exception):
+    """Raised in a parser callback: it stops the parser, and uvicorn answers through ``send_400_response``."""
+
+
+class BoundedProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, with a deadline and a size bound for each request head, a connection cap
+    and a send deadline."""
 
     limits = LIMITS
     cap = CAP
-    waiting: dict["BoundedH11Protocol", None] = {}  # connections waiting for a request head, oldest first
+    waiting: dict["BoundedProtocol", None] = {}  # connections waiting for a request head, oldest first
 
     head_timer = None
     send_timer = None
+    in_head = False  # the parser is inside a request head: between its first byte and its blank line
+    head_began = False  # the request head now being read began in the latest read
+    head_bytes = 0  # the head's size: exact once it is complete, a lower bound while it trickles in
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
         if len(self.connections) > self.cap:
             oldest = next(iter(self.waiting), None)
-            (oldest or self)._drop()
             if oldest is None:
+                self._drop()
                 return
+            oldest._close_unused()
         self._wait_for_head()
 
     def data_received(self, data: bytes) -> None:
+        # llhttp holds nothing, but httptools and uvicorn keep the URL and header lines read so far: a head still
+        # incomplete after this read counts it whole, unless the head began in it (the read may end a body or
+        # hold whole requests before it), so that what they hold stays within one read past the bound.
+        self.head_began = False
         super().data_received(data)
-        if self in self.waiting and self.conn.their_state is not h11.IDLE:
-            self._head_arrived()
+        if self.in_head and not self.head_began and not self.transport.is_closing():
+            self.head_bytes += len(data)
+            if self.head_bytes > MAX_HEAD_BYTES:
+                self.send_400_response("")
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.in_head, self.head_began, self.head_bytes = True, True, 0
+
+    def on_headers_complete(self) -> None:
+        self.in_head = False
+        self._head_arrived()
+        self.head_bytes = len(self.url) + sum(len(name) + len(value) for name, value in self.headers)
+        if self.head_bytes > MAX_HEAD_BYTES:
+            raise HeadTooLarge
+        super().on_headers_complete()
 
     def on_response_complete(self) -> None:
+        pipelined = bool(self.pipeline)  # the next request's head is already here
         super().on_response_complete()
-        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+        if not self.transport.is_closing() and not pipelined:
             self._wait_for_head()
 
     def connection_lost(self, exc) -> None:
@@ -95,21 +132,31 @@ class BoundedH11Protocol(H11Protocol):
         self._cancel_send_timer()
 
     def send_400_response(self, msg: str) -> None:
-        """uvicorn's answer to a malformed request, with the security headers every answer carries."""
-        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close"),
-                   (b"content-security-policy", PAGE_CSP.encode()), *SECURITY_HEADERS]
-        for event in (h11.Response(status_code=400, headers=headers, reason=STATUS_PHRASES[400]),
-                      h11.Data(data=msg.encode("ascii")), h11.EndOfMessage()):
-            try:
-                self.transport.write(self.conn.send(event))
-            except h11.LocalProtocolError:
-                break  # the request was malformed before h11 could answer it: just close
+        """uvicorn's answer to a malformed request (431 for a head over its bound), with the security headers
+        every answer carries; or, while an answer is being written on this connection, no answer at all."""
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._drop()  # a pipelined request went wrong: an answer of its own would cut into the one being sent
+            return
+        status = 400
+        if self.head_bytes > MAX_HEAD_BYTES:
+            status, msg = 431, "Request line and headers over %d bytes." % MAX_HEAD_BYTES
+        body = msg.encode("ascii")
+        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"%d" % len(body)),
+                   (b"connection", b"close"), (b"content-security-policy", PAGE_CSP.encode()), *SECURITY_HEADERS]
+        head = b"HTTP/1.1 %d %s\r\n" % (status, http.HTTPStatus(status).phrase.encode())
+        self.transport.write(head + b"".join(b"%s: %s\r\n" % header for header in headers) + b"\r\n" + body)
         self.transport.close()
 
     def _wait_for_head(self) -> None:
         self._head_arrived()
         self.waiting[self] = None
-        self.head_timer = self.loop.call_later(self.limits.header_seconds, self._drop)
+        self.head_timer = self.loop.call_later(self.limits.header_seconds, self._close_unused)
+
+    def _close_unused(self) -> None:
+        """Close a connection that owes a request head, gracefully: the last answer may still be on its way to a
+        slow client (what it has not taken is the send deadline's to judge; aborting would throw it away)."""
+        self._head_arrived()
+        self.transport.close()
 
     def _head_arrived(self) -> None:
         self.waiting.pop(self, None)
@@ -123,11 +170,10 @@ class BoundedH11Protocol(H11Protocol):
             self.send_timer = None
 
     def _drop(self) -> None:
-        """Close at once, without a word (and without flushing an answer the client does not read)."""
+        """Close at once, without a word, throwing away what the client has not taken of its answer."""
         self._head_arrived()
         self._cancel_send_timer()
-        if not self.transport.is_closing():
-            self.transport.abort()
+        self.transport.abort()
 
 
 class QuietRepeats(logging.Filter):

@@ -210,7 +210,7 @@ def percentile(data: list[float], q: float) -> float:
 
 def run_load(args) -> dict:
     attacks = attack.worst_requests() if args.attack == "worst" else []
-    with live_server(workers=args.workers) as server:
+    with live_server(workers=args.workers, command=args.server) as server:
         port = int(server.base_url.rsplit(":", 1)[1])
         warm = classroom_requests(seed=2, count=50)  # first requests import and warm what they use
 
@@ -254,7 +254,7 @@ def run_load(args) -> dict:
         "probe": {"requests": len(probed.latencies), "p50_ms": 1e3 * percentile(probe_latencies, 50),
                   "p99_ms": 1e3 * percentile(probe_latencies, 99), "max_ms": 1e3 * max(probe_latencies),
                   "errors": len(probed.errors), "error_kinds": sorted(set(probed.errors))[:5]},
-        "attack": args.attack, "attacker": attacked,
+        "attack": args.attack, "attacker": attacked, "server": args.server or "python -m app",
         "server_log": {"bytes": len(log), "tracebacks": log.count("Traceback"), "lines": log.count("\n")},
         "cpus": os.cpu_count(), "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "load_average_at_end": os.getloadavg(),
@@ -300,6 +300,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--connections", type=int, default=2000, help="trickling connections, with --attack trickle")
     parser.add_argument("--budget", type=float, default=10.0, help="the server's max_seconds, to judge the attacker's "
                                                                   "answers by")
+    parser.add_argument("--server", help="a shell command that serves another version of the app on {port}, to "
+                                         "measure against ours, e.g. \"cd /tmp/old && exec venv/bin/python -m uvicorn "
+                                         "app.main:app --port {port} --log-level warning --no-access-log\"")
     parser.add_argument("--out", default=RESULTS, help="where to write the JSON (default %(default)s; '' for none)")
     args = parser.parse_args(argv)
     if not 0 < args.seconds <= 600 or args.students > 1000:

@@ -1,5 +1,5 @@
 """A live server for the benchmarks: ``python -m app`` (uvicorn, bounded) on 127.0.0.1, on a free port, started
-and stopped by us."""
+and stopped by us; or another version of the app, to measure ours against (``command``)."""
 
 from __future__ import annotations
 
@@ -61,18 +61,23 @@ class Server:
 
 
 @contextlib.contextmanager
-def live_server(workers: int = 1, env: dict | None = None, timeout: float = 30):
-    """``python -m app`` on 127.0.0.1 with ``workers`` server processes; yields a Server."""
+def live_server(workers: int = 1, env: dict | None = None, timeout: float = 30, command: str | None = None):
+    """``python -m app`` on 127.0.0.1 with ``workers`` server processes; yields a Server. ``command``, a shell
+    command with ``{port}`` in it, serves instead: another version of the app, such as a ``git archive`` of an
+    older commit in its own directory and virtual environment (``exec`` it, so that its process is the one
+    measured)."""
     import httpx
 
     port = free_port()
     log = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would stall the server
-    command = [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port),
-               "--log-level", "warning", "--no-access-log"]
+    ours = [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "warning", "--no-access-log"]
     if workers > 1:
-        command += ["--workers", str(workers)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "PYTHONPATH": ROOT, **(env or {})})
+        ours += ["--workers", str(workers)]
+    shell = command is not None
+    environment = {**os.environ, **({} if shell else {"PYTHONPATH": ROOT}), **(env or {})}
+    process = subprocess.Popen(command.format(port=port) if shell else ours, shell=shell, cwd=ROOT, stdout=log,
+                               stderr=subprocess.STDOUT, env=environment)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     try:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import resource
+import select
 import signal
 import socket
 import threading
@@ -31,11 +33,13 @@ from conftest import free_port, start_app_server, stop_app_server
 BUDGET = 2  # seconds: BACKPROP_MAX_SECONDS below
 GRACE = 1.5  # the target is a second past the budget; half a second more for a machine shared with other tests
 WORKER_MB = 300
+MAX_ANSWER_BYTES = 12_000_000
 LIMITS = {
     "BACKPROP_MAX_SECONDS": str(BUDGET),
     "BACKPROP_HEADER_SECONDS": "2",
     "BACKPROP_BODY_SECONDS": "2",
-    "BACKPROP_MAX_ANSWER_BYTES": "5000000",
+    "BACKPROP_SEND_SECONDS": "2",
+    "BACKPROP_MAX_ANSWER_BYTES": str(MAX_ANSWER_BYTES),
     "BACKPROP_MAX_WORKER_MB": str(WORKER_MB),
 }
 SMALL = {"expression": "3*(a + b*c)", "values": {"a": 5, "b": 3, "c": 2}}
@@ -267,6 +271,94 @@ def test_a_body_that_trickles_in_is_answered_408(base):
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 408") and b"body_seconds" in answer
     assert time.monotonic() - started < 2 + GRACE
+
+
+def test_a_request_head_that_grows_past_its_bound_is_answered_431(base):
+    port = int(base.base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+        client.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        sent = 0
+        with contextlib.suppress(OSError):  # the server may close while a line is on its way
+            while sent < 1_000_000 and not select.select([client], [], [], 0.01)[0]:
+                client.sendall(b"X-Long: " + b"x" * 2000 + b"\r\n")  # 2 KB header lines, most of them a read each
+                sent += 2010
+        answer = client.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 431") and PAGE_CSP.encode() in answer
+    assert sent < 100_000, f"the server read {sent:,} bytes of headers before answering"
+
+
+@pytest.mark.parametrize("size, status", [(15_000, 200), (17_000, 431)])
+def test_a_request_head_that_comes_whole_is_held_to_the_same_bound(base, size, status):
+    port = int(base.base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+        client.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Long: " + b"x" * size + b"\r\n\r\n")
+        assert client.recv(4096).startswith(b"HTTP/1.1 %d" % status)
+
+
+def test_pipelined_requests_and_a_kept_alive_connection_are_answered_in_full(base):
+    port = int(base.base.rsplit(":", 1)[1])
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port)) as client:
+        client.settimeout(3)
+        client.sendall(request * 3)  # three at once: the head deadline must not cut the second or third
+        answers = b""
+        while answers.count(b'{"status":"ok"}') < 3:
+            answers += client.recv(65536)
+        assert answers.count(b"HTTP/1.1 200 OK") == 3
+        time.sleep(1)  # idle, within the head deadline
+        client.sendall(request)
+        assert client.recv(65536).startswith(b"HTTP/1.1 200 OK")
+
+
+def test_a_head_that_shares_a_read_with_a_large_body_is_not_charged_for_it(base):
+    # Three sends, each one read: the first of a request's head; the rest of it with a 100 KB body and the next
+    # request's first line; the rest of that one. Only the second request's own bytes count against the 16 KB.
+    port = int(base.base.rsplit(":", 1)[1])
+    body = orjson.dumps(SMALL) + b" " * 100_000
+    with socket.create_connection(("127.0.0.1", port), timeout=BUDGET + GRACE) as client:
+        for part in (b"POST /api/graph HTTP/1.1\r\n",
+                     b"Host: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+                     + body + b"GET /healthz HTTP/1.1\r\n",
+                     b"Host: x\r\n\r\n"):
+            client.sendall(part)
+            time.sleep(0.2)
+        answers = b""
+        while b'{"status":"ok"}' not in answers and (chunk := client.recv(65536)):
+            answers += chunk
+    assert answers.count(b"HTTP/1.1 200 OK") == 2 and b'"value":33' in answers, answers[:300]
+
+
+def kernel_send_buffer_max() -> int:
+    with open("/proc/sys/net/ipv4/tcp_wmem") as f:
+        return int(f.read().split()[2])
+
+
+def test_a_client_that_stops_reading_its_answer_is_dropped_after_the_send_deadline(base):
+    # An answer larger than the kernel's send buffer can grow to (4 MB here), to a client whose receive window
+    # is 4 KB and which reads nothing: the kernel takes what it can, the server stops writing the rest, and
+    # after send_seconds (2 s here) the connection is dropped instead of holding the answer for as long as the
+    # client likes. About 82 bytes of answer per element of x.
+    elements = (kernel_send_buffer_max() + 1_500_000) // 80
+    if elements * 85 > MAX_ANSWER_BYTES:
+        pytest.skip("this kernel's send buffer takes an answer as large as the server may send")
+    body = orjson.dumps({"expression": "sum(x*x)", "values": {"x": a_vector(elements)}})
+    port = int(base.base.rsplit(":", 1)[1])
+    with socket.socket() as client:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        client.connect(("127.0.0.1", port))
+        client.sendall(b"POST /api/graph HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        time.sleep(BUDGET + 2 + GRACE)  # the work, then the send deadline
+        client.settimeout(2)
+        received = b""
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := client.recv(65536):
+                received += chunk
+    head, _, answer = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head[:200]
+    length = int(re.search(rb"content-length: (\d+)", head, re.I).group(1))
+    assert len(answer) < length, f"the client got its whole answer ({length:,} bytes) long after the send deadline"
+    assert_small_request_answers(base)
 
 
 def test_past_its_file_limit_the_server_still_lets_a_new_client_in_and_logs_quietly():
