@@ -5,6 +5,7 @@
 // expression it feeds, and their sum. Numbers are rounded as the drawing rounds them; hover one for
 // full precision. All of it comes from the API (narration, each wire's rule and local gradient): this
 // module only picks and lays it out.
+import { paragraph } from "./dom.js";
 import { formatNumber, fullPrecision } from "./format.js";
 import { pick, t } from "./i18n.js";
 import { shapeInWords } from "./labels.js";
@@ -172,13 +173,6 @@ function span(text, className) {
   element.textContent = text;
   if (className) element.className = className;
   return element;
-}
-
-function paragraph(text, className) {
-  const p = document.createElement("p");
-  if (className) p.className = className;
-  p.textContent = text;
-  return p;
 }
 
 function addTerm(list, term, description) {

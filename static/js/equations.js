@@ -5,6 +5,7 @@
 // its wires, a gradient below them); clicking it brings the node into view. A node hovered in the drawing
 // marks the terms that come from it. Nothing is computed here: the equations, their terms and their numbers
 // are the API's; this module lays them out and links them.
+import { paragraph } from "./dom.js";
 import { fullPrecision } from "./format.js";
 import { pick, t } from "./i18n.js";
 
@@ -167,11 +168,4 @@ function wiresOut(graph, id) {
   if (id === graph.output) keys.push("wout");
   keys.push(`x${id}`);
   return keys;
-}
-
-function paragraph(text, className) {
-  const p = document.createElement("p");
-  p.className = className;
-  p.textContent = text;
-  return p;
 }

@@ -2,6 +2,7 @@
 // negate, exp, +1 and 1/x, and this note puts the two answers side by side (the folded one fetched
 // too): the gradient at each compound gate's input, and at every input, is the same both ways.
 // Nothing is computed here; the numbers are the API's, only shown and compared as printed.
+import { paragraph } from "./dom.js";
 import { formatGradient } from "./format.js";
 import { t } from "./i18n.js";
 
@@ -88,11 +89,4 @@ function inputsTable(unfolded, folded) {
   });
   table.createCaption().textContent = t("teach.fold.caption");
   return table;
-}
-
-function paragraph(text, className) {
-  const p = document.createElement("p");
-  p.textContent = text;
-  if (className) p.className = className;
-  return p;
 }

@@ -5,6 +5,7 @@
 // numbers (for W @ x, the outer product of the upstream gradient and xᵀ written out). Above them, where the
 // upstream gradient itself came from: the same sentence on the node's own wires out (for ‖Wx‖², ∂f/∂q =
 // 2·q^(2−1) ⊙ upstream, so that ∂f/∂W reads as 2q xᵀ). Nothing is computed here.
+import { paragraph } from "./dom.js";
 import { formatNumber, fullPrecision } from "./format.js";
 import { pick, t } from "./i18n.js";
 
@@ -80,11 +81,4 @@ function table(rows, caption) {
     }
   }
   return element;
-}
-
-function paragraph(text, className) {
-  const p = document.createElement("p");
-  p.className = className;
-  p.textContent = text;
-  return p;
 }
