@@ -6,8 +6,8 @@ The data flow is the architecture: ``parser`` (program text) → ``graph`` →
 """
 
 from .compute import compute_dot, compute_graph, compute_graph_json, sweep
-from .errors import ProgramError
-from .limits import Limits
-from .ops import catalogue
+from .engine.errors import ProgramError
+from .engine.limits import Limits
+from .engine.ops import catalogue
 
 __all__ = ["compute_graph", "compute_graph_json", "compute_dot", "sweep", "catalogue", "ProgramError", "Limits"]

@@ -1,11 +1,11 @@
-"""``python -m app [--host HOST] [--port PORT] [--workers N]`` starts the server, bounded as app/connections.py
+"""``python -m app [--host HOST] [--port PORT] [--workers N]`` starts the server, bounded as app/server/connections.py
 says: safe to expose on its own, with no proxy in front."""
 
 import argparse
 
 import uvicorn
 
-from .connections import BACKLOG, BoundedProtocol
+from .server.connections import BACKLOG, BoundedProtocol
 
 
 def main() -> None:
@@ -21,7 +21,7 @@ def main() -> None:
     options = parser.parse_args()
     if options.reload and options.workers > 1:
         parser.error("--reload runs one worker; leave out --workers")
-    uvicorn.run("app.main:app", host=options.host, port=options.port, reload=options.reload,
+    uvicorn.run("app.server.main:app", host=options.host, port=options.port, reload=options.reload,
                 workers=options.workers, loop="uvloop", http=BoundedProtocol, ws="none", backlog=BACKLOG,
                 timeout_keep_alive=5, log_level=options.log_level, access_log=not options.no_access_log)
 

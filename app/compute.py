@@ -11,29 +11,28 @@ The REST endpoints are thin wrappers over these functions.
 from __future__ import annotations
 
 import math
-import time
 from typing import Any, Mapping
 
 import numpy as np
 import orjson
 
-from . import costs
-from .backward import backward_values, local_gradients
-from .dot import graph_dot
-from .errors import ProgramError
-from .forward import forward_values
-from .gradcheck import check_panel
-from .graph import build_graph
-from .jacobian import explain_wires
-from .layers import four_equations, mark_deltas
-from .limits import Limits, env_var
-from .messages import listing, say
-from .narrate import narrate as narration
-from .quiz import quiz as quiz_questions
-from .serialize import json_value, graph_json
-from .unfold import mark_unfolded, unfold as unfold_graph
-
-DEFAULT_LIMITS = Limits.from_environment()
+from .engine import costs
+from .engine.backward import backward_values, local_gradients
+from .engine.deadline import Deadline
+from .engine.dot import graph_dot
+from .engine.errors import ProgramError
+from .engine.forward import forward_values
+from .engine.graph import build_graph
+from .engine.limits import DEFAULT_LIMITS, Limits, env_var
+from .engine.serialize import graph_json, json_value
+from .engine.unfold import mark_unfolded
+from .engine.unfold import unfold as unfold_graph
+from .teaching.gradcheck import check_panel
+from .teaching.jacobian import explain_wires
+from .teaching.layers import four_equations, mark_deltas
+from .teaching.narrate import narrate as narration
+from .teaching.quiz import quiz as quiz_questions
+from .words.messages import listing, say
 
 
 def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, check: bool = False,
@@ -157,27 +156,6 @@ def sweep(program: str, variable: str, start: float, stop: float, num: int = 101
                 value[i] = np.sum(node_values[graph.output])
                 grad[i] = grads[node]
     return {"variable": variable, "x": json_value(xs), "value": json_value(value), "grad": json_value(grad)}
-
-
-class Deadline:
-    """The time budget of one computation: the max_seconds limit, checked between stages and sweep points.
-
-    Only there: a check costs a clock read, so the engine's per-node loops stay as fast as they are; the size
-    limits already bound the time of any one stage.
-    """
-
-    __slots__ = ("seconds", "end")
-
-    def __init__(self, limits: Limits):
-        self.seconds = limits.max_seconds
-        self.end = time.monotonic() + limits.max_seconds
-
-    def check(self, next_step: str, **facts) -> None:
-        """Raise if the time is up, saying the step it stopped before: ``next_step`` and ``facts`` are a phrase's
-        row in the message table and its facts (only put into words when the time is up)."""
-        if time.monotonic() > self.end:
-            raise ProgramError("limit", say("took_too_long", seconds=self.seconds, variable=env_var("max_seconds"),
-                                            next_step=say(next_step, **facts)))
 
 
 def _is_elementwise(graph) -> bool:

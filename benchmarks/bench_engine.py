@@ -73,12 +73,12 @@ import orjson  # noqa: E402
 from micrograd.engine import Value  # noqa: E402
 
 import app  # noqa: E402
-from app.backward import backward_values  # noqa: E402
+from app.engine.backward import backward_values  # noqa: E402
 from app.compute import DEFAULT_LIMITS  # noqa: E402
-from app.forward import forward_values  # noqa: E402
-from app.graph import GraphBuilder, as_value  # noqa: E402
-from app.parser import parse, tokenize  # noqa: E402
-from app.serialize import graph_json  # noqa: E402
+from app.engine.forward import forward_values  # noqa: E402
+from app.engine.graph import GraphBuilder, as_value  # noqa: E402
+from app.engine.parser import parse, tokenize  # noqa: E402
+from app.engine.serialize import graph_json  # noqa: E402
 
 from benchmarks.programs import ADD, GENERATORS, MUL, TANH, Program  # noqa: E402
 from benchmarks.run import code_state  # noqa: E402

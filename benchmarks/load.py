@@ -9,7 +9,7 @@
 The script starts its own ``python -m app`` (benchmarks/server.py) on a free port of 127.0.0.1 and talks to
 nothing else. Each student holds one keep-alive connection and, every ``--period`` seconds, posts
 what the page posts (POST /api/graph with ``default_value``, ``local`` and ``dot``): one of the worked
-examples of app/examples.json, edited as a student edits it (new input values, now and then an extra
+examples of app/teaching/examples.json, edited as a student edits it (new input values, now and then an extra
 term), or, one time in ten, a broken program (a syntax error, an unknown name or function, an unclosed
 bracket) that must be answered 400. Anything else (another status, a 500, a dropped connection, no
 answer within ``--timeout`` seconds) is an error. A student whose answer comes late sends the next
@@ -47,7 +47,7 @@ if ROOT not in sys.path:
 from benchmarks import attack  # noqa: E402
 from benchmarks.server import live_server  # noqa: E402
 
-EXAMPLES = os.path.join(ROOT, "app", "examples.json")
+EXAMPLES = os.path.join(ROOT, "app", "teaching", "examples.json")
 BAD_PROGRAMS = ("a +* b", "3*(a + b", "tanh(x, y, z, w)", "u = b*c\nv = a + u\nJ = 3*", "x ** ** 2",
                 "q = nosuchfunction(x)", "1 / (1 + exp(-(w0*x0 + w1*x1 + w2))", "a b c")
 RESULTS = os.path.join(ROOT, "benchmarks", "results", "load.json")
@@ -302,7 +302,7 @@ def main(argv=None) -> dict:
                                                                   "answers by")
     parser.add_argument("--server", help="a shell command that serves another version of the app on {port}, to "
                                          "measure against ours, e.g. \"cd /tmp/old && exec venv/bin/python -m uvicorn "
-                                         "app.main:app --port {port} --log-level warning --no-access-log\"")
+                                         "app.server.main:app --port {port} --log-level warning --no-access-log\"")
     parser.add_argument("--out", default=RESULTS, help="where to write the JSON (default %(default)s; '' for none)")
     args = parser.parse_args(argv)
     if not 0 < args.seconds <= 600 or args.students > 1000:

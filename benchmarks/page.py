@@ -225,7 +225,7 @@ def readability(quick: bool = False) -> dict:
     """How big the numbers are in the first view of each program, per viewport."""
     if unavailable():
         return unavailable()
-    from app.examples import examples
+    from app.teaching.examples import examples
 
     nielsen = next(example for example in examples() if example["name"] == "nielsen-mlp")
     cases = [("3*(a + b*c)", "3*(a + b*c)", {}), ("two-layer network preset", nielsen["program"], nielsen["values"])]

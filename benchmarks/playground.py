@@ -6,7 +6,7 @@ The network is the issue's: 2-6-6-1 (tanh) on 200 circle points, 100 of them for
 10, so an epoch is 10 steps of gradient descent. Three measurements:
 
 * In process (CPU time): one epoch by the engine (the network's program, built once, run forward and
-  backward per batch by app/train.py's loop, as app.playground trains it) against the floor, the same epoch
+  backward per batch by app/teaching/train.py's loop, as app.playground trains it) against the floor, the same epoch
   written out by hand in NumPy (checked equal first); and the heat maps a request adds (the output on 50×50
   cells, each neuron on 20×20).
 * Over HTTP (wall clock, a live uvicorn): ``POST /api/playground/step`` for 1, 3 and 10 epochs, as the page
@@ -26,8 +26,8 @@ import time
 import numpy as np
 import orjson
 
-from app import playground
-from app.train import descend
+from app.teaching import playground
+from app.teaching.train import descend
 
 SETTINGS = playground.Settings(dataset="circle", points=200, layers=(6, 6), activation="tanh", learning_rate=0.03,
                                batch_size=10, seed=1)
@@ -80,7 +80,7 @@ def run_in_process(budget: float = 1.0) -> dict:
                 for name in floor)
     if worst > 1e-9:
         raise AssertionError(f"the floor disagrees with the engine by {worst:.2e} (relative)")
-    limits = playground.compute.DEFAULT_LIMITS
+    limits = playground.DEFAULT_LIMITS
     network = playground.Network(SETTINGS, weights, limits)
     as_lists = {name: value.tolist() for name, value in weights.items()}
     epoch_s = _median_cpu(lambda: _epoch(network, weights, playground.mini_batches(SETTINGS, data)), budget)
@@ -93,7 +93,7 @@ def run_in_process(budget: float = 1.0) -> dict:
 
 
 def _epoch(network: playground.Network, weights: dict, batches) -> dict:
-    """Epoch 1 as the playground trains it: app/train.py's loop, one step per mini-batch (its shuffle drawn
+    """Epoch 1 as the playground trains it: app/teaching/train.py's loop, one step per mini-batch (its shuffle drawn
     as a request draws it: ``batches`` are new)."""
     for step in descend(network.graph, weights, SETTINGS.learning_rate, range(batches.per_epoch), batches,
                         network.limits):

@@ -18,7 +18,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from app import api, compute, workers  # noqa: E402
+from app import compute
+
+from app.server import api
+
+from app.server import workers  # noqa: E402
 from benchmarks.load import classroom_requests  # noqa: E402
 
 

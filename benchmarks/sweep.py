@@ -2,7 +2,7 @@
 
 Two functions, 10,000 points of f and df/dx each:
 
-* ``cs231n-staged`` (the course notes' staged sigmoid example, app/examples.json), swept over x with y = -4;
+* ``cs231n-staged`` (the course notes' staged sigmoid example, app/teaching/examples.json), swept over x with y = -4;
   the floor is its value and derivative written out by hand in NumPy.
 * a generated 100-operation ``stmts`` program (benchmarks/programs.py) swept over x1; the floor is a
   forward-mode pass over its three-address code, one NumPy ufunc call per operation for the value and one

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app.errors import ProgramError
-from app.main import app
+from app.engine.errors import ProgramError
+from app.server.main import app
 
 
 @pytest.fixture(scope="session")

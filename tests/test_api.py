@@ -5,7 +5,7 @@ import json
 import httpx
 import pytest
 
-from app.ops import OPS
+from app.engine.ops import OPS
 
 NG = {"expression": "u = b*c\nv = a + u\nJ = 3*v", "values": {"a": 5, "b": 3, "c": 2}}
 

@@ -25,9 +25,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import compute_graph
-from app.limits import Limits
-from app.main import app
-from app.security import PAGE_CSP, BytesBudget, Hardening
+from app.engine.limits import Limits
+from app.server.main import app
+from app.server.security import PAGE_CSP, BytesBudget, Hardening
 from conftest import free_port, start_app_server, stop_app_server
 
 BUDGET = 2  # seconds: BACKPROP_MAX_SECONDS below
@@ -421,7 +421,7 @@ def test_a_500_carries_the_security_headers():
     from fastapi import FastAPI
 
     failing = FastAPI()
-    failing.add_middleware(Hardening)  # as app/main.py adds it
+    failing.add_middleware(Hardening)  # as app/server/main.py adds it
 
     @failing.get("/api/fails")
     def fails():

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.examples import examples
-from app.rounding import format_number
+from app.teaching.examples import examples
+from app.engine.rounding import format_number
 from test_page import browser, page, wait_until_idle  # noqa: F401
 from test_page_modes import contrast
 

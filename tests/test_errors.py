@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from app import Limits, ProgramError, compute_graph
-from app.forward import forward_values
-from app.graph import build_graph
+from app.engine.forward import forward_values
+from app.engine.graph import build_graph
 
 
 def error_of(program, values=None, **options):

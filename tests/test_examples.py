@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from app import compute_graph
-from app.examples import examples
+from app.teaching.examples import examples
 from conftest import assert_close, newest_node_named
 
 # The shared folder sits beside the lead's checkout (/work/main) and above the helpers' worktrees (/work/wt/…).

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 from app import ProgramError, compute_graph, sweep
-from app.ops import catalogue
+from app.engine.ops import catalogue
 
 ALPHABET = "abcxyzWe0123456789.+-*/^@()[],;=\n #_" + "eE"
 FRAGMENTS = ["exp(", "log(", "max(", "leaky_relu(", "slope=", "sum(", "dot(", "transpose(", "**", "+=", "[[1, 2], [3, 4]]",

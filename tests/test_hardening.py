@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import ProgramError, compute, compute_graph, sweep
-from app.limits import Limits
-from app.main import app
-from app.security import PAGE_CSP, Hardening, cors_origins
+from app.engine.limits import Limits
+from app.server.main import app
+from app.server.security import PAGE_CSP, Hardening, cors_origins
 from conftest import free_port, start_app_server, stop_app_server
 
 
@@ -73,7 +73,7 @@ def test_a_body_that_is_not_utf8_is_a_malformed_request_not_a_program_error(clie
 @pytest.mark.parametrize("path", ["/api/graph", "/api/dot"])
 @pytest.mark.parametrize("values", ["false", "1", "[1]", "null"])
 def test_a_values_parameter_that_is_not_an_object_is_a_400(path, values):
-    # schemathesis found these answering 500 (a TypeError in app/api.py's _query_values).
+    # schemathesis found these answering 500 (a TypeError in app/server/api.py's _query_values).
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get(path, params={"expression": "a", "values": values, "default_value": 1})
     assert response.status_code == 400 and response.json()["detail"]["kind"] == "value"

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from conftest import assert_close
 
-from app.examples import examples
-from app.ops import OPS_BY_NAME
+from app.teaching.examples import examples
+from app.engine.ops import OPS_BY_NAME
 
 EXAMPLES = {example["name"]: example for example in examples()}
 ARRAY_PROGRAMS = [

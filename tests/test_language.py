@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from app import Limits, ProgramError, compute_graph
-from app.backward import backward
-from app.forward import forward
-from app.graph import build_graph
-from app.parser import tokenize
+from app.engine.backward import backward
+from app.engine.forward import forward
+from app.engine.graph import build_graph
+from app.engine.parser import tokenize
 
 
 def value_of(program, **values):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import assert_close
 
-from app.examples import examples
+from app.teaching.examples import examples
 
 EXAMPLES = {example["name"]: example for example in examples()}
 

@@ -1,6 +1,6 @@
 """Every error in English and Chinese, with the same facts.
 
-The message table (app/messages.py) is checked row by row: both languages written, the Chinese in Chinese,
+The message table (app/words/messages.py) is checked row by row: both languages written, the Chinese in Chinese,
 the same placeholders in both. The code is checked for sentences that bypass the table. And while any test
 runs, conftest.py checks every error it meets, as it is made (``assert_same_facts``): the tests below show
 that check failing where it must.
@@ -14,11 +14,11 @@ import httpx
 import pytest
 
 from app import Limits, ProgramError, compute_graph
-from app.messages import MESSAGES, Text, listing, say
+from app.words.messages import MESSAGES, Text, listing, say
 from conftest import CJK, assert_error_in_both_languages, assert_same_facts
 
 APP = Path(__file__).resolve().parents[1] / "app"
-SOURCES = {path.name: ast.parse(path.read_text()) for path in APP.glob("*.py") if path.name != "messages.py"}
+SOURCES = {path.name: ast.parse(path.read_text()) for path in APP.rglob("*.py") if path.name != "messages.py"}
 
 
 def placeholders(template: str) -> set:
@@ -78,7 +78,7 @@ def test_no_error_is_made_from_a_sentence_of_its_own():
             for arg in call.args:
                 if isinstance(arg, ast.JoinedStr) or isinstance(arg, ast.Constant) and " " in str(arg.value):
                     written_in_place.append(f"{file}:{call.lineno}")
-    assert not written_in_place, "sentences not from app/messages.py"
+    assert not written_in_place, "sentences not from app/words/messages.py"
 
 
 def test_a_program_error_cannot_be_english_only():

@@ -1,4 +1,4 @@
-"""One way to show a number: app/rounding.py's rule, and static/js/format.js held to it by one table of cases.
+"""One way to show a number: app/engine/rounding.py's rule, and static/js/format.js held to it by one table of cases.
 
 tests/number_format_cases.json lists inputs and the text a person must see. The Python module is the rule;
 the same cases run in Chromium against the page's module, so the drawing, the details, the table and the
@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT
 
 from app import compute_dot, compute_graph
-from app.rounding import format_number, format_value, full_precision
+from app.engine.rounding import format_number, format_value, full_precision
 
 CASES = json.loads((ROOT / "tests" / "number_format_cases.json").read_text(encoding="utf-8"))
 NOT_JSON = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}  # floats that JSON cannot hold
@@ -75,7 +75,7 @@ def test_no_other_module_rounds_numbers_for_people():
         if path.name != "format.js":
             assert not formatting.search(path.read_text(encoding="utf-8")), path.name
     python_formatting = re.compile(r"""f"\{[^}]*:\.\d+[fge]\}|:\.\d+[fge]\}""")
-    for path in sorted((ROOT / "app").glob("*.py")):
+    for path in sorted((ROOT / "app").rglob("*.py")):
         if path.name != "rounding.py":
             assert not python_formatting.search(path.read_text(encoding="utf-8")), path.name
 
@@ -115,7 +115,7 @@ def test_format_js_gives_every_case_the_same_text(format_js):
     for key in ("format_number", "full_precision", "format_value"):
         expected = [case[-1] for case in CASES[key]]
         mismatches = [(case, text) for case, text in zip(CASES[key], got[key]) if text != case[-1]]
-        assert not mismatches, f"{key}: format.js differs from app/rounding.py on {mismatches}"
+        assert not mismatches, f"{key}: format.js differs from app/engine/rounding.py on {mismatches}"
         assert len(got[key]) == len(expected)
 
 

@@ -1,6 +1,6 @@
 """Every operation's local-gradient rule against central finite differences.
 
-The cases are built from the operation table itself (``app.ops.OPS``), so an
+The cases are built from the operation table itself (``app.engine.ops.OPS``), so an
 operation added to the table is tested here without touching this file: an
 elementwise one gets generic scalar, vector, matrix and broadcasting cases; an
 operation that is not elementwise must be given its cases in ``SHAPED_CASES``,
@@ -26,10 +26,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-import app.ops
+import app.engine.ops
 from app import compute_graph
-from app.backward import unbroadcast
-from app.ops import OPS, OPS_BY_NAME
+from app.engine.backward import unbroadcast
+from app.engine.ops import OPS, OPS_BY_NAME
 from conftest import assert_close
 
 RTOL = 1e-6
@@ -348,7 +348,7 @@ def test_the_engine_comparison_catches_a_wrong_rule(monkeypatch):
     assert_engine_gradients_match(program, values)
     sin = OPS_BY_NAME["sin"]
     wrong = dataclasses.replace(sin, vjps=(lambda g, ans, x: g * np.sin(x),))
-    monkeypatch.setitem(app.ops.FUNCTIONS, "sin", wrong)
+    monkeypatch.setitem(app.engine.ops.FUNCTIONS, "sin", wrong)
     with pytest.raises(AssertionError):
         assert_engine_gradients_match(program, values)
 

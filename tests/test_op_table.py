@@ -2,7 +2,7 @@
 words for people say what its rules compute.
 
 The parser builds its operator tokens, precedences, associativity, augmented assignments and error hints
-from the rows of ``app.ops.OPS``; the engine, the catalogue, the narration and the tests read the same rows.
+from the rows of ``app.engine.ops.OPS``; the engine, the catalogue, the narration and the tests read the same rows.
 The proof is the edit itself: a copy of the app with two rows added (a ``%`` operator and a ``log1p``
 gate) parses, computes, narrates and passes the table-driven gradient tests, with no other file touched.
 """
@@ -21,8 +21,8 @@ import pytest
 from conftest import ROOT
 
 from app import ProgramError, compute_graph
-from app.ops import OPS, OPS_BY_NAME
-from app.parser import AUGMENTED, BINARY, PREFIX
+from app.engine.ops import OPS, OPS_BY_NAME
+from app.engine.parser import AUGMENTED, BINARY, PREFIX
 
 # -- the syntax the rows give -----------------------------------------------------------------------------------------
 
@@ -120,7 +120,7 @@ def app_with_two_more_rows(tmp_path_factory):
     shutil.copytree(ROOT / "tests", copy / "tests", ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
     for shared in ("static", "templates"):
         (copy / shared).symlink_to(ROOT / shared)
-    ops = copy / "app" / "ops.py"
+    ops = copy / "app" / "engine" / "ops.py"
     text = ops.read_text(encoding="utf-8")
     table_start = "OPS: tuple[Op, ...] = (\n"
     assert text.count(table_start) == 1

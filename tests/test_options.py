@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import ProgramError, compute_graph
-from app.examples import examples
-from app.ops import OPS
-from app.parser import AUGMENTED, PREFIX
+from app.teaching.examples import examples
+from app.engine.ops import OPS
+from app.engine.parser import AUGMENTED, PREFIX
 from benchmarks.programs import GENERATORS
 
 OPTIONS = [{"local": True}, {"narrate": True}, {"check": True}, {"dot": True},

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from app.examples import examples
+from app.teaching.examples import examples
 
 CHROMIUM = "/usr/bin/chromium"
 if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):

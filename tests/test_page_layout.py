@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.examples import examples
+from app.teaching.examples import examples
 from benchmarks.page import LABEL_HEIGHTS, program_with_nodes
 from test_page import browser, page, type_program, wait_until_idle  # noqa: F401
 

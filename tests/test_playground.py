@@ -8,8 +8,8 @@ import pytest
 from conftest import assert_close
 
 from app import compute_graph
-from app.errors import ProgramError
-from app.playground import Settings, checked_weights, initial_weights, make_data, network_program, sample, train
+from app.engine.errors import ProgramError
+from app.teaching.playground import Settings, checked_weights, initial_weights, make_data, network_program, sample, train
 
 
 def fresh(**changes) -> Settings:
@@ -131,9 +131,10 @@ def test_a_run_is_the_same_however_its_epochs_are_split_into_requests():
 
 
 def test_an_epoch_is_one_pass_forward_and_back_per_mini_batch_and_is_measured_once(monkeypatch):
-    """Training is app/train.py's loop over the rows of the training points; the losses and accuracies
+    """Training is app/teaching/train.py's loop over the rows of the training points; the losses and accuracies
     are measured after each epoch, not before every step."""
-    from app import playground, train as training
+    from app.teaching import playground
+    from app.teaching import train as training
     batches, measured = [], []
     for module, runs in ((training, batches), (playground, measured)):
         real = module.forward_values
@@ -175,7 +176,7 @@ def test_the_heat_maps_are_rounded_finer_than_the_page_draws_them():
     import re
     from pathlib import Path
 
-    from app.playground import ACTIVATIONS, GRID_DIGITS
+    from app.teaching.playground import ACTIVATIONS, GRID_DIGITS
     heatmap = Path(__file__).resolve().parent.parent / "static" / "js" / "playground" / "heatmap.js"
     shades = int(re.search(r"const SHADES = (\d+);", heatmap.read_text()).group(1))
     narrowest = min(high - low for low, high in [(0.0, 1.0), *ACTIVATIONS.values()])

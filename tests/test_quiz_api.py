@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 
 from app import compute_graph
-from app.examples import examples
-from app.ops import OPS_BY_NAME
-from app.rounding import format_number, shown
+from app.teaching.examples import examples
+from app.engine.ops import OPS_BY_NAME
+from app.engine.rounding import format_number, shown
 from test_properties import SETTINGS, programs
 
 NG = ("3*(a + b*c)", {"a": 5, "b": 3, "c": 2})

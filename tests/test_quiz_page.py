@@ -12,7 +12,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from app.examples import examples
+from app.teaching.examples import examples
 from test_page import browser, page, set_input, type_program, wait_until_idle  # noqa: F401
 
 SHOTS = Path(os.environ["SHOTS"]) if os.environ.get("SHOTS") else None  # screenshots only when asked for

@@ -24,8 +24,8 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-from app.limits import Limits  # noqa: E402
-from app.main import app  # noqa: E402
+from app.engine.limits import Limits  # noqa: E402
+from app.server.main import app  # noqa: E402
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "0"))
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", app)

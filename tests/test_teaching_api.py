@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from conftest import assert_close
 
-from app.examples import examples
-from app.gradcheck import VERDICTS, verdict
-from app.rounding import format_number
-from app.ops import OPS
+from app.teaching.examples import examples
+from app.teaching.gradcheck import VERDICTS, verdict
+from app.engine.rounding import format_number
+from app.engine.ops import OPS
 
 EXAMPLES = {example["name"]: example for example in examples()}
 
@@ -105,7 +105,7 @@ def test_a_tie_at_max_splits_and_says_so(client):
 @pytest.mark.parametrize("x, text", [(3, "3.00"), (-12, "-12.00"), (0, "0.00"), (0.19661193, "0.20"),
                                      (0.0012345, "0.00123"), (123456.0, "1.23e5"), (-1e-9, "-1e-9")])
 def test_numbers_are_rounded_for_the_eye(client, x, text):
-    # A sentence writes a number as the drawing does (app/rounding.py; tests/test_number_format.py has the rule).
+    # A sentence writes a number as the drawing does (app/engine/rounding.py; tests/test_number_format.py has the rule).
     node = client.post("/api/graph", json={"expression": "x", "values": {"x": x}, "narrate": True}).json()["nodes"][0]
     assert node["narration"]["forward"]["en"] == f"x = {text} (input)"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.examples import examples
-from app.rounding import format_number
+from app.teaching.examples import examples
+from app.engine.rounding import format_number
 from test_page import browser, page, type_program, wait_until_idle  # noqa: F401
 
 SHOTS = Path(os.environ["SHOTS"]) if os.environ.get("SHOTS") else None  # screenshots only when asked for

@@ -8,8 +8,8 @@ import pytest
 from conftest import assert_close
 from test_layers import nielsen_backprop
 
-from app.examples import examples
-from app.train import MiniBatches
+from app.teaching.examples import examples
+from app.teaching.train import MiniBatches
 
 EXAMPLES = {example["name"]: example for example in examples()}
 
@@ -166,7 +166,7 @@ def test_mini_batches_of_rows_are_the_mini_batches_of_columns_transposed():
 
 
 def test_each_sgd_step_runs_the_program_on_its_batch_and_on_the_whole_data_for_its_loss(monkeypatch):
-    from app import train as training
+    from app.teaching import train as training
     runs = []
     real = training.forward_values
     monkeypatch.setattr(training, "forward_values", lambda graph, inputs, limits: runs.append(inputs) or

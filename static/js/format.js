@@ -1,4 +1,4 @@
-// How a number is written for a person, everywhere on the page: app/rounding.py's rule, followed here to the
+// How a number is written for a person, everywhere on the page: app/engine/rounding.py's rule, followed here to the
 // character. tests/number_format_cases.json holds both to the same cases (pytest runs them against the
 // Python, tests/test_number_format.py against this module in Chromium). Change the rule there first.
 //

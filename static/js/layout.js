@@ -242,7 +242,7 @@ const LEFT_TO_RIGHT_IS_ENOUGH = 1.0;
 // in plain layers (big graphs; Graphviz may replace it later: refine).
 export async function drawingFor(graph, viewport, options) {
   const { opsByName, marker, readable, comfort, engine } = options;
-  const big = graph.nodes.length > 150; // beyond, each input is drawn once per use (as app/dot.py does)
+  const big = graph.nodes.length > 150; // beyond, each input is drawn once per use (as app/engine/dot.py does)
   const scenes = [];
   for (const shape of shapes(graph, viewport, { readable })) {
     const scene = buildScene(graph, { direction: shape.direction, rowWidth: shape.rowWidth, layers: shape.layers,

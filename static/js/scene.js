@@ -174,7 +174,7 @@ export function buildScene(graph, options = {}) {
 }
 
 // The primitives each compound gate unfolded into (nodes with a `group`), with the wires between them, to
-// be boxed together and labelled with the gate ("σ  sigmoid"), as app/dot.py boxes them.
+// be boxed together and labelled with the gate ("σ  sigmoid"), as app/engine/dot.py boxes them.
 function unfoldedGroups(graph, boxes, opsByName) {
   const groups = new Map();
   for (const box of boxes.values()) {

@@ -2,7 +2,7 @@
 // paper colour to blue (high), as TensorFlow Playground colours them; and the data's points on top.
 // The colours are CSS variables (playground.css), read when drawing.
 
-// The server rounds the grids to finer steps than these (app/playground.py's GRID_DIGITS; a test holds it).
+// The server rounds the grids to finer steps than these (app/teaching/playground.py's GRID_DIGITS; a test holds it).
 const SHADES = 64;
 
 function cssColour(name) {

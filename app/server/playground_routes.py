@@ -1,4 +1,4 @@
-"""The playground's page and API: thin routes over ``app.playground``."""
+"""The playground's page and API: thin routes over ``app.teaching.playground``."""
 
 from __future__ import annotations
 
@@ -7,15 +7,20 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.templating import Jinja2Templates
 
-from . import playground
+from ..engine.limits import Limits
+from ..teaching import playground
 from .api import ERRORS
-from .limits import Limits
-from .schemas import (PlaygroundSampleRequest, PlaygroundSampleResponse, PlaygroundSettings, PlaygroundStepRequest,
-                      PlaygroundStepResponse)
+from .schemas import (
+    PlaygroundSampleRequest,
+    PlaygroundSampleResponse,
+    PlaygroundSettings,
+    PlaygroundStepRequest,
+    PlaygroundStepResponse,
+)
 from .workers import in_worker
 
 router = APIRouter()
-templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
 
 
 def _settings(model: PlaygroundSettings) -> playground.Settings:

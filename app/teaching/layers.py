@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backward import unbroadcast
-from .graph import CONST, INPUT, Graph
+from ..engine.backward import unbroadcast
+from ..engine.graph import CONST, INPUT, Graph
+from ..engine.ops import Op
+from ..engine.serialize import json_value
 from .jacobian import diagonal
 from .narrate import display_names, on_its_own, preview
-from .ops import Op
-from .serialize import json_value
 
 SUPERSCRIPTS = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
 

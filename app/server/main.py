@@ -16,17 +16,17 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
+from ..engine.errors import ProgramError
+from ..teaching.examples import examples
+from ..words.messages import http_error_zh
 from . import workers
-from .workers import described
 from .api import program_error_response, router
 from .connections import quiet_logs
-from .errors import ProgramError
-from .examples import examples
-from .messages import http_error_zh
 from .playground_routes import router as playground_router
 from .security import Hardening, docs_csp
+from .workers import described
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 templates = Jinja2Templates(directory=ROOT / "templates")
 
 @asynccontextmanager

@@ -26,9 +26,9 @@ import orjson
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import error_detail
-from .limits import Limits, env_var
-from .messages import Text, say
+from ..engine.errors import error_detail
+from ..engine.limits import Limits, env_var
+from ..words.messages import Text, say
 
 # The page needs nothing from another origin. Graphviz is WebAssembly, compiled from bytes in the layout
 # worker: 'wasm-unsafe-eval' allows that and nothing else (no eval, no inline script). Images are the

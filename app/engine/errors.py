@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .messages import Text
+from ..words.messages import Text
 
 
 class ProgramError(Exception):

@@ -35,7 +35,7 @@ import time
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from .limits import Limits
+from ..engine.limits import Limits
 from .security import PAGE_CSP, SECURITY_HEADERS
 
 LIMITS = Limits.from_environment()

@@ -14,9 +14,9 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ..words.messages import NOTHING, Text, listing, say
 from .errors import ProgramError
 from .limits import Limits, env_var
-from .messages import NOTHING, Text, listing, say
 from .ops import CONSTANTS, FUNCTIONS, OPS_BY_NAME, Op
 from .parser import Source, Tokens, parse, tokenize
 

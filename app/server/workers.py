@@ -44,10 +44,10 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
-from . import compute
-from .errors import ProgramError, error_detail
-from .limits import Limits, env_var
-from .messages import Text, request_error_zh, say
+from .. import compute
+from ..engine.errors import ProgramError, error_detail
+from ..engine.limits import Limits, env_var
+from ..words.messages import Text, request_error_zh, say
 from .security import BYTES_IN_FLIGHT
 
 log = logging.getLogger("backprop.workers")
@@ -289,7 +289,7 @@ def _context():
     that gives BLAS one thread: it forks each worker in milliseconds, from a clean process (not from the
     server, whose threads a fork would copy in the middle of whatever they hold)."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["app.main"])  # every route module, so every route's function
+    context.set_forkserver_preload(["app.server.main"])  # every route module, so every route's function
     saved = {name: os.environ.get(name) for name in _SINGLE_THREADED}
     os.environ.update(_SINGLE_THREADED)
     try:

@@ -7,9 +7,9 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ..words.messages import AND, Text, listing, say
 from .graph import Graph
 from .limits import Limits, env_var
-from .messages import AND, Text, listing, say
 
 
 def forward(graph: Graph, overrides: Mapping[str, Any] | None = None, limits: Limits | None = None) -> list:

@@ -13,10 +13,10 @@ from itertools import chain
 
 import numpy as np
 
+from ..words.messages import say
 from .errors import ProgramError
 from .graph import Graph
 from .limits import Limits, env_var
-from .messages import say
 
 GATE_CALL = 500
 # The answer's size, counted low (the encoded answer is measured exactly too, see workers.serve): so that a

@@ -418,9 +418,9 @@ class Quiz(BaseModel):
     tolerance: QuizTolerance
 
 
-# -- the neural-network playground (app/playground.py) ---------------------------------------------------
+# -- the neural-network playground (app/teaching/playground.py) ---------------------------------------------------
 
-from .playground import Settings as _PlaygroundDefaults  # noqa: E402 (the defaults live with the playground)
+from ..teaching.playground import Settings as _PlaygroundDefaults  # noqa: E402 (the defaults live with the playground)
 
 _PLAYGROUND = _PlaygroundDefaults()
 

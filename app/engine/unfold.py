@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from functools import cache
 
+from ..words.messages import say
 from .graph import CONST, INPUT, Graph, build_graph
 from .limits import Limits, env_var
-from .messages import say
 from .ops import OPS_BY_NAME
 
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backward import unbroadcast
-from .graph import Graph
+from ..engine.backward import unbroadcast
+from ..engine.graph import Graph
+from ..engine.rounding import format_number
 from .narrate import display_names, named_rule, on_its_own, preview
-from .rounding import format_number
 
 MAX_WHOLE = 256  # entries of a Jacobian given whole (a 16×16, or 4 outputs of a 4×16 matrix product)
 SLICE = (4, 8)  # rows and columns of the slice of a larger dense Jacobian

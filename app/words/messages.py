@@ -26,7 +26,7 @@ class Text:
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    # -- the parser (app/parser.py) ------------------------------------------------------------------------------
+    # -- the parser (app/engine/parser.py) ------------------------------------------------------------------------------
     "comparison": (
         "Comparisons such as {text} are not part of the language; max(a, b) and min(a, b) pick the larger or "
         "smaller value.",
@@ -90,7 +90,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "the_number": ("the number {text}", "数 {text}"),
     "the_name": ("the name {text!r}", "名字 {text!r}"),
 
-    # -- the graph (app/graph.py) ------------------------------------------------------------------------------
+    # -- the graph (app/engine/graph.py) ------------------------------------------------------------------------------
     "bad_value": ("The value of {name} must be a number or nested lists of numbers with rows of equal length.",
                   "{name} 的值必须是一个数，或者由数组成、每行一样长的嵌套列表。"),
     "value_too_big": ("The value of {name} has {size} elements, more than the max_elements limit of {limit} (set "
@@ -139,7 +139,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "values 给了 {name} 一个值，但程序在这里计算 {name}：请把它从 values 中去掉，"
                            "或者用一个数声明它，例如 {name} = 1。"),
 
-    # -- the forward pass (app/forward.py) ---------------------------------------------------------------------
+    # -- the forward pass (app/engine/forward.py) ---------------------------------------------------------------------
     "too_large_for_memory": ("This operation's result is too large for memory.", "这个运算的结果太大，内存放不下。"),
     "too_many_elements": ("The values of all nodes together exceed {limit} elements (the max_total_elements "
                           "limit, set by {variable}).",
@@ -162,7 +162,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "shapes": ("{op} cannot take shapes {shapes}.", "{op} 不能接受形状 {shapes}。"),
     "shape_of_a_number": ("() (a number)", "()（一个数）"),
 
-    # -- the cost of a stage, counted before it starts (app/costs.py) ------------------------------------------
+    # -- the cost of a stage, counted before it starts (app/engine/costs.py) ------------------------------------------
     "check_too_costly": ("A gradient check here needs 2 forward passes for each of {elements:,} input elements, "
                          "{per_pass:,} element operations each: {work:,} in all, more than the max_check_work "
                          "limit of {limit:,} (set by {variable}). Check a smaller array.",
@@ -208,7 +208,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "epoch_number": ("epoch {number}", "第 {number} 轮"),
     "none": ("none", "无"),
 
-    # -- the worker processes and the server (app/workers.py, app/security.py) ---------------------------------
+    # -- the worker processes and the server (app/server/workers.py, app/server/security.py) ---------------------------------
     "out_of_memory": ("This computation needs more memory than a worker has: the max_worker_mb limit of {limit} MB "
                       "(set by {variable}). Try smaller arrays or fewer options.",
                       "这个计算需要的内存比一个计算进程能用的还多：max_worker_mb 上限 {limit} MB（由 {variable} 设定）。"
@@ -242,7 +242,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "body_too_big": ("The request is over the max_body_bytes limit of {limit} bytes (set by {variable}).",
                      "请求超过了 max_body_bytes 上限 {limit} 字节（由 {variable} 设定）。"),
 
-    # -- the GET forms (app/api.py) ----------------------------------------------------------------------------
+    # -- the GET forms (app/server/api.py) ----------------------------------------------------------------------------
     "values_not_an_object": ('The query parameter values must be a JSON object such as {{"a": 5}}; it is {text!r}.',
                              '查询参数 values 必须是一个 JSON 对象，例如 {{"a": 5}}；现在是 {text!r}。'),
     "bad_query_parameter": ("The query parameter {name} must be a number, nested lists of numbers or (for values) "
@@ -252,7 +252,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plus_in_a_url": (" (In a URL, + stands for a space: write %2B for a plus sign.)",
                       "（在 URL 里，+ 表示空格：加号请写成 %2B。）"),
 
-    # -- training (app/train.py) -------------------------------------------------------------------------------
+    # -- training (app/teaching/train.py) -------------------------------------------------------------------------------
     "learning_rate_not_finite": ("The learning rate must be a finite number.", "学习率必须是一个有限的数。"),
     "no_params": ("Name at least one parameter to train, one of the program's inputs.",
                   "请至少指定一个要训练的参数，它必须是程序的输入之一。"),
@@ -289,7 +289,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "batch_size_range": ("batch_size must be between 1 and {samples}, the number of samples; it is {size}.",
                          "batch_size 必须在 1 到样本数 {samples} 之间；现在是 {size}。"),
 
-    # -- numbers that are not finite (app/serialize.py, in warnings and in the errors above) -----------------
+    # -- numbers that are not finite (app/engine/serialize.py, in warnings and in the errors above) -----------------
     "nan": ("not a number (nan)", "非数（nan）"),
     "infinite": ("infinite", "无穷大"),
     "minus_infinite": ("minus infinite", "负无穷大"),
@@ -300,7 +300,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "value": ("value", "值"),
     "gradient": ("gradient", "梯度"),
 
-    # -- the playground (app/playground.py) --------------------------------------------------------------------
+    # -- the playground (app/teaching/playground.py) --------------------------------------------------------------------
     "no_such_dataset": ("There is no data set called {name!r}; the data sets are: {names}.",
                         "没有叫 {name!r} 的数据集；可选的数据集有：{names}。"),
     "no_such_activation": ("There is no activation called {name!r}; the activations are: {names}.",

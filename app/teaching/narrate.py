@@ -2,7 +2,7 @@
 with the numbers the engine computed in it ("mul: x × y = 3.00 × -4.00 = -12.00").
 
 The wording of each gate (its forward form, how it passes gradient back) comes from its row of the op
-table, and every number is written as the drawing writes it (app/rounding.py); this module only fills
+table, and every number is written as the drawing writes it (app/engine/rounding.py); this module only fills
 the numbers in and says the two things that are not any one gate's: the chain rule of a gate without a
 sentence of its own, and the sum of a node's shares when it is used several times
 ("∂e/∂b = 2.00 via c + 3.00 via d = 5.00").
@@ -15,8 +15,8 @@ from functools import cache
 
 import numpy as np
 
-from .graph import CONST, INPUT, Graph
-from .rounding import format_number
+from ..engine.graph import CONST, INPUT, Graph
+from ..engine.rounding import format_number
 
 MAX_LISTED_ELEMENTS = 4  # an array with more elements is told by its shape
 MAX_LISTED_USES = 6  # a node used more often lists the first few shares and says how many more

@@ -13,7 +13,7 @@ in chunks (``first_step``) goes through the same mini-batches as one request wou
 ``updates`` explains each step as the notes write it, with the numbers of each parameter (its first
 elements, for an array): "W1 ← W1 − η·∂C/∂W1 = [0.15, 0.2, …] − 0.5 × [0.000439, 0.000877, …] = …".
 
-The loop itself, ``descend`` over ``MiniBatches``, is the one the playground (app/playground.py) trains its
+The loop itself, ``descend`` over ``MiniBatches``, is the one the playground (app/teaching/playground.py) trains its
 network with too: there the samples are the rows of X (points, one a row: ``X @ W1``) and the losses are
 measured once an epoch, on the training and the test points, instead of before every step.
 """
@@ -25,14 +25,14 @@ from typing import Any, Iterator, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
-from . import compute
-from .backward import backward_values
-from .errors import ProgramError
-from .forward import forward_values
-from .graph import build_graph
-from .limits import Limits, env_var
-from .messages import Text, listing, say
-from .serialize import describe_non_finite, json_value
+from ..engine.backward import backward_values
+from ..engine.deadline import Deadline
+from ..engine.errors import ProgramError
+from ..engine.forward import forward_values
+from ..engine.graph import build_graph
+from ..engine.limits import DEFAULT_LIMITS, Limits, env_var
+from ..engine.serialize import describe_non_finite, json_value
+from ..words.messages import Text, listing, say
 
 SHOWN_ELEMENTS = 4  # of an array parameter, in an update's explanation
 MAX_COUNT = 2 ** 53  # of steps taken, and of a seed: the largest whole number a JSON number holds exactly
@@ -52,7 +52,7 @@ def train(program: str, values: Mapping[str, Any] | None, params: list[str], lea
     numbers (``updates="last"``: the last step's only). Raises ``ProgramError``: a param or data name that is not an input (kind "name"), a step
     count outside 1..max_train_steps, data sets of different sizes, a loss that stops being finite.
     """
-    limits = limits or compute.DEFAULT_LIMITS
+    limits = limits or DEFAULT_LIMITS
     if not np.isfinite(learning_rate):
         raise ProgramError("value", say("learning_rate_not_finite"))
     if not params:
@@ -61,7 +61,7 @@ def train(program: str, values: Mapping[str, Any] | None, params: list[str], lea
         raise ProgramError("value", say("first_step_range", largest=MAX_COUNT, first_step=first_step))
     if not 0 <= seed <= MAX_COUNT:
         raise ProgramError("value", say("seed_range", largest=MAX_COUNT, seed=seed))
-    deadline = compute.Deadline(limits)
+    deadline = Deadline(limits)
     with np.errstate(all="ignore"):
         graph = build_graph(program, values, limits, default_value)
         _check_inputs(graph, params, say("trained"))

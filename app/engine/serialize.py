@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
+from ..words.messages import Text, say
 from .graph import Graph
-from .messages import Text, say
 
 
 def json_value(value):

@@ -15,15 +15,24 @@ import pydantic_core
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from . import compute
-from .errors import ProgramError
-from .messages import say
-from .examples import examples
-from .limits import Limits
-from .ops import catalogue
-from .schemas import (ErrorResponse, Example, GraphRequest, GraphResponse, Op, SweepRequest, SweepResponse,
-                      TrainRequest, TrainResponse)
-from .train import train
+from .. import compute
+from ..engine.errors import ProgramError
+from ..engine.limits import Limits
+from ..engine.ops import catalogue
+from ..teaching.examples import examples
+from ..teaching.train import train
+from ..words.messages import say
+from .schemas import (
+    ErrorResponse,
+    Example,
+    GraphRequest,
+    GraphResponse,
+    Op,
+    SweepRequest,
+    SweepResponse,
+    TrainRequest,
+    TrainResponse,
+)
 from .workers import answer, in_worker
 
 router = APIRouter(prefix="/api")

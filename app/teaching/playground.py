@@ -2,7 +2,7 @@
 but written as a program of this language and trained by this engine.
 
 Settings → the data set (seeded) → the network's program (``H1 = tanh(X @ W1 + b1)`` …) → one graph,
-built once per request → training by app/train.py's loop (``descend``: per mini-batch of rows of X, forward
+built once per request → training by app/teaching/train.py's loop (``descend``: per mini-batch of rows of X, forward
 and backward with the batch and the weights as the inputs' new values, then w ← w − η·∂L/∂w), measured once
 an epoch → the heat maps of the output and of every hidden neuron on a grid.
 
@@ -21,14 +21,14 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from . import compute
-from .errors import ProgramError
-from .forward import forward_values
-from .graph import build_graph
-from .limits import Limits
-from .messages import Text, listing, say
-from .ops import OPS_BY_NAME
-from .serialize import describe_non_finite
+from ..engine.deadline import Deadline
+from ..engine.errors import ProgramError
+from ..engine.forward import forward_values
+from ..engine.graph import build_graph
+from ..engine.limits import DEFAULT_LIMITS, Limits
+from ..engine.ops import OPS_BY_NAME
+from ..engine.serialize import describe_non_finite
+from ..words.messages import Text, listing, say
 from .train import MiniBatches, descend
 
 DATASETS = ("circle", "xor", "gauss", "spiral")
@@ -274,14 +274,14 @@ def train(settings: Settings, weights: Mapping[str, Any] | None = None, epoch: i
     and the heat maps; with ``data``, the points too. Raises ``ProgramError``: a bad setting, weights
     that are not this network's, a loss or a weight that stops being finite.
     """
-    limits = limits or compute.DEFAULT_LIMITS
+    limits = limits or DEFAULT_LIMITS
     settings.check()
     if not 0 <= steps <= MAX_STEPS:
         raise ProgramError("value", say("epochs_per_request", largest=MAX_STEPS, epochs=steps))
     if epoch < 0:
         raise ProgramError("value", say("epoch_count", epoch=epoch))
     current = initial_weights(settings) if weights is None else checked_weights(settings, weights)
-    deadline = compute.Deadline(limits)
+    deadline = Deadline(limits)
     sets = make_data(settings)
     batches = mini_batches(settings, sets)
     per_epoch = batches.per_epoch

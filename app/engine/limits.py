@@ -25,14 +25,14 @@ class Limits:
     max_answer_bytes: int = 64_000_000  # bytes in one answer
     max_wire_elements: int = 10_000  # an array bigger than this is written on its node only, not on each wire
     max_narrate_nodes: int = 20_000  # nodes in a graph that is narrated
-    # The work runs in worker processes (app/workers.py), each with a hard deadline and a memory cap.
+    # The work runs in worker processes (app/server/workers.py), each with a hard deadline and a memory cap.
     max_worker_mb: int = 1024  # address space of one worker process, in MB
     light_workers: int = 2  # workers for small requests (bodies up to max_light_body_bytes)
     heavy_workers: int = 1  # workers for the rest, and for small requests that outgrow light_seconds
     max_heavy_queue: int = 4  # large requests that may wait for a heavy worker; more are answered 503
     max_light_body_bytes: int = 65_536
     light_seconds: float = 0.5  # a small request still running after this moves to the heavy workers
-    # The connection layer (app/connections.py, app/security.py).
+    # The connection layer (app/server/connections.py, app/server/security.py).
     max_connections: int = 5_000  # open connections; a new one past this closes the oldest idle or slow one
     header_seconds: float = 10  # from a connection's start or its last answer to a complete request head
     body_seconds: float = 30  # from the request head to the end of its body
@@ -47,6 +47,10 @@ class Limits:
             if text:
                 overrides[f.name] = type(f.default)(text)
         return cls(**overrides)
+
+
+# The limits in force, as the environment sets them when the app is imported.
+DEFAULT_LIMITS = Limits.from_environment()
 
 
 def env_var(limit_name: str) -> str:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import costs
-from .forward import forward_values
-from .graph import Graph
-from .limits import Limits
-from .serialize import json_value
+from ..engine import costs
+from ..engine.forward import forward_values
+from ..engine.graph import Graph
+from ..engine.limits import Limits
+from ..engine.serialize import json_value
 
 RELATIVE_STEP = 1e-6
 NUDGE = 0.001  # Andrew Ng's "nudge a by 0.001 and J moves by 0.003"

@@ -21,9 +21,9 @@ import re
 import string
 from typing import Protocol
 
+from ..words.messages import Text, say
 from .errors import ProgramError
 from .limits import env_var
-from .messages import Text, say
 from .ops import OPS, OPS_BY_NAME, Op
 
 # -- the syntax, read from the op table ------------------------------------------------------------------------------
