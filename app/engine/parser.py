@@ -253,95 +253,106 @@ class _Parser:
         return i
 
     def expression(self, i: int):
-        """Shunting-yard over one statement's tokens; returns the index after it and its value."""
-        kinds, texts, builder = self.kinds, self.texts, self.builder
+        """Shunting-yard over one statement's tokens; returns the index after it and its value.
+
+        Tokens alternate between two readings: where an operand is expected (a name, a number, a call, an
+        opening bracket, a prefix operator) and after one (a binary operator, a closing bracket, a comma, the
+        statement's end)."""
         operands: list = []
         # Operators waiting for their right operand, as (precedence, op, token), and open brackets (_Frame).
         stack: list = []
         frames: list[_Frame] = []
         expect_operand = True
         while True:
-            kind = kinds[i]
             if expect_operand:
-                if kind == "name":
-                    if kinds[i + 1] == "(":
-                        self.open(frames, stack, _Frame("call", i, len(operands), name=texts[i]))
-                        i += 1
-                        if kinds[i + 1] == ")":
-                            i += 1
-                            self.close_call(frames, stack, operands)
-                            expect_operand = False
-                    elif kinds[i + 1] == "=" and frames and frames[-1].kind == "call" and kinds[i - 1] in ("(", ","):
-                        frames[-1].pending_keyword = texts[i]
-                        i += 1
-                    else:
-                        if texts[i] in PYTHON_KEYWORDS:
-                            self.reject_python_keyword(i)
-                        operands.append(builder.variable(texts[i], i))
-                        expect_operand = False
-                elif kind == "num":
-                    operands.append(builder.number(texts[i], i))
-                    expect_operand = False
-                elif kind == "(":
-                    self.open(frames, stack, _Frame("group", i, len(operands)))
-                elif kind in PREFIX:
-                    op = PREFIX[kind]
-                    stack.append((op.precedence, op, i))
-                elif kind == UNARY_PLUS:
-                    pass
-                elif kind == "[":
-                    if kinds[i + 1] == "]":
-                        raise self.error(say("empty_array"), i)
-                    self.open(frames, stack, _Frame("array", i, len(operands)))
-                elif kind == "nl" and frames:
-                    pass  # inside brackets a newline is only a line break, as in Python
-                else:
-                    raise self.missing_operand(i)
+                i, expect_operand = self.operand(i, operands, stack, frames)
             else:
-                op = BINARY.get(kind)
-                if op is not None:
-                    self.push_binary(op, i, stack, operands)
-                    expect_operand = True
-                elif (kind == "name" or kind == "(") and kinds[i - 1] == "num" or kind == "(" and kinds[i - 1] == ")":
-                    self.push_binary(IMPLICIT_MULTIPLICATION, i, stack, operands)
-                    expect_operand = True
-                    continue  # read the same token again, now as an operand
-                elif kind == ")":
-                    frame = self.reduce_to_frame(frames, stack, operands, i)
-                    if frame.kind == "group":
-                        self.close(frames, stack)
-                    elif frame.kind == "call":
-                        self.close_call(frames, stack, operands)
-                    else:
-                        raise self.unclosed(frame, i)
-                elif kind == ",":
-                    frame = self.reduce_to_frame(frames, stack, operands, i)
-                    if frame.kind == "group":
-                        raise self.error(say("stray_comma"), i)
-                    frame.keywords.append(frame.pending_keyword)
-                    frame.pending_keyword = None
-                    expect_operand = True
-                elif kind == "]":
-                    frame = self.reduce_to_frame(frames, stack, operands, i)
-                    if frame.kind != "array":
-                        raise self.unclosed(frame, i)
-                    self.close(frames, stack)
-                    items = operands[frame.operands:]
-                    del operands[frame.operands:]
-                    operands.append(builder.array(items, frame.token))
-                elif kind == "nl" and frames:
-                    pass  # inside brackets a newline is only a line break, as in Python
-                elif kind in STATEMENT_ENDS:
-                    if frames:
-                        raise self.unclosed(frames[-1], i)
-                    while stack:
-                        self.reduce(stack, operands)
+                i, expect_operand = self.after_operand(i, operands, stack, frames)
+                if expect_operand is None:
                     return i, operands[0]
-                elif frames and kinds[i - 1] == "nl":
-                    raise self.unclosed(frames[-1], i)  # the bracket was meant to close before this line
-                else:
-                    raise self.unexpected_after_operand(i)
-            i += 1
+
+    def operand(self, i: int, operands: list, stack: list, frames: list) -> tuple[int, bool]:
+        """Read token ``i`` where an operand is expected; the next token's index and whether one still is."""
+        kinds, texts = self.kinds, self.texts
+        kind = kinds[i]
+        if kind == "name":
+            if kinds[i + 1] == "(":
+                self.open(frames, stack, _Frame("call", i, len(operands), name=texts[i]))
+                if kinds[i + 2] == ")":
+                    self.close_call(frames, stack, operands)
+                    return i + 3, False
+                return i + 2, True
+            if kinds[i + 1] == "=" and frames and frames[-1].kind == "call" and kinds[i - 1] in ("(", ","):
+                frames[-1].pending_keyword = texts[i]
+                return i + 2, True
+            if texts[i] in PYTHON_KEYWORDS:
+                self.reject_python_keyword(i)
+            operands.append(self.builder.variable(texts[i], i))
+            return i + 1, False
+        if kind == "num":
+            operands.append(self.builder.number(texts[i], i))
+            return i + 1, False
+        if kind == "(":
+            self.open(frames, stack, _Frame("group", i, len(operands)))
+        elif kind in PREFIX:
+            op = PREFIX[kind]
+            stack.append((op.precedence, op, i))
+        elif kind == "[":
+            if kinds[i + 1] == "]":
+                raise self.error(say("empty_array"), i)
+            self.open(frames, stack, _Frame("array", i, len(operands)))
+        elif not (kind == UNARY_PLUS or kind == "nl" and frames):  # inside brackets a newline is a line break
+            raise self.missing_operand(i)
+        return i + 1, True
+
+    def after_operand(self, i: int, operands: list, stack: list, frames: list) -> tuple[int, bool | None]:
+        """Read token ``i`` after an operand; the next token's index and whether an operand is expected there
+        (None: the statement ended at ``i``)."""
+        kinds = self.kinds
+        kind = kinds[i]
+        op = BINARY.get(kind)
+        if op is not None:
+            self.push_binary(op, i, stack, operands)
+            return i + 1, True
+        if (kind == "name" or kind == "(") and kinds[i - 1] == "num" or kind == "(" and kinds[i - 1] == ")":
+            self.push_binary(IMPLICIT_MULTIPLICATION, i, stack, operands)
+            return i, True  # read the same token again, now as an operand
+        if kind == ")":
+            frame = self.reduce_to_frame(frames, stack, operands, i)
+            if frame.kind == "group":
+                self.close(frames, stack)
+            elif frame.kind == "call":
+                self.close_call(frames, stack, operands)
+            else:
+                raise self.unclosed(frame, i)
+        elif kind == ",":
+            frame = self.reduce_to_frame(frames, stack, operands, i)
+            if frame.kind == "group":
+                raise self.error(say("stray_comma"), i)
+            frame.keywords.append(frame.pending_keyword)
+            frame.pending_keyword = None
+            return i + 1, True
+        elif kind == "]":
+            frame = self.reduce_to_frame(frames, stack, operands, i)
+            if frame.kind != "array":
+                raise self.unclosed(frame, i)
+            self.close(frames, stack)
+            items = operands[frame.operands:]
+            del operands[frame.operands:]
+            operands.append(self.builder.array(items, frame.token))
+        elif kind == "nl" and frames:
+            pass  # inside brackets a newline is only a line break, as in Python
+        elif kind in STATEMENT_ENDS:
+            if frames:
+                raise self.unclosed(frames[-1], i)
+            while stack:
+                self.reduce(stack, operands)
+            return i, None
+        elif frames and kinds[i - 1] == "nl":
+            raise self.unclosed(frames[-1], i)  # the bracket was meant to close before this line
+        else:
+            raise self.unexpected_after_operand(i)
+        return i + 1, False
 
     # -- the operator stack ------------------------------------------------
 
