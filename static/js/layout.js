@@ -115,6 +115,22 @@ function layeredLayout(scene, bandWidth) {
 }
 
 function layeredRow(row, bandWidth) {
+  const wiring = rowWiring(row);
+  const gates = row.boxes.filter((box) => box.kind === "gate").sort((a, b) => a.node - b.node);
+  const boxes = placeGates(row, gates, wiring, bandWidth);
+  placeExits(row, wiring, boxes);
+  const links = new Map();
+  const side = (key, end) => {
+    const box = wiring.byKey.get(key);
+    const at = boxes.get(key);
+    return end === "out" ? [at.x + box.width / 2, at.y] : [at.x - box.width / 2, at.y];
+  };
+  for (const link of row.links) links.set(link.key, { points: [side(link.from, "out"), side(link.to, "in")], curved: false });
+  return withinTheDrawing(boxes, links, wiring.byKey);
+}
+
+// Who feeds whom in a row: each gate's incoming labels in argument order, and each label's source box.
+function rowWiring(row) {
   const byKey = new Map(row.boxes.map((box) => [box.key, box]));
   const into = new Map(); // gate key → its incoming label keys in argument order
   const sourceOf = new Map(); // label key → the box it comes from
@@ -126,7 +142,11 @@ function layeredRow(row, bandWidth) {
       sourceOf.set(link.to, link.from);
     }
   }
-  const gates = row.boxes.filter((box) => box.kind === "gate").sort((a, b) => a.node - b.node);
+  return { byKey, into, sourceOf };
+}
+
+// Each gate one column right of its furthest argument.
+function gateColumns(gates, { byKey, into, sourceOf }) {
   const column = new Map();
   for (const gate of gates) {
     let c = 1;
@@ -136,6 +156,14 @@ function layeredRow(row, bandWidth) {
     }
     column.set(gate.key, c);
   }
+  return column;
+}
+
+// Every gate at its column's next free height (columns folded into bands), its incoming labels stacked
+// left of it, each beside the leaf it comes from.
+function placeGates(row, gates, wiring, bandWidth) {
+  const { byKey, into, sourceOf } = wiring;
+  const column = gateColumns(gates, wiring);
   const widest = (kind) => Math.max(0, ...row.boxes.filter((box) => box.kind === kind).map((box) => box.width));
   const labelWidth = Math.max(widest("label"), widest("exit"));
   const columnWidth = widest("gate") + labelWidth + widest("leaf") + 4 * LAYER_GAP;
@@ -170,20 +198,22 @@ function layeredRow(row, bandWidth) {
       y += slot(label);
     }
   }
+  return boxes;
+}
+
+// The output's numbers right of the box they leave.
+function placeExits(row, { byKey, sourceOf }, boxes) {
   for (const box of row.boxes) {
     if (box.kind !== "exit") continue;
     const from = byKey.get(sourceOf.get(box.key));
-    if (!boxes.has(from.key)) place(from.key, from.width / 2, box.height / 2); // a program that is one leaf
+    if (!boxes.has(from.key)) boxes.set(from.key, { x: from.width / 2, y: box.height / 2 }); // a program that is one leaf
     const at = boxes.get(from.key);
-    place(box.key, at.x + from.width / 2 + LAYER_GAP + box.width / 2, at.y);
+    boxes.set(box.key, { x: at.x + from.width / 2 + LAYER_GAP + box.width / 2, y: at.y });
   }
-  const links = new Map();
-  const side = (key, end) => {
-    const box = byKey.get(key);
-    const at = boxes.get(key);
-    return end === "out" ? [at.x + box.width / 2, at.y] : [at.x - box.width / 2, at.y];
-  };
-  for (const link of row.links) links.set(link.key, { points: [side(link.from, "out"), side(link.to, "in")], curved: false });
+}
+
+// The drawing's size, everything shifted right when leaves left of the first column reach below x = 0.
+function withinTheDrawing(boxes, links, byKey) {
   let width = 0;
   let height = 0;
   for (const [key, at] of boxes) {
@@ -191,7 +221,6 @@ function layeredRow(row, bandWidth) {
     width = Math.max(width, at.x + box.width / 2);
     height = Math.max(height, at.y + box.height / 2);
   }
-  // Leaves left of the first column may reach below x = 0: shift everything right.
   const left = Math.min(0, ...[...boxes].map(([key, at]) => at.x - byKey.get(key).width / 2));
   if (left < 0) {
     for (const at of boxes.values()) at.x -= left;
