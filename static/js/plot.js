@@ -3,19 +3,54 @@
 // the API answers null: the plot is asked again over the stretch around the current value where it is.
 import { sweep } from "./api.js";
 import { t } from "./i18n.js";
+import { Latest } from "./request.js";
 
 const d3 = window.d3;
 const WIDTH = 360;
 const HEIGHT = 200;
 const MARGIN = { top: 16, right: 12, bottom: 26, left: 42 };
 const MIN_POINTS = 8; // a shorter finite stretch is not worth a second request
+const PLOT_PAUSE_MS = 300; // a slider drag redraws the plot when it pauses, not on every move
 
 export class Plot {
-  constructor(container, select, { onError }) {
+  // asked(): {program, values, graph} of the graph on screen, or null; onError(error) when a sweep fails.
+  constructor(container, select, { asked, onError }) {
     this.container = container;
     this.select = select;
+    this.asked = asked;
     this.onError = onError;
-    this.request = 0;
+    this.latest = new Latest();
+    this.timer = null;
+    this.onScreen = true;
+    this.owed = false;
+    new IntersectionObserver(([entry]) => {
+      this.onScreen = entry.isIntersecting;
+      if (this.onScreen && this.owed) this.soon();
+    }).observe(container);
+    select.addEventListener("change", () => {
+      this.owed = true;
+      this.now();
+    });
+  }
+
+  // The plot asks the server for the whole curve (hundreds of evaluations of the program): only once a
+  // slider pauses, and only while the plot is on screen (else when it comes into view).
+  soon() {
+    clearTimeout(this.timer);
+    this.owed = true;
+    if (this.onScreen) this.timer = setTimeout(() => this.now(), PLOT_PAUSE_MS);
+  }
+
+  // Not yet: the graph on screen is about to change (owed again once it has).
+  wait() {
+    clearTimeout(this.timer);
+  }
+
+  now() {
+    const asked = this.asked();
+    if (!asked || !this.owed) return;
+    this.owed = false;
+    this.update(asked.program, asked.values, asked.graph);
   }
 
   // Offer every scalar input; keep the one chosen while it exists.
@@ -39,15 +74,15 @@ export class Plot {
     const input = graph.nodes.find((node) => node.op === "input" && node.name === variable);
     const here = input.value ?? 0;
     const span = Math.max(6, Math.abs(here) * 1.5);
-    const mine = ++this.request;
+    const turn = this.latest.next();
     const output = graph.nodes[graph.output]?.name ?? "f";
     try {
       let curve = await sweep(program, values, variable, here - span, here + span);
       const stretch = finiteStretch(curve, here);
-      if (stretch && mine === this.request) curve = await sweep(program, values, variable, ...stretch);
-      if (mine === this.request) this.draw(curve, here, graph.value, output);
+      if (stretch && turn.current) curve = await sweep(program, values, variable, ...stretch);
+      if (turn.current) this.draw(curve, here, graph.value, output);
     } catch (error) {
-      if (mine === this.request) this.onError(error);
+      if (turn.current) this.onError(error);
     }
   }
 

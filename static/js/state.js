@@ -84,3 +84,34 @@ export function shareLink(state) {
 export function pageLink(state) {
   return `${location.origin}/#${serialize(state)}`;
 }
+
+// The program and values in the address and local storage. Rewriting the address takes the browser
+// milliseconds, so while only values change (a slider dragged) it is done once they rest, or when the page is
+// left. getState(): {program, values, ...link settings} now.
+const STATE_PAUSE_MS = 300;
+
+export class StateSaver {
+  constructor(getState) {
+    this.getState = getState;
+    this.timer = null;
+    this.written = null; // the program and options last written (the link without its values)
+    window.addEventListener("pagehide", () => this.timer && this.save());
+  }
+
+  unvalued() {
+    return shareLink({ ...this.getState(), values: {} });
+  }
+
+  save() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.written = this.unvalued();
+    writeState(this.getState());
+  }
+
+  soon() {
+    if (this.unvalued() !== this.written) return this.save();
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.save(), STATE_PAUSE_MS);
+  }
+}

@@ -10,6 +10,7 @@ import { renderFoldNote } from "./fold.js";
 import { onLanguageChange, t, translatePage } from "./i18n.js";
 import { PassTour } from "./narration.js";
 import { Quiz } from "./quiz.js";
+import { Latest } from "./request.js";
 import { TrainPanel } from "./train.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -25,7 +26,7 @@ export class Teaching {
     this.examples = [];
     this.example = null; // the preset whose program is on screen, if any
     this.folded = null; // with unfold on: the folded answer, for the note
-    this.foldRequest = 0;
+    this.foldRequests = new Latest();
     this.layered = null; // {program, has}: whether the last answer that asked for layers, for this program, had any
     this.tagged = ""; // the δ tags on the drawing
     this.tour = new PassTour({
@@ -178,15 +179,15 @@ export class Teaching {
 
   // With unfold on, the same program folded too, for the side-by-side note.
   async fetchFolded(graph, program) {
-    const mine = ++this.foldRequest;
+    const turn = this.foldRequests.next();
     this.folded = null;
     if (!this.options.unfold) return;
     try {
       const folded = await computeGraph(program, this.page.values, { dot: false, local: false, narrate: false });
-      if (mine !== this.foldRequest) return;
+      if (!turn.current) return;
       this.folded = folded;
     } catch (error) {
-      if (mine !== this.foldRequest) return;
+      if (!turn.current) return;
       this.folded = { error };
     }
     this.renderFoldNote();

@@ -8,6 +8,7 @@
 import { ApiError, train } from "./api.js";
 import { formatNumber, fullPrecision } from "./format.js";
 import { pick, t } from "./i18n.js";
+import { Latest } from "./request.js";
 
 const d3 = window.d3;
 // Every step is drawn when there are few; a long run is drawn about this many times.
@@ -26,7 +27,8 @@ export class TrainPanel {
     this.getValues = getValues;
     this.onValues = onValues;
     this.signature = "";
-    this.controller = null;
+    this.runs = new Latest(); // Stop ends the run under way: its request in flight is aborted
+    this.turn = null; // the run under way, or null
     this.losses = [];
     this.lastStatus = null; // [key, params] to say again in another language
     this.data = null; // the inputs that hold a data set, for mini-batches (a preset's "data"), or null
@@ -37,7 +39,7 @@ export class TrainPanel {
   }
 
   get running() {
-    return this.controller !== null;
+    return this.turn !== null;
   }
 
   // A checkbox per input; the ones ticked stay ticked while the set of inputs is the same.
@@ -104,8 +106,8 @@ export class TrainPanel {
     if (typeof sgd === "string") return this.say(sgd, {}, true);
     const program = this.getProgram();
     let values = structuredClone(this.getValues());
-    this.controller = new AbortController();
-    const { signal } = this.controller;
+    const turn = this.runs.next();
+    this.turn = turn;
     this.showRunning(true);
     this.losses = [];
     this.step = null;
@@ -114,10 +116,11 @@ export class TrainPanel {
     this.draw();
     let done = 0;
     try {
-      while (done < total && !signal.aborted) {
+      while (done < total && turn.current) {
         const steps = Math.min(Math.ceil(total / REDRAWS_PER_RUN), total - done);
-        const answer = await train({ program, values, params, learningRate, steps, firstStep: done, sgd }, signal);
-        if (signal.aborted) break;
+        const request = { program, values, params, learningRate, steps, firstStep: done, sgd };
+        const answer = await train(request, turn.signal);
+        if (!turn.current) break;
         // Each answer starts with the loss before its first step, which the previous one ended with.
         this.losses.push(...(this.losses.length ? answer.losses.slice(1) : answer.losses));
         values = { ...values, ...answer.values };
@@ -130,7 +133,7 @@ export class TrainPanel {
         this.say(...this.progressStatus(done, total));
         await this.onValues(answer.values);
       }
-      if (!signal.aborted) this.say("teach.train.done", this.summary(done));
+      if (turn.current) this.say("teach.train.done", this.summary(done));
     } catch (error) {
       if (error.name === "AbortError") {
         // Stopped: what came back before stays.
@@ -139,8 +142,8 @@ export class TrainPanel {
           { message: error.message }, true);
       }
     } finally {
-      if (signal.aborted) this.say("teach.train.stopped", this.summary(done));
-      this.controller = null;
+      if (!turn.current) this.say("teach.train.stopped", this.summary(done));
+      this.turn = null;
       this.showRunning(false);
     }
   }
@@ -153,7 +156,7 @@ export class TrainPanel {
   }
 
   halt() {
-    this.controller?.abort();
+    this.runs.end();
   }
 
   summary(done) {

@@ -1,18 +1,6 @@
 // The playground's requests. The server trains, measures and draws the heat maps; it keeps nothing,
 // so every request carries the settings and the current weights, and every answer the new ones.
-import { ApiError, errorDetail } from "../api.js";
-
-async function post(path, body, signal) {
-  const response = await fetch(path, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal,
-  });
-  const answer = await response.json();
-  if (response.ok) return answer;
-  throw new ApiError(response.status, errorDetail(answer));
-}
+import { postJson as post } from "../request.js";
 
 // {settings, weights, epoch, steps, data} → {program, epoch, weights, history, extent, boundary, neurons, …}
 export const trainEpochs = (request, signal) => post("/api/playground/step", request, signal);

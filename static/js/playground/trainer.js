@@ -1,6 +1,7 @@
 // One training run as the page sees it: the settings, the weights of the server's last answer, the
 // epoch count and the history of losses. Requests go one at a time; Play asks for a few epochs a frame
 // and draws each answer, about ten frames a second.
+import { Latest } from "../request.js";
 import { trainEpochs } from "./api.js";
 
 const FRAME_MS = 100;
@@ -14,7 +15,7 @@ export class Trainer {
     this.settings = null;
     this.epochsPerFrame = 3;
     this.playing = false;
-    this.generation = 0; // a reset starts a new one; answers for an older one are dropped
+    this.runs = new Latest(); // a reset starts a new run; answers for an older one are dropped
     this.queue = Promise.resolve();
     this.clear();
   }
@@ -30,7 +31,7 @@ export class Trainer {
   // New data or a new network: start again from the seed's weights, and draw them.
   reset(settings) {
     this.settings = settings;
-    this.generation += 1;
+    this.runs.next();
     this.clear();
     return this.run(0);
   }
@@ -49,10 +50,10 @@ export class Trainer {
   }
 
   async request(steps) {
-    const generation = this.generation;
+    const turn = this.runs.current();
     const answer = await trainEpochs({ settings: this.settings, weights: this.weights, epoch: this.epoch, steps,
       data: this.data === null });
-    if (generation !== this.generation) return;
+    if (!turn.current) return;
     this.weights = answer.weights;
     this.epoch = answer.epoch;
     const from = answer.history[0]?.epoch ?? this.epoch;
@@ -93,7 +94,7 @@ export class Trainer {
   // Stop for good: pause, and drop the answers still on their way.
   stop() {
     this.pause();
-    this.generation += 1;
+    this.runs.next();
   }
 
   pause() {

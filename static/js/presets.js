@@ -1,0 +1,29 @@
+// The preset buttons above the editor: one per example the API offers, titled in the page's language.
+import { pick } from "./i18n.js";
+
+// A preset's title and sentence in the current language (the API sends title_zh and sentence_zh).
+const presetTitle = (example) => pick({ en: example.title, zh: example.title_zh });
+const presetSentence = (example) => pick({ en: example.sentence, zh: example.sentence_zh });
+
+function label(button) {
+  button.textContent = presetTitle(button.example);
+  button.title = `${presetSentence(button.example)}\n\n${button.example.program}`;
+}
+
+// onPick(example) when one is clicked.
+export function renderPresets(list, examples, onPick) {
+  for (const example of examples) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.example = example;
+    button.dataset.example = example.name;
+    label(button);
+    button.addEventListener("click", () => onPick(example));
+    list.append(button);
+  }
+}
+
+// After a language switch.
+export function relabelPresets(list) {
+  for (const button of list.querySelectorAll("button")) if (button.example) label(button);
+}
