@@ -5,7 +5,8 @@ import argparse
 
 import uvicorn
 
-from .server.connections import BACKLOG, BoundedProtocol
+from .engine.limits import limits_in_force
+from .server.connections import BoundedProtocol, connection_bounds
 
 
 def main() -> None:
@@ -21,8 +22,9 @@ def main() -> None:
     options = parser.parse_args()
     if options.reload and options.workers > 1:
         parser.error("--reload runs one worker; leave out --workers")
+    _, backlog = connection_bounds(limits_in_force())  # the limits, read once here; each server process's lifespan
     uvicorn.run("app.server.main:app", host=options.host, port=options.port, reload=options.reload,
-                workers=options.workers, loop="uvloop", http=BoundedProtocol, ws="none", backlog=BACKLOG,
+                workers=options.workers, loop="uvloop", http=BoundedProtocol, ws="none", backlog=backlog,
                 timeout_keep_alive=5, log_level=options.log_level, access_log=not options.no_access_log)
 
 

@@ -23,7 +23,7 @@ from .engine.dot import graph_dot
 from .engine.errors import ProgramError
 from .engine.forward import forward_values
 from .engine.graph import build_graph
-from .engine.limits import DEFAULT_LIMITS, Limits, env_var
+from .engine.limits import Limits, env_var, limits_in_force
 from .engine.serialize import graph_json, json_value
 from .engine.unfold import mark_unfolded
 from .engine.unfold import unfold as unfold_graph
@@ -53,7 +53,7 @@ def compute_graph(program: str, values: Mapping[str, Any] | None = None, *, chec
     of quiz mode (its gradient, a gate's value too) with the answers accepted, a hint and the worked answer.
     Raises ``ProgramError``.
     """
-    limits = limits or DEFAULT_LIMITS
+    limits = limits or limits_in_force()
     # One np.errstate for all the stages: entering one costs as much as computing a dozen nodes.
     with np.errstate(all="ignore"):
         deadline = Deadline(limits)
@@ -124,7 +124,7 @@ def sweep(program: str, variable: str, start: float, stop: float, num: int = 101
     through the graph at once as one array; otherwise one point at a time.
     ``default_value`` and ``strict`` are as for ``compute_graph``.
     """
-    limits = limits or DEFAULT_LIMITS
+    limits = limits or limits_in_force()
     deadline = Deadline(limits)
     if not 2 <= num <= limits.max_sweep_points:
         raise ProgramError("limit" if num > 2 else "value",

@@ -74,7 +74,7 @@ from micrograd.engine import Value  # noqa: E402
 
 import app  # noqa: E402
 from app.engine.backward import backward_values  # noqa: E402
-from app.compute import DEFAULT_LIMITS  # noqa: E402
+from app.engine.limits import limits_in_force  # noqa: E402
 from app.engine.forward import forward_values  # noqa: E402
 from app.engine.graph import GraphBuilder, as_value  # noqa: E402
 from app.engine.parser import parse, tokenize  # noqa: E402
@@ -278,7 +278,7 @@ def stages(program: Program) -> dict[str, float]:
     """Ours, one stage at a time, calling the internal functions as compute_graph and build_graph
     call them; seconds."""
     text, raw = program.text, program.inputs
-    limits = DEFAULT_LIMITS
+    limits = limits_in_force()
     t = {}
     gc.collect()
     with np.errstate(all="ignore"):

@@ -80,7 +80,7 @@ def run_in_process(budget: float = 1.0) -> dict:
                 for name in floor)
     if worst > 1e-9:
         raise AssertionError(f"the floor disagrees with the engine by {worst:.2e} (relative)")
-    limits = playground.DEFAULT_LIMITS
+    limits = playground.limits_in_force()
     network = playground.Network(SETTINGS, weights, limits)
     as_lists = {name: value.tolist() for name, value in weights.items()}
     epoch_s = _median_cpu(lambda: _epoch(network, weights, playground.mini_batches(SETTINGS, data)), budget)

@@ -18,10 +18,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from app import compute
-
-from app.server import api
-
+from app.engine.limits import limits_in_force  # noqa: E402
+from app.server import api  # noqa: E402
 from app.server import workers  # noqa: E402
 from benchmarks.load import classroom_requests  # noqa: E402
 
@@ -31,7 +29,7 @@ def quantile(data: list[float], q: float) -> float:
 
 
 async def measure(count: int) -> dict:
-    limits = compute.DEFAULT_LIMITS
+    limits = limits_in_force()
     workers.start(limits)
     pool = workers._pools(limits).light  # noqa: SLF001
     bodies = [body for body, _ in classroom_requests(seed=3, count=count)]

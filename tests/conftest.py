@@ -24,6 +24,15 @@ def client():
         yield test_client
 
 
+@pytest.fixture
+def set_app_limits(client):
+    """For one test, the limits the app runs with (``app.state.limits``, set at its start): ``set_app_limits(Limits(
+    max_chars=5))``. Not monkeypatch.setattr: it would delete the attribute when undone."""
+    started_with = client.app.state.limits
+    yield lambda limits: setattr(client.app.state, "limits", limits)
+    client.app.state.limits = started_with
+
+
 def assert_close(actual, expected, rel=1e-9, abs_=1e-12):
     """Numbers or nested lists equal to `rel` relative tolerance, element by element."""
     actual_array = np.asarray(actual, dtype=float)

@@ -5,6 +5,7 @@ import json
 import httpx
 import pytest
 
+from app.engine.limits import Limits
 from app.engine.ops import OPS
 
 NG = {"expression": "u = b*c\nv = a + u\nJ = 3*v", "values": {"a": 5, "b": 3, "c": 2}}
@@ -55,9 +56,8 @@ def test_errors_answer_400_with_kind_message_line_and_column(client):
                                         "message_zh": "'+' 和 '*' 之间缺少内容：一个数、一个名字或一个括号。"}}
 
 
-def test_over_a_limit_answers_413(client, monkeypatch):
-    from app import compute
-    monkeypatch.setattr(compute, "DEFAULT_LIMITS", compute.Limits(max_chars=5))
+def test_over_a_limit_answers_413(client, set_app_limits):
+    set_app_limits(Limits(max_chars=5))
     answer = client.post("/api/graph", json={"expression": "a + b + c"})
     assert answer.status_code == 413 and answer.json()["detail"]["kind"] == "limit"
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app import ProgramError, compute, compute_graph, sweep
+from app import ProgramError, compute_graph, sweep
 from app.engine.limits import Limits
 from app.server.main import app
 from app.server.security import PAGE_CSP, Hardening, cors_origins
@@ -54,8 +54,8 @@ def test_a_body_in_chunks_is_counted_as_it_comes_and_refused_past_the_limit():
 
 
 def test_the_default_body_limit_fits_the_biggest_program_and_refuses_more(client):
-    limit = compute.DEFAULT_LIMITS.max_body_bytes
-    assert limit >= compute.DEFAULT_LIMITS.max_chars * 3  # a program at max_chars, even all non-ASCII
+    limit = client.app.state.limits.max_body_bytes
+    assert limit >= client.app.state.limits.max_chars * 3  # a program at max_chars, even all non-ASCII
     response = client.post("/api/graph", content=b" " * (limit + 1), headers={"content-type": "application/json"})
     assert response.status_code == 413
 
@@ -88,8 +88,8 @@ def test_a_computation_over_its_time_budget_is_a_limit_error():
     assert "BACKPROP_MAX_SECONDS" in error.value.message
 
 
-def test_the_api_answers_413_when_the_budget_runs_out(client, monkeypatch):
-    monkeypatch.setattr(compute, "DEFAULT_LIMITS", Limits(max_seconds=0))
+def test_the_api_answers_413_when_the_budget_runs_out(client, set_app_limits):
+    set_app_limits(Limits(max_seconds=0))
     response = client.post("/api/graph", json={"expression": "a*b", "default_value": 1})
     assert response.status_code == 413 and response.json()["detail"]["kind"] == "limit"
 

@@ -2,6 +2,9 @@
 
 Each limit has a default and an environment variable that overrides it
 (``BACKPROP_MAX_CHARS=5000000``, …); the README lists them.
+
+Nothing reads the environment at import. ``limits_in_force()`` reads it once, on first use: the server at its
+start (and passes the limits down from there), the Python API when it is first called without ``limits=``.
 """
 
 from __future__ import annotations
@@ -49,8 +52,15 @@ class Limits:
         return cls(**overrides)
 
 
-# The limits in force, as the environment sets them when the app is imported.
-DEFAULT_LIMITS = Limits.from_environment()
+_IN_FORCE: Limits | None = None
+
+
+def limits_in_force() -> Limits:
+    """The limits the app runs with: the environment's, read on the first call and kept."""
+    global _IN_FORCE
+    if _IN_FORCE is None:
+        _IN_FORCE = Limits.from_environment()
+    return _IN_FORCE
 
 
 def env_var(limit_name: str) -> str:

@@ -33,7 +33,7 @@ from .schemas import (
     TrainRequest,
     TrainResponse,
 )
-from .workers import answer, in_worker
+from .workers import answer, app_limits, in_worker
 
 router = APIRouter(prefix="/api")
 
@@ -186,6 +186,6 @@ def post_train(request: TrainRequest, limits: Limits) -> dict:
 
 
 @router.get("/limits", summary="The size limits in force")
-def get_limits():
+def get_limits(request: Request):
     """Each limit's value; the README says which environment variable overrides it."""
-    return json_response(vars(compute.DEFAULT_LIMITS))
+    return json_response(vars(app_limits(request)))

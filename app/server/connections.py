@@ -28,6 +28,7 @@ written again.
 
 from __future__ import annotations
 
+import asyncio
 import http
 import logging
 import resource
@@ -36,28 +37,25 @@ import time
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ..engine.limits import Limits
+from . import uvicorn_private as uvicorn
 from .security import PAGE_CSP, SECURITY_HEADERS
 
-LIMITS = Limits.from_environment()
 FILES_KEPT_FOR_THE_SERVER = 64  # listening socket, worker pipes, log files, static files being sent
 MAX_HEAD_BYTES = 16 * 1024  # a request's URL and headers: h11's bound, the one the server had before httptools
 
 
-def connection_bounds(limits: Limits = LIMITS) -> tuple[int, int]:
+def connection_bounds(limits: Limits) -> tuple[int, int]:
     """The connection cap and the listen backlog, after raising the process's soft file limit to its hard one.
 
     The event loop accepts up to a backlog's worth of connections before any of them is seen here, so the cap
     leaves descriptors for that free below the limit: accept() then never fails for want of one (it would log
-    a traceback each time and stop accepting for a while)."""
+    a traceback each time and stop accepting for a while). Called at the server's start, never at import."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     backlog = max(16, min(2048, hard // 8))
     # Three backlogs: a connection closed here gives its descriptor back two turns of the event loop later.
     return max(1, min(limits.max_connections, hard - 3 * backlog - FILES_KEPT_FOR_THE_SERVER)), backlog
-
-
-CAP, BACKLOG = connection_bounds()
 
 
 class HeadTooLarge(Exception):
@@ -68,8 +66,8 @@ class BoundedProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, with a deadline and a size bound for each request head, a connection cap
     and a send deadline."""
 
-    limits = LIMITS
-    cap = CAP
+    limits = Limits()  # until bound_by() sets the server's
+    cap = Limits().max_connections
     waiting: dict["BoundedProtocol", None] = {}  # connections waiting for a request head, oldest first
 
     head_timer = None
@@ -78,9 +76,17 @@ class BoundedProtocol(HttpToolsProtocol):
     head_began = False  # the request head now being read began in the latest read
     head_bytes = 0  # the head's size: exact once it is complete, a lower bound while it trickles in
 
+    @classmethod
+    def bound_by(cls, limits: Limits) -> None:
+        """At the server's start, in each server process (its lifespan, before it listens): the limits in force."""
+        cls.limits = limits
+        cls.cap, _ = connection_bounds(limits)
+
     def connection_made(self, transport) -> None:
+        self.socket = transport
+        self.event_loop = asyncio.get_running_loop()
         super().connection_made(transport)
-        if len(self.connections) > self.cap:
+        if len(uvicorn.open_connections(self)) > self.cap:
             oldest = next(iter(self.waiting), None)
             if oldest is None:
                 self._drop()
@@ -94,7 +100,7 @@ class BoundedProtocol(HttpToolsProtocol):
         # hold whole requests before it), so that what they hold stays within one read past the bound.
         self.head_began = False
         super().data_received(data)
-        if self.in_head and not self.head_began and not self.transport.is_closing():
+        if self.in_head and not self.head_began and not self.socket.is_closing():
             self.head_bytes += len(data)
             if self.head_bytes > MAX_HEAD_BYTES:
                 self.send_400_response("")
@@ -106,15 +112,15 @@ class BoundedProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self.in_head = False
         self._head_arrived()
-        self.head_bytes = len(self.url) + sum(len(name) + len(value) for name, value in self.headers)
+        self.head_bytes = uvicorn.head_size(self)
         if self.head_bytes > MAX_HEAD_BYTES:
             raise HeadTooLarge
         super().on_headers_complete()
 
     def on_response_complete(self) -> None:
-        pipelined = bool(self.pipeline)  # the next request's head is already here
+        pipelined = uvicorn.has_pipelined_request(self)  # the next request's head is already here
         super().on_response_complete()
-        if not self.transport.is_closing() and not pipelined:
+        if not self.socket.is_closing() and not pipelined:
             self._wait_for_head()
 
     def connection_lost(self, exc) -> None:
@@ -125,7 +131,7 @@ class BoundedProtocol(HttpToolsProtocol):
     def pause_writing(self) -> None:
         super().pause_writing()
         if self.send_timer is None:
-            self.send_timer = self.loop.call_later(self.limits.send_seconds, self._drop)
+            self.send_timer = self.event_loop.call_later(self.limits.send_seconds, self._drop)
 
     def resume_writing(self) -> None:
         super().resume_writing()
@@ -134,7 +140,7 @@ class BoundedProtocol(HttpToolsProtocol):
     def send_400_response(self, msg: str) -> None:
         """uvicorn's answer to a malformed request (431 for a head over its bound), with the security headers
         every answer carries; or, while an answer is being written on this connection, no answer at all."""
-        if self.cycle is not None and not self.cycle.response_complete:
+        if uvicorn.answering(self):
             self._drop()  # a pipelined request went wrong: an answer of its own would cut into the one being sent
             return
         status = 400
@@ -144,19 +150,19 @@ class BoundedProtocol(HttpToolsProtocol):
         headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"%d" % len(body)),
                    (b"connection", b"close"), (b"content-security-policy", PAGE_CSP.encode()), *SECURITY_HEADERS]
         head = b"HTTP/1.1 %d %s\r\n" % (status, http.HTTPStatus(status).phrase.encode())
-        self.transport.write(head + b"".join(b"%s: %s\r\n" % header for header in headers) + b"\r\n" + body)
-        self.transport.close()
+        self.socket.write(head + b"".join(b"%s: %s\r\n" % header for header in headers) + b"\r\n" + body)
+        self.socket.close()
 
     def _wait_for_head(self) -> None:
         self._head_arrived()
         self.waiting[self] = None
-        self.head_timer = self.loop.call_later(self.limits.header_seconds, self._close_unused)
+        self.head_timer = self.event_loop.call_later(self.limits.header_seconds, self._close_unused)
 
     def _close_unused(self) -> None:
         """Close a connection that owes a request head, gracefully: the last answer may still be on its way to a
         slow client (what it has not taken is the send deadline's to judge; aborting would throw it away)."""
         self._head_arrived()
-        self.transport.close()
+        self.socket.close()
 
     def _head_arrived(self) -> None:
         self.waiting.pop(self, None)
@@ -173,7 +179,7 @@ class BoundedProtocol(HttpToolsProtocol):
         """Close at once, without a word, throwing away what the client has not taken of its answer."""
         self._head_arrived()
         self._cancel_send_timer()
-        self.transport.abort()
+        self.socket.abort()
 
 
 class QuietRepeats(logging.Filter):

@@ -17,11 +17,12 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from ..engine.errors import ProgramError
+from ..engine.limits import limits_in_force
 from ..teaching.examples import examples
 from ..words.messages import http_error_zh
 from . import workers
 from .api import program_error_response, router
-from .connections import quiet_logs
+from .connections import BoundedProtocol, quiet_logs
 from .playground_routes import router as playground_router
 from .security import Hardening, docs_csp
 from .workers import described
@@ -31,9 +32,12 @@ templates = Jinja2Templates(directory=ROOT / "templates")
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI):
-    """The worker processes start with the server (or else with the first request) and stop with it."""
+    """At the server's start: the limits read once (``app.state.limits``, which every route reads), the connection
+    layer bound by them, the worker processes started; they stop with the server."""
     quiet_logs()
-    await asyncio.to_thread(workers.start)
+    limits = _app.state.limits = limits_in_force()
+    BoundedProtocol.bound_by(limits)
+    await asyncio.to_thread(workers.start, limits)
     yield
     await asyncio.to_thread(workers.stop)
 

@@ -27,7 +27,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..engine.errors import error_detail
-from ..engine.limits import Limits, env_var
+from ..engine.limits import Limits, env_var, limits_in_force
 from ..words.messages import Text, say
 
 # The page needs nothing from another origin. Graphviz is WebAssembly, compiled from bytes in the layout
@@ -62,7 +62,7 @@ class BytesBudget:
     """The bytes of request bodies and answers the server may hold at once: what bounds its memory whatever
     many clients send or fail to read."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int = Limits().max_bytes_in_flight):
         self.limit = limit
         self.held = 0
         self._lock = threading.Lock()
@@ -80,7 +80,7 @@ class BytesBudget:
             self.held -= size
 
 
-BYTES_IN_FLIGHT = BytesBudget(Limits.from_environment().max_bytes_in_flight)
+BYTES_IN_FLIGHT = BytesBudget()  # the server's: sized by its limits when Hardening is made
 
 
 class _BodyTooSlow(Exception):
@@ -127,9 +127,13 @@ class Hardening:
     500 included; CORS for /api/*."""
 
     def __init__(self, app: ASGIApp, limits: Limits | None = None, origins: list[str] | None = None,
-                 budget: BytesBudget = BYTES_IN_FLIGHT):
+                 budget: BytesBudget | None = None):
+        """Made by Starlette at the app's first event (its lifespan's start), with the limits in force."""
         self.app = app
-        limits = limits or Limits.from_environment()
+        limits = limits or limits_in_force()
+        if budget is None:
+            budget = BYTES_IN_FLIGHT
+            budget.limit = limits.max_bytes_in_flight
         self.max_body_bytes = limits.max_body_bytes
         self.body_seconds = limits.body_seconds
         self.small_body_bytes = limits.max_light_body_bytes

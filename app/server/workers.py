@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import concurrent.futures.process
+import contextlib
 import importlib
 import json
 import logging
@@ -44,9 +45,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
-from .. import compute
 from ..engine.errors import ProgramError, error_detail
-from ..engine.limits import Limits, env_var
+from ..engine.limits import Limits, env_var, limits_in_force
 from ..words.messages import Text, request_error_zh, say
 from .security import BYTES_IN_FLIGHT
 
@@ -114,7 +114,7 @@ async def answer(request: Request, key: str, body: bytes) -> Response:
 
 
 async def _answer(request: Request, key: str, body: bytes) -> Response:
-    limits = compute.DEFAULT_LIMITS  # the limits in force, as the engine reads them
+    limits = app_limits(request)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limits.max_seconds
     pools = _pools(limits)
@@ -166,7 +166,7 @@ async def _attempt(pool: pebble.ProcessPool, key: str, body: bytes, limits: Limi
                                        variable=env_var("max_worker_mb")))
     except concurrent.futures.process.BrokenProcessPool:
         return _pools_broken()
-    return BoundedAnswer(data, status, media_type)
+    return BoundedAnswer(data, status, media_type, small=len(data) <= limits.max_light_body_bytes)
 
 
 def _pools_broken() -> Response:
@@ -211,14 +211,14 @@ class BoundedAnswer(Response):
 
     SLICE = 256 * 1024
 
-    def __init__(self, body: bytes, status_code: int, media_type: str):
+    def __init__(self, body: bytes, status_code: int, media_type: str, small: bool = True):
         super().__init__(b"", status_code=status_code, media_type=media_type)
         self.answer = body
+        self.small = small  # a class's answer: never refused for the bytes the server holds
         self.headers["content-length"] = str(len(body))
 
     async def __call__(self, scope, receive, send) -> None:
-        small = len(self.answer) <= compute.DEFAULT_LIMITS.max_light_body_bytes  # a class's: never refused
-        if not BYTES_IN_FLIGHT.take(len(self.answer), force=small):
+        if not BYTES_IN_FLIGHT.take(len(self.answer), force=self.small):
             await busy(say("too_many_answers"))(scope, receive, send)
             return
         try:
@@ -264,11 +264,35 @@ def _pools(limits: Limits) -> _Pools:
     return _POOLS
 
 
-def start(limits: Limits | None = None) -> None:
+def start(limits: Limits) -> None:
     """Start the workers now (the first request would otherwise wait for them)."""
-    pools = _pools(limits or compute.DEFAULT_LIMITS)
+    pools = _pools(limits)
     for pool in (pools.light, pools.heavy):
         pool.schedule(_ready).result()
+
+
+def _forget_pools_in_a_forked_child() -> None:
+    """A process forked from one with pools has copies of them without their threads and workers, and of the
+    parent's fork server, which it cannot wait for: it makes its own of each on first use (a copy would fail
+    with "Unexpected error within the Pool", or "No child processes")."""
+    global _POOLS, _POOLS_LOCK
+    _POOLS, _POOLS_LOCK = None, threading.Lock()
+    from multiprocessing import forkserver
+    server = forkserver._forkserver  # noqa: SLF001 -- multiprocessing keeps one, with no public reset
+    if getattr(server, "_forkserver_pid", None) is not None:
+        with contextlib.suppress(OSError):
+            os.close(server._forkserver_alive_fd)  # the parent's fork server stops with the parent alone
+        server._forkserver_address = server._forkserver_alive_fd = server._forkserver_pid = None
+        server._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pools_in_a_forked_child)
+
+
+def app_limits(request: Request) -> Limits:
+    """The limits the app was started with (its lifespan sets ``app.state.limits``; tests may set them there
+    too), or the limits in force for an app used without its lifespan."""
+    return getattr(request.app.state, "limits", None) or limits_in_force()
 
 
 def stop() -> None:

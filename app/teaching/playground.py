@@ -25,7 +25,7 @@ from ..engine.deadline import Deadline
 from ..engine.errors import ProgramError
 from ..engine.forward import forward_values
 from ..engine.graph import build_graph
-from ..engine.limits import DEFAULT_LIMITS, Limits
+from ..engine.limits import Limits, limits_in_force
 from ..engine.ops import OPS_BY_NAME
 from ..engine.serialize import describe_non_finite
 from ..words.messages import Text, listing, say
@@ -274,7 +274,7 @@ def train(settings: Settings, weights: Mapping[str, Any] | None = None, epoch: i
     and the heat maps; with ``data``, the points too. Raises ``ProgramError``: a bad setting, weights
     that are not this network's, a loss or a weight that stops being finite.
     """
-    limits = limits or DEFAULT_LIMITS
+    limits = limits or limits_in_force()
     settings.check()
     if not 0 <= steps <= MAX_STEPS:
         raise ProgramError("value", say("epochs_per_request", largest=MAX_STEPS, epochs=steps))

@@ -30,7 +30,7 @@ from ..engine.deadline import Deadline
 from ..engine.errors import ProgramError
 from ..engine.forward import forward_values
 from ..engine.graph import build_graph
-from ..engine.limits import DEFAULT_LIMITS, Limits, env_var
+from ..engine.limits import Limits, env_var, limits_in_force
 from ..engine.serialize import describe_non_finite, json_value
 from ..words.messages import Text, listing, say
 
@@ -52,7 +52,7 @@ def train(program: str, values: Mapping[str, Any] | None, params: list[str], lea
     numbers (``updates="last"``: the last step's only). Raises ``ProgramError``: a param or data name that is not an input (kind "name"), a step
     count outside 1..max_train_steps, data sets of different sizes, a loss that stops being finite.
     """
-    limits = limits or DEFAULT_LIMITS
+    limits = limits or limits_in_force()
     if not np.isfinite(learning_rate):
         raise ProgramError("value", say("learning_rate_not_finite"))
     if not params:

@@ -1,0 +1,45 @@
+"""Every private name of uvicorn's httptools protocol that ``connections.BoundedProtocol`` relies on, in one place.
+
+uvicorn documents no API for its protocol classes. pyproject.toml pins the uvicorn versions these were read
+from and tested with, and tests/test_uvicorn_private.py checks each name below on a live protocol, so that an
+upgrade that renames or reshapes one fails a test named after it rather than a connection at run time.
+"""
+
+from __future__ import annotations
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+# Attributes the protocol reads, and what each holds in uvicorn.
+ATTRIBUTES = {
+    "connections": "the server's set of open connections (ServerState.connections), shared by every protocol",
+    "url": "the request's URL bytes, as the parser has given them so far",
+    "headers": "the request's (name, value) header pairs, as the parser has given them so far",
+    "pipeline": "the pipelined requests waiting behind the one being answered (a deque)",
+    "cycle": "the request being answered (RequestResponseCycle), None before the first; its response_complete",
+}
+# uvicorn's methods the protocol overrides and calls through super(): their names and their moments.
+METHODS = {
+    "send_400_response": "writes the answer to a malformed request and closes",
+    "on_message_begin": "the parser's callback at a request's first byte",
+    "on_headers_complete": "the parser's callback at a request head's end; starts the ASGI task",
+    "on_response_complete": "called when an answer is sent; starts a pipelined request",
+}
+
+
+def open_connections(protocol: HttpToolsProtocol) -> set:
+    return protocol.connections
+
+
+def head_size(protocol: HttpToolsProtocol) -> int:
+    """A complete request head's size as the parser gave it: its URL, and each header's name and value."""
+    return len(protocol.url) + sum(len(name) + len(value) for name, value in protocol.headers)
+
+
+def has_pipelined_request(protocol: HttpToolsProtocol) -> bool:
+    return bool(protocol.pipeline)
+
+
+def answering(protocol: HttpToolsProtocol) -> bool:
+    """A request's answer is being computed or written on this connection."""
+    cycle = protocol.cycle
+    return cycle is not None and not cycle.response_complete

@@ -1,0 +1,172 @@
+"""The server's edge without surprises: limits read once at start, nothing done at import, uvicorn's private
+names checked one by one, worker pools fresh in a forked child."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+
+import httpx
+import pytest
+from uvicorn.config import Config
+from uvicorn.server import ServerState
+
+from app.engine.limits import Limits
+from app.server import uvicorn_private
+from app.server.connections import BoundedProtocol
+from conftest import ROOT, free_port, start_app_server, stop_app_server
+
+
+def run_python(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "BACKPROP_MAX_CHARS": "77"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip()
+
+
+def test_importing_the_app_neither_sets_a_resource_limit_nor_reads_the_limits():
+    out = run_python(
+        "import resource\n"
+        "calls = []\n"
+        "resource.setrlimit = lambda *args: calls.append(args)\n"
+        "import app.server.main, app.engine.limits as limits\n"
+        "print(calls, limits._IN_FORCE)\n")
+    assert out == "[] None"
+
+
+def test_the_python_api_reads_the_environment_once_on_first_use():
+    out = run_python(
+        "import os\n"
+        "from app import compute_graph, ProgramError\n"
+        "from app.engine.limits import limits_in_force\n"
+        "first = limits_in_force()\n"
+        "os.environ['BACKPROP_MAX_CHARS'] = '5'\n"
+        "print(first.max_chars, limits_in_force() is first, compute_graph('a*2', {'a': 1})['value'])\n")
+    assert out == "77 True 2.0"
+
+
+def test_the_server_runs_with_the_limits_its_environment_had_at_start():
+    port = free_port()
+    process = start_app_server(port, "--no-access-log", env={"BACKPROP_MAX_CHARS": "9"})
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{base}/api/limits").json()["max_chars"] == 9
+        response = httpx.post(f"{base}/api/graph", json={"expression": "a + b + c + d", "default_value": 1})
+        assert response.status_code == 413 and "max_chars" in response.json()["detail"]["message"]
+    finally:
+        stop_app_server(process)
+
+
+def test_a_test_sets_the_apps_limits(client, set_app_limits):
+    set_app_limits(Limits(max_chars=3))
+    assert client.post("/api/graph", json={"expression": "a + b", "default_value": 1}).status_code == 413
+    assert client.get("/api/limits").json()["max_chars"] == 3
+
+
+# -- uvicorn's private names, one test each ------------------------------------------------------------------------
+
+class Transport(asyncio.Transport):
+    def __init__(self):
+        super().__init__()
+        self.written, self.closing = b"", False
+
+    def get_extra_info(self, name, default=None):
+        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 5000)}.get(name, default)
+
+    def write(self, data):
+        self.written += data
+
+    def is_closing(self):
+        return self.closing
+
+    def close(self):
+        self.closing = True
+
+    def pause_reading(self):
+        pass
+
+    def resume_reading(self):
+        pass
+
+
+async def silent_app(scope, receive, send):
+    await asyncio.sleep(3600)  # an answer still being computed: the cycle stays open
+
+
+@pytest.fixture
+def protocol():
+    """A BoundedProtocol in uvicorn, as the server makes one, with a request head parsed and a second pipelined."""
+    loop = asyncio.new_event_loop()
+    config = Config(app=silent_app, http=BoundedProtocol, ws="none", lifespan="off", log_level="critical")
+    config.load()
+    made = BoundedProtocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+
+    async def connect():
+        made.connection_made(Transport())
+        made.data_received(b"GET /healthz?x=1 HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n")
+
+    loop.run_until_complete(connect())
+    yield made
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    loop.run_until_complete(asyncio.sleep(0))
+    loop.close()
+
+
+def test_uvicorn_is_within_the_versions_pinned():
+    import uvicorn
+    assert uvicorn.__version__.startswith("0.55.")
+
+
+def test_uvicorn_private_connections_is_the_servers_set_of_open_connections(protocol):
+    assert protocol in uvicorn_private.open_connections(protocol)
+
+
+def test_uvicorn_private_url_and_headers_are_the_request_heads(protocol):
+    # the second, pipelined request's head is the last one parsed
+    assert protocol.url == b"/" and protocol.headers == [(b"host", b"a")]
+    assert uvicorn_private.head_size(protocol) == len(b"/") + len(b"host") + len(b"a")
+
+
+def test_uvicorn_private_pipeline_holds_the_pipelined_request(protocol):
+    assert uvicorn_private.has_pipelined_request(protocol)
+
+
+def test_uvicorn_private_cycle_is_the_request_being_answered(protocol):
+    assert protocol.cycle.response_complete is False and uvicorn_private.answering(protocol)
+
+
+@pytest.mark.parametrize("name", sorted(uvicorn_private.METHODS))
+def test_uvicorn_private_method_exists(name):
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    assert callable(getattr(HttpToolsProtocol, name, None)), f"uvicorn's protocol has no {name} any more"
+
+
+def test_every_private_attribute_named_has_a_test():
+    tested = {"connections", "url", "headers", "pipeline", "cycle"}
+    assert set(uvicorn_private.ATTRIBUTES) == tested
+
+
+# -- a forked child ----------------------------------------------------------------------------------------------
+
+def test_a_process_forked_after_the_workers_started_makes_its_own_pools():
+    out = run_python(
+        "import os, sys\n"
+        "from app.engine.limits import limits_in_force\n"
+        "from app.server import api, workers\n"
+        "workers.start(limits_in_force())\n"
+        "def compute():\n"
+        "    pool = workers._pools(limits_in_force()).light\n"
+        "    return pool.schedule(workers.serve, args=(api.post_graph.key, b'{\"expression\": \"2*3\"}',\n"
+        "                         limits_in_force())).result(timeout=30)[0]\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    code = compute()\n"
+        "    workers.stop()\n"
+        "    os._exit(0 if code == 200 else 1)\n"
+        "_, status = os.waitpid(pid, 0)\n"
+        "print(compute(), os.waitstatus_to_exitcode(status))\n"
+        "workers.stop()\n")
+    assert out == "200 0"
