@@ -1,5 +1,5 @@
 // The page: program text and values go to the API; what comes back is drawn. No maths here.
-import { ApiError, computeGraph, curlCommand, fetchDot, fetchExamples, fetchOps, graphRequest } from "./api.js";
+import { ApiError, computeGraph, curlCommand, fetchDot, fetchExamples, fetchOps, graphRequest, structureKey } from "./api.js";
 import { COMFORT_SCALE, GraphView, MIN_READABLE_SCALE } from "./draw.js";
 import { describeArray, describeNode } from "./details.js";
 import { Editor } from "./editor.js";
@@ -155,7 +155,7 @@ async function send() {
   try {
     const graph = await computeGraph(program, page.values, options);
     if ($("#status").classList.contains("failed")) status(""); // the server answers again
-    await showAnswer(graph, { program, key: JSON.stringify([program, options.unfold]) });
+    await showAnswer(graph, { program, key: structureKey(program, options) });
   } catch (error) {
     if (page.request === mine) showError(error);
   } finally {
