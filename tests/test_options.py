@@ -12,6 +12,7 @@ allows, with every gate of numbers in the op table (FUZZ_EXAMPLES sets how many,
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 
 import orjson
@@ -19,7 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import ProgramError, compute_graph
+from app import Limits, ProgramError, compute_graph, compute_graph_json
+from app.compute import OPTIONS_BY_NAME, asked_options, stages_for
+from app.compute import OPTIONS as DECLARED
 from app.teaching.examples import examples
 from app.engine.ops import OPS
 from app.engine.parser import AUGMENTED, PREFIX
@@ -147,3 +150,70 @@ def test_the_grammar_writes_every_operator_and_gate_of_numbers():
 @given(programs())
 def test_random_programs_have_the_same_numbers_whatever_is_asked(case):
     assert_options_change_no_number(*case)
+
+
+# -- one declaration of each option -----------------------------------------------------------------------------------
+#
+# Each option is declared once (app.compute.OPTIONS); the Python API's keywords, the request model, the GET form, the
+# page's list and the pipeline's stages are made from that declaration.
+
+def test_each_option_is_a_keyword_of_the_python_api_with_its_default():
+    parameters = inspect.signature(compute_graph).parameters
+    assert [name for name in parameters if name in OPTIONS_BY_NAME] == [option.name for option in DECLARED]
+    for option in DECLARED:
+        assert parameters[option.name].default == option.default
+        assert f"``{option.name}=" in compute_graph.__doc__
+
+
+def test_a_misspelt_option_is_the_callers_mistake():
+    with pytest.raises(TypeError, match="narate"):
+        compute_graph("a * 2", {"a": 1}, narate=True)
+
+
+def test_each_option_is_a_documented_field_of_the_request_and_of_the_get_form(client):
+    spec = client.get("/openapi.json").json()
+    fields = spec["components"]["schemas"]["GraphRequest"]["properties"]
+    assert list(fields) == ["expression", "values", *(option.name for option in DECLARED)]
+    query = {parameter["name"]: parameter for parameter in spec["paths"]["/api/graph"]["get"]["parameters"]}
+    for option in DECLARED:
+        assert fields[option.name]["description"] == query[option.name]["description"] == option.description
+
+
+def test_the_get_form_takes_every_option_and_answers_as_post(client):
+    asked = {"unfold": True, "local": True, "layers": True, "narrate": True, "quiz": True, "dot": True, "check": True}
+    query = {"expression": "sigmoid(w*x)", "w": "2", "x": "0.5", **{name: "true" for name in asked}}
+    got = client.get("/api/graph", params=query)
+    posted = client.post("/api/graph", json={"expression": "sigmoid(w*x)", "values": {"w": 2, "x": 0.5}, **asked})
+    assert got.status_code == 200 and got.content == posted.content
+
+
+def test_the_page_reads_the_options_the_server_declares(client):
+    declared = client.get("/api/options").json()
+    assert [option["name"] for option in declared] == [option.name for option in DECLARED]
+    by_name = {option["name"]: option for option in declared}
+    assert by_name["unfold"]["shapes_graph"] and not by_name["narrate"]["shapes_graph"]
+    assert by_name["narrate"]["adds_to_answer"] and not by_name["unfold"]["adds_to_answer"]
+    assert by_name["default_value"] == {**by_name["default_value"], "type": "number", "default": None}
+
+
+def test_the_pipeline_runs_the_stages_asked_for_in_order():
+    def stages(**options):
+        return [stage.name for stage in stages_for(asked_options(options))]
+
+    assert stages() == ["build", "forward", "backward", "answer"]
+    assert stages(narrate=True, check=True) == ["build", "narration_size", "forward", "backward", "local_gradients",
+                                                "answer", "narration", "check"]
+    assert stages(unfold=True, quiz=True, default_value=1.0) == [
+        "build", "unfold", "narration_size", "forward", "backward", "local_gradients", "answer", "mark_unfolded",
+        "quiz"]
+
+
+def test_an_option_that_adds_to_the_answer_counts_in_its_size_before_it_is_written():
+    program = GENERATORS["stmts"](300)
+    plain = compute_graph_json(program.text, program.inputs)
+    limits = Limits(max_answer_bytes=2 * len(plain))
+    assert compute_graph_json(program.text, program.inputs, limits=limits) == plain
+    with pytest.raises(ProgramError) as refused:
+        compute_graph_json(program.text, program.inputs, narrate=True, limits=limits)
+    assert refused.value.kind == "limit" and "max_answer_bytes" in refused.value.as_dict()["message"].replace(
+        "BACKPROP_MAX_ANSWER_BYTES", "max_answer_bytes")

@@ -60,20 +60,19 @@ def narration_size(graph: Graph, limits: Limits) -> None:
                                         variable=env_var("max_narrate_nodes")))
 
 
-def answer_size(graph: Graph, values: list, limits: Limits, *, narrate: bool = False, dot: bool = False,
-                local: bool = False) -> None:
+def answer_size(graph: Graph, values: list, limits: Limits, per_node: int = 0, per_wire: int = 0) -> None:
     """Refuse an answer that would be over ``max_answer_bytes`` before writing it. Each node carries its value
     and gradient; each wire its source's value and its share of the gradient, except for an array over
-    ``max_wire_elements``, which is written on its node only."""
+    ``max_wire_elements``, which is written on its node only. ``per_node`` and ``per_wire``: the bytes the options
+    asked for add (each option declares its own, in app/compute.py's OPTIONS)."""
     sizes = [value.size for value in values]  # the attribute, not np.size(): this runs once per node and wire
     numbers = 2 * sum(sizes)
     wires = graph.edge_starts()[-1]
     max_wire_elements = limits.max_wire_elements
     numbers += 2 * sum([size for size in map(sizes.__getitem__, chain.from_iterable(graph.args))
                         if size <= max_wire_elements])
-    estimate = (numbers * BYTES_PER_NUMBER + len(graph) * BYTES_PER_NODE + wires * BYTES_PER_WIRE
-                + narrate * len(graph) * BYTES_PER_NARRATION + dot * (len(graph) + wires) * BYTES_PER_DOT_ITEM
-                + local * wires * BYTES_PER_NUMBER)
+    estimate = (numbers * BYTES_PER_NUMBER + len(graph) * (BYTES_PER_NODE + per_node)
+                + wires * (BYTES_PER_WIRE + per_wire))
     if estimate > limits.max_answer_bytes:
         raise ProgramError("limit", say("answer_too_big", size=estimate, numbers=numbers, limit=limits.max_answer_bytes,
                                         variable=env_var("max_answer_bytes")))

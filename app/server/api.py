@@ -7,6 +7,7 @@ answer with orjson. The models still document requests and answers in /docs.
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -49,7 +50,8 @@ ERRORS = {
 _JSON_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
 TEXT_ROUTE_ERRORS = {status: {"description": answer["description"], "content": _JSON_ERROR}
                      for status, answer in ERRORS.items()}
-RESERVED_QUERY = {"expression", "values", "check", "default_value", "strict", "local", "dot", "narrate", "unfold"}
+# The GET forms' own parameters; every other query parameter is an input value.
+RESERVED_QUERY = {"expression", "values", *compute.OPTIONS_BY_NAME}
 
 
 class DotResponse(PlainTextResponse):
@@ -77,14 +79,20 @@ def list_examples():
     return json_response(examples())
 
 
+@router.get("/options", summary="The options of a graph request")
+def list_options():
+    """Each option of POST /api/graph as declared once in the engine's Python API: its name, JSON type, default and
+    description, the pipeline stages it asks for, whether it shapes the graph (the graph is built anew when it
+    changes) and whether it adds numbers to the answer beyond the values and gradients. The page reads it."""
+    return json_response([option.json() for option in compute.OPTIONS])
+
+
 @in_worker(router.post, "/graph", GraphRequest, response_model=GraphResponse, responses=ERRORS,
            summary="Compute a graph")
 def post_graph(request: GraphRequest, limits: Limits) -> bytes:
     """Parse the program, compute every node's value and gradient, and answer the graph."""
-    return compute.compute_graph_json(
-        request.expression, request.values, check=request.check, default_value=request.default_value,
-        strict=request.strict, local=request.local, dot=request.dot, narrate=request.narrate,
-        unfold=request.unfold, layers=request.layers, quiz=request.quiz, limits=limits)
+    return compute.compute_graph_json(request.expression, request.values, limits=limits,
+                                      **{name: getattr(request, name) for name in compute.OPTIONS_BY_NAME})
 
 
 def _query_values(request: Request, values: str | None) -> dict:
@@ -133,21 +141,29 @@ def _plus_typed_in_url(request: Request) -> bool:
     return "+" in raw_expression
 
 
-@router.get("/graph", response_model=GraphResponse, responses=ERRORS, summary="Compute a graph (GET form)")
-async def get_graph(
-    request: Request,
-    expression: str = Query(description="The program, URL-encoded (+ is %2B).", examples=["3*(a+b*c)"]),
-    values: str | None = Query(None, description='Input values as a JSON object, e.g. {"a": 5}.'),
-    check: bool = Query(False),
-    default_value: float | None = Query(None),
-    narrate: bool = Query(False, description="As in POST: a sentence per node, in English and Chinese."),
-    unfold: bool = Query(False, description="As in POST: compound gates as their primitives."),
-):
+async def get_graph(request: Request, expression: str, values: str | None, **options):
     """The same as POST, for a browser's address bar or curl. Every other query parameter is an input value:
     ``?expression=3*(a%2Bb*c)&a=5&b=3&c=2``."""
-    return await _get_form(request, post_graph, {"expression": expression, "values": values, "check": check,
-                                                 "default_value": default_value, "narrate": narrate,
-                                                 "unfold": unfold})
+    return await _get_form(request, post_graph, {"expression": expression, "values": values, **options})
+
+
+def _with_options_as_query(route) -> None:
+    """The GET form's parameters: the program, the values, and each option declared in compute.OPTIONS."""
+    query = inspect.Parameter.KEYWORD_ONLY
+    route.__signature__ = inspect.Signature([
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        inspect.Parameter("expression", query, annotation=str, default=Query(
+            description="The program, URL-encoded (+ is %2B).", examples=["3*(a+b*c)"])),
+        inspect.Parameter("values", query, annotation=str | None, default=Query(
+            None, description='Input values as a JSON object, e.g. {"a": 5}.')),
+        *(inspect.Parameter(option.name, query, annotation=option.type,
+                            default=Query(option.default, description=option.description))
+          for option in compute.OPTIONS),
+    ])
+
+
+_with_options_as_query(get_graph)
+router.get("/graph", response_model=GraphResponse, responses=ERRORS, summary="Compute a graph (GET form)")(get_graph)
 
 
 @in_worker(router.post, "/dot", GraphRequest, media_type=DotResponse.media_type, response_class=DotResponse,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from typing_extensions import TypeAliasType
+
+from ..compute import OPTIONS
 
 # A number, or nested lists of numbers: strict at every depth, so that neither "5" nor true is read as a number
 # inside an array either. The engine checks the shape, and can say where a row is short.
@@ -16,41 +18,20 @@ JsonValue = Union[float, list[Any], None]
 NG_EXAMPLE = {"expression": "u = b*c\nv = a + u\nJ = 3*v", "values": {"a": 5, "b": 3, "c": 2}}
 
 
-class GraphRequest(BaseModel):
-    expression: str = Field(
+# The request: the program, its values, and the options as app/compute.py declares them (one field each).
+GraphRequest = create_model(
+    "GraphRequest",
+    __config__=ConfigDict(strict=True, json_schema_extra={"examples": [NG_EXAMPLE]}),  # "5" is no number, nor true a 1
+    expression=(str, Field(
         description="A program: statements separated by newlines or ';'. A statement is an expression, "
                     "`name = expr` or `name += expr` (also -=, *=, /=). The output is the last statement's value.",
-        examples=["3*(a + b*c)"])
-    values: dict[str, Value] = Field(
+        examples=["3*(a + b*c)"])),
+    values=(dict[str, Value], Field(
         default_factory=dict,
         description="Input values by name: a number, or nested lists of numbers for a vector or matrix.",
-        examples=[{"a": 5, "b": 3, "c": 2}])
-    check: bool = Field(False, description="Also answer `check`: a central-difference gradient check per input.")
-    default_value: Optional[float] = Field(
-        None, description="If given, the value of every input the program names without giving it a value.")
-    strict: bool = Field(True, description="false: a value given for a name the program computes is ignored "
-                                           "instead of an error.")
-    local: bool = Field(False, description="Also give each edge between numbers its local gradient `local`, "
-                                           "d target / d source: the edge's grad is the target's grad times it; "
-                                           "each edge that carries a gradient its `rule` in the program's names; "
-                                           "and each edge to or from an array its `jacobian`.")
-    dot: bool = Field(False, description="Also answer `dot`: the drawing as Graphviz DOT text.")
-    narrate: bool = Field(False, description="Give every node `narration`: a sentence on its forward and on its "
-                                             "backward step, with the numbers in, in English and Chinese.")
-    unfold: bool = Field(False, description="Replace each compound gate (sigmoid, tanh, softplus, dot) by the "
-                                            "primitives it is made of (the op's `unfolds_to`); the nodes that "
-                                            "come from one carry `unfolded_from` and `group`. Works with every "
-                                            "other option.")
-    layers: bool = Field(False, description="Find the layers of a network (z = W @ a + b, a = σ(z) or another "
-                                            "activation, then a cost) from the graph's shape, and answer `layers`: "
-                                            "each layer's nodes, its δ = ∂C/∂z and Nielsen's equations BP1–BP4 "
-                                            "with this graph's numbers; each layer's z node gets `delta`.")
-    quiz: bool = Field(False, description="Quiz mode: give every node that needs a gradient, and every gate for its "
-                                          "value, `quiz`: the answers accepted, a hint that never says the answer "
-                                          "and the worked answer; and answer `quiz`, how answers are checked.")
-
-    # Strict, as the schema says: "5" is not a number here, nor true a 1.
-    model_config = {"strict": True, "json_schema_extra": {"examples": [NG_EXAMPLE]}}
+        examples=[{"a": 5, "b": 3, "c": 2}])),
+    **{option.name: (option.type, Field(option.default, description=option.description)) for option in OPTIONS},
+)
 
 
 class Text(BaseModel):

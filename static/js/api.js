@@ -6,15 +6,34 @@ export { ApiError, errorDetail, errorMessage } from "./request.js";
 export const fetchOps = () => getJson("/api/ops");
 export const fetchExamples = () => getJson("/api/examples");
 
+// The graph request's options as the server declares them (GET /api/options): name, type, default, description,
+// the stages each asks for, whether it shapes the graph, whether it adds numbers to the answer. Read once.
+let declared = null;
+const declaredOptions = getJson("/api/options").then((list) => (declared = list));
+export const graphOptions = () => declaredOptions;
+
 // What the page asks for: every input without a value gets 1 so anything typed draws at once, and
 // values of names the program now computes are ignored. options: only what is shown needs asking for
-// (narrate, local, check, unfold, dot); the page lays the drawing out itself.
+// (see /api/options); the page lays the drawing out itself. A name the server does not declare is the
+// page's mistake, said at once rather than answered 422.
 export function graphRequest(program, values, options = {}) {
-  return { expression: program, values, default_value: 1, strict: false, ...options };
+  const request = { expression: program, values, default_value: 1, strict: false, ...options };
+  const unknown = declared && Object.keys(options).filter((name) => !declared.some((option) => option.name === name));
+  if (unknown?.length) throw new Error(`not a graph request option: ${unknown.join(", ")}`);
+  return request;
 }
 
-export const computeGraph = (program, values, options = {}) =>
-  postJson("/api/graph", graphRequest(program, values, options));
+// What identifies a drawing's structure: the program and the options that shape its graph (unfold, …).
+export function structureKey(program, options = {}) {
+  const request = graphRequest(program, {}, options);
+  const shaping = (declared ?? []).filter((option) => option.shapes_graph);
+  return JSON.stringify([program, ...shaping.map(({ name, default: byDefault }) => request[name] ?? byDefault)]);
+}
+
+export async function computeGraph(program, values, options = {}) {
+  await declaredOptions;
+  return postJson("/api/graph", graphRequest(program, values, options));
+}
 
 // The drawing as Graphviz DOT text (for the DOT download), for the same program and values.
 export async function fetchDot(program, values, options = {}) {

@@ -1,7 +1,7 @@
 // The page, put together: program text and values go to the API; what comes back is drawn. No maths here.
 // Each part lives in its own module (the drawing, the screen that lays it out, the card, the inputs, the
 // teaching modes, the reading modes, exports, presets); this file makes them and says what follows what.
-import { computeGraph, fetchExamples, fetchOps, graphRequest } from "./api.js";
+import { computeGraph, fetchExamples, fetchOps, graphRequest, structureKey } from "./api.js";
 import { ArrayDialog } from "./array-dialog.js";
 import { describeNode } from "./details.js";
 import { GraphView } from "./draw.js";
@@ -130,7 +130,7 @@ async function send() {
   try {
     const graph = await computeGraph(program, page.values, options);
     if (statusFailed()) status(""); // the server answers again
-    await showAnswer(graph, { program, key: JSON.stringify([program, options.unfold]) });
+    await showAnswer(graph, { program, key: structureKey(program, options) });
   } finally {
     clearTimeout(progress);
     if (statusBusy() && !page.refining) status("");
