@@ -56,15 +56,23 @@ def _fill(template: str, facts: dict) -> str:
 
 def say(key: str, **facts) -> Text:
     """The catalogs' ``key`` with its facts filled in, in every language."""
-    if not facts:
-        return Text(words(key))
-    return Text({language: _fill(catalog[key], {name: _words(fact, language) for name, fact in facts.items()})
-                 for language, catalog in CATALOGS.items()})
+    phrases = {name: fact for name, fact in facts.items() if fact.__class__ is Text}
+    if not phrases:  # the facts are the same in every language (most are: names, numbers, formulas)
+        return Text({language: _fill(catalog[key], facts) for language, catalog in CATALOGS.items()})
+    texts = {}
+    for language, catalog in CATALOGS.items():
+        for name, phrase in phrases.items():
+            facts[name] = phrase[language]
+        texts[language] = _fill(catalog[key], facts)
+    return Text(texts)
 
 
-def _words(fact, language: str):
+def in_language(fact, language: str):
     """A fact as it goes into a sentence in ``language``: a phrase in that language, anything else as it is."""
     return fact[language] if fact.__class__ is Text else fact
+
+
+_words = in_language
 
 
 def same(text: str) -> Text:
