@@ -77,15 +77,34 @@ NEW_ROWS = '''
     Op("mod", "%", ("a", "b"), np.mod,
        (lambda g, ans, a, b: g, lambda g, ans, a, b: -g * np.floor_divide(a, b)),
        "a % b", ("1", "-floor(a / b)"),
-       "The remainder gate hands the upstream gradient to a unchanged, and to b times -floor(a / b).",
-       infix=("%",), precedence=2, function=False,
-       sentence_zh="取余门把上游梯度原样交给 a，乘以 -floor(a / b) 交给 b。", name_zh="取余门", show="{a} % {b}"),
+       infix=("%",), precedence=2, function=False, show="{a} % {b}"),
     Op("log1p", "log1p", ("x",), np.log1p,
        (lambda g, ans, x: g / (1.0 + x),),
        "log(1 + x)", ("1 / (1 + x)",),
-       "The log1p gate divides the upstream gradient by 1 + x.",
-       sentence_zh="log1p 门把上游梯度除以 1 + x。", name_zh="log1p 门", show="log1p({x})"),
+       show="log1p({x})"),
 '''
+
+# ... and their words, a table in each catalog
+NEW_WORDS = {
+    "en": '''
+[ops.mod]
+name = "mod"
+sentence = "The remainder gate hands the upstream gradient to a unchanged, and to b times -floor(a / b)."
+
+[ops.log1p]
+name = "log1p"
+sentence = "The log1p gate divides the upstream gradient by 1 + x."
+''',
+    "zh": '''
+[ops.mod]
+name = "取余门"
+sentence = "取余门把上游梯度原样交给 a，乘以 -floor(a / b) 交给 b。"
+
+[ops.log1p]
+name = "log1p 门"
+sentence = "log1p 门把上游梯度除以 1 + x。"
+''',
+}
 
 CHECKS = '''
 import math
@@ -114,7 +133,7 @@ print("ok")
 
 @pytest.fixture(scope="module")
 def app_with_two_more_rows(tmp_path_factory):
-    """A copy of the app whose op table has two more rows, and nothing else changed."""
+    """A copy of the app whose op table has two more rows, their words in the catalogs, and nothing else changed."""
     copy = tmp_path_factory.mktemp("one-row")
     shutil.copytree(ROOT / "app", copy / "app", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "tests", copy / "tests", ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
@@ -125,6 +144,9 @@ def app_with_two_more_rows(tmp_path_factory):
     table_start = "OPS: tuple[Op, ...] = (\n"
     assert text.count(table_start) == 1
     ops.write_text(text.replace(table_start, table_start + NEW_ROWS.lstrip("\n")), encoding="utf-8")
+    for language, words in NEW_WORDS.items():
+        catalog = copy / "app" / "words" / "catalogs" / f"{language}.toml"
+        catalog.write_text(catalog.read_text(encoding="utf-8") + words, encoding="utf-8")
     return copy
 
 

@@ -1,10 +1,14 @@
-"""The worked examples from the course notes and micrograd, with reference values computed independently."""
+"""The worked examples from the course notes and micrograd, with reference values computed independently.
+
+The facts are in examples.json; each example's title and sentence are in the catalogs, under ``examples.<name>``."""
 
 from __future__ import annotations
 
 import json
 from functools import cache
 from pathlib import Path
+
+from ..words.messages import say
 
 EXAMPLES_FILE = Path(__file__).with_name("examples.json")
 
@@ -13,4 +17,10 @@ EXAMPLES_FILE = Path(__file__).with_name("examples.json")
 def examples() -> list[dict]:
     """Each example: name, title and title_zh, sentence and sentence_zh, source, program, values, the expected
     results, and for some the `train` settings of a training preset."""
-    return json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
+    return [_with_words(example) for example in json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))]
+
+
+def _with_words(example: dict) -> dict:
+    title, sentence = say(f"examples.{example['name']}.title"), say(f"examples.{example['name']}.sentence")
+    return {"name": example["name"], "title": title.en, "title_zh": title.zh, "sentence": sentence.en,
+            "sentence_zh": sentence.zh, **example}

@@ -16,6 +16,7 @@ from ..engine.forward import forward_values
 from ..engine.graph import Graph
 from ..engine.limits import Limits
 from ..engine.serialize import json_value
+from ..words.messages import NOTHING, Text, say
 
 RELATIVE_STEP = 1e-6
 NUDGE = 0.001  # Andrew Ng's "nudge a by 0.001 and J moves by 0.003"
@@ -119,21 +120,11 @@ def find_kinks(graph: Graph, values: list) -> list[dict]:
     return kinks
 
 
-def _kink_message(graph: Graph, node: int, op, near: np.ndarray) -> dict:
-    where = graph.name[node] or f"{op.name} (node {node})"
-    count_en = count_zh = ""
-    if near.ndim:
-        count_en = f" at {int(np.count_nonzero(near))} of its {near.size} elements"
-        count_zh = f"（{near.size} 个元素中的 {int(np.count_nonzero(near))} 个）"
-    if op.kink == "zero":
-        what_en, what_zh = "its input is 0 or within the check's step of 0", "它的输入是 0 或离 0 不到一个检查步长"
-    else:
-        what_en, what_zh = "its inputs tie or lie within the check's step of a tie", "它的两个输入相等或相差不到一个检查步长"
-    return {
-        "en": f"{where} sits on a kink{count_en}: {what_en}. The central difference straddles the corner, "
-              f"so a large relative error here does not mean the analytic gradient is wrong.",
-        "zh": f"{where} 处在拐点上{count_zh}：{what_zh}。中心差分跨过了拐点，所以这里相对误差大并不说明解析梯度错了。",
-    }
+def _kink_message(graph: Graph, node: int, op, near: np.ndarray) -> Text:
+    where = graph.name[node] or say("gradcheck.unnamed", op=op.name, node=node)
+    count = say("gradcheck.count", near=int(np.count_nonzero(near)), size=near.size) if near.ndim else NOTHING
+    what = say("gradcheck.at_zero" if op.kink == "zero" else "gradcheck.at_tie")
+    return say("gradcheck.kink", where=where, count=count, what=what)
 
 
 def _inputs_upstream_of(graph: Graph, nodes: list[int]) -> set[str]:

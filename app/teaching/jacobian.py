@@ -20,6 +20,7 @@ import numpy as np
 from ..engine.backward import unbroadcast
 from ..engine.graph import Graph
 from ..engine.rounding import format_number
+from ..words.messages import Text, say
 from .narrate import display_names, named_rule, on_its_own, preview
 
 MAX_WHOLE = 256  # entries of a Jacobian given whole (a 16×16, or 4 outputs of a 4×16 matrix product)
@@ -108,46 +109,33 @@ def explain_wires(edges: list[dict], graph: Graph, values: list, grads: list, wi
             edge["jacobian"] = jacobian
 
 
-def _structure_text(jacobian: dict, graph: Graph, names: list[str], node: int, k: int, source: int) -> dict:
+def _structure_text(jacobian: dict, graph: Graph, names: list[str], node: int, k: int, source: int) -> Text:
     rows, columns = jacobian["rows"], jacobian["columns"]
-    target, arg = on_its_own(graph, names, node), on_its_own(graph, names, source)
-    size = f"{rows}×{columns}"
-    if jacobian["structure"] == "diagonal":
-        return {"en": f"The local Jacobian ∂{target}/∂{arg} is {size} and diagonal: each element of the output "
-                      f"depends only on the same element of {arg}.",
-                "zh": f"局部雅可比矩阵 ∂{target}/∂{arg} 是 {size} 的对角矩阵：输出的每个元素只依赖 {arg} 的同一个元素。"}
+    facts = {"target": on_its_own(graph, names, node), "arg": on_its_own(graph, names, source),
+             "size": f"{rows}×{columns}"}
     if jacobian["structure"] == "blocks":
-        other = on_its_own(graph, names, graph.args[node][1])
-        block = f"{rows // jacobian['blocks']}×{columns // jacobian['blocks']}"
-        return {"en": f"The local Jacobian ∂{target}/∂{arg} is {size}, made of {jacobian['blocks']} identical "
-                      f"{block} blocks down its diagonal, each {other}ᵀ: row i of the output depends only on "
-                      f"row i of {arg}.",
-                "zh": f"局部雅可比矩阵 ∂{target}/∂{arg} 是 {size} 的分块对角矩阵，对角线上有 {jacobian['blocks']} 个"
-                      f"相同的 {block} 块，每块都是 {other}ᵀ：输出的第 i 行只依赖 {arg} 的第 i 行。"}
-    return {"en": f"The local Jacobian ∂{target}/∂{arg} is {size}: each element of the output may depend on "
-                  f"every element of {arg}.",
-            "zh": f"局部雅可比矩阵 ∂{target}/∂{arg} 是 {size}：输出的每个元素都可能依赖 {arg} 的每个元素。"}
+        return say("jacobian.blocks", **facts, blocks=jacobian["blocks"],
+                   block=f"{rows // jacobian['blocks']}×{columns // jacobian['blocks']}",
+                   other=on_its_own(graph, names, graph.args[node][1]))
+    return say(f"jacobian.{jacobian['structure']}", **facts)  # diagonal or dense
 
 
 def _vjp_text(jacobian: dict, rule: str, graph: Graph, names: list[str], out: str, node: int, k: int,
-              upstream, arg_values: tuple, flows) -> dict:
+              upstream, arg_values: tuple, flows) -> Text:
     """The vector-Jacobian product with its numbers: what flows back along the wire."""
     source = graph.args[node][k]
     head = f"∂{out}/∂{on_its_own(graph, names, source)} = {rule}"
     g = preview(upstream)
     if jacobian["structure"] == "diagonal":
         local = preview(np.reshape(jacobian["diagonal"], np.shape(arg_values[k])))
-        return {"en": f"{head} ⊙ upstream = {local} ⊙ {g} = {preview(flows)}",
-                "zh": f"{head} ⊙ 上游梯度 = {local} ⊙ {g} = {preview(flows)}"}
+        return say("jacobian.vjp_diagonal", head=head, local=local, g=g, flows=preview(flows))
     if jacobian["structure"] == "blocks" and np.ndim(arg_values[1]) == 1:
         x = np.asarray(arg_values[1])
         right = on_its_own(graph, names, graph.args[node][1])
         math = f"{head} = {g} ⊗ {preview(x)}{_outer_written_out(np.asarray(upstream), x)} = {preview(flows)}"
-        return {"en": f"{math}: the outer product of the upstream gradient and {right}",
-                "zh": f"{math}：上游梯度与 {right} 的外积"}
+        return say("jacobian.vjp_outer", math=math, right=right)
     math = f"{head} = Jᵀ · {g} = {preview(flows)}"
-    return {"en": f"{math}: the upstream gradient times the local Jacobian",
-            "zh": f"{math}：上游梯度乘以局部雅可比矩阵"}
+    return say("jacobian.vjp_dense", math=math)
 
 
 def _outer_written_out(g: np.ndarray, x: np.ndarray) -> str:

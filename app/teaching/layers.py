@@ -26,6 +26,7 @@ from ..engine.backward import unbroadcast
 from ..engine.graph import CONST, INPUT, Graph
 from ..engine.ops import Op
 from ..engine.serialize import json_value
+from ..words.messages import NOTHING, say
 from .jacobian import diagonal
 from .narrate import display_names, on_its_own, preview
 
@@ -174,8 +175,7 @@ def _bp1(graph, values, grads, names, cost, layer: Layer, number: int) -> dict:
         numbers = f"{preview(gradient)} ⊙ {preview(sp)} = {preview(result)}"
     return {"name": "BP1", "formula": formula, "named": named, "terms": terms, "result_array": result,
             "node": layer.z,
-            "text": {"en": f"BP1, the error of the output layer: {named} = {numbers}",
-                     "zh": f"BP1，输出层的误差：{named} = {numbers}"}}
+            "text": say("layers.bp1", named=named, numbers=numbers)}
 
 
 def _bp2(graph, values, grads, names, cost, layer: Layer, number: int, nxt: Layer, next_delta) -> dict:
@@ -196,8 +196,7 @@ def _bp2(graph, values, grads, names, cost, layer: Layer, number: int, nxt: Laye
         numbers = f"{preview(back)} ⊙ {preview(sp)} = {preview(result)}"
     return {"name": "BP2", "formula": formula, "named": named, "terms": terms, "result_array": result,
             "node": layer.z,
-            "text": {"en": f"BP2, the error of layer {number} from that of layer {number + 1}: {named} = {numbers}",
-                     "zh": f"BP2，由第 {number + 1} 层的误差得到第 {number} 层的误差：{named} = {numbers}"}}
+            "text": say("layers.bp2", number=number, next=number + 1, named=named, numbers=numbers)}
 
 
 def _bp3(graph, values, grads, names, cost, layer: Layer, number: int, delta) -> dict:
@@ -206,12 +205,10 @@ def _bp3(graph, values, grads, names, cost, layer: Layer, number: int, delta) ->
     summed = result.shape != np.shape(delta)  # a bias broadcast along the samples (columns) of a mini-batch
     named = f"∂{cost}/∂{b} = " + (f"Σₓ δ{l}" if summed else f"δ{l}")
     numbers = f"Σ {preview(delta)} = {preview(result)}" if summed else preview(result)
-    how = (" (summed over the columns b is broadcast along, one per sample)", "（对 b 被广播的各列求和，每列一个样本）") \
-        if summed else ("", "")
+    how = say("layers.bp3_summed") if summed else NOTHING
     return {"name": "BP3", "formula": f"∂C/∂b{l} = " + (f"Σₓ δ{l}" if summed else f"δ{l}"), "named": named,
             "terms": [_term(f"δ{l}", layer.z, "grad", delta)], "result_array": result, "node": layer.b,
-            "text": {"en": f"BP3, the gradient of the bias is the error{how[0]}: {named} = {numbers}",
-                     "zh": f"BP3，偏置的梯度就是误差{how[1]}：{named} = {numbers}"}}
+            "text": say("layers.bp3", how=how, named=named, numbers=numbers)}
 
 
 def _bp4(graph, values, grads, names, cost, layer: Layer, number: int, delta) -> dict:
@@ -227,9 +224,7 @@ def _bp4(graph, values, grads, names, cost, layer: Layer, number: int, delta) ->
     return {"name": "BP4", "formula": f"∂C/∂W{l} = δ{l} (a{before})ᵀ", "named": named,
             "terms": [_term(f"δ{l}", layer.z, "grad", delta), _term(a, layer.input, "value", a_value)],
             "result_array": result, "node": layer.W,
-            "text": {"en": f"BP4, the gradient of the weights is the error times the layer's input, transposed: "
-                           f"{named} = {numbers}",
-                     "zh": f"BP4，权重的梯度是误差乘以本层输入的转置：{named} = {numbers}"}}
+            "text": say("layers.bp4", named=named, numbers=numbers)}
 
 
 def _finished(equation: dict, grads: list) -> dict:

@@ -1,11 +1,11 @@
-"""Narration: for every node, a sentence in English and in Chinese on its forward and its backward step,
-with the numbers the engine computed in it ("mul: x × y = 3.00 × -4.00 = -12.00").
+"""Narration: for every node, a sentence in every language on its forward and its backward step, with the
+numbers the engine computed in it ("mul: x × y = 3.00 × -4.00 = -12.00").
 
-The wording of each gate (its forward form, how it passes gradient back) comes from its row of the op
-table, and every number is written as the drawing writes it (app/engine/rounding.py); this module only fills
-the numbers in and says the two things that are not any one gate's: the chain rule of a gate without a
-sentence of its own, and the sum of a node's shares when it is used several times
-("∂e/∂b = 2.00 via c + 3.00 via d = 5.00").
+The form of each gate comes from its row of the op table, its words (its name, how it passes gradient back)
+from the catalogs' ``ops.<name>``, and every number is written as the drawing writes it
+(app/engine/rounding.py); this module only fills the numbers in and says, with the catalogs' ``narrate.*``,
+the two things that are not any one gate's: the chain rule of a gate without a sentence of its own, and the
+sum of a node's shares when it is used several times ("∂e/∂b = 2.00 via c + 3.00 via d = 5.00").
 """
 
 from __future__ import annotations
@@ -17,14 +17,17 @@ import numpy as np
 
 from ..engine.graph import CONST, INPUT, Graph
 from ..engine.rounding import format_number
+from ..words.catalogs import LANGUAGES
+from ..words.messages import Text, in_language, listing, same, say
 
 MAX_LISTED_ELEMENTS = 4  # an array with more elements is told by its shape
 MAX_LISTED_USES = 6  # a node used more often lists the first few shares and says how many more
 MAX_DISPLAY_CHARS = 32  # an unnamed gate is called by its expression when that is this short
 
 
-def value_text(value, zh: bool = False) -> str:
-    """A value for a sentence: a number, a short array in full, or a longer array by its shape."""
+def value_text(value) -> str | Text:
+    """A value for a sentence: a number, a short array in full (the same in every language), or a longer array
+    by its shape, in words."""
     if value is None:
         return "—"
     if value.__class__ is np.float64 or value.__class__ is float:
@@ -35,9 +38,8 @@ def value_text(value, zh: bool = False) -> str:
     if array.size <= MAX_LISTED_ELEMENTS:
         return _nested(array)
     if array.ndim == 1:
-        return f"{array.size} 元向量" if zh else f"a {array.size}-element vector"
-    shape = "×".join(map(str, array.shape))
-    return f"{shape} 数组" if zh else f"a {shape} array"
+        return say("narrate.vector", size=array.size)
+    return say("narrate.array", shape="×".join(map(str, array.shape)))
 
 
 def preview(value) -> str:
@@ -116,7 +118,7 @@ def _fill_show(op, parts: list[str]) -> str:
 
 
 def narrate(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list) -> list[dict]:
-    """By node id: {"forward": {"en", "zh"}, "backward": {"en", "zh"}, "name", "expression"}: the sentences,
+    """By node id: {"forward": Text, "backward": Text, "name", "expression"}: the sentences (in every language),
     what they call the node, and the node as its gate applied to its arguments' names ("b × c").
     ``wire_locals`` is ``backward.local_gradients``'s answer."""
     story = tell(graph, values, grads, wire_grads, wire_locals)
@@ -137,22 +139,16 @@ def tell(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals:
 
 
 class _TextColumn:
-    """``value_text`` of each item of a column, in each language, worked out when first asked for."""
+    """``value_text`` of each item of a column, worked out when first asked for."""
 
     def __init__(self, column: list):
         self.column = column
-        self.texts: dict[tuple[int, bool], str] = {}
+        self.texts: dict[int, str | Text] = {}
 
-    def __call__(self, index: int, zh: bool = False) -> str:
-        key = (index, zh)
-        text = self.texts.get(key)
+    def __call__(self, index: int) -> str | Text:
+        text = self.texts.get(index)
         if text is None:
-            item = self.column[index]
-            if item is not None and item.__class__ is not np.float64:
-                text = value_text(item, zh)
-            else:  # a number reads the same in both languages
-                text = self.texts.get((index, not zh)) or value_text(item)
-            self.texts[key] = text
+            text = self.texts[index] = value_text(self.column[index])
         return text
 
 
@@ -162,7 +158,7 @@ class Story:
         self.wire_grads, self.wire_locals = wire_grads, wire_locals
         self.names, self.out, self.uses = names, out, uses
         self.starts = graph.edge_starts()
-        # Each number is said in several sentences and both languages: its text is worked out once.
+        # Each number is said in several sentences: its text is worked out once.
         self.value = _TextColumn(values)
         self.grad = _TextColumn(grads)
         self.wire = _TextColumn(wire_grads)
@@ -178,20 +174,17 @@ class Story:
         args = self.graph.args[node]
         return _fill_show(op, [_bracketed(self.graph, node, k, self.names[a]) for k, a in enumerate(args)])
 
-    def forward(self, node: int) -> dict:
+    def forward(self, node: int) -> Text:
         graph = self.graph
         op = graph.table[node]
         kind = graph.kind[node]
         if kind == INPUT:
-            return {"en": f"{graph.name[node]} = {self.value(node)} (input)",
-                    "zh": f"{graph.name[node]} = {self.value(node, True)}（输入）"}
+            return say("narrate.input", name=graph.name[node], value=self.value(node))
         if kind == CONST or op is None:
-            return {"en": f"constant {self.value(node)}",
-                    "zh": f"常数 {self.value(node, True)}"}
-        work = self.forward_work(node)
-        return {lang: f"{work[lang]} = {self.value(node, lang == 'zh')}" for lang in work}
+            return say("narrate.constant", value=self.value(node))
+        return say("narrate.result", work=self.forward_work(node), value=self.value(node))
 
-    def forward_work(self, node: int) -> dict:
+    def forward_work(self, node: int) -> Text:
         """A gate's forward step up to its result: "mul: u = b × c = 3.00 × 2.00" (worked out once: quiz mode
         asks for it twice)."""
         work = self.works.get(node)
@@ -199,55 +192,50 @@ class Story:
             work = self.works[node] = self._forward_work(node)
         return work
 
-    def _forward_work(self, node: int) -> dict:
+    def _forward_work(self, node: int) -> Text:
         graph = self.graph
         op = graph.table[node]
-        args = graph.args[node]
         named = f"{graph.name[node]} = " if graph.name[node] is not None else ""
         symbols = self.expression(node)
-        lines = {}
-        for lang, zh in (("en", False), ("zh", True)):
-            numbers = _fill_show(op, [self.value(a, zh) for a in args])
-            steps = symbols if symbols == numbers else f"{symbols} = {numbers}"
-            head = op.name_zh + "：" if zh else op.name + ": "
-            lines[lang] = f"{head}{named}{steps}"
-        return lines
+        values = [self.value(a) for a in graph.args[node]]
+        steps = {}
+        for language in LANGUAGES:
+            numbers = _fill_show(op, [in_language(value, language) for value in values])
+            steps[language] = named + (symbols if symbols == numbers else f"{symbols} = {numbers}")
+        return say("narrate.gate", gate=op.words("name"), text=Text(steps))
 
     # -- backward --------------------------------------------------------------
 
-    def backward(self, node: int) -> dict:
+    def backward(self, node: int) -> Text:
         graph = self.graph
         if self.grads[node] is None:
-            return {"en": "no gradient: this depends on no input", "zh": "不需要梯度：它不依赖任何输入"}
+            return say("narrate.no_gradient")
         shares = [(user, wire) for user, wire in self.uses[node] if self.wire_grads[wire] is not None]
         if graph.table[node] is None:
             return self.sum_of_shares(node, shares)
         gate = self.gate(node)
         if len(shares) > 1:  # a computed node used several times: first how its gradient adds up
-            total = self.sum_of_shares(node, shares)
-            return {"en": f"{total['en']}. {gate['en']}", "zh": f"{total['zh']}。{gate['zh']}"}
+            return say("narrate.sum_then_gate", total=self.sum_of_shares(node, shares), gate=gate)
         return gate
 
-    def sum_of_shares(self, node: int, shares: list) -> dict:
+    def sum_of_shares(self, node: int, shares: list) -> Text:
         head = f"∂{self.out}/∂{_bracketed(self.graph, None, node, self.names[node])} = "
-        total_en, total_zh = self.grad(node), self.grad(node, True)
+        total = self.grad(node)
         if len(shares) <= 1:
-            return {"en": head + total_en, "zh": head + total_zh}
+            return _joined(head, total)
         listed = shares[:MAX_LISTED_USES]
-        en = " + ".join(f"{self.wire(w)} via {self.use_name(u)}" for u, w in listed)
-        zh = " + ".join(f"{self.wire(w, True)}（经 {self.use_name(u)}）" for u, w in listed)
         more = len(shares) - len(listed)
+        uses = listing([say("narrate.share", grad=self.wire(w), use=self.use_name(u)) for u, w in listed], PLUS)
         if more:
-            en += f" + … ({more} more uses)"
-            zh += f" + …（另有 {more} 处使用）"
-        return {"en": f"{head}{en} = {total_en}", "zh": f"{head}{zh} = {total_zh}"}
+            uses = _joined(uses, say("narrate.more_uses", more=more))
+        return _joined(head, uses, " = ", total)
 
     def use_name(self, user: int) -> str:
         """A use told apart from the others by the node it feeds: its name, or its expression in brackets
         ("2.00 via (a + b) + 3.00 via (b + 1)")."""
         return on_its_own(self.graph, self.names, user)
 
-    def gate(self, node: int) -> dict:
+    def gate(self, node: int) -> Text:
         graph = self.graph
         op = graph.table[node]
         args = graph.args[node]
@@ -255,53 +243,53 @@ class Story:
         scalars = all(np.ndim(v) == 0 for v in arg_values)
         first = self.starts[node]
         if all(self.wire_grads[first + k] is None for k in range(len(args))):
-            return {"en": f"{op.name}: its inputs are constants, so no gradient flows back",
-                    "zh": f"{op.name_zh}：它的输入都是常数，梯度不再往回传"}
+            return say("narrate.constants_only", gate=op.words("name"))
         if op.routes and scalars and len(args) == 2:
             return self.route(node, op, args, arg_values)
-        if op.back_en and not op.variadic and not op.routes:  # a routing gate's sentence is for two numbers
-            return {"en": self.fill(node, op.back_en, op.back_parts_en, False, ", "),
-                    "zh": self.fill(node, op.back_zh, op.back_parts_zh, True, "，")}
+        if op.has_words("back") and not op.variadic and not op.routes:  # a routing gate's is for two numbers
+            return self.fill(node, op)
         return self.chain_rule(node, op, args)
 
-    def placeholders(self, node: int, zh: bool) -> dict:
+    def placeholders(self, node: int) -> dict:
+        """The facts a gate's own backward sentence may say, each a text or a Text (in words, by language)."""
         op = self.graph.table[node]
-        fields = {"g": self.grad(node, zh), "out": self.out}
+        fields = {"g": self.grad(node), "out": self.out}
         first = self.starts[node]
         for k, (param, source) in enumerate(zip(op.params, self.graph.args[node])):
             fields[param] = self.names[source]
-            fields[f"{param}_value"] = self.value(source, zh)
-            fields[f"{param}_grad"] = self.wire(first + k, zh)
+            fields[f"{param}_value"] = self.value(source)
+            fields[f"{param}_grad"] = self.wire(first + k)
         return fields
 
-    def fill(self, node: int, template: str, parts: tuple, zh: bool, joiner: str) -> str:
-        fields = self.placeholders(node, zh)
+    def fill(self, node: int, op) -> Text:
+        """The gate's own backward sentence (``back``), with its ``back_parts`` for the arguments that need a
+        gradient."""
+        fields = self.placeholders(node)
         first = self.starts[node]
-        fields["parts"] = joiner.join(
-            part.format_map(fields) for k, part in enumerate(parts) if self.wire_grads[first + k] is not None)
-        return template.format_map(fields)
+        needed = [k for k in range(len(self.graph.args[node])) if self.wire_grads[first + k] is not None]
+        if not op.has_words("back_parts"):
+            needed = []  # a sentence with no parts: add distributes its gradient to both inputs alike
+        parts = op.templates("back_parts") if needed else {}
+        separator = say("narrate.parts_separator")
+        return _filled(op.templates("back"), fields, parts=Text(
+            {language: separator[language].join(_fill_in(parts[language][k], fields, language) for k in needed)
+             for language in LANGUAGES}))
 
-    def route(self, node: int, op, args, arg_values) -> dict:
+    def route(self, node: int, op, args, arg_values) -> Text:
         a, b = float(arg_values[0]), float(arg_values[1])
-        lines = {}
-        for lang, zh in (("en", False), ("zh", True)):
-            fields = self.placeholders(node, zh)
-            if a == b:  # the engine split the gradient (the op table's tie rule): say what each wire got
-                fields["half"] = self.wire(self.starts[node], zh)
-                lines[lang] = (op.tie_zh if zh else op.tie_en).format_map(fields)
-                continue
-            first_wins = (a > b) == (op.routes == "max")
-            win, lose = (0, 1) if first_wins else (1, 0)
-            fields.update(win=self.names[args[win]], lose=self.names[args[lose]],
-                          win_value=value_text(arg_values[win], zh), lose_value=value_text(arg_values[lose], zh))
-            lines[lang] = (op.back_zh if zh else op.back_en).format_map(fields)
-        return lines
+        fields = self.placeholders(node)
+        if a == b:  # the engine split the gradient (the op table's tie rule): say what each wire got
+            return _filled(op.templates("tie"), fields, half=self.wire(self.starts[node]))
+        first_wins = (a > b) == (op.routes == "max")
+        win, lose = (0, 1) if first_wins else (1, 0)
+        return _filled(op.templates("back"), fields, win=self.names[args[win]], lose=self.names[args[lose]],
+                       win_value=value_text(arg_values[win]), lose_value=value_text(arg_values[lose]))
 
-    def chain_rule(self, node: int, op, args) -> dict:
+    def chain_rule(self, node: int, op, args) -> Text:
         """The generic sentence: for each argument that needs a gradient, local gradient × upstream."""
-        g_en, g_zh = self.grad(node), self.grad(node, True)
+        g = self.grad(node)
         first = self.starts[node]
-        en, zh = [], []
+        steps = []
         for k, source in enumerate(args):
             wire = first + k
             if self.wire_grads[wire] is None:
@@ -310,12 +298,29 @@ class Story:
             head = f"∂{self.out}/∂{_bracketed(self.graph, None, source, self.names[source])} = {rule}"
             local = self.wire_locals[wire] if self.wire_locals is not None else None
             if local is not None:
-                en.append(f"{head} × upstream = {format_number(local)} × {g_en} = {self.wire(wire)}")
-                zh.append(f"{head} × 上游梯度 = {format_number(local)} × {g_zh} = {self.wire(wire, True)}")
+                steps.append(say("narrate.chain_local", head=head, local=format_number(local), g=g,
+                                 grad=self.wire(wire)))
             else:
-                en.append(f"{head}, with upstream {g_en}: {self.wire(wire)}")
-                zh.append(f"{head}，上游梯度为 {g_zh}：{self.wire(wire, True)}")
-        return {"en": f"{op.name}: " + "; ".join(en), "zh": f"{op.name_zh}：" + "；".join(zh)}
+                steps.append(say("narrate.chain_upstream", head=head, g=g, grad=self.wire(wire)))
+        return say("narrate.gate", gate=op.words("name"), text=listing(steps, say("narrate.steps_separator")))
+
+
+PLUS = same(" + ")  # shares added up: notation, the same in every language
+
+
+def _joined(*pieces) -> Text:
+    """Texts and plain strings one after the other, in every language."""
+    return Text({language: "".join(in_language(piece, language) for piece in pieces) for language in LANGUAGES})
+
+
+def _fill_in(template: str, fields: dict, language: str) -> str:
+    return template.format_map({name: in_language(fact, language) for name, fact in fields.items()})
+
+
+def _filled(templates: dict, fields: dict, **more) -> Text:
+    """A gate's own sentence (by language, from the catalogs) with its facts filled in."""
+    fields = {**fields, **more}
+    return Text({language: _fill_in(templates[language], fields, language) for language in LANGUAGES})
 
 
 _PLACEHOLDER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

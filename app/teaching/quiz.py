@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from functools import cache
 
 import numpy as np
 
@@ -22,21 +23,15 @@ from ..engine.graph import Graph
 from ..engine.rounding import format_number, last_digit, shown
 from ..engine.serialize import is_finite, json_value
 from .jacobian import diagonal, structure
+from ..words.catalogs import LANGUAGES
+from ..words.messages import NOTHING, Text, listing, same, say
 from .narrate import MAX_LISTED_USES, Story, named_rule, names_a_parameter, on_its_own, preview, tell
 
 # An answer is right when the numbers on screen, rounded as the drawing rounds them, could give it: the
 # engine's number give or take how far reading each number rounded moves the result (see _Slack), and 1%.
 RELATIVE = 0.01
 
-TOLERANCE = {
-    "relative": RELATIVE,
-    "about": {
-        "en": "An answer is right when the rounded numbers on screen could give it: the engine's number, give or "
-              "take how far rounding each number you read can move the result, and 1% more.",
-        "zh": "只要屏幕上四舍五入后的数能算出你的答案，就算正确：允许的误差是读取每个四舍五入的数所能带来的偏差，"
-              "再加 1%。",
-    },
-}
+TOLERANCE = {"relative": RELATIVE, "about": say("quiz.about")}
 
 
 def quiz(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list) -> tuple[dict, list]:
@@ -163,7 +158,7 @@ def _questions(story: Story, slack: _Slack, node: int) -> dict | None:
     value = story.values[node]
     if story.graph.table[node] is not None and is_finite(value):
         asked["value"] = {"asks": story.names[node], "accept": accepted(value, slack.value[node]),
-                          "hint": {lang: f"{text} = ?" for lang, text in story.forward_work(node).items()},
+                          "hint": say("quiz.value_hint", work=story.forward_work(node)),
                           "show": story.forward(node)}
     return asked or None
 
@@ -176,44 +171,35 @@ def _gradient_hint(story: Story, node: int) -> dict:
     parts = [_use(story, node, user, wire) for user, wire in uses]
     answer = _gradient_text(story, node)
     if node == graph.output:
-        array = {"en": " (For an array, of the sum of its elements, element by element.)",
-                 "zh": "（输出是数组时，是它所有元素之和的梯度，逐元素地看。）"} if np.ndim(story.grads[node]) else {}
-        hint = {"en": f"The backward pass starts at the output {out}: what is the gradient of {out} with respect "
-                      f"to itself?{array.get('en', '')}",
-                "zh": f"反向传播从输出 {out} 开始：{out} 对它自己的梯度是多少？{array.get('zh', '')}"}
-        show = {"en": f"∂{out}/∂{out} = {answer}", "zh": f"∂{out}/∂{out} = {answer}"}
+        array = say("quiz.output_array") if np.ndim(story.grads[node]) else NOTHING
+        hint = say("quiz.output_hint", out=out, array=array)
+        show = same(f"∂{out}/∂{out} = {answer}")
     elif not parts:
-        hint = {"en": f"No wire leads from {me} to {out}: what can flow back to it?",
-                "zh": f"从 {me} 到 {out} 没有任何连线：有什么梯度能传回给它？"}
-        show = {"en": f"∂{out}/∂{me} = {answer}", "zh": f"∂{out}/∂{me} = {answer}"}
+        hint = say("quiz.no_wire", me=me, out=out)
+        show = same(f"∂{out}/∂{me} = {answer}")
     elif len(parts) == 1:
         [part] = parts
-        hint = {lang: f"{part['words'][lang]}{part[lang]}{'。' if lang == 'zh' else '.'}" for lang in ("en", "zh")}
+        hint = say("quiz.one_use", words=part["words"], use=part["text"])
         work = f"{part['work']} = " if part["work"] else ""
-        show = {lang: f"∂{out}/∂{me} = {work}{answer}" for lang in ("en", "zh")}
+        show = same(f"∂{out}/∂{me} = {work}{answer}")
     else:
         hint = _sum_hint(me, parts)
         show = story.sum_of_shares(node, uses)
     for part in parts:
         del part["words"], part["work"]
+        part.update(part.pop("text"))
     return {"asks": f"∂{out}/∂{me}", "hint": hint, "uses": parts, "show": show}
 
 
-def _sum_hint(me: str, parts: list[dict]) -> dict:
+def _sum_hint(me: str, parts: list[dict]) -> Text:
     """A node used several times: the words of each kind of gate it feeds, then each use's step, to be added."""
     listed = parts[:MAX_LISTED_USES]
     more = len(parts) - len(listed)
-    hint = {}
-    for lang, zh in (("en", False), ("zh", True)):
-        words = "".join(dict.fromkeys(part["words"][lang] for part in listed))  # each kind of gate once
-        if zh:
-            steps = "；".join(part["zh"] for part in listed) + (f"；另有 {more} 处使用" if more else "")
-            hint[lang] = f"{words}{me} 被使用了 {len(parts)} 次，它的梯度是每处使用传回的梯度之和：{steps}。"
-        else:
-            steps = "; ".join(part["en"] for part in listed) + (f"; and {more} more uses" if more else "")
-            hint[lang] = (f"{words}{me} is used {len(parts)} times, so its gradient is the sum of what flows back "
-                          f"along each use: {steps}.")
-    return hint
+    words = Text({language: "".join(dict.fromkeys(part["words"][language] for part in listed))  # each gate once
+                  for language in LANGUAGES})
+    return say("quiz.several_uses", words=words, me=me, count=len(parts),
+               steps=listing([part["text"] for part in listed], say("quiz.steps_separator")),
+               more=say("quiz.more_uses", more=more) if more else NOTHING)
 
 
 def _use(story: Story, node: int, user: int, wire: int) -> dict:
@@ -230,28 +216,23 @@ def _use(story: Story, node: int, user: int, wire: int) -> dict:
     me = on_its_own(graph, names, node)
     gate = on_its_own(graph, names, user)  # bracketed after ∂: ∂(b × c)/∂b
     up = f"∂{out}/∂{gate} = {_gradient_text(story, user)}"
-    feeds = {"en": f"{me} feeds the {op.name} gate {names[user]}", "zh": f"{me} 输入{_spaced(op.name_zh)}{names[user]}"}
-    part["words"] = {"en": _gate_words(op, False), "zh": _gate_words(op, True)}
+    feeds = say("quiz.feeds", me=me, gate=_spaced(op.name), node=names[user])
+    part["words"] = _gate_words(op)
     if scalar:
         times = rule if _is_number(rule) else f"{rule} = {format_number(local)}"
-        part["en"] = f"{feeds['en']}: take the upstream {up} times the local gradient ∂{gate}/∂{me} = {times}"
-        part["zh"] = f"{feeds['zh']}：取上游梯度 {up}，乘以局部梯度 ∂{gate}/∂{me} = {times}"
+        part["text"] = say("quiz.use_scalar", feeds=feeds, up=up, user=gate, me=me, times=times)
         part["work"] = f"{_gradient_text(story, user)} × {format_number(local)}"
         return part
     if local is not None:  # elementwise, between arrays of one shape
         times = f"{rule} = {preview(local)}"
-        part["en"] = (f"{feeds['en']}: take the upstream {up} times, element by element, the local gradient "
-                      f"∂{gate}/∂{me} = {times}")
-        part["zh"] = f"{feeds['zh']}：取上游梯度 {up}，逐元素乘以局部梯度 ∂{gate}/∂{me} = {times}"
+        part["text"] = say("quiz.use_elementwise", feeds=feeds, up=up, user=gate, me=me, times=times)
         part["work"] = f"{_gradient_text(story, user)} ⊙ {preview(local)}"
         return part
     ans = story.values[user]
     others = [f"{names[a]} = {preview(story.values[a])}" for j, a in enumerate(graph.args[user]) if j != k and a != node]
     broadcast = op.elementwise and np.size(story.values[node]) < np.size(ans)
-    part["en"] = (f"{feeds['en']}, whose local-gradient rule for it is {rule}: the upstream is "
-                  + " and ".join([up, *others]) + (f", then sum over the elements {me} was broadcast to" if broadcast else ""))
-    part["zh"] = (f"{feeds['zh']}，对它的局部梯度规则是 {rule}：上游梯度 " + "，".join([up, *others])
-                  + (f"，再对 {me} 被广播到的元素求和" if broadcast else ""))
+    part["text"] = say("quiz.use_rule", feeds=feeds, rule=rule, facts=listing([up, *others], say("quiz.facts_separator")),
+                       broadcast=say("quiz.broadcast", me=me) if broadcast else NOTHING)
     part["work"] = rule if f"∂{out}/∂{gate}" in rule else None  # a rule with the upstream in it: ∂f/∂q @ xᵀ
     return part
 
@@ -262,20 +243,38 @@ def _gradient_text(story: Story, node: int) -> str:
     return story.grad(node) if grad.ndim == 0 else preview(grad)
 
 
-def _spaced(name_zh: str) -> str:
-    """A gate's Chinese name between Chinese words: a space before it when it starts with a Latin letter."""
-    return f" {name_zh} " if name_zh[:1].isascii() else f"{name_zh} "
+@cache
+def _spaced(op_name: str) -> Text:
+    """A gate's name between words: a space on each side when it starts with a Latin letter (乘法门, but max 门
+    between Chinese words), one after it otherwise."""
+    return Text({language: f" {text} " if text[:1].isascii() else f"{text} "
+                 for language, text in say(f"ops.{op_name}.name").items()})
 
 
-def _gate_words(op, zh: bool) -> str:
-    """How the gate passes gradient back, from its table sentence: whole when it speaks only in words, else the
-    part before its colon (the rest names the op's parameters, not the program's), else nothing."""
-    sentence = op.sentence_zh if zh else op.sentence
-    stop = "。" if zh else ". "
-    if not names_a_parameter(sentence, op):
-        return sentence if zh else sentence + " "
-    colon = "：" if zh else ": "
-    return sentence.split(colon)[0] + stop if colon in sentence else ""
+def _gate_words(op) -> Text:
+    """How the gate passes gradient back, from its sentence in the catalogs: whole when it speaks only in words,
+    else the part before its colon (the rest names the op's parameters, not the program's), else nothing."""
+    words = _GATE_WORDS.get(op.name)
+    if words is None:
+        words = _GATE_WORDS[op.name] = _cut_gate_words(op)
+    return words
+
+
+_GATE_WORDS: dict[str, Text] = {}
+
+
+def _cut_gate_words(op) -> Text:
+    sentences, colons = op.words("sentence"), say("quiz.colon")
+    words = {}
+    for language in LANGUAGES:
+        sentence, colon = sentences[language], colons[language]
+        if not names_a_parameter(sentence, op):
+            words[language] = say("quiz.gate_words", sentence=sentence)[language]
+        elif colon in sentence:
+            words[language] = say("quiz.gate_words_cut", head=sentence.split(colon)[0])[language]
+        else:
+            words[language] = ""
+    return Text(words)
 
 
 def _is_number(text: str) -> bool:

@@ -32,7 +32,7 @@ from ..engine.forward import forward_values
 from ..engine.graph import build_graph
 from ..engine.limits import Limits, env_var, limits_in_force
 from ..engine.serialize import describe_non_finite, json_value
-from ..words.messages import Text, listing, say
+from ..words.messages import Text, listing, same, say
 
 SHOWN_ELEMENTS = 4  # of an array parameter, in an update's explanation
 MAX_COUNT = 2 ** 53  # of steps taken, and of a seed: the largest whole number a JSON number holds exactly
@@ -251,20 +251,19 @@ def _explain_update(name: str, cost: str, learning_rate: float, before, gradient
     rule = f"{name} ← {name} − η·∂{cost}/∂{name}"
     if before.ndim == 0:
         numbers = f"{shown[0][0]} − {eta} × {_bracket(steps[0])} = {shown[1][0]}"
-        en = zh = f"{rule} = {numbers}"
+        text = same(f"{rule} = {numbers}")
     elif before.size == count:  # the whole array, in its shape
         numbers = " − ".join([_nested(shown[0], before.shape), f"{eta} × {_nested(steps, before.shape)}"])
-        en = zh = f"{rule} = {numbers} = {_nested(shown[1], before.shape)}"
+        text = same(f"{rule} = {numbers} = {_nested(shown[1], before.shape)}")
     else:
         numbers = f"[{', '.join(shown[0])}, …] − {eta} × [{', '.join(steps)}, …] = [{', '.join(shown[1])}, …]"
-        en = f"{rule} = {numbers} (the first {count} of its {before.size} elements)"
-        zh = f"{rule} = {numbers}（共 {before.size} 个元素，这里是前 {count} 个）"
+        text = say("training.first_elements", rule=rule, numbers=numbers, count=count, size=before.size)
     elements = [{"index": list(np.unravel_index(i, before.shape)) if before.ndim else [],
                  "before": float(flat[0][i]), "gradient": float(flat[1][i]), "after": float(flat[2][i])}
                 for i in range(count)]
     for element in elements:
         element["index"] = [int(i) for i in element["index"]]
-    return {"name": name, "shape": list(before.shape), "elements": elements, "text": {"en": en, "zh": zh}}
+    return {"name": name, "shape": list(before.shape), "elements": elements, "text": text}
 
 
 def _nested(texts: list[str], shape: tuple) -> str:

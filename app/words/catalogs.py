@@ -1,0 +1,63 @@
+"""The catalogs: every sentence the API and the page say, one file per language, keyed by name.
+
+``app/words/catalogs/<language>.toml`` holds a language's words (why TOML: docs/words.md). Every catalog has
+the keys of the English one, with the same placeholders. A key's name is its place in the file: a key above
+the first table is a message (``comparison``), one in ``[ops.mul]`` is ``ops.mul.sentence``, one in ``[page]``
+is ``page.app.title``. A language is a file: the languages are the files found, English first.
+``BACKPROP_LAB_WORDS`` names another folder of catalogs (the pseudo-locale test's).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+
+FOLDER = Path(os.environ.get("BACKPROP_LAB_WORDS") or Path(__file__).with_name("catalogs"))
+ENGLISH = "en"
+
+
+def _flattened(table: dict, prefix: str = "") -> dict[str, str | list[str]]:
+    words: dict = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            words.update(_flattened(value, f"{prefix}{key}."))
+        else:
+            words[prefix + key] = value
+    return words
+
+
+def load(folder: Path = FOLDER) -> dict[str, dict]:
+    """Every catalog in ``folder`` by its language code, English first."""
+    catalogs = {path.stem: _flattened(tomllib.loads(path.read_text(encoding="utf-8")))
+                for path in sorted(folder.glob("*.toml"))}
+    return {ENGLISH: catalogs.pop(ENGLISH), **catalogs}
+
+
+CATALOGS: dict[str, dict] = load()
+LANGUAGES: tuple[str, ...] = tuple(CATALOGS)
+
+
+def words(key: str) -> dict[str, str]:
+    """A key's template in every language."""
+    return {language: catalog[key] for language, catalog in CATALOGS.items()}
+
+
+def section(prefix: str, language: str) -> dict[str, str]:
+    """The keys under ``prefix`` (``page.``), without it, in one language; English where it lacks one."""
+    english = {key[len(prefix):]: value for key, value in CATALOGS[ENGLISH].items() if key.startswith(prefix)}
+    own = {key[len(prefix):]: value for key, value in CATALOGS[language].items() if key.startswith(prefix)}
+    return {**english, **own}
+
+
+def to_toml(words: dict[str, object]) -> str:
+    """Flat ``key: text`` as a TOML catalog (a JSON string is a TOML basic string), for generated catalogs."""
+    tables: dict[str, list[str]] = {}
+    for key, value in words.items():
+        table, _, name = key.rpartition(".") if "." in key and not key.startswith("page.") else ("", "", key)
+        if key.startswith("page."):
+            table, name = "page", key[len("page."):]
+        tables.setdefault(table, []).append(f"{json.dumps(name, ensure_ascii=False)} = "
+                                            f"{json.dumps(value, ensure_ascii=False)}")
+    return "\n".join((f"[{table}]\n" if table else "") + "\n".join(lines) + "\n" for table, lines in tables.items())
