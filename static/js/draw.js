@@ -305,6 +305,10 @@ export class GraphView {
     svg.addEventListener("pointerdown", (event) => {
       tapping = event.pointerType === "touch";
     });
+    // A touch that panned gives no click: the keyboard's focus counts again once the tap's would have come.
+    svg.addEventListener("pointerup", (event) => {
+      if (event.pointerType === "touch") setTimeout(() => (tapping = false), 600);
+    });
     svg.addEventListener("pointerover", (event) => {
       if (event.pointerType === "touch") return;
       const label = event.target.closest?.("g.wire-label");
