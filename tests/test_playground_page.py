@@ -195,6 +195,17 @@ def test_each_hidden_neuron_shows_its_feature_large_on_hover(open_playground):
     page.wait_for_function("() => document.querySelector('#showing').textContent === ''")
 
 
+def test_on_a_phone_a_tap_on_a_hidden_neuron_shows_its_feature(browser, server):  # noqa: F811
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto(server + CIRCLE.replace("layers=6", "layers=3,2"))
+    page.wait_for_function("() => window.backpropPlayground?.trainer.last")
+    page.locator("#network canvas.neuron >> nth=3").tap()
+    page.wait_for_function("() => document.querySelector('#showing').textContent !== ''")
+    assert page.text_content("#showing") == "Showing neuron 1 of hidden layer 2"
+    context.close()
+
+
 def test_the_main_page_links_to_the_playground_and_back(open_playground, server):
     page = open_playground(CIRCLE)
     page.click("#back-link")

@@ -20,6 +20,8 @@ export const MIN_READABLE_SCALE = 10 / FONT.number;
 // ...and never larger than this (a small graph), or in presenter mode PRESENTER_SCALE.
 export const COMFORT_SCALE = 1.7;
 const PRESENTER_SCALE = 4;
+// In presenter mode numbers stay at least 16 px (on a wall); a bigger drawing is shown in part and followed.
+const PRESENTER_READABLE_SCALE = 16 / FONT.number;
 const MARGIN = 16;
 const CHANGED_FOR_MS = 700;
 const ARROW = [7, 3.5]; // length, half width
@@ -44,6 +46,7 @@ export class GraphView {
     // given the area's size instead.
     this.zoom = d3.zoom().scaleExtent([0.02, 8]).extent(() => [[0, 0], [this.size.width, this.size.height]]).on("zoom", (event) => {
       this.viewport?.setAttribute("transform", event.transform.toString());
+      this.container.style.setProperty("--zoom", String(event.transform.k)); // sizes that must not shrink (quiz fields)
       if (event.sourceEvent) this.moved = true; // by the reader: a resize no longer fits it again
       if (!this.mountFrame) this.mountFrame = requestAnimationFrame(() => {
         this.mountFrame = null;
@@ -221,7 +224,8 @@ export class GraphView {
     const box = { width: this.geometry.width, height: this.geometry.height };
     const presenting = document.documentElement.classList.contains("presenting");
     const most = presenting ? PRESENTER_SCALE : COMFORT_SCALE;
-    const scale = Math.max(MIN_READABLE_SCALE, Math.min(width / box.width, height / box.height, most));
+    const least = presenting ? PRESENTER_READABLE_SCALE : MIN_READABLE_SCALE;
+    const scale = Math.max(least, Math.min(width / box.width, height / box.height, most));
     const x = (box.width * scale <= width ? (width - box.width * scale) / 2 : 0) + MARGIN;
     let y = (box.height * scale <= height ? (height - box.height * scale) / 2 : 0) + MARGIN;
     if (box.height * scale > height) {
@@ -263,6 +267,17 @@ export class GraphView {
     d3.select(this.svg).call(this.zoom.transform, this.firstView(size));
   }
 
+  // The whole drawing, however small its numbers get (presenter mode's overview key).
+  fitWhole() {
+    if (!this.svg) return;
+    const { width, height } = this.viewportSize();
+    const scale = Math.min(width / this.geometry.width, height / this.geometry.height, COMFORT_SCALE);
+    const x = (width - this.geometry.width * scale) / 2 + MARGIN;
+    const y = (height - this.geometry.height * scale) / 2 + MARGIN;
+    this.moved = true;
+    d3.select(this.svg).transition().duration(300).call(this.zoom.transform, d3.zoomIdentity.translate(x, y).scale(scale));
+  }
+
   zoomBy(factor) {
     this.moved = true;
     if (this.svg) d3.select(this.svg).transition().duration(200).call(this.zoom.scaleBy, factor);
@@ -273,10 +288,9 @@ export class GraphView {
   }
 
   // Centre the view on a point of the drawing (the minimap's click), keeping the zoom.
-  centreOn(x, y) {
+  centreOn(x, y, k = this.transform().k) {
     if (!this.svg) return;
     const { width, height } = this.size;
-    const k = this.transform().k;
     this.moved = true;
     d3.select(this.svg).call(this.zoom.transform, d3.zoomIdentity.translate(width / 2 - x * k, height / 2 - y * k).scale(k));
   }
@@ -285,21 +299,34 @@ export class GraphView {
 
   listen(svg) {
     const nodeOf = (target) => target.closest?.("g.node:not(.wire-label)");
+    // A finger has no hover: a tap's pointerover, pointerout and focus would open a card under the finger
+    // and close it again (the tap's click landing on the card). A tap is a click only: it pins the card.
+    let tapping = false;
+    svg.addEventListener("pointerdown", (event) => {
+      tapping = event.pointerType === "touch";
+    });
+    // A touch that panned gives no click: the keyboard's focus counts again once the tap's would have come.
+    svg.addEventListener("pointerup", (event) => {
+      if (event.pointerType === "touch") setTimeout(() => (tapping = false), 600);
+    });
     svg.addEventListener("pointerover", (event) => {
+      if (event.pointerType === "touch") return;
       const label = event.target.closest?.("g.wire-label");
       if (label) this.fillTitle(label);
       const group = nodeOf(event.target);
       if (group && !group.contains(event.relatedTarget)) this.handlers.onFocusNode(nodeIdOf(group), group);
     });
     svg.addEventListener("pointerout", (event) => {
+      if (event.pointerType === "touch") return;
       const group = nodeOf(event.target);
       if (group && !group.contains(event.relatedTarget)) this.handlers.onLeaveNode?.(nodeIdOf(group));
     });
     svg.addEventListener("focusin", (event) => {
       const group = nodeOf(event.target);
-      if (group) this.handlers.onFocusNode(nodeIdOf(group), group);
+      if (group && !tapping) this.handlers.onFocusNode(nodeIdOf(group), group);
     });
     svg.addEventListener("click", (event) => {
+      tapping = false;
       const label = event.target.closest?.("g.wire-label");
       if (label) return this.openIfArray(this.sourceOfLabel(label.id));
       const group = nodeOf(event.target);
@@ -443,6 +470,14 @@ export class GraphView {
     const room = box.kind === "gate" && !box.tagText;
     const at = room ? box.tag : [box.width / 2 + 6, -box.height / 2 + 2];
     group.insertAdjacentHTML("beforeend", tagSvg(room ? `${kind} in-room` : kind, at, text));
+  }
+
+  // Bring a node to the middle of the view at a readable size at least (a node found by its name).
+  bringIntoView(id) {
+    const boxes = this.geometry?.boxes;
+    const at = boxes?.get(`n${id}`) ?? [...(boxes?.entries() ?? [])].find(([key]) => key.startsWith(`n${id}-`))?.[1];
+    if (!at) return;
+    this.centreOn(at.x, at.y, Math.max(this.transform().k, COMFORT_SCALE));
   }
 
   // Bring a node into view (a course view's term clicked), keeping the zoom: nothing moves if it is in view.

@@ -1,7 +1,7 @@
 // The explanation of a node where the student is looking: a card beside the node hovered or focused
 // (right of it if there is room, else left, else over the far side of the drawing), or docked along the
-// bottom of the drawing on a narrow screen. A click pins it; ×, Escape or a click on empty paper
-// unpins and closes it. The card's content is details.js's; this module only places it.
+// bottom of the drawing on a narrow screen (along its top when the node is in its lower half). A click or a
+// tap pins it; ×, Escape or a click on empty paper unpins and closes it. The card's content is details.js's; this module only places it.
 import { t } from "./i18n.js";
 
 const HIDE_AFTER_MS = 250; // the pointer may cross the gap between a node and its card
@@ -22,9 +22,17 @@ export class ExplainCard {
     card.hidden = true;
     card.addEventListener("pointerenter", () => clearTimeout(this.timer));
     card.addEventListener("pointerleave", () => this.hideSoon());
-    card.addEventListener("keydown", (event) => {
-      if (event.key === "Escape" && !card.dataset.returnTo) this.close();
+    // Escape closes the card, on its node or inside it, and focus goes back where it came from.
+    stage.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || !this.open) return;
+      event.preventDefault();
+      event.stopPropagation(); // presenter mode stays
+      const inside = card.contains(event.target);
+      this.dismiss(inside ? document.getElementById(card.dataset.returnTo || "") ?? this.anchor : null);
     });
+    // The drawing's area changes size (the table opens, a line wraps): the card is placed again inside it.
+    new ResizeObserver(() => this.open && this.place()).observe(stage);
+    this.dismissed = null; // the node whose card Escape closed: focus back on it does not open it again
     stage.addEventListener("click", (event) => {
       if (!event.target.closest?.("g.node, #details, .minimap")) this.close();
     });
@@ -37,6 +45,8 @@ export class ExplainCard {
   // A node hovered or focused: explain it (a pinned card stays on its node until closed).
   show(id, anchor) {
     if (this.pinned && id !== this.id) return;
+    if (id === this.dismissed) return;
+    this.dismissed = null;
     clearTimeout(this.timer);
     const changed = id !== this.id;
     this.id = id;
@@ -47,12 +57,14 @@ export class ExplainCard {
 
   pin(id, anchor) {
     this.pinned = false;
+    this.dismissed = null;
     this.show(id, anchor);
     this.pinned = true;
     this.card.classList.add("pinned");
   }
 
   hideSoon() {
+    this.dismissed = null;
     if (this.pinned || this.id === null || this.card.contains(document.activeElement)) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -60,6 +72,15 @@ export class ExplainCard {
       if (focused && focused === this.anchor) return; // still focused from the keyboard
       this.close();
     }, HIDE_AFTER_MS);
+  }
+
+  // Closed from the keyboard: focus goes to `back` (the node it came from), if given, without reopening it.
+  dismiss(back) {
+    const id = this.id;
+    this.close();
+    this.dismissed = id;
+    delete this.card.dataset.returnTo;
+    back?.focus();
   }
 
   close() {
@@ -93,10 +114,14 @@ export class ExplainCard {
   place() {
     const card = this.card;
     const frame = this.stage.getBoundingClientRect();
-    card.classList.toggle("docked", frame.width < 640);
+    const docked = frame.width < 640;
+    card.classList.toggle("docked", docked);
     card.style.left = card.style.top = "";
-    if (card.classList.contains("docked") || !this.anchor?.isConnected) return;
+    if (!this.anchor?.isConnected) return;
     const node = this.anchor.getBoundingClientRect();
+    // Docked on a narrow screen: along the edge away from the node, never over it (nor under the finger).
+    card.classList.toggle("docked-top", docked && node.top + node.height / 2 - frame.top > frame.height / 2);
+    if (docked) return;
     const { width, height } = card.getBoundingClientRect();
     const right = node.right + GAP - frame.left;
     const left = node.left - GAP - width - frame.left;

@@ -1,6 +1,6 @@
 // The inputs panel, made from the program itself: a number field and a slider for every
 // input, a small grid of fields for an array.
-import { fullPrecision } from "./format.js";
+import { formatNumber, fullPrecision } from "./format.js";
 import { t } from "./i18n.js";
 
 const MAX_GRID_ELEMENTS = 64;
@@ -93,8 +93,10 @@ export class InputsPanel {
     row.node = node;
     const flat = [node.value].flat(Infinity);
     row.querySelectorAll("input[type=number]").forEach((input, i) => {
-      const text = String(flat[i]);
-      if (document.activeElement !== input && flat[i] !== null && input.value !== text) input.value = text;
+      if (flat[i] === null) return;
+      input.full = flat[i];
+      const text = shown(flat[i]);
+      if (document.activeElement !== input && input.value !== text) input.value = text;
     });
     const slider = row.querySelector("input[type=range]");
     if (slider && document.activeElement !== slider && node.value !== null && Number(slider.value) !== node.value) {
@@ -108,12 +110,28 @@ function fillTitle(row) {
   if (node) row.title = `${node.name} = ${fullPrecision(node.value)}\n${t("wire.grad", { grad: fullPrecision(node.grad) })}`;
 }
 
+// A field's number at rest: rounded by the one number rule (0.53, not 0.5304747500121 cut off) where rounding
+// changes it, else as it is (5, 0.5); never "-0". Focused, the field holds it in full, to read or edit.
+function shown(x) {
+  const rounded = formatNumber(x);
+  return Number(rounded) === x ? fullPrecision(x) : rounded;
+}
+
 function field(id, label) {
   const input = document.createElement("input");
   input.type = "number";
   input.step = "any";
   input.id = id;
   input.setAttribute("aria-label", label);
+  input.addEventListener("focus", () => {
+    if (input.full !== undefined && Number(input.value) !== input.full) input.value = fullPrecision(input.full);
+  });
+  input.addEventListener("blur", () => {
+    if (input.full !== undefined && Number(input.value) === input.full) input.value = shown(input.full);
+  });
+  input.addEventListener("pointerenter", () => {
+    if (input.full !== undefined) input.title = fullPrecision(input.full);
+  });
   return input;
 }
 

@@ -109,7 +109,7 @@ function wiresInto(graph, id) {
 
 // A node is drawn as n<id>; again as n<id>-w<wire> (a leaf of a big graph, once per use) or as
 // n<id>-r<row> (where a wrapped drawing uses it in a later row).
-function elementOf(svg, id, wire) {
+export function elementOf(svg, id, wire) {
   if (!svg) return null;
   return svg.querySelector(`g[id="n${id}"]`) ?? svg.querySelector(`g[id="n${id}-w${wire}"]`) ??
     svg.querySelector(`g[id^="n${id}-"]`);

@@ -213,7 +213,10 @@ function focusNode(id) {
 
 function applyStepper() {
   if (!page.graph) return;
-  view.reveal(stepper.known());
+  const known = stepper.known();
+  view.reveal(known);
+  // On a projector the numbers stay large and the view follows the node being computed.
+  if (known.active !== null && document.documentElement.classList.contains("presenting")) view.showNode(known.active);
   $("#step-status").textContent = stepper.describe();
   $("#step-forward").disabled = stepper.atEnd;
   teaching.tour.render();

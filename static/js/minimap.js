@@ -3,6 +3,10 @@
 // only while part of the drawing is out of view.
 
 const SIZE = { width: 200, height: 140 };
+// Its short side never narrower than this (or than a third of the drawing's area, on a phone): the map of
+// a long, thin drawing is stretched across rather than a sliver too narrow to aim at.
+const SHORT_SIDE = 100;
+const PAD = 10; // drawing units round the drawing
 
 export class Minimap {
   // container: where the map goes (the drawing's area); view: the GraphView it follows.
@@ -18,8 +22,8 @@ export class Minimap {
     const go = (event) => {
       if (!this.base) return;
       const rect = this.canvas.getBoundingClientRect();
-      const x = (event.clientX - rect.left) / this.base.scale - this.base.x;
-      const y = (event.clientY - rect.top) / this.base.scale - this.base.y;
+      const x = (event.clientX - rect.left) / this.base.sx - PAD;
+      const y = (event.clientY - rect.top) / this.base.sy - PAD;
       view.centreOn(x, y);
     };
     this.canvas.addEventListener("pointerdown", (event) => {
@@ -33,14 +37,27 @@ export class Minimap {
     this.canvas.addEventListener("click", (event) => event.stopPropagation());
   }
 
+  // The map's size in CSS pixels for a drawing: the drawing's shape while that leaves the short side wide
+  // enough, else stretched along its short side.
+  sizeFor(geometry) {
+    const area = this.view.size;
+    // A tall drawing (rows of statements) gets a tall map, up to most of the area's height.
+    const most = { width: SIZE.width, height: Math.max(SIZE.height, 0.6 * area.height) };
+    const [width, height] = [geometry.width + 2 * PAD, geometry.height + 2 * PAD];
+    const scale = Math.min(most.width / width, most.height / height);
+    const least = Math.min(SHORT_SIDE, Math.min(area.width, area.height) / 3);
+    return {
+      width: Math.ceil(Math.min(most.width, Math.max(width * scale, least))),
+      height: Math.ceil(Math.min(most.height, Math.max(height * scale, least))),
+    };
+  }
+
   // A new drawing: its map, drawn once (boxes and wires), kept as an image to frame the view on.
   draw(scene, geometry, title) {
     const ratio = window.devicePixelRatio || 1;
-    // A tall drawing (rows of statements) gets a tall map, up to most of the area's height.
-    const most = { width: SIZE.width, height: Math.max(SIZE.height, 0.6 * this.view.size.height) };
-    const scale = Math.min(most.width / (geometry.width + 20), most.height / (geometry.height + 20));
-    const width = Math.ceil((geometry.width + 20) * scale);
-    const height = Math.ceil((geometry.height + 20) * scale);
+    const { width, height } = this.sizeFor(geometry);
+    const sx = width / (geometry.width + 2 * PAD);
+    const sy = height / (geometry.height + 2 * PAD);
     this.canvas.width = width * ratio;
     this.canvas.height = height * ratio;
     this.canvas.style.width = `${width}px`;
@@ -51,16 +68,18 @@ export class Minimap {
     image.width = this.canvas.width;
     image.height = this.canvas.height;
     const context = image.getContext("2d");
-    context.scale(ratio * scale, ratio * scale);
-    context.translate(10, 10);
+    context.scale(ratio, ratio);
+    const X = (x) => (x + PAD) * sx;
+    const Y = (y) => (y + PAD) * sy;
     const style = getComputedStyle(this.canvas);
     context.strokeStyle = style.getPropertyValue("--muted").trim() || "#888";
-    context.lineWidth = 1 / scale;
+    context.lineWidth = 1;
     context.beginPath();
     for (const path of geometry.links.values()) {
       const [first, ...rest] = path.points;
-      context.moveTo(...first);
-      context.lineTo(...rest[rest.length - 1] ?? first);
+      const last = rest[rest.length - 1] ?? first;
+      context.moveTo(X(first[0]), Y(first[1]));
+      context.lineTo(X(last[0]), Y(last[1]));
     }
     context.stroke();
     for (const row of scene.rows) {
@@ -69,10 +88,12 @@ export class Minimap {
         if (!at) continue;
         context.fillStyle = style.getPropertyValue(box.kind === "gate" ? "--ink" : box.kind === "label" || box.kind === "exit"
           ? "--value" : "--accent").trim();
-        context.fillRect(at.x - box.width / 2, at.y - box.height / 2, box.width, box.height);
+        // At least a pixel, so that a gate of a very long drawing still shows.
+        context.fillRect(X(at.x - box.width / 2), Y(at.y - box.height / 2), Math.max(1, box.width * sx),
+          Math.max(1, box.height * sy));
       }
     }
-    this.base = { image, scale, x: 10, y: 10, width: geometry.width, height: geometry.height };
+    this.base = { image, sx, sy, width: geometry.width, height: geometry.height };
     this.frame();
   }
 
@@ -90,14 +111,14 @@ export class Minimap {
     if (all) return;
     const context = this.canvas.getContext("2d");
     const ratio = window.devicePixelRatio || 1;
+    const { sx, sy } = this.base;
     context.setTransform(1, 0, 0, 1, 0, 0);
     context.clearRect(0, 0, this.canvas.width, this.canvas.height);
     context.drawImage(this.base.image, 0, 0);
-    context.setTransform(ratio * this.base.scale, 0, 0, ratio * this.base.scale, ratio * this.base.scale * this.base.x,
-      ratio * this.base.scale * this.base.y);
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
     context.strokeStyle = getComputedStyle(this.canvas).getPropertyValue("--accent").trim() || "#0969da";
-    context.lineWidth = 2 / this.base.scale;
-    context.strokeRect(left, top, right - left, bottom - top);
+    context.lineWidth = 2;
+    context.strokeRect((left + PAD) * sx, (top + PAD) * sy, (right - left) * sx, (bottom - top) * sy);
   }
 
   hide() {

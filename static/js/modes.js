@@ -2,8 +2,9 @@
 // language switch, palette and theme, keyboard moves between nodes, the table of every node, and
 // presenter mode with its link.
 import { language, onLanguageChange, setLanguage, t, translatePage } from "./i18n.js";
-import { NodeKeys } from "./keyboard.js";
+import { elementOf, NodeKeys } from "./keyboard.js";
 import { Presenter } from "./presenter.js";
+import { NodeSearch } from "./search.js";
 import { shareLink } from "./state.js";
 import { TableView } from "./table-view.js";
 import { installThemeControls, onThemeChange } from "./theme.js";
@@ -18,9 +19,11 @@ export function installModes({ view, getGraph, getState, onRelabel, copy }) {
   installThemeControls();
   const table = new TableView($("#table-view"), $("#table-toggle"), { onToggle: () => view.fit() });
   const keys = new NodeKeys(view, getGraph, { onEnter: (id) => openDetails(getGraph(), id) });
-  returnFromDetailsOnEscape();
+  installSkipLink(view);
+  const search = new NodeSearch($("#node-search"), $("#search-matches"), { getGraph, go: (id) => goTo(view, id) });
   const presenter = new Presenter({ onChange: () => view.fit() });
   $("#present").addEventListener("click", () => presenter.toggle());
+  installOverviewKey(view);
   $("#copy-presenter-link").addEventListener("click", () => {
     copy(shareLink({ ...getState(), present: true }), t("export.presenter_what"));
   });
@@ -36,6 +39,7 @@ export function installModes({ view, getGraph, getState, onRelabel, copy }) {
     redrawNumbers();
     view.relabel();
     table.render();
+    search.relabel();
     onRelabel();
   });
   if (Presenter.requestedByUrl()) presenter.enter({ fullscreen: false });
@@ -74,14 +78,35 @@ function openDetails(graph, id) {
   panel.focus();
 }
 
-function returnFromDetailsOnEscape() {
-  $("#details")?.addEventListener("keydown", (event) => {
-    if (event.key !== "Escape") return;
-    const back = event.currentTarget.dataset.returnTo;
-    const node = back && document.getElementById(back);
-    if (node) {
-      event.stopPropagation();
-      node.focus();
-    }
+
+// The skip link: past the page's controls straight to the drawing's node that has the tab stop.
+function installSkipLink(view) {
+  $(".skip-link")?.addEventListener("click", (event) => {
+    event.preventDefault(); // the address's #hash is the page's state, not a place
+    view.svg?.querySelector('g.node[tabindex="0"]')?.focus();
+  });
+}
+
+// A node found by its name: in view, at a readable size; focused (its card opens) and marked for a moment.
+function goTo(view, id) {
+  view.bringIntoView(id);
+  view.ensureNode(id);
+  const element = elementOf(view.svg, id);
+  if (!element) return;
+  element.focus({ preventScroll: true });
+  element.classList.add("found");
+  setTimeout(() => element.classList.remove("found"), 1500);
+}
+
+// "o": the whole drawing at once, however small (in presenter mode the numbers otherwise stay large and the
+// view follows the stepping); "o" again: back to the readable view.
+function installOverviewKey(view) {
+  let whole = false;
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "o" || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest?.("input, textarea, select, [contenteditable]")) return;
+    whole = !whole;
+    if (whole) view.fitWhole();
+    else view.fit();
   });
 }

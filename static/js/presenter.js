@@ -46,7 +46,11 @@ export class Presenter {
     hint.className = "hint";
     hint.dataset.i18n = "present.hint";
     hint.textContent = t("present.hint");
-    bar.append(hint, leave);
+    const overview = document.createElement("span");
+    overview.className = "hint";
+    overview.dataset.i18n = "present.overview";
+    overview.textContent = t("present.overview");
+    bar.append(hint, overview, leave);
     document.querySelector("#stage")?.append(bar);
     return bar;
   }

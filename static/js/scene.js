@@ -54,7 +54,7 @@ function nodeNumbers(graph, flows, id) {
 
 // A gate's box: its circle in the middle, its name on one side and a tag on the other, so that the
 // wires meet the circle at the box's middle. Left to right: name below, tag above; top to bottom:
-// name right, tag left.
+// name right, tag left, both level with the circle's middle (the wires' arrowheads arrive at its top).
 function gateBox(node, direction, tag) {
   const shape = gateShape(node.label);
   const name = nameSize(node.name);
@@ -70,7 +70,7 @@ function gateBox(node, direction, tag) {
   const extra = Math.max(name.width, tagged.width);
   return {
     width: Math.ceil(2 * shape.rx + 2 * extra + 4), height: Math.ceil(2 * shape.ry),
-    shape, name: [shape.rx + 2 + name.width / 2, -shape.ry + 4], tag: [-shape.rx - 2 - tagged.width / 2, 0], tagText: tag,
+    shape, name: [shape.rx + 3 + name.width / 2, FONT.name / 2 - 1], tag: [-shape.rx - 2 - tagged.width / 2, 0], tagText: tag,
     in: [0, -shape.ry], out: [0, shape.ry],
   };
 }

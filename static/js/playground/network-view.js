@@ -82,6 +82,13 @@ export class NetworkView {
         node.addEventListener("focus", show);
         node.addEventListener("mouseleave", hide);
         node.addEventListener("blur", hide);
+        // A finger has no hover: a tap shows the neuron on the plane (the focus it gives keeps it there).
+        node.addEventListener("pointerup", (event) => {
+          if (event.pointerType !== "mouse") {
+            node.focus();
+            show();
+          }
+        });
         nodes.push(node);
       }
     }
