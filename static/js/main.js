@@ -153,7 +153,7 @@ async function send() {
   saveStateSoon();
   const progress = setTimeout(() => status(t("status.computing"), true), SHOW_PROGRESS_AFTER_MS);
   try {
-    const graph = await computeGraph(program, page.values, options);
+    const graph = await computeGraph(program, page.values, options, page.graph); // its numbers alone, if it will do
     if ($("#status").classList.contains("failed")) status(""); // the server answers again
     await showAnswer(graph, { program, key: structureKey(program, options) });
   } catch (error) {
