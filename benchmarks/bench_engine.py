@@ -6,6 +6,7 @@ Run from the repository root:
     python benchmarks/bench_engine.py --sizes 10 1000       # some sizes only
     python benchmarks/bench_engine.py --stages 1000 100000  # ours, stage by stage
     python benchmarks/bench_engine.py --profile 1000        # cProfile of ours, by tottime
+    python benchmarks/bench_engine.py --profile 1000 --again  # cProfile of ours asked again
 
 Two kinds of program are generated, deterministically (fixed seed), at each size
 (the number of operations, i.e. gate nodes):
@@ -22,8 +23,12 @@ Two kinds of program are generated, deterministically (fixed seed), at each size
 
 For each, end to end:
 
-* ours:      ``app.compute_graph_json(program, values)``
-  (tokenize, parse, build, forward, backward, graph_json, orjson).
+* ours:      ``app.compute_graph_json(program, values)``, a first request (no graph kept from an
+  earlier one: tokenize, parse, build, forward, backward, graph_json, orjson).
+* ours, asked again (``again``): the same program with new values (every input times 1 + 1/1024, then
+  1 + 2/1024, in turn), the graph kept from the request before: what a slider dragged asks for
+  (forward, backward, the answer written from its template). Checked byte for byte against a first
+  request with the same values.
 * micrograd: build the same graph as ``micrograd.engine.Value`` objects by
   running the generator's own three-address code (no text is parsed or
   ``exec``-ed; this is the cheapest possible build for micrograd), ``.backward()``,
@@ -34,7 +39,8 @@ For each, end to end:
   gradient, and ``warnings``.) micrograd 0.1.0 has no ``tanh``; ``mg_tanh`` adds
   one the way micrograd writes its ops (a Value and a ``_backward`` closure).
 
-Timing: ``time.perf_counter``; ours and micrograd alternate sample by sample
+Timing: ``time.perf_counter`` (``--clock cpu``: ``time.process_time``, the process's CPU time, which
+other work on a busy machine inflates less); ours and micrograd alternate sample by sample
 (the machine is shared and noisy: compare ratios from the same run). A sample
 is one call for big programs and a batch of calls lasting about 20 ms for small
 ones (as timeit does); ``gc.collect()`` runs before each sample, outside the
@@ -74,6 +80,7 @@ from micrograd.engine import Value  # noqa: E402
 
 import app  # noqa: E402
 from app.engine.backward import backward_values  # noqa: E402
+from app.compute import GRAPHS  # noqa: E402
 from app.engine.limits import limits_in_force  # noqa: E402
 from app.engine.forward import forward_values  # noqa: E402
 from app.engine.graph import GraphBuilder, as_value  # noqa: E402
@@ -89,7 +96,19 @@ DEFAULT_SIZES = (10, 100, 1_000, 10_000, 100_000)
 
 
 def ours(program_text: str, values: dict) -> bytes:
+    """A first request: no graph kept from an earlier one."""
+    GRAPHS.clear()
     return app.compute_graph_json(program_text, values)
+
+
+def ours_again(program_text: str, values_pair: tuple[dict, dict]) -> None:
+    """The same program asked again with new values, twice (a slider dragged): the graph kept, the numbers new."""
+    for values in values_pair:
+        app.compute_graph_json(program_text, values)
+
+
+def new_values(values: dict, step: int) -> dict:
+    return {name: value * (1 + step / 1024) for name, value in values.items()}
 
 
 def mg_tanh(x: Value) -> Value:
@@ -186,20 +205,24 @@ def compare(ours_json: bytes, mg_json: bytes) -> tuple[int, int, float]:
 # -- the table ---------------------------------------------------------------------------------------
 
 
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+clock = time.perf_counter  # --clock cpu: the process's CPU time, which a busy machine inflates less
+
+
 def timed(fn, *args) -> float:
     gc.collect()
-    start = time.perf_counter()
+    start = clock()
     fn(*args)
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def sample(fn, args: tuple, calls: int) -> float:
     """Seconds per call, over ``calls`` calls in a row (gc.collect() first, outside the timer)."""
     gc.collect()
-    start = time.perf_counter()
+    start = clock()
     for _ in range(calls):
         fn(*args)
-    return (time.perf_counter() - start) / calls
+    return (clock() - start) / calls
 
 
 def bench(kind: str, size: int, budget: float, min_reps: int, max_reps: int) -> dict:
@@ -229,18 +252,25 @@ def bench(kind: str, size: int, budget: float, min_reps: int, max_reps: int) -> 
             first_mg = min(timed(run_micrograd, program) for _ in range(3))
     calls_ours = max(1, int(0.02 / first_ours))
     calls_mg = max(1, int(0.02 / first_mg)) if mg_json is not None else 0
-    t_ours, t_mg = [], []
+    pair = (new_values(values, 1), new_values(values, 2))
+    ours_again(text, pair)
+    row["warm_agrees"] = app.compute_graph_json(text, pair[1]) == ours(text, pair[1])
+    ours_again(text, pair)
+    t_ours, t_mg, t_warm = [], [], []
     # ours and micrograd alternate, sample by sample, so both see the same machine.
     if first_ours > 1.0:  # a call of seconds: a few samples are enough, and keep the run short
         min_reps = min(min_reps, 3)
     while len(t_ours) < max_reps and (len(t_ours) < min_reps or time.perf_counter() - wall < budget):
         t_ours.append(sample(ours, (text, values), calls_ours))
+        ours_again(text, pair)  # the graph kept again (ours cleared it)
+        t_warm.append(sample(ours_again, (text, pair), calls_ours) / 2)
         if mg_json is not None:
             t_mg.append(sample(run_micrograd, (program,), calls_mg))
     row["reps"] = len(t_ours)
     row["calls"] = (calls_ours, calls_mg)
     row["ours_ms"] = 1e3 * statistics.median(t_ours)
     row["ours_min_ms"] = 1e3 * min(t_ours)
+    row["warm_ms"] = 1e3 * statistics.median(t_warm)
     if t_mg:
         row["mg_ms"] = 1e3 * statistics.median(t_mg)
         row["mg_min_ms"] = 1e3 * min(t_mg)
@@ -255,7 +285,7 @@ def _reps(row: dict) -> str:
 def print_table(rows: list[dict]) -> None:
     header = (f"{'test':<6} {'size':>7} {'ops':>7} {'nodes':>7} {'mg nodes':>8} {'samples×calls':>13} "
               f"{'ours ms':>10} {'micrograd ms':>12} {'ours/mg':>8} {'ours µs/node':>12} "
-              f"{'mg µs/node':>10} {'agree':>8}")
+              f"{'mg µs/node':>10} {'agree':>8} {'again ms':>9} {'again/mg':>8}")
     print(header)
     print("-" * len(header))
     for row in rows:
@@ -266,7 +296,9 @@ def print_table(rows: list[dict]) -> None:
               + (f"{mg:>12.3f} {row['ours_ms'] / mg:>8.2f} " if mg else f"{'failed':>12} {'-':>8} ")
               + f"{1e3 * row['ours_ms'] / row['nodes_ours']:>12.2f} "
               + (f"{1e3 * mg / row['nodes_mg']:>10.2f} " if mg else f"{'-':>10} ")
-              + (f"{agree:>8.1e}" if agree is not None else f"{'-':>8}"))
+              + (f"{agree:>8.1e}" if agree is not None else f"{'-':>8}")
+              + f" {row['warm_ms']:>9.3f}" + (f" {row['warm_ms'] / mg:>8.2f}" if mg else f" {'-':>8}")
+              + ("" if row["warm_agrees"] else "  (asked again: NOT the same bytes as a first request)"))
         if "mg_error" in row:
             print(f"       micrograd failed: {row['mg_error']}")
 
@@ -352,19 +384,26 @@ def print_stages(kind: str, size: int, reps: int) -> None:
         print(f"  {label:<34} {1e3 * m:>10.3f} {m / statistics.median(e2e):>7.2f} {1e6 * m / nodes:>9.2f}")
 
 
-def print_profile(kind: str, size: int, top: int) -> None:
+def print_profile(kind: str, size: int, top: int, again: bool = False) -> None:
     program = GENERATORS[kind](size)
     text, values = program.text, program.inputs
+    pair = (new_values(values, 1), new_values(values, 2))
     ours(text, values)  # warm-up
+    ours_again(text, pair)
     gc.collect()
     profiler = cProfile.Profile()
     profiler.enable()
-    ours(text, values)
+    if again:
+        for _ in range(10):
+            ours_again(text, pair)
+    else:
+        ours(text, values)
     profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("tottime").print_stats(top)
-    print(f"\ncProfile of ours, {kind} program, {program.ops} ops (sorted by tottime, top {top})")
+    what = "asked again with new values, 20 calls" if again else "a first request"
+    print(f"\ncProfile of ours, {what}, {kind} program, {program.ops} ops (sorted by tottime, top {top})")
     print(out.getvalue())
 
 
@@ -385,7 +424,12 @@ def main() -> None:
     parser.add_argument("--profile", type=int, nargs="*", metavar="SIZE",
                         help="instead of the table: cProfile of ours at these sizes (default 1000 100000)")
     parser.add_argument("--top", type=int, default=30, help="rows of the profile to print")
+    parser.add_argument("--again", action="store_true", help="profile the program asked again with new values")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                        help="wall: elapsed time; cpu: the process's CPU time (on a busy machine)")
     args = parser.parse_args()
+    global clock
+    clock = CLOCKS[args.clock]
 
     print(f"Python {sys.version.split()[0]}, numpy {np.__version__}, orjson {orjson.__version__}, "
           f"micrograd {_micrograd_version()}, {os.cpu_count()} CPUs; app: {code_state()}")
@@ -395,10 +439,11 @@ def main() -> None:
                 print_stages(kind, size, args.stage_reps if size < 100_000 else min(args.stage_reps, 3))
         for size in (args.profile if args.profile else [1000, 100_000]) if args.profile is not None else []:
             for kind in args.kinds:
-                print_profile(kind, size, args.top)
+                print_profile(kind, size, args.top, args.again)
         return
-    print("ours = app.compute_graph_json(program, values); micrograd = build + backward() + orjson of "
-          "all nodes; times are medians; ratio ours/micrograd > 1 means ours is slower")
+    print("ours = app.compute_graph_json(program, values), a first request; again = the same program with new "
+          "values, its graph kept; micrograd = build + backward() + orjson of all nodes; times are medians; "
+          "ratio ours/micrograd > 1 means ours is slower")
     rows = []
     started = time.perf_counter()
     for kind in args.kinds:

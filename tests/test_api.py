@@ -127,10 +127,11 @@ def test_openapi_documents_the_contract_with_examples(client):
     spec = client.get("/openapi.json").json()
     assert {"/api/graph", "/api/sweep", "/api/dot", "/api/ops", "/api/examples"} <= set(spec["paths"])
     post = spec["paths"]["/api/graph"]["post"]
-    assert post["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("GraphResponse")
+    answers = post["responses"]["200"]["content"]["application/json"]["schema"]["anyOf"]  # whole, or numbers_only
+    assert [answer["$ref"].rsplit("/", 1)[1] for answer in answers] == ["GraphResponse", "GraphNumbers"]
     assert "400" in post["responses"] and "413" in post["responses"]
     schemas = spec["components"]["schemas"]
-    assert {"GraphRequest", "GraphResponse", "Node", "Edge", "ErrorResponse"} <= set(schemas)
+    assert {"GraphRequest", "GraphResponse", "GraphNumbers", "Node", "Edge", "ErrorResponse"} <= set(schemas)
     assert client.get("/docs").status_code == 200
 
 

@@ -20,8 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import app.compute
 from app import Limits, ProgramError, compute_graph, compute_graph_json
-from app.compute import OPTIONS_BY_NAME, asked_options, stages_for
+from app.compute import GRAPHS, OPTIONS_BY_NAME, GraphCache, asked_options, stages_for
+from app.engine.graph import build_graph
 from app.compute import OPTIONS as DECLARED
 from app.teaching.examples import examples
 from app.engine.ops import OPS
@@ -204,8 +206,9 @@ def test_the_pipeline_runs_the_stages_asked_for_in_order():
     assert stages(narrate=True, check=True) == ["build", "narration_size", "forward", "backward", "local_gradients",
                                                 "answer", "narration", "check"]
     assert stages(unfold=True, quiz=True, default_value=1.0) == [
-        "build", "unfold", "narration_size", "forward", "backward", "local_gradients", "answer", "mark_unfolded",
-        "quiz"]
+        "build", "unfold", "narration_size", "forward", "backward", "local_gradients", "answer", "quiz"]
+    assert stages(numbers_only=True, narrate=True, check=True, unfold=True) == [
+        "build", "unfold", "forward", "backward", "answer"]
 
 
 def test_an_option_that_adds_to_the_answer_counts_in_its_size_before_it_is_written():
@@ -217,3 +220,160 @@ def test_an_option_that_adds_to_the_answer_counts_in_its_size_before_it_is_writt
         compute_graph_json(program.text, program.inputs, narrate=True, limits=limits)
     assert refused.value.kind == "limit" and "max_answer_bytes" in refused.value.as_dict()["message"].replace(
         "BACKPROP_MAX_ANSWER_BYTES", "max_answer_bytes")
+
+
+
+# -- a program compiled once, evaluated many times ----------------------------------------------------------------
+#
+# A program asked again with new values (a slider dragged) is not parsed or built again: its graph is kept (per
+# process, app.compute.GRAPHS) and runs forward and backward with the new values. Its answers are the bytes a
+# first request would have had.
+
+def first_request(program: str, values: dict, **options) -> bytes:
+    GRAPHS.clear()
+    return answer_or_error(program, values, **options)
+
+
+def answer_or_error(program: str, values: dict, **options) -> bytes:
+    try:
+        return compute_graph_json(program, values, **options)
+    except ProgramError as error:
+        return orjson.dumps(error.as_dict())
+
+
+def test_a_program_asked_again_with_new_values_is_built_once(monkeypatch):
+    builds = []
+    monkeypatch.setattr(app.compute, "build_graph", lambda *args: builds.append(args) or build_graph(*args))
+    GRAPHS.clear()
+    for a, b in ((5, 3), (6, 4), (7.5, 5)):
+        compute_graph_json("3*(a + b*c)", {"a": a, "b": b, "c": 2})
+    assert len(builds) == 1
+    result = compute_graph("3*(a + b*c)", {"a": 7.5, "b": 5, "c": 2})
+    assert result["value"] == 52.5 and result["gradients"] == {"a": 3.0, "b": 6.0, "c": 15.0}
+    with pytest.raises(ProgramError, match="c has no value"):  # other names given: built anew (and c unknown)
+        compute_graph_json("3*(a + b*c)", {"a": 1, "b": 3})
+    compute_graph_json("3*(a + b*c)", {"a": [1, 2], "b": 3, "c": 2})  # another shape: built again
+    assert len(builds) == 3
+
+
+def _nudged(values, step: int):
+    if isinstance(values, list):
+        return [_nudged(value, step) for value in values]
+    return [values * (1 + step / 8), 0.0, -0.0, 1e308, -1000.0, values][step % 6]
+
+
+ASKED_AGAIN = [{}, {"unfold": True}, {"default_value": 1.0, "strict": False}, {"numbers_only": True},
+               {"local": True, "narrate": True}]
+PROGRAMS = ([(example["program"], example["values"]) for example in examples()]
+            + [(GENERATORS[kind](100).text, GENERATORS[kind](100).inputs) for kind in sorted(GENERATORS)]
+            + [("log(x) + exp(y)", {"x": 1, "y": 1}), ("sigmoid(w*x + b)", {"w": 1, "x": 2, "b": 0})])
+
+
+@pytest.mark.parametrize("options", ASKED_AGAIN, ids=lambda options: "-".join(options) or "plain")
+def test_answers_asked_again_are_the_bytes_of_a_first_request(options):
+    for program, values in PROGRAMS:
+        first_request(program, values, **options)
+        for step in range(1, 7):
+            given = {name: _nudged(value, step) for name, value in values.items()}
+            if step == 3 and given:
+                given[next(iter(given))] = [1.0, 2.0]  # a new shape
+            if step == 4 and given:
+                given[next(iter(given))] = "five"  # an error, then values again
+            again = answer_or_error(program, given, **options)
+            assert again == first_request(program, given, **options), (program[:40], options, step)
+            answer_or_error(program, values, **options)  # kept again, from the first values
+            answer_or_error(program, values, **options)  # and its answer's template cut
+
+
+def test_a_kept_graph_writes_its_answer_from_a_template():
+    program = GENERATORS["stmts"](300)
+    for step in range(3):
+        compute_graph_json(program.text, {name: value * (1 + step) for name, value in program.inputs.items()})
+    kept = GRAPHS.get(next(key for key in GRAPHS.kept if key[0] == program.text))
+    assert kept.template is not None and kept.template.gaps > 2 * len(kept.graph)
+
+
+def test_kept_graphs_are_bounded_by_count_and_by_size():
+    graphs = GraphCache(max_graphs=3, max_bytes=10**9)
+    for n in range(5):
+        graphs.keep((f"x + {n}",), build_graph(f"x + {n}", {"x": 1.0}), None)
+    graphs.get(("x + 2",))  # used: the last to go
+    graphs.keep(("x + 5",), build_graph("x + 5", {"x": 1.0}), None)
+    assert [key[0] for key in graphs.kept] == ["x + 4", "x + 2", "x + 5"]
+    small = GraphCache(max_graphs=100, max_bytes=50_000)
+    big = "+".join(["x"] * 1000)
+    assert small.keep((big,), build_graph(big, {"x": 1.0}), None) is None and not small.kept
+    for n in range(100):
+        small.keep((f"x + {n}",), build_graph(f"x + {n}", {"x": 1.0}), None)
+    assert small.bytes <= 50_000 and len(small.kept) < 100
+
+
+def test_every_limit_holds_for_a_kept_graph():
+    program = "+".join(["x"] * 50)
+    compute_graph_json(program, {"x": 1.0})
+    compute_graph_json(program, {"x": 2.0})
+    with pytest.raises(ProgramError, match="max_nodes|BACKPROP_MAX_NODES"):
+        compute_graph_json(program, {"x": 3.0}, limits=Limits(max_nodes=20))
+    with pytest.raises(ProgramError) as took_too_long:
+        compute_graph_json(program, {"x": 3.0}, limits=Limits(max_seconds=0))
+    assert took_too_long.value.kind == "limit"
+    compute_graph_json("sum(v * v)", {"v": [1.0] * 10}, limits=Limits(max_total_elements=100))
+    with pytest.raises(ProgramError, match="max_elements|BACKPROP_MAX_ELEMENTS"):
+        compute_graph_json("sum(v * v)", {"v": [1.0] * 10}, limits=Limits(max_total_elements=100, max_elements=5))
+
+
+# -- ask for and send only what changed ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("program, values", PROGRAMS, ids=lambda item: str(item)[:30])
+def test_the_numbers_alone_are_those_of_the_whole_answer(program, values):
+    try:
+        whole = orjson.loads(compute_graph_json(program, values, unfold=True))
+    except ProgramError:
+        return
+    numbers = orjson.loads(compute_graph_json(program, values, unfold=True, numbers_only=True, narrate=True))
+    assert numbers == {"value": whole["value"], "values": [node["value"] for node in whole["nodes"]],
+                       "grads": [node["grad"] for node in whole["nodes"]],
+                       "wire_grads": [edge["grad"] for edge in whole["edges"]], "warnings": whole["warnings"]}
+
+
+def test_the_numbers_alone_are_a_small_part_of_the_answer(client):
+    program = GENERATORS["stmts"](300)
+    body = {"expression": program.text, "values": program.inputs}
+    whole = client.post("/api/graph", json=body)
+    numbers = client.post("/api/graph", json={**body, "numbers_only": True})
+    assert numbers.status_code == 200 and len(numbers.content) < len(whole.content) / 3
+    spec = client.get("/openapi.json").json()
+    answers = spec["paths"]["/api/graph"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert {"$ref": "#/components/schemas/GraphNumbers"} in answers["anyOf"]
+
+
+def test_the_page_asks_for_the_numbers_alone_when_only_values_change(server):
+    """The page draws a value change from a numbers_only answer, and shows what a whole answer would have."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page()
+        errors, asked = [], []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("request", lambda request: asked.append(orjson.loads(request.post_data))
+                if request.url.endswith("/api/graph") else None)
+        page.goto(server + "/")
+        settled = "() => { const p = window.backpropLab.page; return p.settled === p.request; }"
+        page.fill("#program", "u = b*c\nv = a + u\nJ = tanh(3*v)")
+        page.press("#program", "Control+Enter")
+        page.wait_for_function(settled)
+        for b in (3, 4, -0.25):
+            page.fill("#input-b", str(b))
+            page.wait_for_function(settled)
+        drawn = page.evaluate("window.backpropLab.page.graph")
+        browser.close()
+    assert not errors, errors
+    assert [request.get("numbers_only", False) for request in asked[-2:]] == [True, True]
+    request = {key: value for key, value in asked[-1].items() if key != "numbers_only"}
+    whole = orjson.loads(compute_graph_json(request.pop("expression"), request.pop("values"), **request))
+    for key in ("value", "gradients", "warnings"):
+        assert drawn[key] == whole[key]
+    assert [(n["value"], n["grad"]) for n in drawn["nodes"]] == [(n["value"], n["grad"]) for n in whole["nodes"]]
+    assert [(e["value"], e["grad"]) for e in drawn["edges"]] == [(e["value"], e["grad"]) for e in whole["edges"]]

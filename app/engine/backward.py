@@ -44,24 +44,23 @@ def backward_values(graph: Graph, values: list) -> tuple[list, list]:
     """``backward`` for a caller that has already set ``np.errstate(all="ignore")`` (as compute_graph does,
     once for all its stages)."""
     needs_grad = graph.needs_grad
-    starts = graph.edge_starts()
     value_of = values.__getitem__
     grads: list = [None] * len(values)
-    wire_grads: list = [None] * starts[-1]
+    wire_grads: list = [None] * graph.edge_starts()[-1]
     output = graph.output
     grads[output] = _ones_like(values[output])
     # A rule's answer is shaped like the broadcast result; when every value is a number there is nothing to undo.
     some_arrays = any([value.ndim for value in values])
-    for node in range(output, -1, -1):
-        g, op, args, first_wire = grads[node], graph.table[node], graph.args[node], starts[node]
+    for node, op, args, first_wire in graph.backward_plan():
+        if op is None:
+            continue
+        g = grads[node]
         if g is None:
             if needs_grad[node]:  # the output does not depend on this node: it, and its wires, get 0
                 grads[node] = _zeros_like(values[node])
                 for k, source in enumerate(args):
                     if needs_grad[source]:
                         wire_grads[first_wire + k] = _zeros_like(values[source])
-            continue
-        if op is None:
             continue
         arg_values = tuple(map(value_of, args))
         ans = values[node]
@@ -75,6 +74,9 @@ def backward_values(graph: Graph, values: list) -> tuple[list, list]:
             wire_grads[first_wire + k] = share
             total = grads[source]
             grads[source] = share if total is None else total + share
+    for node in graph.inputs.values():  # an input the output does not depend on
+        if grads[node] is None:
+            grads[node] = _zeros_like(values[node])
     return grads, wire_grads
 
 

@@ -36,10 +36,9 @@ def forward_values(graph: Graph, overrides: Mapping[str, Any] | None = None, lim
         leaf_shapes = (max_elements, tuple([np.shape(value) for value in values if value is not None]))
     sizes_known = leaf_shapes is not None and leaf_shapes == graph.sizes_checked
     check_sizes = leaf_shapes is not None and not sizes_known
-    for node, op in enumerate(graph.table):
+    for node, op, arg_ids in graph.forward_plan():
         if op is None:
             continue
-        arg_ids = graph.args[node]
         if check_sizes and any(values[a].ndim for a in arg_ids):
             _check_result_size(graph, node, [values[a] for a in arg_ids], max_elements)
         try:

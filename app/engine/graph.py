@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
@@ -42,6 +42,8 @@ class Graph:
     # The leaf shapes (and max_elements) of a forward pass that ran to the end: a pass with the same ones makes
     # results of the same sizes, so it need not check them again (see forward_values).
     sizes_checked: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    _forward_plan: list | None = field(default=None, init=False, repr=False, compare=False)
+    _backward_plan: list | None = field(default=None, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -59,6 +61,28 @@ class Graph:
         if self._edge_starts is None:
             self._edge_starts = list(accumulate(map(len, self.args), initial=0))
         return self._edge_starts
+
+    # The passes' plans: each node as its step needs it, in the order of the pass. Made on the fly from the
+    # graph's lists, or kept (keep_plans), the gates alone, for a graph that is run again and again.
+
+    def forward_plan(self) -> Iterable[tuple]:
+        """(node, op, arguments) of each node in order; the op is None for an input or a constant."""
+        if self._forward_plan is not None:
+            return self._forward_plan
+        return zip(range(len(self.table)), self.table, self.args)
+
+    def backward_plan(self) -> Iterable[tuple]:
+        """(node, op, arguments, first wire) of each node from the output back; the op is None for a leaf."""
+        if self._backward_plan is not None:
+            return self._backward_plan
+        output = self.output
+        return zip(range(output, -1, -1), self.table[output::-1], self.args[output::-1],
+                   self.edge_starts()[output::-1])
+
+    def keep_plans(self) -> None:
+        if self._backward_plan is None:
+            self._forward_plan = [step for step in self.forward_plan() if step[1] is not None]
+            self._backward_plan = [step for step in self.backward_plan() if step[1] is not None]
 
 
 def as_value(name: str, raw: Any, limits: Limits) -> np.ndarray:

@@ -81,6 +81,23 @@ def graph_json(graph: Graph, values: list, grads: list, wire_grads: list, wire_l
     }
 
 
+def numbers_json(graph: Graph, values: list, grads: list, wire_grads: list, max_wire_elements: int) -> dict:
+    """The numbers of ``graph_json``'s answer alone, in node and wire order: for a page that has the graph drawn
+    and asks again with new values. Each is written as there (null where not finite, or on an elided wire)."""
+    all_numbers = not any([value.ndim for value in values])
+    value_json, values_finite = _column_json(values, all_numbers)
+    grad_json, grads_finite = _column_json(grads, all_numbers)
+    if not all_numbers:
+        wire_grads = [None if grad is not None and grad.size > max_wire_elements else grad for grad in wire_grads]
+    return {
+        "value": value_json[graph.output],
+        "values": value_json,
+        "grads": grad_json,
+        "wire_grads": _column_json(wire_grads, all_numbers)[0],
+        "warnings": [] if values_finite and grads_finite else _warnings(graph, values, grads, value_json, grad_json),
+    }
+
+
 def _elide_big_wires(edges: list[dict], shapes: list, max_wire_elements: int) -> None:
     for edge in edges:
         if math.prod(shapes[edge["source"]]) > max_wire_elements:

@@ -26,6 +26,7 @@ from ..words.messages import say
 from .schemas import (
     ErrorResponse,
     Example,
+    GraphNumbers,
     GraphRequest,
     GraphResponse,
     Op,
@@ -87,7 +88,7 @@ def list_options():
     return json_response([option.json() for option in compute.OPTIONS])
 
 
-@in_worker(router.post, "/graph", GraphRequest, response_model=GraphResponse, responses=ERRORS,
+@in_worker(router.post, "/graph", GraphRequest, response_model=GraphResponse | GraphNumbers, responses=ERRORS,
            summary="Compute a graph")
 def post_graph(request: GraphRequest, limits: Limits) -> bytes:
     """Parse the program, compute every node's value and gradient, and answer the graph."""
@@ -163,7 +164,8 @@ def _with_options_as_query(route) -> None:
 
 
 _with_options_as_query(get_graph)
-router.get("/graph", response_model=GraphResponse, responses=ERRORS, summary="Compute a graph (GET form)")(get_graph)
+router.get("/graph", response_model=GraphResponse | GraphNumbers, responses=ERRORS,
+           summary="Compute a graph (GET form)")(get_graph)
 
 
 @in_worker(router.post, "/dot", GraphRequest, media_type=DotResponse.media_type, response_class=DotResponse,

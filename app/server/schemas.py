@@ -135,6 +135,16 @@ class GraphResponse(BaseModel):
     quiz: Optional["Quiz"] = Field(None, description="With `quiz`: how answers are checked.")
 
 
+class GraphNumbers(BaseModel):
+    """The answer to a request with `numbers_only`: the numbers of the whole answer, in node and edge order."""
+    value: JsonValue = Field(description="The output's value.")
+    values: list[JsonValue] = Field(description="Each node's value, by node id: nodes[i].value of the whole answer.")
+    grads: list[JsonValue] = Field(description="Each node's gradient, by node id: nodes[i].grad.")
+    wire_grads: list[JsonValue] = Field(description="Each edge's share of the gradient, in edge order: edges[k].grad "
+                                                    "(an edge's value is its source's, values[edges[k].source]).")
+    warnings: list[Warning] = Field(description="Values or gradients that are not finite (written as null).")
+
+
 class SweepRequest(BaseModel):
     expression: str = Field(examples=["sigmoid(x)"])
     values: dict[str, Value] = Field(default_factory=dict)

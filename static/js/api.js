@@ -30,9 +30,47 @@ export function structureKey(program, options = {}) {
   return JSON.stringify([program, ...shaping.map(({ name, default: byDefault }) => request[name] ?? byDefault)]);
 }
 
-export async function computeGraph(program, values, options = {}) {
+// A plain answer (no option that adds to it was asked) by the structure it was computed for: its program,
+// the options that shape its graph, and the names and shapes of the values given (what the server keys its
+// kept graphs by). Another request with the same structure needs only the numbers.
+const plainAnswers = new WeakMap();
+const shapeOf = (value) => (Array.isArray(value) ? [value.length, ...shapeOf(value[0])] : []);
+
+function structureOfRequest(program, values, options) {
+  const given = Object.keys(values).sort().map((name) => [name, shapeOf(values[name])]);
+  return JSON.stringify([structureKey(program, options), given]);
+}
+
+const addsToAnswer = (options) => declared.some((option) => option.adds_to_answer && options[option.name]);
+
+// The graph of the program and values: the whole answer, or, when `shown` (the graph on screen) is a plain
+// answer of the same structure, its numbers alone (numbers_only) written into a copy of it.
+export async function computeGraph(program, values, options = {}, shown = null) {
   await declaredOptions;
-  return postJson("/api/graph", graphRequest(program, values, options));
+  const plain = !addsToAnswer(options);
+  const structure = plain ? structureOfRequest(program, values, options) : null;
+  if (plain && shown && plainAnswers.get(shown) === structure) {
+    const numbers = await postJson("/api/graph", graphRequest(program, values, { ...options, numbers_only: true }));
+    if (numbers.values.length === shown.nodes.length && numbers.wire_grads.length === shown.edges.length) {
+      const graph = withNumbers(shown, numbers);
+      plainAnswers.set(graph, structure);
+      return graph;
+    }
+  }
+  const graph = await postJson("/api/graph", graphRequest(program, values, options));
+  if (plain) plainAnswers.set(graph, structure);
+  return graph;
+}
+
+// A copy of a graph with the numbers of another answer of the same structure (see GraphNumbers in /docs).
+function withNumbers(graph, numbers) {
+  const { values, grads, wire_grads: wireGrads } = numbers;
+  const nodes = graph.nodes.map((node, id) => ({ ...node, value: values[id], grad: grads[id] }));
+  const edges = graph.edges.map((edge, k) => ({ ...edge, value: edge.elided ? null : values[edge.source],
+    grad: wireGrads[k] }));
+  const inputs = new Map(graph.nodes.filter((node) => node.op === "input").map((node) => [node.name, node.id]));
+  const gradients = Object.fromEntries(Object.keys(graph.gradients).map((name) => [name, grads[inputs.get(name)]]));
+  return { ...graph, value: numbers.value, gradients, nodes, edges, warnings: numbers.warnings };
 }
 
 // The drawing as Graphviz DOT text (for the DOT download), for the same program and values.

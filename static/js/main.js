@@ -128,7 +128,7 @@ async function send() {
   saver.soon();
   const progress = setTimeout(() => status(t("status.computing"), true), SHOW_PROGRESS_AFTER_MS);
   try {
-    const graph = await computeGraph(program, page.values, options);
+    const graph = await computeGraph(program, page.values, options, page.graph); // its numbers alone, if it will do
     if (statusFailed()) status(""); // the server answers again
     await showAnswer(graph, { program, key: structureKey(program, options) });
   } finally {
