@@ -115,12 +115,19 @@ def assert_same_facts(en: str, zh) -> None:
 
 
 def assert_error_in_both_languages(response: httpx.Response) -> None:
-    """An error answer of the API (not pydantic's 422 list, nor a 404's bare string) in both languages."""
+    """An error answer of the API in both languages, with the same facts: its ``message`` (by language code), of
+    its detail, of each problem of a 422, or beside a 404's or 405's ``detail``."""
     if response.status_code < 400 or not response.headers.get("content-type", "").startswith("application/json"):
         return
-    detail = response.json().get("detail")
+    body = response.json()
+    detail = body.get("detail")
     if isinstance(detail, dict):
-        assert_same_facts(detail["message"], detail.get("message_zh"))
+        assert_same_facts(detail["message"]["en"], detail["message"].get("zh"))
+    elif isinstance(detail, list):  # a 422: the English is pydantic's own, said again by the English catalog
+        for problem in detail:
+            assert problem["message"]["en"] == problem["msg"] and CJK.search(problem["message"]["zh"]), problem
+    elif "message" in body:
+        assert body["message"]["en"] == detail and CJK.search(body["message"]["zh"]), body
 
 
 _make_program_error = ProgramError.__init__
@@ -129,7 +136,7 @@ _send = httpx.Client.send
 
 def _checked_program_error(self, *args, **kwargs):
     _make_program_error(self, *args, **kwargs)
-    assert_same_facts(self.message, self.message_zh)
+    assert_same_facts(self.text["en"], self.text["zh"])
 
 
 def _checked_send(self, request, *args, stream=False, **kwargs):

@@ -118,10 +118,3 @@ def http_error(status: int, path: str, method: str, detail: str) -> Text | None:
     return say(key, path=path, method=method, detail=detail) if key in CATALOGS[ENGLISH] else None
 
 
-def request_error_zh(item: dict) -> str:
-    return request_error(item).zh
-
-
-def http_error_zh(status: int, path: str, method: str) -> str | None:
-    text = http_error(status, path, method, "")
-    return text and text.zh

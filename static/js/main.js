@@ -334,7 +334,7 @@ function showWarnings(graph) {
   const list = $("#warnings");
   list.replaceChildren(...graph.warnings.map((warning) => {
     const li = document.createElement("li");
-    li.textContent = pick({ en: warning.message, zh: warning.message_zh });
+    li.textContent = pick(warning.message);
     return li;
   }));
   list.hidden = !graph.warnings.length;
@@ -405,9 +405,9 @@ function renderPresets(examples) {
   }
 }
 
-// A preset's title and sentence in the current language (the API sends title_zh and sentence_zh).
-const presetTitle = (example) => pick({ en: example.title, zh: example.title_zh });
-const presetSentence = (example) => pick({ en: example.sentence, zh: example.sentence_zh });
+// A preset's title and sentence in the current language (the API sends each by language code).
+const presetTitle = (example) => pick(example.title);
+const presetSentence = (example) => pick(example.sentence);
 
 // After a language switch: every text the page built itself, again.
 function relabel() {
