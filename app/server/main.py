@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 from ..engine.errors import ProgramError
 from ..teaching.examples import examples
+from ..words.catalogs import TEMPLATE_GLOBALS
 from ..words.messages import http_error
 from . import workers
 from .api import program_error_response, router
@@ -28,6 +29,7 @@ from .workers import described
 
 ROOT = Path(__file__).resolve().parents[2]
 templates = Jinja2Templates(directory=ROOT / "templates")
+templates.env.globals.update(TEMPLATE_GLOBALS)  # the page's words, from the catalogs
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI):
