@@ -95,9 +95,9 @@ def listing(items: Iterable, separator: Text = COMMA) -> Text:
 
 
 # -- a request that is not what the API's schema asks for (422), and a path or method it does not have ---------
-# pydantic writes the English (an error's `msg`), and the English catalog says just that ("{msg}"); the other
-# catalogs say it by the error's `type`, with the same facts: where in the request (`where`) and the error's
-# context (the bound it broke, the JSON error).
+# pydantic writes its own English (an error's `msg`, kept as it is); the catalogs say it by the error's `type`, in
+# every language, with the same facts: where in the request (`where`) and the error's context (the bound it broke,
+# the JSON error).
 _TYPE_TAGS = {"float", "int", "bool", "str", "list", "dict"}  # pydantic names a union's member in an error's loc
 
 
