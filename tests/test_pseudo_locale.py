@@ -168,7 +168,7 @@ VISIBLE_TEXTS = """() => {
     const texts = [document.title];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        if (node.parentElement.closest("script, style, textarea, pre, code, #words")) continue;  // programs
+        if (node.parentElement.closest("script, style, textarea, pre, code")) continue;  // programs
         if (node.textContent.trim()) texts.push(node.textContent.trim());
     }
     for (const element of document.querySelectorAll("[title], [aria-label], [placeholder]")) {

@@ -121,7 +121,7 @@ def test_the_op_table_has_every_sentence_in_chinese(client):
     assert all(row["sentence"]["zh"] for row in catalogue)
     assert {row["name"]: row["called"]["zh"] for row in catalogue}["mul"] == "乘法门"  # the page's gate names in Chinese
     assert {row["name"]: row["unfolds_to"] for row in catalogue}["sigmoid"] == "1 / (1 + exp(-x))"
-    assert all(op.show and CJK.search(op.words("name").zh) and CJK.search(op.words("sentence").zh) for op in OPS)
+    assert all(op.show and CJK.search(op.words("name")["zh"]) and CJK.search(op.words("sentence")["zh"]) for op in OPS)
 
 
 # -- unfolding -----------------------------------------------------------------------------------------------

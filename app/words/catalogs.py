@@ -67,7 +67,7 @@ def to_toml(words: dict[str, object]) -> str:
 
 
 def page_words() -> dict[str, dict[str, str]]:
-    """The catalogs' [page] table in every language, as the page's t() reads it (written into the page)."""
+    """The catalogs' [page] table in every language, as the page's t() reads it (<html data-words>)."""
     return _PAGE_WORDS
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import string
 from typing import Iterable
 
-from .catalogs import CATALOGS, ENGLISH, LANGUAGES, words
+from .catalogs import CATALOGS, ENGLISH, LANGUAGES
 
 
 class Text(dict):
@@ -23,11 +23,8 @@ class Text(dict):
 
     @property
     def en(self) -> str:
+        """The English, for the server's log and tracebacks."""
         return self[ENGLISH]
-
-    @property
-    def zh(self) -> str:
-        return self["zh"]
 
 
 # The messages (the catalogs' keys above their first table), each in every language, English first.
@@ -72,8 +69,6 @@ def in_language(fact, language: str):
     return fact[language] if fact.__class__ is Text else fact
 
 
-_words = in_language
-
 
 def same(text: str) -> Text:
     """Words that are no language's (a formula, a name, a number): the same text in every language."""
@@ -90,7 +85,7 @@ def listing(items: Iterable, separator: Text = COMMA) -> Text:
     items = list(items)
     if not items:
         return say("none")
-    return Text({language: separator[language].join(str(_words(item, language)) for item in items)
+    return Text({language: separator[language].join(str(in_language(item, language)) for item in items)
                  for language in LANGUAGES})
 
 

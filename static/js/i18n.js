@@ -1,5 +1,5 @@
 // The interface in every language of the catalogs (app/words/catalogs/<language>.toml, their [page] table),
-// which the server writes into the page (templates: <script type="application/json" id="words">). Every
+// which the server writes into the page (templates: <html data-words="…">). Every
 // string the page shows is looked up here by key, with t(); the language is switchable and remembered.
 // Text the API writes (gate sentences, narration, preset titles) comes from the same catalogs, by language
 // code, in every answer: pick() takes the page's language.
@@ -7,7 +7,7 @@
 const STORAGE_KEY = "backprop-lab-language";
 const ENGLISH = "en";
 
-export const STRINGS = JSON.parse(document.getElementById("words").textContent);
+export const STRINGS = JSON.parse(document.documentElement.dataset.words);
 const LANGUAGES = Object.keys(STRINGS);
 
 let current = initialLanguage();
