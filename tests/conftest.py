@@ -124,12 +124,20 @@ def assert_same_facts(en: str, zh) -> None:
 
 
 def assert_error_in_both_languages(response: httpx.Response) -> None:
-    """An error answer of the API (not pydantic's 422 list, nor a 404's bare string) in both languages."""
+    """An error answer of the API in both languages, with the same facts: its ``message`` (by language code), of
+    its detail, of each problem of a 422, or beside a 404's or 405's ``detail``."""
     if response.status_code < 400 or not response.headers.get("content-type", "").startswith("application/json"):
         return
-    detail = response.json().get("detail")
+    body = response.json()
+    detail = body.get("detail")
     if isinstance(detail, dict):
-        assert_same_facts(detail["message"], detail.get("message_zh"))
+        assert isinstance(detail["message"], dict), f"not by language code: {detail['message']!r}"
+        assert_same_facts(detail["message"]["en"], detail["message"].get("zh"))
+    elif isinstance(detail, list):  # a 422: each problem, beside pydantic's own English (msg)
+        for problem in detail:
+            assert_same_facts(problem["message"]["en"], problem["message"]["zh"])
+    elif "message" in body:
+        assert_same_facts(body["message"]["en"], body["message"]["zh"])
 
 
 _make_program_error = ProgramError.__init__
@@ -138,7 +146,7 @@ _send = httpx.Client.send
 
 def _checked_program_error(self, *args, **kwargs):
     _make_program_error(self, *args, **kwargs)
-    assert_same_facts(self.message, self.message_zh)
+    assert_same_facts(self.text["en"], self.text["zh"])
 
 
 def _checked_send(self, request, *args, stream=False, **kwargs):

@@ -52,8 +52,9 @@ def test_errors_answer_400_with_kind_message_line_and_column(client):
     answer = client.post("/api/graph", json={"expression": "a = 1\nb = a +* 2"})
     assert answer.status_code == 400
     assert answer.json() == {"detail": {"kind": "syntax", "line": 2, "column": 8,
-                                        "message": "Something is missing between '+' and '*': a number, a name or a bracket.",
-                                        "message_zh": "'+' 和 '*' 之间缺少内容：一个数、一个名字或一个括号。"}}
+                                        "message": {
+                                            "en": "Something is missing between '+' and '*': a number, a name or a bracket.",
+                                            "zh": "'+' 和 '*' 之间缺少内容：一个数、一个名字或一个括号。"}}}
 
 
 def test_over_a_limit_answers_413(client, set_app_limits):
@@ -80,9 +81,9 @@ def test_ops_catalogue_serves_the_table(client):
     assert [op["name"] for op in ops] == [op.name for op in OPS]
     by_name = {op["name"]: op for op in ops}
     assert by_name["sigmoid"]["symbol"] == "σ" and by_name["sigmoid"]["local_gradients"] == {"x": "σ(x)(1 - σ(x))"}
-    assert "distributes" in by_name["add"]["sentence"]
-    assert "routes" in by_name["max"]["sentence"]
-    assert "swaps" in by_name["mul"]["sentence"]
+    assert "distributes" in by_name["add"]["sentence"]["en"]
+    assert "routes" in by_name["max"]["sentence"]["en"]
+    assert "swaps" in by_name["mul"]["sentence"]["en"]
     assert by_name["pow"]["infix"] == ["^", "**"] and by_name["neg"]["prefix"] == "-"
     assert by_name["leaky_relu"]["arity"] == "1 to 2" and by_name["leaky_relu"]["defaults"] == {"slope": 0.1}
 
@@ -107,7 +108,7 @@ def test_sweep_of_a_program_that_is_not_elementwise_goes_point_by_point(client):
 def test_sweep_errors(client):
     answer = client.post("/api/sweep", json={"expression": "a*2", "values": {"a": 1}, "variable": "z",
                                              "start": 0, "stop": 1})
-    assert answer.status_code == 400 and "z is not an input" in answer.json()["detail"]["message"]
+    assert answer.status_code == 400 and "z is not an input" in answer.json()["detail"]["message"]["en"]
     answer = client.post("/api/sweep", json={"expression": "a*2", "variable": "a", "start": 0, "stop": 1,
                                              "num": 10**9})
     assert answer.status_code == 413
@@ -197,10 +198,10 @@ def test_sweep_takes_the_page_options_too(client):
 def test_a_plus_typed_in_the_address_bar_gets_a_hint(client):
     answer = client.get("/api/graph?expression=3*(a+b*c)&a=5&b=3&c=2")  # + arrives as a space
     assert answer.status_code == 400
-    assert answer.json()["detail"]["message"].endswith("write %2B for a plus sign.)")
+    assert answer.json()["detail"]["message"]["en"].endswith("write %2B for a plus sign.)")
     assert client.get("/api/graph?expression=3*(a%2Bb*c)&a=5&b=3&c=2").json()["value"] == 33
 
 
 def test_a_sweep_over_a_range_too_wide_for_float64_says_so(client):
     response = client.post("/api/sweep", json={"expression": "x*x", "variable": "x", "start": -1e308, "stop": 1e308})
-    assert response.status_code == 400 and "finite" in response.json()["detail"]["message"]
+    assert response.status_code == 400 and "finite" in response.json()["detail"]["message"]["en"]

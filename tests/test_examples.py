@@ -55,7 +55,7 @@ def test_every_example_has_a_title_and_a_sentence_to_show_as_a_preset(client):
     served = client.get("/api/examples").json()
     assert [e["name"] for e in served] == [e["name"] for e in EXAMPLES]
     for example in served:
-        assert example["title"] and example["sentence"].endswith(".")
+        assert example["title"]["en"] and example["sentence"]["en"].endswith(".")
 
 
 def test_the_ng_walk_through_over_http(client):

@@ -175,8 +175,8 @@ def assert_answer_or_detail(response, program=""):
         return body
     detail = body["detail"]
     assert detail["kind"] in ERROR_KINDS
-    assert isinstance(detail["message"], str) and detail["message"]
-    assert not any(sign in detail["message"] for sign in TRACEBACK_SIGNS), detail["message"]
+    assert isinstance(detail["message"]["en"], str) and detail["message"]["en"]
+    assert not any(sign in detail["message"]["en"] for sign in TRACEBACK_SIGNS), detail["message"]["en"]
     if detail["line"] is not None:
         assert 1 <= detail["line"] <= program.count("\n") + program.count("\r") + 1 and detail["column"] >= 1
     return None

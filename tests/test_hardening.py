@@ -33,8 +33,8 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read_with_the_apis_detail
                                         headers={"content-type": "application/json"})
     assert response.status_code == 413
     detail = response.json()["detail"]
-    assert detail["kind"] == "limit" and "max_body_bytes limit of 1000 bytes" in detail["message"]
-    assert "BACKPROP_MAX_BODY_BYTES" in detail["message"]
+    assert detail["kind"] == "limit" and "max_body_bytes limit of 1000 bytes" in detail["message"]["en"]
+    assert "BACKPROP_MAX_BODY_BYTES" in detail["message"]["en"]
     assert response.headers["x-content-type-options"] == "nosniff"
 
 

@@ -40,8 +40,6 @@ def test_every_catalog_has_the_english_keys_with_the_same_placeholders(language)
     english, catalog = CATALOGS[ENGLISH], CATALOGS[language]
     assert set(catalog) == set(english), f"{language}: keys missing or extra"
     for key, text in english.items():
-        if key.startswith(("request_errors.", "http_errors.")):
-            continue  # the English is pydantic's or Starlette's own sentence ({msg}, {detail}): see docs/words.md
         texts = zip(text, catalog[key]) if isinstance(text, list) else [(text, catalog[key])]
         for en, other in texts:
             assert placeholders(en) == placeholders(other), f"{language}, {key}: not the same facts as the English"
@@ -112,8 +110,11 @@ def test_the_same_facts_check_fails_where_it_must():
             assert_same_facts(en, zh)
     english_only = httpx.Response(400, json={"detail": {"kind": "value", "message": "No.", "line": None,
                                                          "column": None}})
-    with pytest.raises(AssertionError):
-        assert_error_in_both_languages(english_only)
+    english_only_by_language = httpx.Response(400, json={"detail": {"kind": "value", "message": {"en": "No."},
+                                                                     "line": None, "column": None}})
+    for response in (english_only, english_only_by_language):
+        with pytest.raises(AssertionError):
+            assert_error_in_both_languages(response)
 
 
 @pytest.mark.parametrize("program, values, options", [
@@ -132,36 +133,43 @@ def test_errors_from_every_stage_in_both_languages(program, values, options):
     with pytest.raises(ProgramError) as caught:
         compute_graph(program, values, **options)
     error = caught.value
-    assert error.as_dict() == {"kind": error.kind, "message": error.message, "message_zh": error.message_zh,
-                               "line": error.line, "column": error.column}
-    assert_same_facts(error.message, error.message_zh)
+    assert error.as_dict() == {"kind": error.kind, "message": error.text, "line": error.line, "column": error.column}
+    assert_same_facts(error.text["en"], error.text["zh"])
 
 
 def test_an_error_says_where_it_is_in_both_languages():
     with pytest.raises(ProgramError) as caught:
         compute_graph("2 * (a + max(a, b)\nq = 1", {"a": 1, "b": 2})
-    assert caught.value.message_zh == "第 1 行第 5 列的 '(' 没有闭合：在名字 'q'之前应该有 ')'。"
+    assert caught.value.text["zh"] == "第 1 行第 5 列的 '(' 没有闭合：在名字 'q'之前应该有 ')'。"
     with pytest.raises(ProgramError) as caught:
         compute_graph("x\ny = bc + 1", {"x": 0})
-    assert caught.value.message_zh == ("bc 没有值：请给它一个值（例如在前面一行写 bc = 1），或者检查拼写。"
+    assert caught.value.text["zh"] == ("bc 没有值：请给它一个值（例如在前面一行写 bc = 1），或者检查拼写。"
                                        "几个字母连在一起是一个名字：要相乘，请写 b*c。")
 
 
 def test_warnings_are_in_both_languages_too():
     warnings = compute_graph("exp(1000) * a", {"a": 1})["warnings"]
-    assert warnings and all(CJK.search(warning["message_zh"]) for warning in warnings)
-    assert warnings[0]["message_zh"] == "exp（节点 1，第 1 行第 1 列）的值是无穷大；写成了 null。"
+    assert warnings and all(CJK.search(warning["message"]["zh"]) for warning in warnings)
+    assert warnings[0]["message"]["zh"] == "exp（节点 1，第 1 行第 1 列）的值是无穷大；写成了 null。"
     for warning in warnings:
-        assert_same_facts(warning["message"], warning["message_zh"])
+        assert_same_facts(warning["message"]["en"], warning["message"]["zh"])
 
 
-def test_the_api_answers_message_zh_and_documents_it(client):
+def test_the_api_answers_every_sentence_by_language_code_and_documents_it(client):
     answer = client.post("/api/graph", json={"expression": "a +* b", "default_value": 1})
-    assert answer.json()["detail"]["message_zh"] == "'+' 和 '*' 之间缺少内容：一个数、一个名字或一个括号。"
+    assert answer.json()["detail"]["message"]["zh"] == "'+' 和 '*' 之间缺少内容：一个数、一个名字或一个括号。"
     url = client.get("/api/graph", params={"expression": "a + + * b", "a": 1, "b": 2})
-    assert url.json()["detail"]["message_zh"].endswith("（在 URL 里，+ 表示空格：加号请写成 %2B。）")
-    schema = client.get("/openapi.json").json()["components"]["schemas"]
-    assert "message_zh" in schema["ErrorDetail"]["required"] and "message_zh" in schema["Warning"]["properties"]
+    message = url.json()["detail"]["message"]
+    assert message["zh"].endswith("（在 URL 里，+ 表示空格：加号请写成 %2B。）")
+    assert message["en"].endswith(" (In a URL, + stands for a space: write %2B for a plus sign.)")
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert schemas["Text"]["required"] == list(CATALOGS)
+    for model, field in [("ErrorDetail", "message"), ("Warning", "message"), ("Op", "sentence"), ("Op", "called"),
+                         ("Example", "title"), ("Narration", "forward"), ("QuizUse", "text")]:
+        assert schemas[model]["properties"][field]["$ref"].endswith("/Text"), (model, field)
+    no_second_field = [name for schema in schemas.values() for name in schema.get("properties", {})
+                       if name.endswith("_zh")]
+    assert no_second_field == []
 
 
 # Requests that are not of the API's shape: pydantic says what is wrong in English, the table in Chinese.
@@ -186,15 +194,17 @@ def test_a_malformed_request_is_told_what_is_wrong_in_both_languages(client, met
     answer = getattr(client, method)(path, **request_)
     assert answer.status_code == 422
     problems = answer.json()["detail"]
-    assert all(problem["msg"] and CJK.search(problem["msg_zh"]) and "不符合要求" not in problem["msg_zh"]
-               for problem in problems), problems  # each problem in both, none by the table's fallback
-    assert chinese in [problem["msg_zh"] for problem in problems]
+    assert all(problem["msg"] and CJK.search(problem["message"]["zh"])
+               and "不符合要求" not in problem["message"]["zh"]
+               for problem in problems), problems  # each problem in both, none by the catalog's fallback
+    assert chinese in [problem["message"]["zh"] for problem in problems]
 
 
 def test_a_path_or_method_the_api_does_not_have_is_said_in_both_languages(client):
     missing = client.get("/api/grpah")
-    assert (missing.status_code, missing.json()) == (404, {
-        "detail": "Not Found", "detail_zh": "找不到 /api/grpah：这个地址不存在（API 的地址见 /docs）。"})
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Not Found", "message": {
+        "en": "There is no /api/grpah: this address does not exist (the API's addresses are in /docs).",
+        "zh": "找不到 /api/grpah：这个地址不存在（API 的地址见 /docs）。"}})
     wrong_method = client.delete("/api/graph")
     assert wrong_method.status_code == 405 and wrong_method.headers["allow"]
-    assert wrong_method.json()["detail_zh"] == "/api/graph 不接受 DELETE 请求（各地址接受的请求见 /docs）。"
+    assert wrong_method.json()["message"]["zh"] == "/api/graph 不接受 DELETE 请求（各地址接受的请求见 /docs）。"

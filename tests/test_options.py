@@ -218,7 +218,7 @@ def test_an_option_that_adds_to_the_answer_counts_in_its_size_before_it_is_writt
     assert compute_graph_json(program.text, program.inputs, limits=limits) == plain
     with pytest.raises(ProgramError) as refused:
         compute_graph_json(program.text, program.inputs, narrate=True, limits=limits)
-    assert refused.value.kind == "limit" and "max_answer_bytes" in refused.value.as_dict()["message"].replace(
+    assert refused.value.kind == "limit" and "max_answer_bytes" in refused.value.as_dict()["message"]["en"].replace(
         "BACKPROP_MAX_ANSWER_BYTES", "max_answer_bytes")
 
 

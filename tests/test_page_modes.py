@@ -71,8 +71,8 @@ def test_the_interface_switches_to_chinese_and_remembers_it(page, server):
     full = full_precision_of(page, "wout")
     assert "值：" in full and "梯度：" in full
     examples = httpx.get(server + "/api/examples").json()
-    chinese = {e["name"]: e["title_zh"] for e in examples if e.get("title_zh")}
-    assert chinese, "the API gives no title_zh for the presets"
+    chinese = {e["name"]: e["title"]["zh"] for e in examples if e["title"].get("zh")}
+    assert chinese, "the API gives no Chinese titles for the presets"
     for name, title in chinese.items():
         assert page.text_content(f"#presets button[data-example='{name}']") == title
     shot(page, "zh-light")
@@ -82,7 +82,7 @@ def test_the_interface_switches_to_chinese_and_remembers_it(page, server):
     page.click("[data-lang=en]")
     assert page.text_content("#side h2") == "Inputs"
     assert page.text_content("#presets button[data-example='cs231n-simple']") == \
-        next(e["title"] for e in examples if e["name"] == "cs231n-simple")
+        next(e["title"]["en"] for e in examples if e["name"] == "cs231n-simple")
 
 
 def test_lang_zh_in_the_address_opens_the_page_in_chinese(browser, server):
@@ -98,13 +98,13 @@ def test_lang_zh_in_the_address_opens_the_page_in_chinese(browser, server):
 
 def test_op_sentences_follow_the_language_in_the_details_panel_and_the_table(browser, server):
     ops = {op["name"]: op for op in httpx.get(server + "/api/ops").json()}
-    assert ops["mul"].get("sentence_zh"), "the API gives no sentence_zh for mul"
+    assert ops["mul"]["sentence"].get("zh"), "the API gives no Chinese sentence for mul"
     fresh = open_page(browser, server, "/?lang=zh" + CS231N_SIMPLE[1:])
     graph = fresh.evaluate("window.backpropLab.page.graph")
     mul = next(node["id"] for node in graph["nodes"] if node["op"] == "mul")
     fresh.click("#table-toggle")
     sentence = fresh.text_content(f"#table-view tr[data-node='{mul}'] td.sentence")
-    assert sentence == ops["mul"]["sentence_zh"]
+    assert sentence == ops["mul"]["sentence"]["zh"]
     fresh.context.close()
 
 

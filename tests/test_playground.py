@@ -282,7 +282,7 @@ def test_the_step_route_answers_the_engines_training(client):
 ])
 def test_the_step_route_answers_bad_settings_with_400_and_a_sentence(client, body, words):
     response = client.post("/api/playground/step", json=body)
-    assert response.status_code == 400 and words in response.json()["detail"]["message"]
+    assert response.status_code == 400 and words in response.json()["detail"]["message"]["en"]
 
 
 def test_a_setting_of_the_wrong_type_is_a_malformed_request(client):
@@ -305,7 +305,7 @@ def test_the_sample_route_answers_a_program_for_the_graph_route(client):
 @pytest.mark.parametrize("subset, index, words", [("train", 100, "points 0 to 99"), ("validation", 0, "train or the test")])
 def test_the_sample_route_refuses_a_point_that_is_not_there(client, subset, index, words):
     response = client.post("/api/playground/sample", json={"subset": subset, "index": index})
-    assert response.status_code == 400 and words in response.json()["detail"]["message"]
+    assert response.status_code == 400 and words in response.json()["detail"]["message"]["en"]
 
 
 def test_the_page_is_served_with_its_settings_and_the_sites_security_headers(client):

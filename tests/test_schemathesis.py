@@ -70,7 +70,7 @@ def _check_answers(operation, mode):
         case.validate_response(response, checks=checks)
         if response.status_code in (400, 413):
             detail = response.json()["detail"]
-            assert detail["kind"] and detail["message"] and "Traceback" not in detail["message"]
+            assert detail["kind"] and detail["message"]["en"] and "Traceback" not in detail["message"]["en"]
 
     run()
 

@@ -54,7 +54,7 @@ def test_the_server_runs_with_the_limits_its_environment_had_at_start():
         base = f"http://127.0.0.1:{port}"
         assert httpx.get(f"{base}/api/limits").json()["max_chars"] == 9
         response = httpx.post(f"{base}/api/graph", json={"expression": "a + b + c + d", "default_value": 1})
-        assert response.status_code == 413 and "max_chars" in response.json()["detail"]["message"]
+        assert response.status_code == 413 and "max_chars" in response.json()["detail"]["message"]["en"]
     finally:
         stop_app_server(process)
 

@@ -118,10 +118,10 @@ def test_a_big_array_is_told_by_its_shape(client):
 
 def test_the_op_table_has_every_sentence_in_chinese(client):
     catalogue = client.get("/api/ops").json()
-    assert all(row["sentence_zh"] for row in catalogue)
-    assert {row["name"]: row["name_zh"] for row in catalogue}["mul"] == "乘法门"  # the page's gate names in Chinese
+    assert all(row["sentence"]["zh"] for row in catalogue)
+    assert {row["name"]: row["called"]["zh"] for row in catalogue}["mul"] == "乘法门"  # the page's gate names in Chinese
     assert {row["name"]: row["unfolds_to"] for row in catalogue}["sigmoid"] == "1 / (1 + exp(-x))"
-    assert all(op.show and CJK.search(op.words("name").zh) and CJK.search(op.words("sentence").zh) for op in OPS)
+    assert all(op.show and CJK.search(op.words("name")["zh"]) and CJK.search(op.words("sentence")["zh"]) for op in OPS)
 
 
 # -- unfolding -----------------------------------------------------------------------------------------------
@@ -261,7 +261,7 @@ def test_array_parameters_train_and_keep_their_shape(client):
 def test_a_bad_training_request_says_what_is_wrong(client, change, kind, status):
     answer = train(client, "nielsen-mlp", **change)
     assert answer.status_code == status
-    assert answer.json()["detail"]["kind"] == kind and answer.json()["detail"]["message"]
+    assert answer.json()["detail"]["kind"] == kind and answer.json()["detail"]["message"]["en"]
 
 
 def test_a_loss_that_blows_up_stops_training_and_says_when(client):
@@ -272,7 +272,7 @@ def test_a_loss_that_blows_up_stops_training_and_says_when(client):
                                              "learning_rate": 10, "steps": 1000})
     assert answer.status_code == 400
     detail = answer.json()["detail"]
-    assert detail["kind"] == "value" and f"after step {first_infinite}:" in detail["message"]
+    assert detail["kind"] == "value" and f"after step {first_infinite}:" in detail["message"]["en"]
 
 
 def test_a_malformed_training_request_is_a_422(client):
@@ -284,12 +284,12 @@ def test_a_malformed_training_request_is_a_422(client):
 
 def test_every_preset_has_its_title_and_sentence_in_chinese(client):
     for example in client.get("/api/examples").json():
-        assert example["title_zh"] and example["sentence_zh"], example["name"]
+        assert example["title"]["zh"] and example["sentence"]["zh"], example["name"]
 
 
 def test_nielsens_network_speaks_of_delta_and_its_output_error_is_bp1():
     nielsen = EXAMPLES["nielsen-mlp"]
-    assert "δ" in nielsen["sentence"] and "four backpropagation equations" in nielsen["sentence"]
+    assert "δ" in nielsen["sentence"]["en"] and "four backpropagation equations" in nielsen["sentence"]["en"]
     # δ² = (a² − y) ⊙ σ′(z²), the gradient reaching z2 (Nielsen's BP1).
     a2, y = np.array(nielsen["expected"]["named"]["a2"]["value"]), np.array(nielsen["values"]["y"])
     assert_close(nielsen["expected"]["named"]["z2"]["grad"], (a2 - y) * a2 * (1 - a2))

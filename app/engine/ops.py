@@ -349,9 +349,8 @@ def catalogue() -> list[dict]:
             "variadic": op.variadic,
             "formula": op.formula,
             "local_gradients": dict(zip(op.params, op.local_grads)),
-            "sentence": op.words("sentence").en,
-            "sentence_zh": op.words("sentence").zh,
-            "name_zh": op.words("name").zh,
+            "sentence": op.words("sentence"),
+            "called": op.words("name"),
             "unfolds_to": op.unfolds_to,
         }
         for op in OPS

@@ -126,5 +126,5 @@ def _warnings(graph: Graph, values: list, grads: list, value_json: list, grad_js
                 line, col = graph.position(node)
                 text = say("not_finite_warning", what=say(what), label=graph.label[node], node=node, line=line,
                            column=col, how=describe_non_finite(item))
-                warnings.append({"node": node, "message": text.en, "message_zh": text.zh})
+                warnings.append({"node": node, "message": text})
     return warnings

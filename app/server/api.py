@@ -41,7 +41,7 @@ router = APIRouter(prefix="/api")
 
 ERRORS = {
     400: {"model": ErrorResponse, "description": "The program cannot be computed; detail says what and where, "
-                                                 "in English (message) and Chinese (message_zh)."},
+                                                 "in every language (message, by language code)."},
     413: {"model": ErrorResponse, "description": "The program, its values, its work or its answer are over a "
                                                  "limit (size, time, memory); detail says which."},
     503: {"model": ErrorResponse, "description": "The server is busy with other large computations; try again "
@@ -130,8 +130,7 @@ async def _get_form(request: Request, route, fields: dict) -> Response:
         detail = orjson.loads(response.answer)["detail"]
         if detail["kind"] == "syntax":
             hint = say("plus_in_a_url")
-            detail["message"] += hint.en
-            detail["message_zh"] += hint.zh
+            detail["message"] = {language: text + hint[language] for language, text in detail["message"].items()}
             return JSONResponse({"detail": detail}, status_code=400)
     return response
 

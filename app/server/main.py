@@ -19,7 +19,8 @@ from starlette.exceptions import HTTPException
 from ..engine.errors import ProgramError
 from ..engine.limits import limits_in_force
 from ..teaching.examples import examples
-from ..words.messages import http_error_zh
+from ..words.catalogs import TEMPLATE_GLOBALS
+from ..words.messages import http_error
 from . import workers
 from .api import program_error_response, router
 from .connections import BoundedProtocol, quiet_logs
@@ -29,6 +30,7 @@ from .workers import described
 
 ROOT = Path(__file__).resolve().parents[2]
 templates = Jinja2Templates(directory=ROOT / "templates")
+templates.env.globals.update(TEMPLATE_GLOBALS)  # the page's words, from the catalogs
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI):
@@ -59,17 +61,18 @@ app.add_exception_handler(ProgramError, program_error_response)
 
 @app.exception_handler(HTTPException)
 async def http_error_in_both_languages(request: Request, error: HTTPException):
-    """FastAPI's own errors, with the Chinese beside the English (``detail_zh``) where it has a sentence.
+    """FastAPI's own errors, with ``message``, the sentence in every language, beside Starlette's ``detail``
+    where the catalogs have one.
 
     FastAPI answers a body it cannot decode (not UTF-8, say) with 400 and a bare string; but our 400s are
     programs that cannot be computed, with a ``detail`` object. A malformed body is a 422, as one with bad JSON is."""
     if error.status_code == 400 and isinstance(error.detail, str):
         item = {"type": "body_unreadable", "loc": ["body"], "msg": error.detail, "input": None}
         return JSONResponse({"detail": [described(item)]}, status_code=422)
-    chinese = http_error_zh(error.status_code, request.url.path, request.method)
-    if chinese is None:
+    message = http_error(error.status_code, request.url.path, request.method, error.detail)
+    if message is None:
         return await http_exception_handler(request, error)
-    return JSONResponse({"detail": error.detail, "detail_zh": chinese}, status_code=error.status_code,
+    return JSONResponse({"detail": error.detail, "message": message}, status_code=error.status_code,
                         headers=getattr(error, "headers", None))
 
 

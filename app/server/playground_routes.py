@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 
 from ..engine.limits import Limits
 from ..teaching import playground
+from ..words.catalogs import TEMPLATE_GLOBALS
 from .api import ERRORS
 from .schemas import (
     PlaygroundSampleRequest,
@@ -21,6 +22,7 @@ from .workers import in_worker
 
 router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
+templates.env.globals.update(TEMPLATE_GLOBALS)  # the page's words, from the catalogs
 
 
 def _settings(model: PlaygroundSettings) -> playground.Settings:

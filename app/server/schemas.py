@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from typing_extensions import TypeAliasType
 
 from ..compute import OPTIONS
+from ..words.catalogs import LANGUAGES
 
 # A number, or nested lists of numbers: strict at every depth, so that neither "5" nor true is read as a number
 # inside an array either. The engine checks the shape, and can say where a row is short.
@@ -34,9 +35,10 @@ GraphRequest = create_model(
 )
 
 
-class Text(BaseModel):
-    en: str
-    zh: str
+# Every sentence the API says, in one shape: an object keyed by language code, one key per catalog
+# (app/words/catalogs/*.toml), so a language added there is added here.
+Text = create_model("Text", __doc__="A sentence in every language of the catalogs, by language code.",
+                    **{language: (str, ...) for language in LANGUAGES})
 
 
 class Narration(BaseModel):
@@ -87,8 +89,7 @@ class Edge(BaseModel):
 
 class Warning(BaseModel):
     node: int
-    message: str
-    message_zh: str = Field(description="The same sentence in Chinese.")
+    message: Text
 
 
 class Nudge(BaseModel):
@@ -179,9 +180,8 @@ class Op(BaseModel):
     variadic: bool = Field(description="Takes any number of arguments, all for its one parameter.")
     formula: str
     local_gradients: dict[str, str] = Field(description="The local gradient with respect to each parameter.")
-    sentence: str = Field(description="How the gate passes gradient back.")
-    sentence_zh: str = Field(description="The same sentence in Chinese.")
-    name_zh: str = Field(description="The gate's name in Chinese, as the page and the narration say it (乘法门).")
+    sentence: Text = Field(description="How the gate passes gradient back.")
+    called: Text = Field(description="The gate's name as the page and the narration say it (mul, 乘法门).")
     unfolds_to: Optional[str] = Field(description="For a compound gate: the expression of primitives it unfolds "
                                                   "to, in its params (sigmoid: 1 / (1 + exp(-x))).")
 
@@ -198,10 +198,8 @@ class TrainSettings(BaseModel):
 
 class Example(BaseModel):
     name: str
-    title: str
-    title_zh: str
-    sentence: str
-    sentence_zh: str
+    title: Text
+    sentence: Text
     train: Optional[TrainSettings] = Field(None, description="Settings for /api/train that visibly lower the loss.")
     source: str
     program: str
@@ -256,10 +254,9 @@ class TrainResponse(BaseModel):
 class ErrorDetail(BaseModel):
     kind: str = Field(description="syntax, name, function, arity, shape, value or limit; busy (a 503: try again) "
                                   "or internal (a 500)")
-    message: str = Field(description="A sentence a student understands, in English: what went wrong, where, and "
-                                     "how to put it right.")
-    message_zh: str = Field(description="The same sentence in Chinese, with the same facts (names, numbers, "
-                                        "positions, hints).")
+    message: Text = Field(description="A sentence a student understands, in every language with the same facts "
+                                      "(names, numbers, positions, hints): what went wrong, where, and how to put it "
+                                      "right.")
     line: Optional[int] = Field(description="1-based line of the culprit, when there is one.")
     column: Optional[int] = Field(description="1-based column of the culprit, when there is one.")
 
@@ -372,9 +369,8 @@ class QuizUse(BaseModel):
                                   "for b in u = b*c).")
     upstream: JsonValue = Field(description="The gate's own gradient, which the chain rule multiplies.")
     local: JsonValue = Field(description="d gate / d this node, where both are numbers (else null: see rule).")
-    en: str = Field(description='The step in words, e.g. "b feeds the mul gate u: take the upstream ∂J/∂u = 3.00 times '
-                                'the local gradient ∂u/∂b = c = 2.00".')
-    zh: str
+    text: Text = Field(description='The step in words, e.g. "b feeds the mul gate u: take the upstream ∂J/∂u = 3.00 '
+                                   'times the local gradient ∂u/∂b = c = 2.00".')
 
 
 class GradientQuestion(BaseModel):

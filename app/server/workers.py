@@ -47,7 +47,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..engine.errors import ProgramError, error_detail
 from ..engine.limits import Limits, env_var, limits_in_force
-from ..words.messages import Text, request_error_zh, say
+from ..words.messages import Text, request_error, say
 from .security import BYTES_IN_FLIGHT
 
 log = logging.getLogger("backprop.workers")
@@ -384,9 +384,10 @@ def _validate(model, body: bytes):
 
 
 def described(item: dict) -> dict:
-    """A validation error as the API answers it: pydantic's English ``msg`` and the same in Chinese (``msg_zh``),
+    """A validation error as the API answers it: pydantic's English ``msg``, and ``message``, the same in every
+    language (the English is pydantic's own),
     without pydantic's context objects."""
-    item["msg_zh"] = request_error_zh(item)
+    item["message"] = request_error(item)
     item.pop("ctx", None)
     return item
 

@@ -15,12 +15,11 @@ EXAMPLES_FILE = Path(__file__).with_name("examples.json")
 
 @cache
 def examples() -> list[dict]:
-    """Each example: name, title and title_zh, sentence and sentence_zh, source, program, values, the expected
+    """Each example: name, title and sentence (by language), source, program, values, the expected
     results, and for some the `train` settings of a training preset."""
     return [_with_words(example) for example in json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))]
 
 
 def _with_words(example: dict) -> dict:
-    title, sentence = say(f"examples.{example['name']}.title"), say(f"examples.{example['name']}.sentence")
-    return {"name": example["name"], "title": title.en, "title_zh": title.zh, "sentence": sentence.en,
-            "sentence_zh": sentence.zh, **example}
+    return {"name": example["name"], "title": say(f"examples.{example['name']}.title"),
+            "sentence": say(f"examples.{example['name']}.sentence"), **example}

@@ -187,7 +187,6 @@ def _gradient_hint(story: Story, node: int) -> dict:
         show = story.sum_of_shares(node, uses)
     for part in parts:
         del part["words"], part["work"]
-        part.update(part.pop("text"))
     return {"asks": f"∂{out}/∂{me}", "hint": hint, "uses": parts, "show": show}
 
 

@@ -61,3 +61,26 @@ def to_toml(words: dict[str, object]) -> str:
         tables.setdefault(table, []).append(f"{json.dumps(name, ensure_ascii=False)} = "
                                             f"{json.dumps(value, ensure_ascii=False)}")
     return "\n".join((f"[{table}]\n" if table else "") + "\n".join(lines) + "\n" for table, lines in tables.items())
+
+
+# -- the page's words, for the templates (templates/*.html) ------------------------------------------------------
+
+
+def page_words() -> dict[str, dict[str, str]]:
+    """The catalogs' [page] table in every language, as the page's t() reads it (<html data-words>)."""
+    return _PAGE_WORDS
+
+
+def page_languages() -> list[dict[str, str]]:
+    """Each language as its button shows it: its code, what the button says, its BCP 47 tag."""
+    return [{"code": language, "button": words["language.button"], "tag": words["language.tag"]}
+            for language, words in _PAGE_WORDS.items()]
+
+
+def english(key: str) -> str:
+    """A page word in English, where the page needs one before its script runs (the <title>)."""
+    return _PAGE_WORDS[ENGLISH][key]
+
+
+_PAGE_WORDS = {language: section("page.", language) for language in LANGUAGES}
+TEMPLATE_GLOBALS = {"page_words": page_words, "page_languages": page_languages, "english": english}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import string
 from typing import Iterable
 
-from .catalogs import CATALOGS, ENGLISH, LANGUAGES, words
+from .catalogs import CATALOGS, ENGLISH, LANGUAGES
 
 
 class Text(dict):
@@ -23,11 +23,8 @@ class Text(dict):
 
     @property
     def en(self) -> str:
+        """The English, for the server's log and tracebacks."""
         return self[ENGLISH]
-
-    @property
-    def zh(self) -> str:
-        return self["zh"]
 
 
 # The messages (the catalogs' keys above their first table), each in every language, English first.
@@ -72,8 +69,6 @@ def in_language(fact, language: str):
     return fact[language] if fact.__class__ is Text else fact
 
 
-_words = in_language
-
 
 def same(text: str) -> Text:
     """Words that are no language's (a formula, a name, a number): the same text in every language."""
@@ -90,14 +85,14 @@ def listing(items: Iterable, separator: Text = COMMA) -> Text:
     items = list(items)
     if not items:
         return say("none")
-    return Text({language: separator[language].join(str(_words(item, language)) for item in items)
+    return Text({language: separator[language].join(str(in_language(item, language)) for item in items)
                  for language in LANGUAGES})
 
 
 # -- a request that is not what the API's schema asks for (422), and a path or method it does not have ---------
-# pydantic writes the English (an error's `msg`), and the English catalog says just that ("{msg}"); the other
-# catalogs say it by the error's `type`, with the same facts: where in the request (`where`) and the error's
-# context (the bound it broke, the JSON error).
+# pydantic writes its own English (an error's `msg`, kept as it is); the catalogs say it by the error's `type`, in
+# every language, with the same facts: where in the request (`where`) and the error's context (the bound it broke,
+# the JSON error).
 _TYPE_TAGS = {"float", "int", "bool", "str", "list", "dict"}  # pydantic names a union's member in an error's loc
 
 
@@ -118,10 +113,3 @@ def http_error(status: int, path: str, method: str, detail: str) -> Text | None:
     return say(key, path=path, method=method, detail=detail) if key in CATALOGS[ENGLISH] else None
 
 
-def request_error_zh(item: dict) -> str:
-    return request_error(item).zh
-
-
-def http_error_zh(status: int, path: str, method: str) -> str | None:
-    text = http_error(status, path, method, "")
-    return text and text.zh

@@ -21,7 +21,7 @@ export function describeNode(graph, opsByName, id, extras = {}) {
   parts.push(delta(graph, node), ...equations(graph, node));
   parts.push(narration(node));
   if (op) {
-    parts.push(paragraph(pick({ en: op.sentence, zh: op.sentence_zh ?? op.sentence }), "sentence"));
+    parts.push(paragraph(pick(op.sentence), "sentence"));
     if (node.unfolded_from) {
       const gate = gateName(opsByName[node.unfolded_from], node.unfolded_from);
       parts.push(paragraph(t("teach.details.unfolded_from", { gate }), "formula"));

@@ -197,7 +197,7 @@ function showWarnings(graph) {
   const list = $("#warnings");
   list.replaceChildren(...graph.warnings.map((warning) => {
     const li = document.createElement("li");
-    li.textContent = pick({ en: warning.message, zh: warning.message_zh });
+    li.textContent = pick(warning.message);
     return li;
   }));
   list.hidden = !graph.warnings.length;

@@ -1,9 +1,9 @@
 // The preset buttons above the editor: one per example the API offers, titled in the page's language.
 import { pick } from "./i18n.js";
 
-// A preset's title and sentence in the current language (the API sends title_zh and sentence_zh).
-const presetTitle = (example) => pick({ en: example.title, zh: example.title_zh });
-const presetSentence = (example) => pick({ en: example.sentence, zh: example.sentence_zh });
+// A preset's title and sentence in the current language (the API sends each by language code).
+const presetTitle = (example) => pick(example.title);
+const presetSentence = (example) => pick(example.sentence);
 
 function label(button) {
   button.textContent = presetTitle(button.example);

@@ -549,7 +549,7 @@ export class Quiz {
       const link = document.createElement("a");
       link.href = shareLink({ program: example.program, values: example.values, quiz: true, reveal: "" });
       link.dataset.quizExample = example.name;
-      link.textContent = pick({ en: example.title, zh: example.title_zh });
+      link.textContent = pick(example.title);
       link.addEventListener("click", () => ($("#quiz-exercises").open = false));
       item.append(link);
       return item;

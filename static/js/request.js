@@ -7,7 +7,7 @@ export class ApiError extends Error {
   constructor(status, detail) {
     super();
     this.status = status;
-    this.detail = detail; // {kind, message, message_zh, line, column}
+    this.detail = detail; // {kind, message: {en, zh, …}, line, column}
   }
 
   get message() {
@@ -15,18 +15,24 @@ export class ApiError extends Error {
   }
 }
 
-// An error's sentence in the page's language: the API writes each in English and Chinese. A request the API
-// could not read (a 422: pydantic's list of problems, in English) is said by the page, with pydantic's words.
+// An error's sentence in the page's language: the API writes each in every language, by language code. A
+// request the API could not read (a 422: pydantic's list of problems) is said by the page, each problem in
+// the page's language too.
 export function errorMessage(detail) {
-  if (detail.problems !== undefined) return t("error.unreadable", { problems: detail.problems });
-  return pick({ en: detail.message, zh: detail.message_zh });
+  if (detail.problems !== undefined) return t("error.unreadable", { problems: problemsText(detail.problems) });
+  return pick(detail.message);
+}
+
+function problemsText(problems) {
+  if (!Array.isArray(problems)) return problems;
+  return problems.map(({ loc, msg, message }) => `${loc.slice(1).join(".")}: ${message ? pick(message) : msg}`)
+    .join("; ");
 }
 
 // An error answer's detail: the API's own, or one made for a request it could not read.
 export function errorDetail(body) {
   if (body.detail && typeof body.detail === "object" && !Array.isArray(body.detail)) return body.detail;
-  const problems = Array.isArray(body.detail)
-    ? body.detail.map(({ loc, msg }) => `${loc.slice(1).join(".")}: ${msg}`).join("; ") : String(body.detail);
+  const problems = Array.isArray(body.detail) ? body.detail : String(body.detail);
   return { kind: "request", problems, line: null, column: null };
 }
 

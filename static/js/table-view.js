@@ -2,7 +2,7 @@
 // student can copy. Node, name, operation, inputs, value and gradient at full precision, and the
 // operation's sentence in the current language. Numbers come from the API's answer, as drawn.
 import { fullPrecision } from "./format.js";
-import { language, t } from "./i18n.js";
+import { pick, t } from "./i18n.js";
 import { opName } from "./op-names.js";
 
 const STORAGE_KEY = "backprop-lab-table";
@@ -83,10 +83,10 @@ export class TableView {
   }
 }
 
-// An op's sentence in the current language: the API sends sentence_zh beside sentence.
+// An op's sentence in the current language: the API sends it by language code.
 export function sentenceOf(node, op) {
   if (!op) return t(`leaf.${node.op}`);
-  return (language() === "zh" && op.sentence_zh) || op.sentence;
+  return pick(op.sentence);
 }
 
 function labelOf(node) {

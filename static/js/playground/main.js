@@ -2,7 +2,6 @@
 // network and answers the weights, the losses and the heat maps; this page draws the answers. No maths
 // here: the data, the network's program, training and every heat map come from the server.
 import "../theme.js"; // the light or dark theme chosen on the main page, applied on import
-import "./strings.js";
 import { ApiError } from "../api.js";
 import { language, onLanguageChange, setLanguage, t, translatePage } from "../i18n.js";
 import { Controls } from "./controls.js";
