@@ -14,6 +14,10 @@ with a 500:
 
 ``trickle`` holds 2,000 connections that send a header line every few seconds and never finish their
 request (slowloris), opening a new one for each the server closes.
+
+Issue 24's attackers (``ROUND_TWO``, ``--attack NAME``), each beside the class and the probe:
+
+- ``stalled-bodies``: 6,000 connections (past the 5,000 cap) that send a whole POST head and none of its body.
 """
 
 from __future__ import annotations
@@ -135,3 +139,40 @@ async def trickle(port: int, end: float, count: int, report: dict) -> None:
             writer.close()
 
     await asyncio.gather(*(one() for _ in range(count)))
+
+
+async def _hold_connections(port: int, end: float, count: int, opening: bytes, report: dict) -> None:
+    """Holds ``count`` connections that send ``opening`` and then nothing; reopens those the server closes."""
+    report.update(opened=0, closed_by_server=0, refused=0)
+
+    async def one() -> None:
+        while time.perf_counter() < end:
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(opening)
+                await writer.drain()
+            except OSError:
+                report["refused"] += 1
+                await asyncio.sleep(1)
+                continue
+            report["opened"] += 1
+            try:
+                await asyncio.wait_for(reader.read(), max(0.0, end - time.perf_counter()))
+                report["closed_by_server"] += 1
+            except (asyncio.TimeoutError, OSError):
+                pass
+            writer.close()
+
+    await asyncio.gather(*(one() for _ in range(count)))
+
+
+async def stalled_bodies(port: int, end: float, report: dict) -> None:
+    """6,000 connections that each send a complete POST head and then none of its body."""
+    head = (b"POST /api/graph HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n")
+    await _hold_connections(port, end, 6000, head, report)
+
+
+ROUND_TWO = {
+    "stalled-bodies": stalled_bodies,
+}

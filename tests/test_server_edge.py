@@ -138,6 +138,11 @@ def test_uvicorn_private_cycle_is_the_request_being_answered(protocol):
     assert protocol.cycle.response_complete is False and uvicorn_private.answering(protocol)
 
 
+def test_uvicorn_private_scope_is_the_last_requests_and_carries_the_live_stream_mark(protocol):
+    scope = uvicorn_private.scope(protocol)
+    assert scope["path"] == "/" and callable(scope["extensions"]["backprop.mark_live_stream"])
+
+
 @pytest.mark.parametrize("name", sorted(uvicorn_private.METHODS))
 def test_uvicorn_private_method_exists(name):
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -145,7 +150,7 @@ def test_uvicorn_private_method_exists(name):
 
 
 def test_every_private_attribute_named_has_a_test():
-    tested = {"connections", "url", "headers", "pipeline", "cycle"}
+    tested = {"connections", "url", "headers", "pipeline", "cycle", "scope"}
     assert set(uvicorn_private.ATTRIBUTES) == tested
 
 

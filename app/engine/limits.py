@@ -36,7 +36,8 @@ class Limits:
     max_light_body_bytes: int = 65_536
     light_seconds: float = 0.5  # a small request still running after this moves to the heavy workers
     # The connection layer (app/server/connections.py, app/server/security.py).
-    max_connections: int = 5_000  # open connections; a new one past this closes the oldest idle or slow one
+    max_connections: int = 5_000  # open connections; a new one past this closes the one stalled longest
+    max_live_streams: int = 1_000  # of which streaming live (a class's channel), never closed as stalled
     header_seconds: float = 10  # from a connection's start or its last answer to a complete request head
     body_seconds: float = 30  # from the request head to the end of its body
     send_seconds: float = 60  # a client that reads nothing of its answer for this long is dropped

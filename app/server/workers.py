@@ -44,6 +44,7 @@ import pebble
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
+from starlette.requests import ClientDisconnect
 
 from ..engine.errors import ProgramError, error_detail
 from ..engine.limits import Limits, env_var, limits_in_force
@@ -72,7 +73,11 @@ def in_worker(method: Callable, path: str, model: type[BaseModel], media_type: s
         _TASKS[key] = (model, function, media_type)
 
         async def route_in_worker(request: Request) -> Response:
-            return await answer(request, key, await request.body())
+            try:
+                body = await request.body()
+            except ClientDisconnect:  # gone in the middle of its body (evicted, say): nobody to answer
+                return Response(status_code=499)
+            return await answer(request, key, body)
 
         route_in_worker.__name__ = function.__name__
         route_in_worker.__doc__ = function.__doc__
