@@ -24,6 +24,8 @@ METHODS = {
     "on_message_begin": "the parser's callback at a request's first byte",
     "on_headers_complete": "the parser's callback at a request head's end; starts the ASGI task",
     "on_message_complete": "the parser's callback at a request's end, its body whole",
+    "on_header": "the parser's callback for each header line: appends it to headers",
+    "on_body": "the parser's callback for each piece of a body: appends it to the request's",
     "on_response_complete": "called when an answer is sent; starts a pipelined request",
 }
 
@@ -33,8 +35,9 @@ def open_connections(protocol: HttpToolsProtocol) -> set:
 
 
 def head_size(protocol: HttpToolsProtocol) -> int:
-    """A complete request head's size as the parser gave it: its URL, and each header's name and value."""
-    return len(protocol.url) + sum(len(name) + len(value) for name, value in protocol.headers)
+    """A complete request head's size as the parser gave it: its URL, and each header line (its name, value,
+    colon, space and line end, so that 16,000 empty headers count too)."""
+    return len(protocol.url) + sum(len(name) + len(value) + 4 for name, value in protocol.headers)
 
 
 def has_pipelined_request(protocol: HttpToolsProtocol) -> bool:

@@ -249,6 +249,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "a JSON object; it is {text!r}.",
                             "查询参数 {name} 必须是一个数、由数组成的嵌套列表，或者（对 values 而言）一个 JSON 对象；"
                             "现在是 {text!r}。"),
+    "value_too_deep": ("The value of {name} is nested {depth} levels deep: an array has at most {limit} dimensions "
+                       "(NumPy's limit).",
+                       "{name} 的值嵌套了 {depth} 层：数组最多有 {limit} 个维度（NumPy 的上限）。"),
+    "too_many_dimensions": ("{label} is given an array of {depth} dimensions: NumPy computes with at most {limit}.",
+                            "{label} 收到了一个 {depth} 维的数组：NumPy 最多只能计算 {limit} 维。"),
+    "whole_number_too_large": ("A whole number in the request is past {largest}, the largest an answer carries.",
+                               "请求中的一个整数超过了 {largest}，这是答案能携带的最大整数。"),
     "plus_in_a_url": (" (In a URL, + stands for a space: write %2B for a plus sign.)",
                       "（在 URL 里，+ 表示空格：加号请写成 %2B。）"),
 
