@@ -309,28 +309,6 @@ def test_a_killed_idle_worker_is_replaced_alone_and_nobody_is_answered_503(live)
 
 # -- 6. quiet logs from every process --------------------------------------------------------------------------------
 
-def test_a_bug_in_a_worker_is_logged_by_the_server_once_in_a_while_not_per_request(caplog):
-    import asyncio
-    import logging
-
-    from app.server import connections, workers
-
-    connections.quiet_logs()
-    answers = [(500, "application/json", b"{}", "Traceback (most recent call last):\n  ...\nKeyError: 'x'\n")] * 50
-    logged = []
-    handler = logging.Handler()
-    handler.emit = logged.append
-    logger = logging.getLogger("backprop.workers")
-    logger.addHandler(handler)
-    try:
-        for status, media, data, bug in answers:
-            if bug is not None:
-                logger.error("Error in a worker computing %s:\n%s", "k", bug)
-    finally:
-        logger.removeHandler(handler)
-    assert len(logged) == 1
-
-
 def test_a_worker_hands_its_bug_to_the_server_instead_of_logging_it(capsys):
     from app.server import workers
 
