@@ -210,7 +210,8 @@ class BoundedProtocol(HttpToolsProtocol):
 
     def _wait_for_head(self) -> None:
         self._head_arrived()
-        self.stalled[self] = None
+        self.stalled.pop(self, None)
+        self.stalled[self] = None  # at the back: stalled from now
         self.head_timer = self.event_loop.call_later(self.limits.header_seconds, self._close_unused)
 
     def _close_unused(self) -> None:
