@@ -14,6 +14,15 @@ with a 500:
 
 ``trickle`` holds 2,000 connections that send a header line every few seconds and never finish their
 request (slowloris), opening a new one for each the server closes.
+
+Issue 24's attackers (``ROUND_TWO``, ``--attack NAME``), each beside the class and the probe:
+
+- ``stalled-bodies``: 6,000 connections (past the 5,000 cap) that send a whole POST head and none of its body.
+- ``train-steps``: fifty clients looping a 200-byte /api/train of 10,000 steps (heavy work, a small body).
+- ``one-client-flood``: one client on 48 connections looping a 300-line program with its drawing (light work).
+
+Every attacker but the connection holders sends from 127.0.0.2, another address than the class's and the
+probe's (the loopback network is all of 127/8): the server queues work fairly per client address.
 """
 
 from __future__ import annotations
@@ -135,3 +144,86 @@ async def trickle(port: int, end: float, count: int, report: dict) -> None:
             writer.close()
 
     await asyncio.gather(*(one() for _ in range(count)))
+
+
+async def _hold_connections(port: int, end: float, count: int, opening: bytes, report: dict) -> None:
+    """Holds ``count`` connections that send ``opening`` and then nothing; reopens those the server closes."""
+    report.update(opened=0, closed_by_server=0, refused=0)
+
+    async def one() -> None:
+        while time.perf_counter() < end:
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(opening)
+                await writer.drain()
+            except OSError:
+                report["refused"] += 1
+                await asyncio.sleep(1)
+                continue
+            report["opened"] += 1
+            try:
+                await asyncio.wait_for(reader.read(), max(0.0, end - time.perf_counter()))
+                report["closed_by_server"] += 1
+            except (asyncio.TimeoutError, OSError):
+                pass
+            writer.close()
+
+    await asyncio.gather(*(one() for _ in range(count)))
+
+
+async def stalled_bodies(port: int, end: float, report: dict) -> None:
+    """6,000 connections that each send a complete POST head and then none of its body."""
+    head = (b"POST /api/graph HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n")
+    await _hold_connections(port, end, 6000, head, report)
+
+
+
+
+ATTACKER_ADDRESS = ("127.0.0.2", 0)
+
+
+async def _loop_posts(port: int, end: float, path: str, body: bytes, clients: int, report: dict) -> None:
+    """``clients`` loops, each posting ``body`` to ``path`` on a fresh connection from ATTACKER_ADDRESS."""
+    report.update(sent=0, statuses={}, slowest=0.0)
+    request = (b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+               b"Content-Length: %d\r\nConnection: close\r\n\r\n" % (path.encode(), len(body)) + body)
+
+    async def one() -> None:
+        while time.perf_counter() < end:
+            started = time.perf_counter()
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=ATTACKER_ADDRESS)
+                writer.write(request)
+                await writer.drain()
+                status_line = await asyncio.wait_for(reader.readline(), max(0.1, end - time.perf_counter()))
+                await reader.read()
+                writer.close()
+                status = status_line.split()[1].decode() if status_line else "closed"
+            except (OSError, asyncio.TimeoutError, IndexError) as error:
+                status = type(error).__name__
+                await asyncio.sleep(0.1)
+            report["sent"] += 1
+            report["statuses"][status] = report["statuses"].get(status, 0) + 1
+            report["slowest"] = round(max(report["slowest"], time.perf_counter() - started), 2)
+
+    await asyncio.gather(*(one() for _ in range(clients)))
+
+
+async def train_steps(port: int, end: float, report: dict) -> None:
+    body = json.dumps({"expression": "-log(sigmoid(w*x + b))", "values": {"w": 0.5, "x": 1.0, "b": 0.1},
+                       "params": ["w", "b"], "learning_rate": 0.1, "steps": 10_000}).encode()
+    await _loop_posts(port, end, "/api/train", body, 50, report)
+
+
+async def one_client_flood(port: int, end: float, report: dict) -> None:
+    program = "\n".join(f"v{i} = v{i - 1}*1.0001 + a" if i else "v0 = a*2" for i in range(300))
+    body = json.dumps({"expression": program, "values": {"a": 1}, "local": True, "dot": True}).encode()
+    await _loop_posts(port, end, "/api/graph", body, 48, report)
+
+
+ROUND_TWO = {
+    "stalled-bodies": stalled_bodies,
+    "train-steps": train_steps,
+    "one-client-flood": one_client_flood,
+}

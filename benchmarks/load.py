@@ -5,6 +5,7 @@
     python -m benchmarks.load --workers 2           # uvicorn with 2 worker processes
     python -m benchmarks.load --attack worst        # while one client sends the worst requests known
     python -m benchmarks.load --attack trickle      # while 2,000 connections trickle a header line each
+    python -m benchmarks.load --attack stalled-bodies   # issue 24's attackers: see benchmarks/attack.py
 
 The script starts its own ``python -m app`` (benchmarks/server.py) on a free port of 127.0.0.1 and talks to
 nothing else. Each student holds one keep-alive connection and, every ``--period`` seconds, posts
@@ -197,6 +198,8 @@ async def drive(server, port: int, args, attacks: list) -> tuple[Stats, Stats, l
         attackers.append(attack.worst(port, end, args.budget, attacked, attacks))
     elif args.attack == "trickle":
         attackers.append(attack.trickle(port, end, args.connections, attacked))
+    elif args.attack in attack.ROUND_TWO:  # issue 24's attackers
+        attackers.append(attack.ROUND_TWO[args.attack](port, end, attacked))
     await asyncio.gather(
         watch_memory(server, end, memory), probe(port, probed, end, 0.1, args.timeout), *attackers,
         *(student(k, port, requests, stats, end, args.period, args.timeout, args.max_requests)
@@ -295,7 +298,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds before a request counts as an error")
     parser.add_argument("--max-requests", type=int, default=200_000, help="a bound on the requests sent")
-    parser.add_argument("--attack", choices=["none", "worst", "trickle"], default="none",
+    parser.add_argument("--attack", choices=["none", "worst", "trickle", *attack.ROUND_TWO], default="none",
                         help="one hostile client beside the class (benchmarks/attack.py)")
     parser.add_argument("--connections", type=int, default=2000, help="trickling connections, with --attack trickle")
     parser.add_argument("--budget", type=float, default=10.0, help="the server's max_seconds, to judge the attacker's "

@@ -31,7 +31,7 @@ def quantile(data: list[float], q: float) -> float:
 async def measure(count: int) -> dict:
     limits = limits_in_force()
     workers.start(limits)
-    pool = workers._pools(limits).light  # noqa: SLF001
+    pool = workers._pools(limits).light.slots[0].pool  # noqa: SLF001
     bodies = [body for body, _ in classroom_requests(seed=3, count=count)]
     key = api.post_graph.key
     direct, pooled = [], []

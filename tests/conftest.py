@@ -68,7 +68,7 @@ def start_app_server(port: int, *options: str, env: dict | None = None, **popen)
                                env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, stdout=log,
                                stderr=subprocess.STDOUT, **popen)
     process.log = log
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a busy machine: the fork server imports NumPy and the app first
     while True:
         try:
             httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)

@@ -127,7 +127,7 @@ def test_uvicorn_private_connections_is_the_servers_set_of_open_connections(prot
 def test_uvicorn_private_url_and_headers_are_the_request_heads(protocol):
     # the second, pipelined request's head is the last one parsed
     assert protocol.url == b"/" and protocol.headers == [(b"host", b"a")]
-    assert uvicorn_private.head_size(protocol) == len(b"/") + len(b"host") + len(b"a")
+    assert uvicorn_private.head_size(protocol) == len(b"/") + len(b"host: a\r\n")
 
 
 def test_uvicorn_private_pipeline_holds_the_pipelined_request(protocol):
@@ -138,6 +138,11 @@ def test_uvicorn_private_cycle_is_the_request_being_answered(protocol):
     assert protocol.cycle.response_complete is False and uvicorn_private.answering(protocol)
 
 
+def test_uvicorn_private_scope_is_the_last_requests_and_carries_the_live_stream_mark(protocol):
+    scope = uvicorn_private.scope(protocol)
+    assert scope["path"] == "/" and callable(scope["extensions"]["backprop.mark_live_stream"])
+
+
 @pytest.mark.parametrize("name", sorted(uvicorn_private.METHODS))
 def test_uvicorn_private_method_exists(name):
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -145,7 +150,7 @@ def test_uvicorn_private_method_exists(name):
 
 
 def test_every_private_attribute_named_has_a_test():
-    tested = {"connections", "url", "headers", "pipeline", "cycle"}
+    tested = {"connections", "url", "headers", "pipeline", "cycle", "scope"}
     assert set(uvicorn_private.ATTRIBUTES) == tested
 
 
@@ -158,7 +163,7 @@ def test_a_process_forked_after_the_workers_started_makes_its_own_pools():
         "from app.server import api, workers\n"
         "workers.start(limits_in_force())\n"
         "def compute():\n"
-        "    pool = workers._pools(limits_in_force()).light\n"
+        "    pool = workers._pools(limits_in_force()).light.slots[0].pool\n"
         "    return pool.schedule(workers.serve, args=(api.post_graph.key, b'{\"expression\": \"2*3\"}',\n"
         "                         limits_in_force())).result(timeout=30)[0]\n"
         "pid = os.fork()\n"

@@ -60,9 +60,18 @@ def forward_values(graph: Graph, overrides: Mapping[str, Any] | None = None, lim
     return values
 
 
+# NumPy's broadcasting takes arrays of at most 32 dimensions (np.broadcast); a deeper value or array literal
+# would fail inside it.
+MAX_DIMENSIONS = 32
+
+
 def _check_result_size(graph: Graph, node: int, args: list, max_elements: int) -> None:
     """Refuse an operation whose result would be over the limit before NumPy allocates it."""
     shapes = [np.shape(a) for a in args]
+    deepest = max(len(s) for s in shapes)
+    if deepest > MAX_DIMENSIONS:
+        raise graph.error("limit", say("too_many_dimensions", label=graph.label[node], depth=deepest,
+                                       limit=MAX_DIMENSIONS), node)
     try:
         if graph.kind[node] == "matmul" and all(len(s) >= 1 for s in shapes):
             (a, b) = shapes

@@ -30,13 +30,17 @@ class Limits:
     max_narrate_nodes: int = 20_000  # nodes in a graph that is narrated
     # The work runs in worker processes (app/server/workers.py), each with a hard deadline and a memory cap.
     max_worker_mb: int = 1024  # address space of one worker process, in MB
-    light_workers: int = 2  # workers for small requests (bodies up to max_light_body_bytes)
+    light_workers: int = 2  # workers for small requests (bodies up to max_light_body_bytes that ask little work)
     heavy_workers: int = 1  # workers for the rest, and for small requests that outgrow light_seconds
     max_heavy_queue: int = 4  # large requests that may wait for a heavy worker; more are answered 503
+    max_client_requests: int = 100  # one address's small requests waiting or computing (a class behind one NAT
+    # address is one client: raise it for a bigger class); more are answered 503
+    max_client_heavy_requests: int = 2  # one client's large requests waiting or computing; more: 503
     max_light_body_bytes: int = 65_536
     light_seconds: float = 0.5  # a small request still running after this moves to the heavy workers
     # The connection layer (app/server/connections.py, app/server/security.py).
-    max_connections: int = 5_000  # open connections; a new one past this closes the oldest idle or slow one
+    max_connections: int = 5_000  # open connections; a new one past this closes the one stalled longest
+    max_live_streams: int = 1_000  # of which streaming live (a class's channel), never closed as stalled
     header_seconds: float = 10  # from a connection's start or its last answer to a complete request head
     body_seconds: float = 30  # from the request head to the end of its body
     send_seconds: float = 60  # a client that reads nothing of its answer for this long is dropped

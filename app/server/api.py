@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from .. import compute
 from ..engine.errors import ProgramError
+from ..engine.forward import MAX_DIMENSIONS
 from ..engine.limits import Limits
 from ..engine.ops import catalogue
 from ..teaching.examples import examples
@@ -35,6 +36,7 @@ from .schemas import (
     TrainRequest,
     TrainResponse,
 )
+from .admission import bracket_depth
 from .workers import answer, app_limits, in_worker
 
 router = APIRouter(prefix="/api")
@@ -111,7 +113,10 @@ def _query_values(request: Request, values: str | None) -> dict:
 
 
 def _parse_json_parameter(name: str, text: str) -> Any:
-    """JSON as the POST body's is read (the same parser: any integer, nesting to a bounded depth)."""
+    """JSON as the POST body's is read (the same parser: any integer), nested no deeper than an array can be."""
+    depth = bracket_depth(text) - (name == "values")  # values: an object of values
+    if depth > MAX_DIMENSIONS:
+        raise ProgramError("value", say("value_too_deep", name=name, depth=depth, limit=MAX_DIMENSIONS))
     try:
         return pydantic_core.from_json(text)
     except ValueError:

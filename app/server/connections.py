@@ -42,6 +42,10 @@ from .security import PAGE_CSP, SECURITY_HEADERS
 
 FILES_KEPT_FOR_THE_SERVER = 64  # listening socket, worker pipes, log files, static files being sent
 MAX_HEAD_BYTES = 16 * 1024  # a request's URL and headers: h11's bound, the one the server had before httptools
+MAX_HEADERS = 100  # header lines in one request head (a browser sends about 15)
+# A body in pieces this small on average, past SMALL_PIECES of them, costs the event loop a callback for a few
+# bytes each (one-byte chunks cost ten times the CPU of the same bytes in large ones): the connection is dropped.
+SMALL_PIECES, SMALL_PIECE_BYTES = 1024, 256
 
 
 def connection_bounds(limits: Limits) -> tuple[int, int]:
@@ -64,11 +68,15 @@ class HeadTooLarge(Exception):
 
 class BoundedProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, with a deadline and a size bound for each request head, a connection cap
-    and a send deadline."""
+    that evicts the connection stalled longest, and a send deadline."""
 
     limits = Limits()  # until bound_by() sets the server's
     cap = Limits().max_connections
-    waiting: dict["BoundedProtocol", None] = {}  # connections waiting for a request head, oldest first
+    # Connections that owe the server something (a request head, the rest of a body, the reading of an answer),
+    # in the order of their last progress, the longest stalled first: the ones a new connection past the cap
+    # evicts. A connection whose request is being computed, or that streams live, is not among them.
+    stalled: dict["BoundedProtocol", None] = {}
+    live: set["BoundedProtocol"] = set()  # connections marked as live streams (mark_live_stream)
 
     head_timer = None
     send_timer = None
@@ -86,15 +94,15 @@ class BoundedProtocol(HttpToolsProtocol):
         self.socket = transport
         self.event_loop = asyncio.get_running_loop()
         super().connection_made(transport)
-        if len(uvicorn.open_connections(self)) > self.cap:
-            oldest = next(iter(self.waiting), None)
-            if oldest is None:
-                self._drop()
-                return
-            oldest._close_unused()
+        if len(uvicorn.open_connections(self)) > self.cap and not self._evict_the_longest_stalled():
+            self._drop()
+            return
         self._wait_for_head()
 
     def data_received(self, data: bytes) -> None:
+        if self in self.stalled:  # progress: to the back of the line
+            del self.stalled[self]
+            self.stalled[self] = None
         # llhttp holds nothing, but httptools and uvicorn keep the URL and header lines read so far: a head still
         # incomplete after this read counts it whole, unless the head began in it (the read may end a body or
         # hold whole requests before it), so that what they hold stays within one read past the bound.
@@ -108,6 +116,22 @@ class BoundedProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.in_head, self.head_began, self.head_bytes = True, True, 0
+        self.header_lines = self.body_pieces = self.body_bytes = 0
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.header_lines += 1
+        if self.header_lines > MAX_HEADERS:
+            self.head_bytes = MAX_HEAD_BYTES + 1  # answered 431, as a head over its bytes is
+            raise HeadTooLarge
+        super().on_header(name, value)
+
+    def on_body(self, body: bytes) -> None:
+        self.body_pieces += 1
+        self.body_bytes += len(body)
+        if self.body_pieces > SMALL_PIECES and self.body_bytes < SMALL_PIECE_BYTES * self.body_pieces:
+            self._drop()
+            return
+        super().on_body(body)
 
     def on_headers_complete(self) -> None:
         self.in_head = False
@@ -115,7 +139,12 @@ class BoundedProtocol(HttpToolsProtocol):
         self.head_bytes = uvicorn.head_size(self)
         if self.head_bytes > MAX_HEAD_BYTES:
             raise HeadTooLarge
+        uvicorn.scope(self).setdefault("extensions", {})[LIVE_STREAM_EXTENSION] = self.mark_live_stream
         super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self.stalled.pop(self, None)  # the whole request is here: the server owes the answer now
 
     def on_response_complete(self) -> None:
         pipelined = uvicorn.has_pipelined_request(self)  # the next request's head is already here
@@ -126,16 +155,31 @@ class BoundedProtocol(HttpToolsProtocol):
     def connection_lost(self, exc) -> None:
         self._head_arrived()
         self._cancel_send_timer()
+        self.stalled.pop(self, None)
+        self.live.discard(self)
         super().connection_lost(exc)
 
     def pause_writing(self) -> None:
         super().pause_writing()
         if self.send_timer is None:
+            self.stalled[self] = None  # the client is not taking its answer
             self.send_timer = self.event_loop.call_later(self.limits.send_seconds, self._drop)
 
     def resume_writing(self) -> None:
         super().resume_writing()
         self._cancel_send_timer()
+        if self.head_timer is None:  # not waiting for a request head, which is a stall of its own
+            self.stalled.pop(self, None)
+
+    def mark_live_stream(self) -> bool:
+        """For a route that streams to its client for long (Server-Sent Events, say): this connection is counted
+        with the live streams, at most ``max_live_streams`` of them, and is not evicted for sending nothing.
+        Says whether it was taken (False past the cap: the route answers 503)."""
+        if self not in self.live and len(self.live) >= self.limits.max_live_streams:
+            return False
+        self.live.add(self)
+        self.stalled.pop(self, None)
+        return True
 
     def send_400_response(self, msg: str) -> None:
         """uvicorn's answer to a malformed request (431 for a head over its bound), with the security headers
@@ -153,19 +197,31 @@ class BoundedProtocol(HttpToolsProtocol):
         self.socket.write(head + b"".join(b"%s: %s\r\n" % header for header in headers) + b"\r\n" + body)
         self.socket.close()
 
+    def _evict_the_longest_stalled(self) -> bool:
+        """Close the connection that has made no progress for longest; says whether there was one."""
+        oldest = next(iter(self.stalled), None)
+        if oldest is None:
+            return False
+        if oldest.head_timer is not None:
+            oldest._close_unused()  # owes a head: its last answer may still be on its way
+        else:
+            oldest._drop()  # in the middle of a body, or of an answer it does not read
+        return True
+
     def _wait_for_head(self) -> None:
         self._head_arrived()
-        self.waiting[self] = None
+        self.stalled.pop(self, None)
+        self.stalled[self] = None  # at the back: stalled from now
         self.head_timer = self.event_loop.call_later(self.limits.header_seconds, self._close_unused)
 
     def _close_unused(self) -> None:
         """Close a connection that owes a request head, gracefully: the last answer may still be on its way to a
         slow client (what it has not taken is the send deadline's to judge; aborting would throw it away)."""
         self._head_arrived()
+        self.stalled.pop(self, None)
         self.socket.close()
 
     def _head_arrived(self) -> None:
-        self.waiting.pop(self, None)
         if self.head_timer is not None:
             self.head_timer.cancel()
             self.head_timer = None
@@ -179,7 +235,19 @@ class BoundedProtocol(HttpToolsProtocol):
         """Close at once, without a word, throwing away what the client has not taken of its answer."""
         self._head_arrived()
         self._cancel_send_timer()
+        self.stalled.pop(self, None)
         self.socket.abort()
+
+
+LIVE_STREAM_EXTENSION = "backprop.mark_live_stream"
+
+
+def mark_live_stream(scope) -> bool:
+    """Called by a route that will stream to its client for long (``mark_live_stream(request.scope)``): its
+    connection is then capped with the live streams and never evicted as stalled for sending nothing. False when
+    ``max_live_streams`` are already open (answer 503). True where no BoundedProtocol serves (a test client)."""
+    mark = scope.get("extensions", {}).get(LIVE_STREAM_EXTENSION)
+    return True if mark is None else mark()
 
 
 class QuietRepeats(logging.Filter):

@@ -88,12 +88,12 @@ app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
 app.add_middleware(Hardening)
 
 
-@app.get("/", include_in_schema=False)
+@app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
 def index(request: Request):
     return templates.TemplateResponse(request, "index.html", {"examples": examples()})
 
 
-@app.get("/healthz", include_in_schema=False)
+@app.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)
 def healthz():
     """For a load balancer or a process manager: the worker answers. The app holds no state to check."""
     return {"status": "ok"}

@@ -249,7 +249,20 @@ def _with_security_headers(send: Send) -> Send:
             if b"content-security-policy" not in present:
                 headers.append((b"content-security-policy", PAGE_CSP.encode()))
             headers.extend(header for header in SECURITY_HEADERS if header[0] not in present)
+            if b"location" in present:
+                headers = [(name, _relative(value) if name.lower() == b"location" else value)
+                           for name, value in headers]
             message = {**message, "headers": headers}
         await send(message)
 
     return send_with_headers
+
+
+def _relative(location: bytes) -> bytes:
+    """A redirect to this server as a path: Starlette writes the request's Host header into the URL of its
+    trailing-slash redirect, which a forged Host would turn into a redirect elsewhere."""
+    scheme, separator, rest = location.partition(b"://")
+    if not separator or b"/" in scheme:
+        return location
+    path = rest[rest.find(b"/"):] if b"/" in rest else b"/"
+    return b"/" + path.lstrip(b"/")  # never //host: a scheme-relative URL is another host too

@@ -16,12 +16,16 @@ ATTRIBUTES = {
     "headers": "the request's (name, value) header pairs, as the parser has given them so far",
     "pipeline": "the pipelined requests waiting behind the one being answered (a deque)",
     "cycle": "the request being answered (RequestResponseCycle), None before the first; its response_complete",
+    "scope": "the ASGI scope of the request whose head was parsed last",
 }
 # uvicorn's methods the protocol overrides and calls through super(): their names and their moments.
 METHODS = {
     "send_400_response": "writes the answer to a malformed request and closes",
     "on_message_begin": "the parser's callback at a request's first byte",
     "on_headers_complete": "the parser's callback at a request head's end; starts the ASGI task",
+    "on_message_complete": "the parser's callback at a request's end, its body whole",
+    "on_header": "the parser's callback for each header line: appends it to headers",
+    "on_body": "the parser's callback for each piece of a body: appends it to the request's",
     "on_response_complete": "called when an answer is sent; starts a pipelined request",
 }
 
@@ -31,8 +35,9 @@ def open_connections(protocol: HttpToolsProtocol) -> set:
 
 
 def head_size(protocol: HttpToolsProtocol) -> int:
-    """A complete request head's size as the parser gave it: its URL, and each header's name and value."""
-    return len(protocol.url) + sum(len(name) + len(value) for name, value in protocol.headers)
+    """A complete request head's size as the parser gave it: its URL, and each header line (its name, value,
+    colon, space and line end, so that 16,000 empty headers count too)."""
+    return len(protocol.url) + sum(len(name) + len(value) + 4 for name, value in protocol.headers)
 
 
 def has_pipelined_request(protocol: HttpToolsProtocol) -> bool:
@@ -43,3 +48,7 @@ def answering(protocol: HttpToolsProtocol) -> bool:
     """A request's answer is being computed or written on this connection."""
     cycle = protocol.cycle
     return cycle is not None and not cycle.response_complete
+
+
+def scope(protocol: HttpToolsProtocol) -> dict:
+    return protocol.scope

@@ -26,6 +26,7 @@ BLAS on one thread, so a replacement is ready in milliseconds and a matrix produ
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import concurrent.futures.process
 import contextlib
@@ -35,6 +36,7 @@ import logging
 import multiprocessing
 import os
 import resource
+import signal
 import threading
 import traceback
 from typing import Any, Callable
@@ -44,15 +46,17 @@ import pebble
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
+from starlette.requests import ClientDisconnect
 
 from ..engine.errors import ProgramError, error_detail
 from ..engine.limits import Limits, env_var, limits_in_force
 from ..words.messages import Text, request_error, say
+from .admission import asks_for_heavy_work
 from .security import BYTES_IN_FLIGHT
 
 log = logging.getLogger("backprop.workers")
 
-Answer = tuple[int, str, bytes]  # status, media type, body
+Answer = tuple[int, str, bytes, str | None]  # status, media type, body, and a bug's traceback for the server's log
 JSON = "application/json"
 
 # Routes by "module:name": a worker finds the function and its request model here.
@@ -72,7 +76,11 @@ def in_worker(method: Callable, path: str, model: type[BaseModel], media_type: s
         _TASKS[key] = (model, function, media_type)
 
         async def route_in_worker(request: Request) -> Response:
-            return await answer(request, key, await request.body())
+            try:
+                body = await request.body()
+            except ClientDisconnect:  # gone in the middle of its body (evicted, say): nobody to answer
+                return Response(status_code=499)
+            return await answer(request, key, body)
 
         route_in_worker.__name__ = function.__name__
         route_in_worker.__doc__ = function.__doc__
@@ -118,19 +126,19 @@ async def _answer(request: Request, key: str, body: bytes) -> Response:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limits.max_seconds
     pools = _pools(limits)
+    client = request.client.host if request.client else ""
     disconnected = asyncio.ensure_future(_disconnect(request))
     try:
-        if len(body) <= limits.max_light_body_bytes:
-            result = await _attempt(pools.light, key, body, limits, deadline, disconnected, limits.light_seconds)
+        if len(body) <= limits.max_light_body_bytes and not asks_for_heavy_work(key, body):
+            if not pools.light.admits(client):
+                return busy(say("too_many_requests"))
+            result = await _attempt(pools.light, client, key, body, limits, deadline, disconnected,
+                                    limits.light_seconds)
             if result is not _MOVE_TO_HEAVY:
                 return result
-        if pools.heavy_waiting >= limits.heavy_workers + limits.max_heavy_queue:
-            return busy(say("busy_computing", count=pools.heavy_waiting))
-        pools.heavy_waiting += 1
-        try:
-            return await _attempt(pools.heavy, key, body, limits, deadline, disconnected, None)
-        finally:
-            pools.heavy_waiting -= 1
+        if not pools.heavy.admits(client):
+            return busy(say("busy_computing", count=pools.heavy.holding))
+        return await _attempt(pools.heavy, client, key, body, limits, deadline, disconnected, None)
     finally:
         disconnected.cancel()
 
@@ -138,15 +146,28 @@ async def _answer(request: Request, key: str, body: bytes) -> Response:
 _MOVE_TO_HEAVY = object()
 
 
-async def _attempt(pool: pebble.ProcessPool, key: str, body: bytes, limits: Limits, deadline: float,
+async def _attempt(lane: Lane, client: str, key: str, body: bytes, limits: Limits, deadline: float,
                    disconnected: asyncio.Future, lane_seconds: float | None):
     loop = asyncio.get_running_loop()
+    lane.enter(client)
+    turn = asyncio.ensure_future(lane.take(client))
+    done, _ = await asyncio.wait({turn, disconnected}, timeout=max(deadline - loop.time(), 0),
+                                 return_when=asyncio.FIRST_COMPLETED)
+    if turn not in done:
+        turn.cancel()  # gives the worker back if its turn came meanwhile
+        lane.leave(client)
+        return Response(status_code=499) if disconnected in done else over_budget(limits)
+    slot = turn.result()
     remaining = deadline - loop.time()
     seconds = remaining if lane_seconds is None else min(remaining, lane_seconds)
     try:
-        future = pool.schedule(serve, args=(key, body, limits), timeout=max(seconds, 0.001))
-    except RuntimeError:  # the pool is broken (its fork server killed, say): start again with new ones
-        return _pools_broken()
+        future = slot.schedule(key, body, limits, max(seconds, 0.001))
+    except RuntimeError:
+        slot.replace()
+        lane.give_back(slot, client)
+        return busy(say("restarting"))
+    # The worker is the lane's again when its work is over: done, or stopped (which takes a moment).
+    future.add_done_callback(lambda _: _call_soon(loop, lane.give_back, slot, client))
     work = asyncio.wrap_future(future)
     done, _ = await asyncio.wait({work, disconnected}, timeout=remaining + 0.5,
                                  return_when=asyncio.FIRST_COMPLETED)
@@ -156,7 +177,7 @@ async def _attempt(pool: pebble.ProcessPool, key: str, body: bytes, limits: Limi
             return Response(status_code=499)  # nginx's "client closed request": nobody reads it
         return over_budget(limits)
     try:
-        status, media_type, data = work.result()
+        status, media_type, data, bug = work.result()
     except concurrent.futures.TimeoutError:
         if lane_seconds is not None and loop.time() < deadline:
             return _MOVE_TO_HEAVY
@@ -164,19 +185,86 @@ async def _attempt(pool: pebble.ProcessPool, key: str, body: bytes, limits: Limi
     except pebble.ProcessExpired as error:
         return error_response(413, say("worker_ended", how=_how(error.exitcode), limit=limits.max_worker_mb,
                                        variable=env_var("max_worker_mb")))
-    except concurrent.futures.process.BrokenProcessPool:
-        return _pools_broken()
+    except (concurrent.futures.process.BrokenProcessPool, RuntimeError):
+        slot.replace()
+        return busy(say("restarting"))
+    if bug is not None:  # logged here, not in the worker: through the server's filter of repeats
+        log.error("Error in a worker computing %s:\n%s", key, bug)
     return BoundedAnswer(data, status, media_type, small=len(data) <= limits.max_light_body_bytes)
 
 
-def _pools_broken() -> Response:
-    global _POOLS
-    log.error("The computing workers' pool is broken; starting new ones.")
-    with _POOLS_LOCK:
-        broken, _POOLS = _POOLS, None
-    if broken is not None:
-        threading.Thread(target=broken.close, daemon=True).start()
-    return busy(say("restarting"))
+def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable, *args) -> None:
+    with contextlib.suppress(RuntimeError):  # the event loop has closed: the server is stopping
+        loop.call_soon_threadsafe(callback, *args)
+
+
+class Lane:
+    """Workers that requests wait for, taken in turn client by client (round robin over the clients with a
+    request waiting), not first come first served: one client's queued work never sits in front of everyone
+    else's. A client may hold at most ``per_client`` requests here (waiting or computing), and at most
+    ``max_waiting`` requests of all clients wait (None: no bound but the clients')."""
+
+    def __init__(self, slots: list["Slot"], per_client: int, max_waiting: int | None = None):
+        self.slots = slots
+        self.free = list(slots)
+        self.per_client = per_client
+        self.max_waiting = max_waiting
+        self.turns: dict[str, collections.deque] = {}  # client → its waiting requests; the next client first
+        self.held: collections.Counter = collections.Counter()  # client → its requests here
+        self.holding = 0
+
+    def admits(self, client: str) -> bool:
+        waiting = self.holding - (len(self.slots) - len(self.free))
+        return self.held[client] < self.per_client and (self.max_waiting is None or waiting < self.max_waiting)
+
+    def enter(self, client: str) -> None:
+        self.held[client] += 1
+        self.holding += 1
+
+    def leave(self, client: str) -> None:
+        self.holding -= 1
+        self.held[client] -= 1
+        if self.held[client] <= 0:
+            del self.held[client]
+
+    async def take(self, client: str) -> "Slot":
+        """A free worker, when this request's turn comes."""
+        if self.free and not self.turns:
+            return self.free.pop()
+        turn = asyncio.get_running_loop().create_future()
+        self.turns.setdefault(client, collections.deque()).append(turn)
+        try:
+            return await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._next(turn.result())  # its turn came as it was given up: pass the worker on
+            else:
+                self._forget(client, turn)
+            raise
+
+    def give_back(self, slot: "Slot", client: str) -> None:
+        self.leave(client)
+        self._next(slot)
+
+    def _next(self, slot: "Slot") -> None:
+        while self.turns:
+            client = next(iter(self.turns))
+            waiting = self.turns.pop(client)
+            turn = waiting.popleft()
+            if waiting:
+                self.turns[client] = waiting  # behind every other client's turn
+            if not turn.done():
+                turn.set_result(slot)
+                return
+        self.free.append(slot)
+
+    def _forget(self, client: str, turn: asyncio.Future) -> None:
+        waiting = self.turns.get(client)
+        if waiting is not None:
+            with contextlib.suppress(ValueError):
+                waiting.remove(turn)
+            if not waiting:
+                del self.turns[client]
 
 
 async def _disconnect(request: Request) -> None:
@@ -236,19 +324,62 @@ class BoundedAnswer(Response):
 HEAVY_NICENESS = 10
 
 
-class _Pools:
-    def __init__(self, limits: Limits):
-        context = _context()
-        self.light = pebble.ProcessPool(max_workers=limits.light_workers, context=context,
-                                        initializer=_start_worker, initargs=(limits.max_worker_mb, 0))
-        self.heavy = pebble.ProcessPool(max_workers=limits.heavy_workers, context=context,
-                                        initializer=_start_worker, initargs=(limits.max_worker_mb, HEAVY_NICENESS))
-        self.heavy_waiting = 0
+class Slot:
+    """One worker process, in a pebble pool of its own: a worker that dies, is stopped or breaks its pool is
+    replaced alone, and stopping one (pebble waits for it) holds up no other worker's pool."""
+
+    def __init__(self, limits: Limits, niceness: int):
+        self.initargs = (limits.max_worker_mb, niceness)
+        self.replacing = False
+        self.pool = self._new_pool()
+
+    def _new_pool(self) -> pebble.ProcessPool:
+        return pebble.ProcessPool(max_workers=1, context=_context(), initializer=_start_worker,
+                                  initargs=self.initargs)
+
+    def schedule(self, key: str, body: bytes, limits: Limits, seconds: float) -> concurrent.futures.Future:
+        """Raises RuntimeError while the pool is broken (its fork server killed, say) or being replaced."""
+        if self.replacing:
+            raise RuntimeError("the worker is being replaced")
+        return self.pool.schedule(serve, args=(key, body, limits), timeout=seconds)
+
+    def replace(self) -> None:
+        """A new pool for this worker alone, made in a thread: starting a fork server again takes seconds, which
+        the event loop must not wait for (requests for this worker are answered 503 meanwhile)."""
+        if self.replacing:
+            return
+        self.replacing = True
+        log.warning("A computing worker's pool is broken; starting a new one.")
+
+        def renew() -> None:
+            broken = self.pool
+            try:
+                self.pool = self._new_pool()
+            finally:
+                self.replacing = False
+            _close(broken)
+
+        threading.Thread(target=renew, daemon=True).start()
 
     def close(self) -> None:
-        for pool in (self.light, self.heavy):
-            pool.stop()
-            pool.join()
+        _close(self.pool)
+
+
+def _close(pool: pebble.ProcessPool) -> None:
+    pool.stop()
+    pool.join()
+
+
+class _Pools:
+    def __init__(self, limits: Limits):
+        self.light = Lane([Slot(limits, 0) for _ in range(limits.light_workers)],
+                          per_client=limits.max_client_requests)
+        self.heavy = Lane([Slot(limits, HEAVY_NICENESS) for _ in range(limits.heavy_workers)],
+                          per_client=limits.max_client_heavy_requests, max_waiting=limits.max_heavy_queue)
+
+    def close(self) -> None:
+        for slot in self.light.slots + self.heavy.slots:
+            slot.close()
 
 
 _POOLS: _Pools | None = None
@@ -267,8 +398,8 @@ def _pools(limits: Limits) -> _Pools:
 def start(limits: Limits) -> None:
     """Start the workers now (the first request would otherwise wait for them)."""
     pools = _pools(limits)
-    for pool in (pools.light, pools.heavy):
-        pool.schedule(_ready).result()
+    for ready in [slot.pool.schedule(_ready) for slot in pools.light.slots + pools.heavy.slots]:
+        ready.result()
 
 
 def _forget_pools_in_a_forked_child() -> None:
@@ -334,6 +465,11 @@ def _start_worker(max_worker_mb: int, niceness: int) -> None:
     cap = max_worker_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     os.nice(niceness)
+    # pebble stops a worker with SIGTERM, then waits up to 3 s for it (its handler runs between bytecodes, not
+    # inside NumPy): the default action ends it at once, so a cancelled request costs nobody that wait.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    from .connections import quiet_logs
+    quiet_logs()  # a worker's own warnings, repeated, are held back as the server's are
 
 
 def _ready() -> bool:
@@ -352,19 +488,18 @@ def serve(key: str, body: bytes, limits: Limits) -> Answer:
         except ValidationError as error:
             detail = [described({**item, "loc": ["body", *item["loc"]]}) for item in error.errors(include_url=False)]
             # json, not orjson: the input echoed back may hold an integer past 64 bits
-            return 422, JSON, json.dumps({"detail": detail}, default=str, ensure_ascii=False).encode()
+            return 422, JSON, json.dumps({"detail": detail}, default=str, ensure_ascii=False).encode(), None
         data = _encode(function(request, limits), media_type)
     except ProgramError as error:
-        return (413 if error.kind == "limit" else 400), JSON, orjson.dumps({"detail": error.as_dict()})
+        return (413 if error.kind == "limit" else 400), JSON, orjson.dumps({"detail": error.as_dict()}), None
     except MemoryError:
         return _error(413, say("out_of_memory", limit=limits.max_worker_mb, variable=env_var("max_worker_mb")))
-    except Exception:  # a bug: answered 500 with a sentence, logged with its traceback
-        log.error("Error in a worker computing %s:\n%s", key, traceback.format_exc())
-        return _error(500, say("internal"), kind="internal")
+    except Exception:  # a bug: answered 500 with a sentence; its traceback goes to the server, which logs it
+        return (*_error(500, say("internal"), kind="internal")[:3], traceback.format_exc()[-4000:])
     if len(data) > limits.max_answer_bytes:
         return _error(413, say("answer_was_too_big", size=len(data), limit=limits.max_answer_bytes,
                                variable=env_var("max_answer_bytes")))
-    return 200, media_type, data
+    return 200, media_type, data, None
 
 
 def _validate(model, body: bytes):
@@ -378,7 +513,7 @@ def _validate(model, body: bytes):
             raise
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested past Python's stack, as pydantic says too
             raise error from None
     return model.model_validate(data)
 
@@ -402,9 +537,11 @@ def _encode(result: Any, media_type: str) -> bytes:
     except orjson.JSONEncodeError as error:
         if isinstance(error.__cause__, MemoryError) or "memory" in str(error).lower():
             raise MemoryError from error
+        if "64-bit" in str(error):  # a whole number of the request (an epoch, say) echoed back
+            raise ProgramError("value", say("whole_number_too_large", largest=2 ** 63 - 1)) from None
         raise
 
 
 def _error(status: int, message: Text, kind: str = "limit") -> Answer:
-    return status, JSON, orjson.dumps({"detail": error_detail(kind, message)})
+    return status, JSON, orjson.dumps({"detail": error_detail(kind, message)}), None
 
