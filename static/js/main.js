@@ -1,4 +1,5 @@
 // The page: program text and values go to the API; what comes back is drawn. No maths here.
+import { installClassroom } from "./classroom.js";
 import { ApiError, computeGraph, curlCommand, fetchDot, fetchExamples, fetchOps, graphRequest } from "./api.js";
 import { COMFORT_SCALE, GraphView, MIN_READABLE_SCALE } from "./draw.js";
 import { describeArray, describeNode } from "./details.js";
@@ -534,6 +535,7 @@ async function start() {
   if (saved) loadProgram(saved.program, saved.values);
   else loadProgram(first.program, first.values);
   lastSize = view.viewportSize();
+  installClassroom({ page, editor, stepper, applyStepper, recompute, explain, teaching, view });
 }
 
 // For tests and the curious: the request the page would send now, and the page's state.
