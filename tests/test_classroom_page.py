@@ -162,6 +162,10 @@ def test_a_phone_student_view(browser, server, errors):
     teacher.select_option("#class-node", label="b")
     teacher.click("#class-ask-grad")
     phone.wait_for_selector("#class-question:not([hidden])", timeout=FOLLOW_MS)
+    phone.wait_for_function("() => document.querySelector('#step-status').textContent.startsWith('Forward pass')",
+                            timeout=FOLLOW_MS)  # the gradients asked for are not on the student's drawing
+    assert phone.evaluate("""() => [...document.querySelectorAll('#graph .wire-label text.grad')]
+        .filter(t => getComputedStyle(t).visibility !== 'hidden' && getComputedStyle(t).opacity !== '0').length""") == 0
     assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390  # nothing sideways
     box = phone.locator("#class-answer").bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390

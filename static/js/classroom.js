@@ -448,7 +448,16 @@ class StudentSeat {
       return;
     }
     if (!page.graph || page.settled !== page.request) return;
-    const step = state.step === null || state.step === undefined ? null : Math.min(state.step, stepper.total);
+    let step = state.step === null || state.step === undefined ? null : Math.min(state.step, stepper.total);
+    let pinnedWanted = state.pinned ?? null;
+    const question = this.view.question;
+    if (question && !question.revealed) {
+      // The drawing does not give the answer away: no gradients while one is asked for, and only the values
+      // computed before the node while its value is; nor the card that works it out.
+      const hidden = question.kind === "grad" ? stepper.order.length : Math.max(0, stepper.order.indexOf(question.node));
+      if (step === null || step > hidden) step = hidden;
+      pinnedWanted = null;
+    }
     if (stepper.step !== step) {
       teaching.tour.pause();
       if (step === null) stepper.showAll();
@@ -456,12 +465,12 @@ class StudentSeat {
       applyStepper();
     }
     const pinned = explain.pinned ? explain.id : null;
-    if (pinned !== (state.pinned ?? null)) {
-      if (state.pinned === null || state.pinned === undefined || !page.graph.nodes[state.pinned]) explain.close();
+    if (pinned !== pinnedWanted) {
+      if (pinnedWanted === null || !page.graph.nodes[pinnedWanted]) explain.close();
       else {
         view.mountAll?.();
-        const group = view.svg?.querySelector(`#n${state.pinned}`);
-        if (group) explain.pin(state.pinned, group);
+        const group = view.svg?.querySelector(`#n${pinnedWanted}`);
+        if (group) explain.pin(pinnedWanted, group);
       }
     }
   }
