@@ -426,7 +426,7 @@ async def _student_events(code: str, listener: Listener, view: dict | None):
         message = await listener.queue.get()
         kind = message["kind"]
         if kind == "view":
-            yield _event("view", message["view"])
+            yield {"event": "view", "data": message["data"], "retry": RETRY_MS}
         elif kind == "catch_up":
             listener.behind = False
             yield _event("view", await store().view(code))

@@ -23,7 +23,10 @@ from collections import defaultdict
 
 import orjson
 
+from ..connections import QuietRepeats
+
 log = logging.getLogger("backprop.classroom")
+log.addFilter(QuietRepeats())  # Redis gone: one warning per ten seconds, not one per request
 SERVER_ID = uuid.uuid4().hex[:12]  # this process, for its count of live pages in a shared store
 
 
@@ -81,7 +84,14 @@ class Hub:
         return sum(not listener.instructor for listener in self.listeners.get(code, ()))
 
     def deliver(self, code: str, message: dict) -> None:
-        for listener in list(self.listeners.get(code, ())):
+        """Hands a message to the class's pages here: a view to every page (encoded once for all of them), the
+        news of answers and live pages to the instructor's only."""
+        pages = self.listeners.get(code, ())
+        if message["kind"] == "view":
+            message = {**message, "data": orjson.dumps(message["view"]).decode()}
+        elif message["kind"] in ("answers", "live"):
+            pages = [listener for listener in pages if listener.instructor]
+        for listener in list(pages):
             listener.offer(message)
 
     def trouble(self) -> None:
@@ -210,7 +220,11 @@ class RedisStore:
         self.redis_errors = (redis.RedisError, OSError)
         self.hub = hub
         self.seconds = int(seconds)
-        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=10)
+        # A bounded pool that makes a request wait for a connection (a class of 200 joining at once), rather than
+        # one that refuses past its size.
+        pool = redis.BlockingConnectionPool.from_url(url, max_connections=64, timeout=5, socket_timeout=2,
+                                                     socket_connect_timeout=2, health_check_interval=10)
+        self.client = redis.Redis(connection_pool=pool)
         self.pubsub = None
         self.channels: set[str] = set()  # wanted
         self.subscribed: set[str] = set()  # heard
