@@ -208,3 +208,32 @@ def _events(lines):
         elif line.startswith("data:") and kind:
             yield kind, json.loads(line.split(":", 1)[1])
             kind = None
+
+
+def test_live_streams_are_capped_on_their_own_with_a_clear_message(client, bounds, monkeypatch):
+    started = start(client)
+    code = started["code"]
+    student = client.post(f"/api/class/{code}/join", json={}).json()["student"]
+    monkeypatch.setattr(routes, "streams", routes.Streams(cap=0, per_address=10))
+    refused = client.get(f"/api/class/{code}/events", params={"student": student})
+    assert refused.status_code == 503 and "live pages" in refused.json()["detail"]["message"]
+    monkeypatch.setattr(routes, "streams", routes.Streams(cap=10, per_address=0))
+    refused = client.get(f"/api/class/{code}/events", params={"student": student})
+    assert refused.status_code == 503 and "Your address" in refused.json()["detail"]["message"]
+    assert client.get(f"/api/class/{code}/events", params={"student": "forged"}).status_code == 403
+
+
+def test_a_class_expires_without_its_instructor(client, bounds, monkeypatch):
+    import time
+
+    from app.server.classroom.store import MemoryStore
+    monkeypatch.setattr(routes, "_store", MemoryStore(routes.hub, seconds=2))
+    started = start(client)
+    code, key = started["code"], started["key"]
+    time.sleep(1.2)
+    assert client.post(f"/api/class/{code}/state", json={"program": "a"}, headers={"x-class-key": key}).status_code == 200
+    time.sleep(1.2)  # started 2.4 s ago, but the instructor was seen 1.2 s ago: still there
+    assert client.get(f"/class/{code}").status_code == 200
+    time.sleep(2.5)
+    gone = client.get(f"/class/{code}")
+    assert gone.status_code == 404 and "has ended" in gone.text
