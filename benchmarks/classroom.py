@@ -222,14 +222,18 @@ async def drive(server, port: int, args) -> dict:
     await side
 
     last_student, every_copy, wrong = [], [], []
+    arrived = [{} for _ in followers]  # by student: version → when its first copy arrived
+    for k, follower in enumerate(followers):
+        for t, kind, data in follower.events:
+            if kind == "view":
+                arrived[k].setdefault(data["version"], t)
     for step, began, version in sent:
         arrivals = []
-        for k, follower in enumerate(followers):
-            found = [t for t, kind, data in follower.events if kind == "view" and data["version"] == version]
-            if not found:
+        for k in range(len(followers)):
+            if version not in arrived[k]:
                 wrong.append(f"student {k} never got step {step}")
                 continue
-            arrivals.append(found[0] - began)
+            arrivals.append(arrived[k][version] - began)
         every_copy += arrivals
         if arrivals:
             last_student.append(max(arrivals))
@@ -309,7 +313,7 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     env = {"BACKPROP_REDIS_URL": args.redis} if args.redis else {}
     load_before = os.getloadavg()
-    with live_server(env=env) as server:
+    with live_server(env=env, timeout=120) as server:  # a busy machine starts it slowly
         port = int(server.base_url.rsplit(":", 1)[1])
         result = asyncio.run(drive(server, port, args))
     result["load_average_before"] = load_before

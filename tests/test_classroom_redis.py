@@ -119,3 +119,20 @@ def test_redis_going_away_mid_class_is_survived(redis_server, two_servers):
             next(events)
             kind, tally = next(events)
             assert kind == "tally" and tally["answered"] == 1 and tally["right"] == 1  # nothing answered was lost
+
+
+def test_a_students_page_says_redis_is_away_and_reconnects(browser, redis_server, two_servers, errors):
+    a, b = two_servers
+    teacher, link = start_class(browser, a, errors)
+    student = join(browser, link.replace(a, b), errors)
+    redis_server.stop()
+    try:
+        student.wait_for_function("() => document.querySelector('#class-status').textContent.includes('reconnecting')",
+                                  timeout=10_000)
+        teacher.fill("#program", "a*b")  # the instructor's own page computes on: graph requests need no Redis
+        teacher.press("#program", "Control+Enter")
+        teacher.wait_for_function("() => document.querySelector('#graph svg text.value')")
+    finally:
+        redis_server.start()
+    student.wait_for_function("() => document.querySelector('#program').value === 'a*b'", timeout=20_000)
+    assert student.text_content("#class-status").startswith("Following")
