@@ -183,19 +183,19 @@ def question_body() -> dict:
 
 async def drive(server, port: int, args) -> dict:
     pid = server.process.pid
-    status, started = await request(port, "POST", "/api/class", {"program": PROGRAM})
+    status, started = await request(port, "POST", "/class", {"program": PROGRAM})
     assert status == 200, started
     code, key = started["code"], started["key"]
     instructor = {"x-class-key": key}
     tokens = []
     for _ in range(args.students):
-        status, joined = await request(port, "POST", f"/api/class/{code}/join", {})
+        status, joined = await request(port, "POST", f"/class/{code}/join", {})
         assert status == 200, joined
         tokens.append(joined["student"])
     await asyncio.sleep(0.5)
     rss_before = process_rss_mb(pid)
-    followers = [Follower(port, f"/api/class/{code}/events?student={token}") for token in tokens]
-    teacher = Follower(port, f"/api/class/{code}/events?key={key}")
+    followers = [Follower(port, f"/class/{code}/events?student={token}") for token in tokens]
+    teacher = Follower(port, f"/class/{code}/events?key={key}")
     tasks = [asyncio.create_task(f.run()) for f in [*followers, teacher]]
     await asyncio.gather(*(f.connected.wait() for f in [*followers, teacher]))
     failed = [f.errors for f in followers if f.errors]
@@ -211,7 +211,7 @@ async def drive(server, port: int, args) -> dict:
     sent: list[tuple[int, float, int]] = []  # step, time sent, the view's version
     for step in range(1, args.steps + 1):
         began = time.perf_counter()
-        status, answer = await request(port, "POST", f"/api/class/{code}/state", {"program": PROGRAM, "step": step},
+        status, answer = await request(port, "POST", f"/class/{code}/state", {"program": PROGRAM, "step": step},
                                        instructor)
         assert status == 200, answer
         sent.append((step, began, answer["version"]))
@@ -249,7 +249,7 @@ async def drive(server, port: int, args) -> dict:
                   if v in steps and steps[v] != s]
 
     # 2. A hundred answers within a second.
-    status, asked = await request(port, "POST", f"/api/class/{code}/ask", question_body(), instructor)
+    status, asked = await request(port, "POST", f"/class/{code}/ask", question_body(), instructor)
     assert status == 200, asked
     answering = min(100, len(tokens))
     texts = ["3"] * (answering * 7 // 10) + ["-3"] * (answering * 2 // 10)
@@ -258,7 +258,7 @@ async def drive(server, port: int, args) -> dict:
 
     async def answer(token: str, text: str) -> None:
         await asyncio.sleep(random.uniform(0, 1.0))
-        status, verdict = await request(port, "POST", f"/api/class/{code}/answer",
+        status, verdict = await request(port, "POST", f"/class/{code}/answer",
                                         {"student": token, "question": asked["question"], "answer": text})
         replies.append(time.perf_counter())
         if status != 200:

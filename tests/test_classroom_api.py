@@ -30,7 +30,7 @@ def bounds(monkeypatch):
 
 
 def start(client, program=PROGRAM):
-    response = client.post("/api/class", json={"program": program, "values": {"a": 2}})
+    response = client.post("/class", json={"program": program, "values": {"a": 2}})
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -64,8 +64,8 @@ def test_a_wrong_code_gets_a_clear_page_and_guessing_is_rate_limited(client, bou
     assert missing.status_code == 404
     assert "There is no class" in missing.text and "NOSUCH" in missing.text and "没有代码为" in missing.text
     client.get("/class/NOSUCH")
-    client.get("/api/class/NOSUCH/qr.svg")
-    refused = client.post("/api/class/NOSUCH/join", json={})
+    client.get("/class/NOSUCH/qr.svg")
+    refused = client.post("/class/NOSUCH/join", json={})
     assert refused.status_code == 429 and "wrong class codes" in refused.json()["detail"]["message"]
     assert client.get("/class/ANYONE").status_code == 429  # even a real code, for a while
 
@@ -81,20 +81,20 @@ def test_caps_on_classes_students_and_tries_each_say_so(client, bounds):
     bounds(max_classes=1_000_000, max_students=2, max_tries=2)
     started = start(client)
     code, key = started["code"], started["key"]
-    students = [client.post(f"/api/class/{code}/join", json={}).json()["student"] for _ in range(2)]
-    full = client.post(f"/api/class/{code}/join", json={})
+    students = [client.post(f"/class/{code}/join", json={}).json()["student"] for _ in range(2)]
+    full = client.post(f"/class/{code}/join", json={})
     assert full.status_code == 409 and "full" in full.json()["detail"]["message"]
 
-    asked = client.post(f"/api/class/{code}/ask", json=question_of(PROGRAM, "b"), headers={"x-class-key": key}).json()
+    asked = client.post(f"/class/{code}/ask", json=question_of(PROGRAM, "b"), headers={"x-class-key": key}).json()
     for text in ("1", "2"):
-        assert client.post(f"/api/class/{code}/answer", json={"student": students[0], "question": asked["question"],
+        assert client.post(f"/class/{code}/answer", json={"student": students[0], "question": asked["question"],
                                                                 "answer": text}).json()["verdict"] == "wrong"
-    over = client.post(f"/api/class/{code}/answer", json={"student": students[0], "question": asked["question"],
+    over = client.post(f"/class/{code}/answer", json={"student": students[0], "question": asked["question"],
                                                            "answer": "3"})
     assert over.status_code == 429 and "2 times" in over.json()["detail"]["message"]
 
     bounds(max_classes=0)
-    refused = client.post("/api/class", json={})
+    refused = client.post("/class", json={})
     assert refused.status_code == 503 and "limit" in refused.json()["detail"]["message"]
 
 
@@ -102,34 +102,34 @@ def test_starting_classes_is_rate_limited(client, bounds):
     bounds(starts_per_hour=2)
     start(client)
     start(client)
-    refused = client.post("/api/class", json={})
+    refused = client.post("/class", json={})
     assert refused.status_code == 429 and "Too many classes" in refused.json()["detail"]["message"]
 
 
 def test_only_the_instructors_key_changes_what_the_class_sees(client, bounds):
     started = start(client)
     code = started["code"]
-    student = client.post(f"/api/class/{code}/join", json={}).json()["student"]
+    student = client.post(f"/class/{code}/join", json={}).json()["student"]
     for headers in ({}, {"x-class-key": student}, {"x-class-key": "x" * 32}):
-        refused = client.post(f"/api/class/{code}/state", json={"program": "hacked"}, headers=headers)
+        refused = client.post(f"/class/{code}/state", json={"program": "hacked"}, headers=headers)
         assert refused.status_code == 403 and "instructor" in refused.json()["detail"]["message"]
-        assert client.post(f"/api/class/{code}/reveal", headers=headers).status_code == 403
-        assert client.post(f"/api/class/{code}/end", headers=headers).status_code == 403
+        assert client.post(f"/class/{code}/reveal", headers=headers).status_code == 403
+        assert client.post(f"/class/{code}/end", headers=headers).status_code == 403
     # A student's answer is checked for them alone: the view others follow is the instructor's.
-    assert client.post(f"/api/class/{code}/answer", json={"student": student, "question": "x", "answer": "1"}
+    assert client.post(f"/class/{code}/answer", json={"student": student, "question": "x", "answer": "1"}
                        ).status_code == 409
-    assert client.post(f"/api/class/{code}/answer", json={"student": "forged", "question": "x", "answer": "1"}
+    assert client.post(f"/class/{code}/answer", json={"student": "forged", "question": "x", "answer": "1"}
                        ).status_code == 403
 
 
 def test_an_answer_is_checked_with_the_quizs_rules_and_the_tally_groups_the_mistakes(client, bounds):
     started = start(client)
     code, key = started["code"], started["key"]
-    students = [client.post(f"/api/class/{code}/join", json={"nickname": f"s{i}"}).json()["student"] for i in range(4)]
-    asked = client.post(f"/api/class/{code}/ask", json=question_of(PROGRAM, "b"), headers={"x-class-key": key}).json()
+    students = [client.post(f"/class/{code}/join", json={"nickname": f"s{i}"}).json()["student"] for i in range(4)]
+    asked = client.post(f"/class/{code}/ask", json=question_of(PROGRAM, "b"), headers={"x-class-key": key}).json()
 
     def send(student, text):
-        return client.post(f"/api/class/{code}/answer", json={"student": student, "question": asked["question"],
+        return client.post(f"/class/{code}/answer", json={"student": student, "question": asked["question"],
                                                               "answer": text}).json()
     assert send(students[0], "3")["verdict"] == "right"
     assert send(students[1], " −3 ")["verdict"] == "wrong"  # a Unicode minus, read as quiz.js reads it
@@ -139,10 +139,10 @@ def test_an_answer_is_checked_with_the_quizs_rules_and_the_tally_groups_the_mist
 
     tally = routes.tally(*_tally_parts(client, code))
     assert tally["answered"] == 3 and tally["right"] == 1
-    assert {group["mistake"]: group["answers"] for group in tally["mistakes"]} == {"sign": ["-3"], "forward_value": ["1"]}
+    assert {group["mistake"]: group["answers"] for group in tally["mistakes"]} == {"sign": ["-3.00"], "forward_value": ["1.00"]}
     assert tally["names"] == ["s0", "s1", "s2"]
 
-    client.post(f"/api/class/{code}/reveal", headers={"x-class-key": key})
+    client.post(f"/class/{code}/reveal", headers={"x-class-key": key})
     assert send(students[3], "3")["detail"]["kind"] == "value"  # revealed: no more answers
 
 
@@ -183,20 +183,20 @@ def test_answers_are_read_as_the_quiz_reads_them():
 
 def test_the_live_stream_starts_with_the_whole_state_and_follows_each_change(server):
     with httpx.Client(base_url=server, timeout=10) as client:
-        started = client.post("/api/class", json={"program": PROGRAM}).json()
+        started = client.post("/class", json={"program": PROGRAM}).json()
         code, key = started["code"], started["key"]
-        student = client.post(f"/api/class/{code}/join", json={}).json()["student"]
-        with client.stream("GET", f"/api/class/{code}/events", params={"student": student}) as stream:
+        student = client.post(f"/class/{code}/join", json={}).json()["student"]
+        with client.stream("GET", f"/class/{code}/events", params={"student": student}) as stream:
             assert stream.headers["content-type"].startswith("text/event-stream")
             events = _events(stream.iter_lines())
             kind, first = next(events)
             assert kind == "view" and first["state"]["program"] == PROGRAM
-            client.post(f"/api/class/{code}/state", json={"program": "a*b", "step": 2}, headers={"x-class-key": key})
+            client.post(f"/class/{code}/state", json={"program": "a*b", "step": 2}, headers={"x-class-key": key})
             kind, then = next(events)
             assert kind == "view" and then["state"] == {**then["state"], "program": "a*b", "step": 2}
-            client.post(f"/api/class/{code}/end", headers={"x-class-key": key})
+            client.post(f"/class/{code}/end", headers={"x-class-key": key})
             assert next(events)[0] == "ended"
-        refused = client.get(f"/api/class/{code}/events", params={"student": student})
+        refused = client.get(f"/class/{code}/events", params={"student": student})
         assert refused.status_code == 404
 
 
@@ -213,14 +213,14 @@ def _events(lines):
 def test_live_streams_are_capped_on_their_own_with_a_clear_message(client, bounds, monkeypatch):
     started = start(client)
     code = started["code"]
-    student = client.post(f"/api/class/{code}/join", json={}).json()["student"]
+    student = client.post(f"/class/{code}/join", json={}).json()["student"]
     monkeypatch.setattr(routes, "streams", routes.Streams(cap=0, per_address=10))
-    refused = client.get(f"/api/class/{code}/events", params={"student": student})
+    refused = client.get(f"/class/{code}/events", params={"student": student})
     assert refused.status_code == 503 and "live pages" in refused.json()["detail"]["message"]
     monkeypatch.setattr(routes, "streams", routes.Streams(cap=10, per_address=0))
-    refused = client.get(f"/api/class/{code}/events", params={"student": student})
+    refused = client.get(f"/class/{code}/events", params={"student": student})
     assert refused.status_code == 503 and "Your address" in refused.json()["detail"]["message"]
-    assert client.get(f"/api/class/{code}/events", params={"student": "forged"}).status_code == 403
+    assert client.get(f"/class/{code}/events", params={"student": "forged"}).status_code == 403
 
 
 def test_a_class_expires_without_its_instructor(client, bounds, monkeypatch):
@@ -231,7 +231,7 @@ def test_a_class_expires_without_its_instructor(client, bounds, monkeypatch):
     started = start(client)
     code, key = started["code"], started["key"]
     time.sleep(1.2)
-    assert client.post(f"/api/class/{code}/state", json={"program": "a"}, headers={"x-class-key": key}).status_code == 200
+    assert client.post(f"/class/{code}/state", json={"program": "a"}, headers={"x-class-key": key}).status_code == 200
     time.sleep(1.2)  # started 2.4 s ago, but the instructor was seen 1.2 s ago: still there
     assert client.get(f"/class/{code}").status_code == 200
     time.sleep(2.5)

@@ -134,7 +134,7 @@ def ask_the_class(teacher, students, node_name="b"):
     teacher.wait_for_function("() => document.querySelector('#class-tally').textContent.includes('3 answered')",
                               timeout=FOLLOW_MS)
     tally = teacher.text_content("#class-tally")
-    assert "67% right" in tally and "the sign flipped" in tally and "-3 ×1" in tally
+    assert "67% right" in tally and "the sign flipped" in tally and "-3.00 ×1" in tally
     teacher.click("#class-reveal")
     for student in students:
         student.wait_for_function("() => document.querySelector('#class-revealed').textContent.includes('= 3.00')",
@@ -179,7 +179,7 @@ def test_a_students_link_cannot_drive_the_class(browser, server, errors):
     student = join(browser, link, errors)
     code = link.rsplit("/", 1)[1]
     for route in ("state", "ask", "reveal", "end"):
-        forged = student.evaluate("""async ([code, route]) => (await fetch(`/api/class/${code}/${route}`, {method: 'POST',
+        forged = student.evaluate("""async ([code, route]) => (await fetch(`/class/${code}/${route}`, {method: 'POST',
             headers: {'content-type': 'application/json', 'x-class-key': 'guessed'},
             body: JSON.stringify({program: 'hacked'})})).status""", [code, route])
         assert forged in (403, 422), route

@@ -85,21 +85,21 @@ def test_an_instructor_on_one_server_drives_students_on_another(browser, two_ser
 def test_redis_going_away_mid_class_is_survived(redis_server, two_servers):
     a, b = two_servers
     with httpx.Client(timeout=10) as client:
-        started = client.post(a + "/api/class", json={"program": PROGRAM}).json()
+        started = client.post(a + "/class", json={"program": PROGRAM}).json()
         code, key = started["code"], started["key"]
-        student = client.post(f"{b}/api/class/{code}/join", json={}).json()["student"]
-        asked = client.post(f"{a}/api/class/{code}/ask", json=question_of(PROGRAM, "b"),
+        student = client.post(f"{b}/class/{code}/join", json={}).json()["student"]
+        asked = client.post(f"{a}/class/{code}/ask", json=question_of(PROGRAM, "b"),
                             headers={"x-class-key": key}).json()
-        answered = client.post(f"{b}/api/class/{code}/answer", json={"student": student, "question": asked["question"],
+        answered = client.post(f"{b}/class/{code}/answer", json={"student": student, "question": asked["question"],
                                                                       "answer": "3"})
         assert answered.json()["verdict"] == "right"
-        with client.stream("GET", f"{b}/api/class/{code}/events", params={"student": student}) as stream:
+        with client.stream("GET", f"{b}/class/{code}/events", params={"student": student}) as stream:
             events = _events(stream.iter_lines())
             assert next(events)[0] == "view"
             redis_server.stop()
             assert next(events)[0] == "trouble"  # the page is told, and reconnects
         try:
-            away = client.get(f"{b}/api/class/{code}/events", params={"student": student})
+            away = client.get(f"{b}/class/{code}/events", params={"student": student})
             assert away.status_code == 503 and "Redis" in away.json()["detail"]["message"]
             graph = client.post(b + "/api/graph", json={"expression": PROGRAM, "values": {"a": 1, "b": 2, "c": 3}})
             assert graph.status_code == 200 and graph.json()["value"] == 21  # graph requests go on regardless
@@ -107,14 +107,14 @@ def test_redis_going_away_mid_class_is_survived(redis_server, two_servers):
             redis_server.start()
         deadline = time.monotonic() + 10
         while True:  # the page's reconnecting, as its EventSource does it
-            with client.stream("GET", f"{b}/api/class/{code}/events", params={"student": student}) as stream:
+            with client.stream("GET", f"{b}/class/{code}/events", params={"student": student}) as stream:
                 if stream.status_code == 200:
                     kind, view = next(_events(stream.iter_lines()))
                     break
             assert time.monotonic() < deadline
             time.sleep(0.5)
         assert kind == "view" and view["question"]["id"] == asked["question"]
-        with client.stream("GET", f"{a}/api/class/{code}/events", params={"key": key}) as stream:
+        with client.stream("GET", f"{a}/class/{code}/events", params={"key": key}) as stream:
             events = _events(stream.iter_lines())
             next(events)
             kind, tally = next(events)

@@ -73,7 +73,7 @@ async function startClass(hooks) {
   const button = $("#teach");
   button.disabled = true;
   try {
-    const started = await post("/api/class", snapshot(hooks));
+    const started = await post("/class", snapshot(hooks));
     sessionStorage.setItem(`backprop-class-qr-${started.code}`, "1"); // the QR code comes up big once
     location.assign(started.instructor_link + location.hash);
   } catch (error) {
@@ -142,7 +142,7 @@ class InstructorDesk {
     this.question = null;
     this.link = `${location.origin}/class/${code}`;
     this.build();
-    this.stream = new Stream(() => `/api/class/${code}/events?key=${encodeURIComponent(key)}`, {
+    this.stream = new Stream(() => `/class/${code}/events?key=${encodeURIComponent(key)}`, {
       view: (view) => (this.question = view?.question ?? null),
       tally: (tally) => {
         this.tally = tally;
@@ -159,7 +159,7 @@ class InstructorDesk {
   }
 
   build() {
-    const qr = `/api/class/${this.code}/qr.svg`;
+    const qr = `/class/${this.code}/qr.svg`;
     this.panel = element("section", { id: "class-panel", className: "class-panel instructor" },
       element("p", { className: "class-code" }, element("span", { "data-i18n": "class.code" }), " ",
         element("strong", { text: this.code })),
@@ -211,7 +211,7 @@ class InstructorDesk {
     if (text === this.sent) return;
     this.sending = true;
     try {
-      await post(`/api/class/${this.code}/state`, state, this.key);
+      await post(`/class/${this.code}/state`, state, this.key);
       this.sent = text;
     } catch (error) {
       $("#class-status").textContent = error.message;
@@ -250,7 +250,7 @@ class InstructorDesk {
       const question = node?.quiz?.[kind];
       if (!question || node.shape.length) throw new Error(t("class.cannot_ask"));
       const number = (x) => (typeof x === "number" ? x : null);
-      await post(`/api/class/${this.code}/ask`, {
+      await post(`/class/${this.code}/ask`, {
         node: id, kind, asks: question.asks, accept: question.accept, hint: question.hint, show: question.show,
         uses: (question.uses ?? []).map((use) => ({ op: use.op, upstream: number(use.upstream), local: number(use.local) })),
         correct: kind === "grad" ? node.grad : node.value, node_value: node.value, node_grad: number(node.grad),
@@ -263,7 +263,7 @@ class InstructorDesk {
 
   async reveal() {
     try {
-      await post(`/api/class/${this.code}/reveal`, {}, this.key);
+      await post(`/class/${this.code}/reveal`, {}, this.key);
     } catch (error) {
       $("#class-status").textContent = error.message;
     }
@@ -272,7 +272,7 @@ class InstructorDesk {
   async end() {
     if (!window.confirm(t("class.end_confirm"))) return;
     try {
-      await post(`/api/class/${this.code}/end`, {}, this.key);
+      await post(`/class/${this.code}/end`, {}, this.key);
     } catch (error) {
       $("#class-status").textContent = error.message;
     }
@@ -337,7 +337,7 @@ class StudentSeat {
     if (this.student) return;
     for (let attempt = 0; ; attempt += 1) {
       try {
-        const joined = await post(`/api/class/${this.code}/join`, { nickname: "" });
+        const joined = await post(`/class/${this.code}/join`, { nickname: "" });
         this.student = joined.student;
         sessionStorage.setItem(this.storageKey(), this.student);
         return;
@@ -350,7 +350,7 @@ class StudentSeat {
   }
 
   listen() {
-    this.stream = new Stream(() => `/api/class/${this.code}/events?student=${encodeURIComponent(this.student)}`, {
+    this.stream = new Stream(() => `/class/${this.code}/events?student=${encodeURIComponent(this.student)}`, {
       view: (view) => {
         this.view = view;
         this.follow();
@@ -491,7 +491,7 @@ class StudentSeat {
     const question = this.view?.question;
     if (!question || !text.trim()) return;
     try {
-      const checked = await post(`/api/class/${this.code}/answer`, { student: this.student, question: question.id,
+      const checked = await post(`/class/${this.code}/answer`, { student: this.student, question: question.id,
         answer: text });
       this.pending = null;
       this.verdict = checked.verdict === "right" ? t("class.right", { answer: text.trim() })
@@ -507,7 +507,7 @@ class StudentSeat {
   async nickname() {
     const name = $("#class-nickname").value.trim();
     try {
-      await post(`/api/class/${this.code}/join`, { nickname: name, student: this.student });
+      await post(`/class/${this.code}/join`, { nickname: name, student: this.student });
       $(".class-nickname").open = false;
     } catch (error) {
       this.say(error.message);

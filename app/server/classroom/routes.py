@@ -195,7 +195,7 @@ def stored_errors(handler):
 # -- starting, joining, the pages ----------------------------------------------------------------------------------
 
 
-@router.post("/api/class", summary="Start a class", include_in_schema=False)
+@router.post("/class", summary="Start a class", include_in_schema=False)
 @stored_errors
 async def start_class(request: Request, state: ClassState | None = None):
     """A new class with the instructor's page's state: its code, the students' link and the instructor's key."""
@@ -212,7 +212,7 @@ async def start_class(request: Request, state: ClassState | None = None):
     starts.spend(address(request))
     students = link(request, code)
     return {"code": code, "key": key, "students_link": students, "instructor_link": f"{students}?key={key}",
-            "qr": f"/api/class/{code}/qr.svg", "hours": BOUNDS.hours}
+            "qr": f"/class/{code}/qr.svg", "hours": BOUNDS.hours}
 
 
 @router.get("/class", include_in_schema=False)
@@ -239,7 +239,7 @@ async def class_page(request: Request, code: str):
     return templates.TemplateResponse(request, "index.html", {"examples": examples()})
 
 
-@router.get("/api/class/{code}/qr.svg", include_in_schema=False)
+@router.get("/class/{code}/qr.svg", include_in_schema=False)
 @stored_errors
 async def qr_code(request: Request, code: str):
     """The students' link as a QR code, drawn here (segno), dark on white whatever the page's theme."""
@@ -253,7 +253,7 @@ async def qr_code(request: Request, code: str):
     return Response(picture.getvalue(), media_type="image/svg+xml", headers={"cache-control": "max-age=3600"})
 
 
-@router.post("/api/class/{code}/join", include_in_schema=False)
+@router.post("/class/{code}/join", include_in_schema=False)
 @stored_errors
 async def join(request: Request, code: str, body: Join | None = None):
     """A student's token for this class (with an optional nickname, only ever shown to the instructor)."""
@@ -273,7 +273,7 @@ async def join(request: Request, code: str, body: Join | None = None):
 # -- the instructor's controls ------------------------------------------------------------------------------------
 
 
-@router.post("/api/class/{code}/state", include_in_schema=False)
+@router.post("/class/{code}/state", include_in_schema=False)
 @stored_errors
 async def set_state(request: Request, code: str, state: ClassState,
                     x_class_key: Annotated[str | None, Header()] = None):
@@ -286,7 +286,7 @@ async def set_state(request: Request, code: str, state: ClassState,
     return {"version": view["version"]}
 
 
-@router.post("/api/class/{code}/ask", include_in_schema=False)
+@router.post("/class/{code}/ask", include_in_schema=False)
 @stored_errors
 async def ask(request: Request, code: str, question: Question, x_class_key: Annotated[str | None, Header()] = None):
     """Asks every student following for a node's gradient (or value); the tally starts afresh."""
@@ -300,7 +300,7 @@ async def ask(request: Request, code: str, question: Question, x_class_key: Anno
     return {"question": asked["id"], "version": view["version"]}
 
 
-@router.post("/api/class/{code}/reveal", include_in_schema=False)
+@router.post("/class/{code}/reveal", include_in_schema=False)
 @stored_errors
 async def reveal(request: Request, code: str, x_class_key: Annotated[str | None, Header()] = None):
     """Shows everyone the worked answer of the question asked."""
@@ -317,7 +317,7 @@ async def reveal(request: Request, code: str, x_class_key: Annotated[str | None,
     return {"revealed": asked["id"]}
 
 
-@router.post("/api/class/{code}/end", include_in_schema=False)
+@router.post("/class/{code}/end", include_in_schema=False)
 @stored_errors
 async def end(request: Request, code: str, x_class_key: Annotated[str | None, Header()] = None):
     code = clean_code(code)
@@ -332,7 +332,7 @@ async def end(request: Request, code: str, x_class_key: Annotated[str | None, He
 # -- the students' answers -------------------------------------------------------------------------------------
 
 
-@router.post("/api/class/{code}/answer", include_in_schema=False)
+@router.post("/class/{code}/answer", include_in_schema=False)
 @stored_errors
 async def answer(request: Request, code: str, body: Answer):
     """A student's answer, checked with quiz mode's rules: right or wrong (with the quiz's hint), never shown to
@@ -362,7 +362,7 @@ async def answer(request: Request, code: str, body: Answer):
 # -- following live --------------------------------------------------------------------------------------------
 
 
-@router.get("/api/class/{code}/events", include_in_schema=False)
+@router.get("/class/{code}/events", include_in_schema=False)
 @stored_errors
 async def events(request: Request, code: str, student: str | None = None, key: str | None = None):
     """The class as it changes, as Server-Sent Events: first the whole view (a late, reloaded or reconnected page

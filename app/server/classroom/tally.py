@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ...engine.rounding import format_number
+
 SPREAD_SHOWN = 8
 EXAMPLES_SHOWN = 4
 
 
 def shown(entry: dict) -> str:
-    """An answer as the tally shows it: its number with four significant digits, or the text typed."""
-    return f"{entry['number']:.4g}" if entry.get("number") is not None else entry["text"][:20]
+    """An answer as the tally shows it: its number rounded as the drawing rounds numbers, or the text typed."""
+    return format_number(entry["number"]) if entry.get("number") is not None else entry["text"][:20]
 
 
 def final_answer(entries: list[dict]) -> dict:
