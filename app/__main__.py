@@ -2,6 +2,7 @@
 says: safe to expose on its own, with no proxy in front."""
 
 import argparse
+import os
 
 import uvicorn
 
@@ -19,7 +20,11 @@ def main() -> None:
     parser.add_argument("--reload", action="store_true", help="restart when the code changes (for development)")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     parser.add_argument("--no-access-log", action="store_true", help="no line per request")
+    parser.add_argument("--redis", metavar="URL", help="keep live classes in Redis (redis://host:6379/0), so that "
+                        "several processes or machines serve one class (default: BACKPROP_REDIS_URL, else in memory)")
     options = parser.parse_args()
+    if options.redis:
+        os.environ["BACKPROP_REDIS_URL"] = options.redis  # read by every worker process
     if options.reload and options.workers > 1:
         parser.error("--reload runs one worker; leave out --workers")
     _, backlog = connection_bounds(limits_in_force())  # the limits, read once here; each server process's lifespan

@@ -23,6 +23,7 @@ from ..words.catalogs import TEMPLATE_GLOBALS
 from ..words.messages import http_error
 from . import workers
 from .api import program_error_response, router
+from .classroom import router as classroom_router
 from .connections import BoundedProtocol, quiet_logs
 from .playground_routes import router as playground_router
 from .security import Hardening, docs_csp
@@ -55,6 +56,7 @@ app = FastAPI(
 )
 app.include_router(router)
 app.include_router(playground_router)  # /playground and /api/playground/*
+app.include_router(classroom_router)  # /class/* and /api/class/*: a class in session
 app.openapi = lambda: app.openapi_schema or workers.with_request_models(FastAPI.openapi(app))
 app.add_exception_handler(ProgramError, program_error_response)
 

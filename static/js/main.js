@@ -3,6 +3,7 @@
 // teaching modes, the reading modes, exports, presets); this file makes them and says what follows what.
 import { computeGraph, fetchExamples, fetchOps, graphRequest, structureKey } from "./api.js";
 import { ArrayDialog } from "./array-dialog.js";
+import { installClassroom } from "./classroom.js";
 import { describeNode } from "./details.js";
 import { GraphView } from "./draw.js";
 import { Editor } from "./editor.js";
@@ -287,6 +288,7 @@ async function start() {
   if (saved) loadProgram(saved.program, saved.values);
   else loadProgram(first.program, first.values);
   screen.measure();
+  installClassroom({ page, editor, stepper, applyStepper, recompute, explain, teaching, view });
 }
 
 // For tests and the curious: the request the page would send now, and the page's state.
