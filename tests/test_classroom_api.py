@@ -66,7 +66,7 @@ def test_a_wrong_code_gets_a_clear_page_and_guessing_is_rate_limited(client, bou
     client.get("/class/NOSUCH")
     client.get("/class/NOSUCH/qr.svg")
     refused = client.post("/class/NOSUCH/join", json={})
-    assert refused.status_code == 429 and "wrong class codes" in refused.json()["detail"]["message"]
+    assert refused.status_code == 429 and "wrong class codes" in refused.json()["detail"]["message"]["en"]
     assert client.get("/class/ANYONE").status_code == 429  # even a real code, for a while
 
 
@@ -83,7 +83,7 @@ def test_caps_on_classes_students_and_tries_each_say_so(client, bounds):
     code, key = started["code"], started["key"]
     students = [client.post(f"/class/{code}/join", json={}).json()["student"] for _ in range(2)]
     full = client.post(f"/class/{code}/join", json={})
-    assert full.status_code == 409 and "full" in full.json()["detail"]["message"]
+    assert full.status_code == 409 and "full" in full.json()["detail"]["message"]["en"]
 
     asked = client.post(f"/class/{code}/ask", json=question_of(PROGRAM, "b"), headers={"x-class-key": key}).json()
     for text in ("1", "2"):
@@ -91,11 +91,11 @@ def test_caps_on_classes_students_and_tries_each_say_so(client, bounds):
                                                                 "answer": text}).json()["verdict"] == "wrong"
     over = client.post(f"/class/{code}/answer", json={"student": students[0], "question": asked["question"],
                                                            "answer": "3"})
-    assert over.status_code == 429 and "2 times" in over.json()["detail"]["message"]
+    assert over.status_code == 429 and "2 times" in over.json()["detail"]["message"]["en"]
 
     bounds(max_classes=0)
     refused = client.post("/class", json={})
-    assert refused.status_code == 503 and "limit" in refused.json()["detail"]["message"]
+    assert refused.status_code == 503 and "limit" in refused.json()["detail"]["message"]["en"]
 
 
 def test_starting_classes_is_rate_limited(client, bounds):
@@ -103,7 +103,7 @@ def test_starting_classes_is_rate_limited(client, bounds):
     start(client)
     start(client)
     refused = client.post("/class", json={})
-    assert refused.status_code == 429 and "Too many classes" in refused.json()["detail"]["message"]
+    assert refused.status_code == 429 and "Too many classes" in refused.json()["detail"]["message"]["en"]
 
 
 def test_only_the_instructors_key_changes_what_the_class_sees(client, bounds):
@@ -112,7 +112,7 @@ def test_only_the_instructors_key_changes_what_the_class_sees(client, bounds):
     student = client.post(f"/class/{code}/join", json={}).json()["student"]
     for headers in ({}, {"x-class-key": student}, {"x-class-key": "x" * 32}):
         refused = client.post(f"/class/{code}/state", json={"program": "hacked"}, headers=headers)
-        assert refused.status_code == 403 and "instructor" in refused.json()["detail"]["message"]
+        assert refused.status_code == 403 and "instructor" in refused.json()["detail"]["message"]["en"]
         assert client.post(f"/class/{code}/reveal", headers=headers).status_code == 403
         assert client.post(f"/class/{code}/end", headers=headers).status_code == 403
     # A student's answer is checked for them alone: the view others follow is the instructor's.
@@ -216,10 +216,10 @@ def test_live_streams_are_capped_on_their_own_with_a_clear_message(client, bound
     student = client.post(f"/class/{code}/join", json={}).json()["student"]
     monkeypatch.setattr(routes, "streams", routes.Streams(cap=0, per_address=10))
     refused = client.get(f"/class/{code}/events", params={"student": student})
-    assert refused.status_code == 503 and "live pages" in refused.json()["detail"]["message"]
+    assert refused.status_code == 503 and "live pages" in refused.json()["detail"]["message"]["en"]
     monkeypatch.setattr(routes, "streams", routes.Streams(cap=10, per_address=0))
     refused = client.get(f"/class/{code}/events", params={"student": student})
-    assert refused.status_code == 503 and "Your address" in refused.json()["detail"]["message"]
+    assert refused.status_code == 503 and "Your address" in refused.json()["detail"]["message"]["en"]
     assert client.get(f"/class/{code}/events", params={"student": "forged"}).status_code == 403
 
 

@@ -34,7 +34,7 @@ async function post(path, body, key) {
   }
   if (!response.ok) {
     const detail = answer?.detail;
-    const message = detail && !Array.isArray(detail) ? pick({ en: detail.message, zh: detail.message_zh })
+    const message = detail && !Array.isArray(detail) ? pick(detail.message)
       : t("class.failed", { status: response.status });
     throw Object.assign(new Error(message), { status: response.status });
   }
