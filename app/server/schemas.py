@@ -334,6 +334,9 @@ class NetworkLayer(BaseModel):
     b: Optional[int]
     input: int = Field(description="The layer's input, the previous layer's activation (or the network's input).")
     activation: Optional[str] = Field(description="The activation's op name (sigmoid, tanh, relu, …), or null.")
+    samples: Literal["columns", "rows"] = Field(
+        description='How the program lays out its samples: "columns" for z = W @ a + b (Nielsen), "rows" for '
+                    "z = a @ W + b (the playground); the equations are written and computed that way round.")
     delta: str = Field(description="δ with the layer's number: δ¹, δ², …")
     equations: list[Equation] = Field(description="BP1 or BP2, then BP3 (when there is a bias) and BP4.")
 
