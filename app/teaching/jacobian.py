@@ -20,7 +20,8 @@ import numpy as np
 from ..engine.backward import unbroadcast
 from ..engine.graph import Graph
 from ..engine.rounding import format_number
-from .narrate import display_names, named_rule, on_its_own, preview
+from ..engine.printer import display_names, on_its_own
+from .narrate import named_rule, preview
 
 MAX_WHOLE = 256  # entries of a Jacobian given whole (a 16×16, or 4 outputs of a 4×16 matrix product)
 SLICE = (4, 8)  # rows and columns of the slice of a larger dense Jacobian

@@ -31,7 +31,8 @@ from ..engine.graph import CONST, INPUT, Graph
 from ..engine.ops import Op
 from ..engine.serialize import json_value
 from .jacobian import diagonal
-from .narrate import display_names, on_its_own, preview
+from ..engine.printer import display_names, on_its_own
+from .narrate import preview
 
 SUPERSCRIPTS = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
 

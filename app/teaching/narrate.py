@@ -16,11 +16,11 @@ from functools import cache
 import numpy as np
 
 from ..engine.graph import CONST, INPUT, Graph
+from ..engine.printer import display_names, expression, in_formula, on_its_own, write_numbers
 from ..engine.rounding import format_number
 
 MAX_LISTED_ELEMENTS = 4  # an array with more elements is told by its shape
 MAX_LISTED_USES = 6  # a node used more often lists the first few shares and says how many more
-MAX_DISPLAY_CHARS = 32  # an unnamed gate is called by its expression when that is this short
 
 
 def value_text(value, zh: bool = False) -> str:
@@ -61,58 +61,6 @@ def _nested(array: np.ndarray) -> str:
     if array.ndim == 0:
         return format_number(array)
     return "[" + ", ".join(_nested(row) for row in array) + "]"
-
-
-def display_names(graph: Graph) -> list[str]:
-    """What a sentence calls each node: its name, its label (an input or a number), or for an unnamed gate
-    its short expression ("x × y"); a long expression keeps only the gate's form ("… + …")."""
-    names: list[str] = []
-    for node, op in enumerate(graph.table):
-        if graph.name[node] is not None:
-            names.append(graph.name[node])
-        elif op is None:
-            names.append(graph.label[node])
-        else:
-            parts = [_bracketed(graph, node, k, names[source]) for k, source in enumerate(graph.args[node])]
-            text = _fill_show(op, parts)
-            names.append(text if len(text) <= MAX_DISPLAY_CHARS else _fill_show(op, ["…"] * len(parts)))
-    return names
-
-
-def _encloses(op) -> bool:
-    """The op's form brackets its arguments itself: exp(x), max(a, b), |x|, [a, b]."""
-    return op.show[-1] in ")|]" and op.show[0] != "{"
-
-
-def _operator_form(graph: Graph, node: int) -> bool:
-    """An unnamed gate written with an operator (x × y, a^b, Σ x), which needs brackets inside another one."""
-    op = graph.table[node]
-    return op is not None and graph.name[node] is None and not _encloses(op)
-
-
-def _bracketed(graph: Graph, parent: int | None, k: int, text: str) -> str:
-    """Argument ``k`` of ``parent`` as written inside it; ``parent`` None: on its own, as in ∂f/∂(x + y)."""
-    source = graph.args[parent][k] if parent is not None else k
-    if not _operator_form(graph, source):
-        return text
-    if parent is not None:
-        op = graph.table[parent]
-        if _encloses(op):
-            return text  # a function's brackets are enough: σ(x + y)
-        if k == 0 and graph.kind[parent] == graph.kind[source] and graph.kind[source] in ("add", "mul"):
-            return text  # a chain: a + b + c
-    return f"({text})"
-
-
-def on_its_own(graph: Graph, names: list[str], node: int) -> str:
-    """A node's name where it stands alone after ∂, as in ∂f/∂(x + y); ``names`` is ``display_names(graph)``."""
-    return _bracketed(graph, None, node, names[node])
-
-
-def _fill_show(op, parts: list[str]) -> str:
-    if op.variadic:
-        return op.show.format_map({op.params[0]: ", ".join(parts)})
-    return op.show.format_map(dict(zip(op.params, parts)))
 
 
 def narrate(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list) -> list[dict]:
@@ -172,11 +120,7 @@ class Story:
 
     def expression(self, node: int) -> str:
         """The node as its gate applied to its arguments' names ("b × c"); an input's or a constant's label."""
-        op = self.graph.table[node]
-        if op is None:
-            return self.graph.label[node]
-        args = self.graph.args[node]
-        return _fill_show(op, [_bracketed(self.graph, node, k, self.names[a]) for k, a in enumerate(args)])
+        return expression(self.graph, self.names, node)
 
     def forward(self, node: int) -> dict:
         graph = self.graph
@@ -207,7 +151,7 @@ class Story:
         symbols = self.expression(node)
         lines = {}
         for lang, zh in (("en", False), ("zh", True)):
-            numbers = _fill_show(op, [self.value(a, zh) for a in args])
+            numbers = write_numbers(op, [self.value(a, zh) for a in args])
             steps = symbols if symbols == numbers else f"{symbols} = {numbers}"
             head = op.name_zh + "：" if zh else op.name + ": "
             lines[lang] = f"{head}{named}{steps}"
@@ -229,7 +173,7 @@ class Story:
         return gate
 
     def sum_of_shares(self, node: int, shares: list) -> dict:
-        head = f"∂{self.out}/∂{_bracketed(self.graph, None, node, self.names[node])} = "
+        head = f"∂{self.out}/∂{on_its_own(self.graph, self.names, node)} = "
         total_en, total_zh = self.grad(node), self.grad(node, True)
         if len(shares) <= 1:
             return {"en": head + total_en, "zh": head + total_zh}
@@ -269,7 +213,7 @@ class Story:
         fields = {"g": self.grad(node, zh), "out": self.out}
         first = self.starts[node]
         for k, (param, source) in enumerate(zip(op.params, self.graph.args[node])):
-            fields[param] = self.names[source]
+            fields[param] = on_its_own(self.graph, self.names, source)  # "(a − b) gets (c + d) × 2.00"
             fields[f"{param}_value"] = self.value(source, zh)
             fields[f"{param}_grad"] = self.wire(first + k, zh)
         return fields
@@ -292,7 +236,8 @@ class Story:
                 continue
             first_wins = (a > b) == (op.routes == "max")
             win, lose = (0, 1) if first_wins else (1, 0)
-            fields.update(win=self.names[args[win]], lose=self.names[args[lose]],
+            fields.update(win=on_its_own(self.graph, self.names, args[win]),
+                          lose=on_its_own(self.graph, self.names, args[lose]),
                           win_value=value_text(arg_values[win], zh), lose_value=value_text(arg_values[lose], zh))
             lines[lang] = (op.back_zh if zh else op.back_en).format_map(fields)
         return lines
@@ -307,7 +252,7 @@ class Story:
             if self.wire_grads[wire] is None:
                 continue
             rule = named_rule(self.graph, self.names, self.out, node, k)
-            head = f"∂{self.out}/∂{_bracketed(self.graph, None, source, self.names[source])} = {rule}"
+            head = f"∂{self.out}/∂{on_its_own(self.graph, self.names, source)} = {rule}"
             local = self.wire_locals[wire] if self.wire_locals is not None else None
             if local is not None:
                 en.append(f"{head} × upstream = {format_number(local)} × {g_en} = {self.wire(wire)}")
@@ -338,7 +283,7 @@ def named_rule(graph: Graph, names: list[str], out: str, node: int, k: int) -> s
             parts.append(f"∂{out}/∂{on_its_own(graph, names, node)}")
         else:
             source = graph.args[node][op.params.index(placeholder)]
-            parts.append(_in_formula(graph, source, names[source]))
+            parts.append(in_formula(graph, names, source))
     return "".join(parts)
 
 
@@ -362,8 +307,3 @@ def _rule_parts(rule: str, params: tuple[str, ...]) -> tuple[tuple[str, str | No
         parts += [(rule[done:match.start()], None), ("", word)]
         done = match.end()
     return tuple(parts + [(rule[done:], None)])
-
-
-def _in_formula(graph: Graph, node: int, name: str) -> str:
-    """A node's name as an operand inside a formula: an expression or a negative number in brackets."""
-    return f"({name})" if _operator_form(graph, node) or name.startswith("-") else name

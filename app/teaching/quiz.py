@@ -22,7 +22,8 @@ from ..engine.graph import Graph
 from ..engine.rounding import format_number, last_digit, shown
 from ..engine.serialize import is_finite, json_value
 from .jacobian import diagonal, structure
-from .narrate import MAX_LISTED_USES, Story, named_rule, names_a_parameter, on_its_own, preview, tell
+from ..engine.printer import on_its_own
+from .narrate import MAX_LISTED_USES, Story, named_rule, names_a_parameter, preview, tell
 
 # An answer is right when the numbers on screen, rounded as the drawing rounds them, could give it: the
 # engine's number give or take how far reading each number rounded moves the result (see _Slack), and 1%.
