@@ -387,3 +387,68 @@ def test_any_network_with_samples_as_rows_gets_every_layer_and_its_equations_hol
     names = node_names(body)
     assert [names[layer["W"]] for layer in body["layers"]] == [f"W{l}" for l in range(1, count + 1)], program
     check_every_equation(body)
+
+
+# -- each equation checkable by hand: the numbers as shown, worked as written, land on the result as shown -----------
+
+import json  # noqa: E402
+import re  # noqa: E402
+
+
+def _half_last_digit(text: str) -> float:
+    """Half a unit in the last place a number is written to (0.0088: 0.00005)."""
+    mantissa, _, exponent = text.partition("e")
+    places = len(mantissa.partition(".")[2])
+    return 0.5 * 10.0 ** (-places + (int(exponent) if exponent else 0))
+
+
+def hand_check(equation: dict):
+    """The worked numbers of an equation, "A ⊙ B = C", "Σ A = C", "A ⊗ B = C", "A @ B = C", read as written."""
+    numbers = equation["text"]["en"].split(f"{equation['named']} = ", 1)[1]
+    if "…" in numbers or numbers.count(" = ") != 1 or re.search(r"\de-?\d", numbers):
+        return  # an array too big to list, or of numbers written with exponents (below 1e-6, from 1e5)
+    left, result_text = (re.sub(r" \(\d+(×\d+)*\)$", "", part) for part in numbers.split(" = "))  # the shape
+    result = np.array(json.loads(result_text), dtype=float)
+    half = np.array([_half_last_digit(t) for t in re.findall(r"-?[0-9.]+(?:e-?\d+)?", result_text)]).reshape(result.shape)
+    if left.startswith("Σ "):
+        delta = np.array(json.loads(left[2:]), dtype=float)
+        worked = delta.sum(axis=0) if equation["formula"].endswith("δ" + equation["formula"][-1]) and \
+            delta.sum(axis=0).shape == result.shape else delta.sum(axis=-1, keepdims=True)
+    else:
+        symbol = next(s for s in (" ⊙ ", " ⊗ ", " @ ") if s in left)
+        a, b = (np.array(json.loads(re.sub(r" \(\d+(×\d+)*\)$", "", part)), dtype=float) for part in left.split(symbol))
+        worked = {" ⊙ ": np.multiply, " ⊗ ": np.outer, " @ ": np.matmul}[symbol](a, b)
+    assert np.all(np.abs(worked - result) <= half * (1 + 1e-9)), (numbers, worked)
+
+
+def every_hand_check(body):
+    for layer in body["layers"]:
+        for equation in layer["equations"]:
+            hand_check(equation)
+
+
+@pytest.mark.parametrize("name", ["nielsen-mlp", "nielsen-three-layer", "nielsen-sgd", "cs231n-vectorized"])
+def test_each_presets_equations_check_by_hand(client, name):
+    example = EXAMPLES[name]
+    every_hand_check(layered(client, example["program"], example["values"]))
+
+
+def test_the_issues_hand_checks():
+    three = EXAMPLES["nielsen-three-layer"]
+    body = compute_graph(three["program"], three["values"], layers=True)
+    w3 = {eq["name"]: eq for eq in body["layers"][2]["equations"]}["BP4"]
+    assert w3["text"]["en"].endswith("= [[0.0724, 0.0650, 0.0681, 0.0719]]")  # not 0.07 0.07 0.07 0.07
+    norm = EXAMPLES["cs231n-vectorized"]
+    body = compute_graph(norm["program"], norm["values"], layers=True)
+    assert body["layers"][0]["equations"][-1]["text"]["en"].endswith("= [[0.088, 0.176], [0.104, 0.208]]")
+    mlp = EXAMPLES["nielsen-mlp"]
+    body = compute_graph(mlp["program"], mlp["values"], layers=True)
+    bp2 = body["layers"][0]["equations"][0]["text"]["en"]
+    assert "[0.00877, 0.00995]" in bp2 and "[0.04, 0.04]" not in bp2
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(networks(), row_networks()))
+def test_any_networks_equations_check_by_hand(network):
+    program, values, _ = network
+    every_hand_check(compute_graph(program, values, layers=True))

@@ -32,6 +32,7 @@ from ..engine.ops import Op
 from ..engine.serialize import json_value
 from .jacobian import diagonal
 from ..engine.printer import display_names, on_its_own
+from ..engine.rounding import array_decimals, checkable_decimals, shown_array
 from .narrate import preview
 
 SUPERSCRIPTS = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
@@ -220,7 +221,8 @@ def _bp1(graph, values, grads, names, cost, layer: Layer, number: int) -> dict:
         result = gradient * sp
         formula = f"δ{L} = ∇ₐC ⊙ {prime}(z{L})"
         named = f"δ{L} = ∂{cost}/∂{a} ⊙ {prime}({z})"
-        numbers = f"{preview(gradient)} ⊙ {preview(sp)} = {preview(result)}"
+        (shown_gradient, shown_sp), shown_result = _worked(result, np.multiply, gradient, sp)
+        numbers = f"{shown_gradient} ⊙ {shown_sp} = {shown_result}"
     return {"name": "BP1", "formula": formula, "named": named, "terms": terms, "result_array": result,
             "node": layer.z,
             "text": {"en": f"BP1, the error of the output layer: {named} = {numbers}",
@@ -245,7 +247,8 @@ def _bp2(graph, values, grads, names, cost, layer: Layer, number: int, nxt: Laye
         result = back * sp
         formula += f" ⊙ {prime}(z{l})"
         named += f" ⊙ {prime}({z})"
-        numbers = f"{preview(back)} ⊙ {preview(sp)} = {preview(result)}"
+        (shown_back, shown_sp), shown_result = _worked(result, np.multiply, back, sp)
+        numbers = f"{shown_back} ⊙ {shown_sp} = {shown_result}"
     return {"name": "BP2", "formula": formula, "named": named, "terms": terms, "result_array": result,
             "node": layer.z,
             "text": {"en": f"BP2, the error of layer {number} from that of layer {number + 1}: {named} = {numbers}",
@@ -257,7 +260,12 @@ def _bp3(graph, values, grads, names, cost, layer: Layer, number: int, delta) ->
     result = np.asarray(unbroadcast(delta, np.shape(values[layer.b])))
     summed = result.shape != np.shape(delta)  # a bias broadcast along the samples (columns or rows) of a batch
     named = f"∂{cost}/∂{b} = " + (f"Σₓ δ{l}" if summed else f"δ{l}")
-    numbers = f"Σ {preview(delta)} = {preview(result)}" if summed else preview(result)
+    shape = np.shape(values[layer.b])
+    if summed:
+        (shown_delta,), shown_result = _worked(result, lambda d: unbroadcast(d, shape), delta)
+        numbers = f"Σ {shown_delta} = {shown_result}"
+    else:
+        numbers = preview(result)
     if not summed:
         how = ("", "")
     elif layer.rows:
@@ -275,18 +283,21 @@ def _bp4(graph, values, grads, names, cost, layer: Layer, number: int, delta) ->
     W, a = on_its_own(graph, names, layer.W), on_its_own(graph, names, layer.input)
     a_value = np.asarray(values[layer.input])
     delta_term, a_term = _term(f"δ{l}", layer.z, "grad", delta), _term(a, layer.input, "value", a_value)
-    shown_a = preview(a_value) if a_value.ndim == 1 else preview(a_value.T)
     product = "⊗" if a_value.ndim == 1 else "@"
     if layer.rows:  # z = a @ W: ∂C/∂W = aᵀ δ, the input's columns against the error's, summed over the rows
         result = np.outer(a_value, delta) if a_value.ndim == 1 else a_value.T @ delta
         formula, named = f"∂C/∂W{l} = (a{before})ᵀ δ{l}", f"∂{cost}/∂{W} = {a}ᵀ δ{l}"
-        numbers = f"{shown_a} {product} {preview(delta)} = {preview(result)}"
+        (shown_a, shown_delta), worked = _worked(result, lambda a, d: np.outer(a, d) if a.ndim == 1 else a @ d,
+                                                 a_value if a_value.ndim == 1 else a_value.T, delta)
+        numbers = f"{shown_a} {product} {shown_delta} = {worked}"
         terms = [a_term, delta_term]
         how = ("the layer's input, transposed, times the error", "本层输入的转置乘以误差")
     else:
         result = np.outer(delta, a_value) if a_value.ndim == 1 else delta @ a_value.T
         formula, named = f"∂C/∂W{l} = δ{l} (a{before})ᵀ", f"∂{cost}/∂{W} = δ{l} {a}ᵀ"
-        numbers = f"{preview(delta)} {product} {shown_a} = {preview(result)}"
+        (shown_delta, shown_a), worked = _worked(result, lambda d, a: np.outer(d, a) if a.ndim == 1 else d @ a,
+                                                 delta, a_value if a_value.ndim == 1 else a_value.T)
+        numbers = f"{shown_delta} {product} {shown_a} = {worked}"
         terms = [delta_term, a_term]
         how = ("the error times the layer's input, transposed", "误差乘以本层输入的转置")
     return {"name": "BP4", "formula": formula, "named": named,
@@ -294,6 +305,26 @@ def _bp4(graph, values, grads, names, cost, layer: Layer, number: int, delta) ->
             "result_array": result, "node": layer.W,
             "text": {"en": f"BP4, the gradient of the weights is {how[0]}: {named} = {numbers}",
                      "zh": f"BP4，权重的梯度是{how[1]}：{named} = {numbers}"}}
+
+
+MORE_DIGITS = 3  # at most this many more decimals for the operands of a worked equation
+
+
+def _worked(result, how, *operands) -> tuple[list[str], str]:
+    """The operands and the result of ``how`` written so that a hand check holds: worked from the operands as
+    shown, the result lands within half its last shown digit. Each array shows its own format
+    (rounding.array_decimals); the operands get more decimals where that is needed, and only when that is
+    not enough does the result get fewer (rounding.checkable_decimals)."""
+    result = np.asarray(result, dtype=float)
+    natural = [array_decimals(np.ravel(operand).tolist()) for operand in operands]
+    goal = array_decimals(result.ravel().tolist())
+    for extra in range(MORE_DIGITS + 1):
+        places = [None if d is None else d + extra for d in natural]
+        shown = [shown_array(operand, d) for operand, d in zip(operands, places)]
+        decimals = checkable_decimals(result, how(*shown), goal)
+        if decimals == goal:
+            break
+    return [preview(operand, d) for operand, d in zip(operands, places)], preview(result, decimals)
 
 
 def _finished(equation: dict, grads: list) -> dict:

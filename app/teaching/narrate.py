@@ -17,7 +17,7 @@ import numpy as np
 
 from ..engine.graph import CONST, INPUT, Graph
 from ..engine.printer import display_names, expression, in_formula, on_its_own, write_numbers
-from ..engine.rounding import format_number
+from ..engine.rounding import array_decimals, format_array, format_number
 
 MAX_LISTED_ELEMENTS = 4  # an array with more elements is told by its shape
 MAX_LISTED_USES = 6  # a node used more often lists the first few shares and says how many more
@@ -40,27 +40,34 @@ def value_text(value, zh: bool = False) -> str:
     return f"{shape} 数组" if zh else f"a {shape} array"
 
 
-def preview(value) -> str:
+def preview(value, decimals: int | None | bool = False) -> str:
     """A value for an equation, the same in both languages: a number, a short array in full, or a longer
-    one by its first elements and its shape ("[[0.10, -0.20, …], [0.40, 0.50, …], …] (4×3)")."""
+    one by its first elements and its shape ("[[0.10, -0.20, …], [0.40, 0.50, …], …] (4×3)"); an array in
+    one format (rounding.array_decimals, or ``decimals`` when given)."""
     array = np.asarray(value)
-    if array.ndim == 0 or array.size <= MAX_LISTED_ELEMENTS:
-        return _nested(array)
-    return f"{_first_elements(array)} ({'×'.join(map(str, array.shape))})"
+    if array.ndim == 0:
+        return format_number(array)
+    if decimals is False:
+        decimals = array_decimals(array.ravel().tolist())
+    if array.size <= MAX_LISTED_ELEMENTS:
+        return _nested(array, decimals)
+    return f"{_first_elements(array, decimals)} ({'×'.join(map(str, array.shape))})"
 
 
-def _first_elements(array: np.ndarray, rows: int = 2, columns: int = 3) -> str:
+def _first_elements(array: np.ndarray, decimals, rows: int = 2, columns: int = 3) -> str:
     if array.ndim == 1:
-        items = [format_number(x) for x in array[:columns]]
+        items = format_array(array[:columns].tolist(), decimals)
         return "[" + ", ".join(items + ["…"] * (array.size > columns)) + "]"
-    items = [_first_elements(row, rows, columns) for row in array[:rows]]
+    items = [_first_elements(row, decimals, rows, columns) for row in array[:rows]]
     return "[" + ", ".join(items + ["…"] * (len(array) > rows)) + "]"
 
 
-def _nested(array: np.ndarray) -> str:
+def _nested(array: np.ndarray, decimals=False) -> str:
+    if decimals is False:
+        decimals = array_decimals(array.ravel().tolist())
     if array.ndim == 0:
-        return format_number(array)
-    return "[" + ", ".join(_nested(row) for row in array) + "]"
+        return format_array([float(array)], decimals)[0]
+    return "[" + ", ".join(_nested(row, decimals) for row in array) + "]"
 
 
 def narrate(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list) -> list[dict]:

@@ -42,12 +42,37 @@ function withoutTrailingZeros(text) {
   return text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
 }
 
-// A number, or an array by its shape and first elements: "2×3 [1.00, 2.00, 3.00, …]".
+// A number, or an array by its shape and first elements, in the array's one format: "2×3 [1.00, 2.00, 3.00, …]",
+// "4 [0.0724, 0.0650, 0.0681, …]".
 export function formatValue(value, shape, decimals = EYE) {
   if (!shape.length) return formatNumber(value, decimals);
   const flat = [value].flat(Infinity);
-  const preview = flat.slice(0, 3).map((x) => formatNumber(x, decimals)).join(", ") + (flat.length > 3 ? ", …" : "");
-  return `${shape.join("×")} [${preview}]`;
+  const texts = formatArray(flat.slice(0, 3), arrayDecimals(flat, decimals));
+  return `${shape.join("×")} [${texts.join(", ")}${flat.length > 3 ? ", …" : ""}]`;
+}
+
+const SMALLEST = 1e-6; // an array whose largest element is smaller is written with exponents
+export const SIGNIFICANT = 3; // an array's largest element shows this many significant digits, the others as many decimals
+
+// One array, one format: the decimals that give its largest element SIGNIFICANT significant digits (at least
+// `decimals`), so that 0.0724 and 0.0650 do not both read 0.07; null where the largest is below SMALLEST or from
+// 1e5 on (each element then in formatNumber's significant digits). null elements (not finite) are skipped.
+export function arrayDecimals(flat, decimals = EYE) {
+  const largest = Math.max(0, ...flat.filter((x) => Number.isFinite(x)).map(Math.abs));
+  if (largest === 0) return decimals;
+  if (largest < SMALLEST || largest >= TOP) return null;
+  const exponent = Number(largest.toExponential().split("e")[1]); // of the exact value, as Decimal.adjusted()
+  return Math.max(decimals, SIGNIFICANT - 1 - exponent);
+}
+
+// Each element of a flat array with `decimals` decimals (null: formatNumber each).
+export function formatArray(flat, decimals) {
+  return flat.map((x) => (decimals === null || !Number.isFinite(x) ? formatNumber(x) : fixed(x, decimals)));
+}
+
+function fixed(x, decimals) {
+  const text = Math.abs(x).toFixed(decimals);
+  return x < 0 && /[1-9]/.test(text) ? `-${text}` : text;
 }
 
 export function hasGradient(node) {
