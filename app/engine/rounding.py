@@ -5,8 +5,8 @@ Rounded for the eye (``format_number``), as the course notes print numbers: two 
 ``-12.00``, ``0.20``), or three significant digits when a number is very large or very small (``1.23e5``,
 ``0.00123``, ``1e-9``). A view that must show more digits asks for more decimals, and the same rule scales:
 ``decimals`` decimals from ``10**-decimals`` up to ``1e5``, else ``decimals + 1`` significant digits.
-Zero is ``0.00``; a number that is not finite is ``nan``, ``inf`` or ``-inf``, and one that the JSON wrote as
-null because it is not finite (which, the answer's warnings say) is ``NOT_FINITE``.
+Zero is ``0.00``; a number that is not finite is ``+∞``, ``-∞`` or ``NaN``; the JSON writes it as null, with
+which it is beside it (``nonfinite``), and a null whose kind is not known is ``NOT_FINITE``.
 
 An array is written in one format (``array_decimals``, ``format_array``): as many decimals as give its largest
 element three significant digits, so 0.0724 and 0.0650 look different and 0.088 stands beside 0.208 as the notes
@@ -41,7 +41,7 @@ def format_number(number: float | None, decimals: int = EYE) -> str:
         return NOT_FINITE
     number = float(number)
     if not math.isfinite(number):
-        return repr(number)  # nan, inf, -inf
+        return non_finite_text(number)
     if number == 0:
         return f"{0:.{decimals}f}"  # the sign of a zero is not worth a reader's attention
     exact = abs(Decimal(number))
@@ -50,6 +50,11 @@ def format_number(number: float | None, decimals: int = EYE) -> str:
     else:
         text = _significant(exact, decimals + 1)
     return "-" + text if number < 0 else text
+
+
+def non_finite_text(number: float) -> str:
+    """+∞, -∞ or NaN: which one, never "nan/inf"."""
+    return "NaN" if number != number else "+∞" if number > 0 else "-∞"
 
 
 def _significant(exact: Decimal, digits: int) -> str:
@@ -148,7 +153,7 @@ def full_precision(number: float) -> str:
     """Every digit that matters: the shortest text that reads back as the same float64 (0.1, 33, 1e-7, 1e16)."""
     number = float(number)
     if not math.isfinite(number):
-        return repr(number)
+        return non_finite_text(number)
     if number == 0:
         return "0"
     text = repr(number)

@@ -77,6 +77,8 @@ class Node(BaseModel):
     value: JsonValue
     grad: JsonValue = Field(description="d output / d this node; null for literal constants.")
     shape: list[int] = Field(description="[] for a number.")
+    nonfinite: Optional["NonFinite"] = Field(
+        None, description="Only where value or grad is not finite (JSON writes it as null): which it is.")
     narration: Optional[Narration] = Field(None, description="With `narrate`.")
     unfolded_from: Optional[str] = Field(
         None, description="With `unfold`, on the nodes that replace a compound gate: that gate's op name.")
@@ -99,9 +101,18 @@ class Edge(BaseModel):
                                                   "local-gradient rule in the program's own names (`∂f/∂q @ xᵀ`).")
     jacobian: Optional["Jacobian"] = Field(None, description="With `local`, on a wire to or from an array: the local "
                                                              "Jacobian and the vector-Jacobian product.")
+    nonfinite: Optional["NonFinite"] = Field(
+        None, description="Only where value or grad is not finite (JSON writes it as null): which it is.")
     elided: Optional[bool] = Field(
         None, description="true when the source is an array of more than max_wire_elements elements (/api/limits): "
                           "then value and grad are null here, and the array is written on its node only.")
+
+
+class NonFinite(BaseModel):
+    """What a null stands for: "+inf", "-inf" or "nan" for a number; for an array, nested lists of those with null
+    where the element is finite (log([1, 0, -1]): [null, "-inf", "nan"])."""
+    value: JsonValue = Field(None, description='"+inf", "-inf", "nan", or nested lists of them; absent when finite.')
+    grad: JsonValue = Field(None, description="The same for the gradient.")
 
 
 class Warning(BaseModel):

@@ -290,13 +290,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "batch_size 必须在 1 到样本数 {samples} 之间；现在是 {size}。"),
 
     # -- numbers that are not finite (app/engine/serialize.py, in warnings and in the errors above) -----------------
-    "nan": ("not a number (nan)", "非数（nan）"),
-    "infinite": ("infinite", "无穷大"),
-    "minus_infinite": ("minus infinite", "负无穷大"),
+    "nan": ("not a number (NaN)", "非数（NaN）"),
+    "infinite": ("+∞ (infinite)", "+∞（正无穷大）"),
+    "minus_infinite": ("-∞ (minus infinite)", "-∞（负无穷大）"),
     "not_finite_elements": ("not finite in {bad} of its {size} elements", "非有限数（{size} 个元素中有 {bad} 个）"),
-    "not_finite_warning": ("The {what} of {label} (node {node}, line {line}, column {column}) is {how}; it is "
-                           "written as null.",
-                           "{label}（节点 {node}，第 {line} 行第 {column} 列）的{what}是{how}；写成了 null。"),
+    "not_finite_warning": ("The {what} of {label} (node {node}, line {line}, column {column}) is {how}; JSON "
+                           "writes it as null, with which it is in the node's nonfinite field.",
+                           "{label}（节点 {node}，第 {line} 行第 {column} 列）的{what}是{how}；JSON 把它写成 null，"
+                           "它是哪一种写在节点的 nonfinite 字段里。"),
     "value": ("value", "值"),
     "gradient": ("gradient", "梯度"),
 

@@ -1,5 +1,6 @@
 // The one module that talks to the server. Everything the page shows comes from these answers.
 import { pick, t } from "./i18n.js";
+import { readNonFinite } from "./format.js";
 
 // An error the API answered. Its message is read in the page's language whenever it is shown.
 export class ApiError extends Error {
@@ -52,7 +53,7 @@ export async function computeGraph(program, values, options = {}) {
     body: JSON.stringify(graphRequest(program, values, options)),
   });
   const body = await response.json();
-  if (response.ok) return body;
+  if (response.ok) return readNonFinite(body); // +∞, -∞ and NaN where the JSON has null and says which
   throw new ApiError(response.status, errorDetail(body));
 }
 

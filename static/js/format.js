@@ -22,7 +22,7 @@ const TOP = 1e5; // from here on, significant digits
 
 export function formatNumber(x, decimals = EYE) {
   if (x === null || x === undefined) return NOT_FINITE;
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "NaN" : x > 0 ? "+∞" : "-∞"; // which, never "nan/inf"
   if (x === 0) return (0).toFixed(decimals); // the sign of a zero is not worth a reader's attention
   const size = Math.abs(x);
   const text = size >= Number(`1e-${decimals}`) && size < TOP ? size.toFixed(decimals) : significant(size, decimals + 1);
@@ -73,6 +73,27 @@ export function formatArray(flat, decimals) {
 function fixed(x, decimals) {
   const text = Math.abs(x).toFixed(decimals);
   return x < 0 && /[1-9]/.test(text) ? `-${text}` : text;
+}
+
+// The API writes a number that is not finite as null, with which it is in the item's "nonfinite" field
+// ({"value": "+inf"}, or nested lists for an array): put +∞, -∞ and NaN back in place of those nulls, once, as
+// the answer arrives, so that every view writes which it is.
+const KINDS = { "+inf": Infinity, "-inf": -Infinity, nan: NaN };
+
+export function readNonFinite(answer) {
+  for (const item of [...(answer.nodes ?? []), ...(answer.edges ?? [])]) {
+    if (!item.nonfinite) continue;
+    for (const [what, kind] of Object.entries(item.nonfinite)) item[what] = restored(item[what], kind);
+  }
+  const output = answer.nodes?.[answer.output];
+  if (output && answer.value === null) answer.value = output.value;
+  return answer;
+}
+
+function restored(value, kind) {
+  if (kind === null || kind === undefined) return value;
+  if (!Array.isArray(kind)) return KINDS[kind];
+  return kind.map((k, i) => restored(value[i], k));
 }
 
 export function hasGradient(node) {
