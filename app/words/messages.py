@@ -151,6 +151,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "first dimension of a vector, or the second-to-last of a matrix, on the right.",
                       "@ 无法相乘形状为 {shapes} 的数组：左操作数的最后一维，必须等于右边向量的第一维，"
                       "或者右边矩阵的倒数第二维。"),
+    "matmul_a_number": ("@ cannot multiply shapes {shapes}: {names} {is_are} here, and @ multiplies arrays "
+                        "(matrices and vectors). Give {names} an array value first, on a line above: {examples} (or "
+                        "in the request's values); to multiply by a number, use *.",
+                        "@ 无法相乘形状为 {shapes} 的数组：这里的 {names} {is_are}，而 @ 用于数组（矩阵和向量）相乘。"
+                        "请先在上面一行给 {names} 数组值：{examples}（或者在请求的 values 里给出）；要乘以一个数，请用 *。"),
+    "matmul_is": ("is a number", "是一个数"),
+    "matmul_are": ("are numbers", "都是数"),
     "elementwise_shapes": ("{symbol} cannot combine shapes {shapes}: arrays combine element by element when "
                            "their shapes are equal, or when one of them is a number (NumPy broadcasting).",
                            "{symbol} 无法组合形状 {shapes}：数组逐元素运算时，形状必须相同，"
