@@ -231,7 +231,7 @@ def expressions(draw, depth=3):
     return f"max({draw(expressions(depth - 1))}, {draw(expressions(depth - 1))})"
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(st.lists(expressions(), min_size=1, max_size=3), st.lists(st.floats(0.3, 2.0), min_size=4, max_size=4))
 def test_any_programs_written_expressions_read_back_to_their_numbers(lines, numbers):
     program = "\n".join(f"v{i} = {line}" for i, line in enumerate(lines[:-1])) + ("\n" if len(lines) > 1 else "") \

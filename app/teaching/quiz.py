@@ -65,7 +65,7 @@ def accepted(value, slack) -> dict:
 def _reading_error(value):
     """How far the number the drawing shows is from the number itself, element by element."""
     if value.ndim == 0:  # most nodes: format_number itself, cheaper than NumPy for one number
-        return abs(value - float(format_number(value)))
+        return abs(value - float(format_number(value))) if np.isfinite(value) else np.float64(np.nan)
     return np.abs(value - shown(value))
 
 
