@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from app.teaching.examples import examples
-from app.engine.rounding import format_number
+from app.engine.rounding import array_decimals, format_array, format_number
 from test_page import browser, page, wait_until_idle  # noqa: F401
 from test_page_modes import contrast
 
@@ -126,7 +126,7 @@ def test_the_four_equations_of_each_layer_show_this_graphs_numbers_linked_to_the
     # The independent check: BP3 says ∂C/∂b¹ = δ¹, and δ¹ is the engine's gradient at z1.
     z1 = next(node for node in reference["nodes"] if node["name"] == "z1")
     assert page.text_content("#equations .layer[data-layer='1'] .equation[data-name='BP3'] .numbers") == \
-        "= [" + ", ".join(format_number(x) for x in z1["grad"]) + "]"
+        "= [" + ", ".join(format_array(z1["grad"], array_decimals(z1["grad"]))) + "]"  # one array, one format
     # A term hovered marks its node and the number it is in the drawing: W3ᵀ in BP2 of layer 2 is W3's value.
     W3 = next(node["id"] for node in reference["nodes"] if node["name"] == "W3")
     page.hover(f"#equations .layer[data-layer='2'] .equation[data-name='BP2'] .term[data-node='{W3}']")
@@ -222,10 +222,10 @@ def test_the_card_of_w_at_x_shows_its_jacobians_and_the_outer_product_two_q_x(pa
     assert [float(x) for x in page.eval_on_selector_all(f"{block} td", "tds => tds.map(td => td.title)")] == \
         [x for row in W["whole"] for x in row]
     vjp = page.text_content(f"{block} .vjp")
-    assert vjp == W["vjp"]["en"] and "= [0.44, 0.52] ⊗ [0.20, 0.40] = [[0.44 × 0.20, 0.44 × 0.40]" in vjp
+    assert vjp == W["vjp"]["en"] and "= [0.440, 0.520] ⊗ [0.200, 0.400] = [[0.440 × 0.200, 0.440 × 0.400]" in vjp
     # ...where ∂f/∂q, the upstream, is 2q: the square gate's local gradient times 1.
     assert page.text_content("#details .upstream") == \
-        "The upstream gradient: ∂f/∂q = 2·q^(2−1) ⊙ upstream = [0.44, 0.52] ⊙ [1.00, 1.00] = [0.44, 0.52]"
+        "The upstream gradient: ∂f/∂q = 2·q^(2−1) ⊙ upstream = [0.440, 0.520] ⊙ [1.00, 1.00] = [0.440, 0.520]"
     assert page.text_content(f"#details .jacobian[data-wire='{x_wire}'] .vjp") == reference["edges"][x_wire]["jacobian"]["vjp"]["en"]
     shot(page, "jacobian-card", "#details")
     page.click("button[data-lang='zh']")
@@ -301,7 +301,7 @@ def test_an_unfolded_network_compares_its_array_gradients_and_leaves_the_equatio
     assert page.eval_on_selector_all("#graph g.unfolded-group", "gs => gs.length") == 2
     sentences = page.eval_on_selector_all("#fold-note .fold-same", "ps => ps.map(p => [p.dataset.folded, p.dataset.unfolded])")
     assert [folded for folded, unfolded in sentences if folded == unfolded] == [  # δ¹ and δ², the same both ways
-        "2 [0.00877, 0.00995]", "2 [0.14, -0.04]"], sentences
+        "2 [0.00877, 0.00995]", "2 [0.138, -0.038]"], sentences
     # An unfolded σ is no activation: the page does not ask for layers (each would be a network of its own).
     assert not page.is_visible("#equations-section") and delta_tags(page) == []
     page.uncheck("#unfold")

@@ -88,7 +88,7 @@ def test_the_gradient_of_w_in_the_norm_of_wx_is_the_outer_product_2q_xt(client):
     assert_close(w_wire["grad"], np.outer(2 * q, x))
     assert w_wire["rule"] == "∂f/∂q @ xᵀ"
     vjp = w_wire["jacobian"]["vjp"]["en"]
-    assert vjp.startswith("∂f/∂W = ∂f/∂q @ xᵀ = [0.44, 0.52] ⊗ [0.20, 0.40] = [[0.44 × 0.20, 0.44 × 0.40], ")
+    assert vjp.startswith("∂f/∂W = ∂f/∂q @ xᵀ = [0.440, 0.520] ⊗ [0.200, 0.400] = [[0.440 × 0.200, 0.440 × 0.400], ")
     assert "outer product" in vjp and "外积" in w_wire["jacobian"]["vjp"]["zh"]
     # and the upstream gradient 2q comes from the square gate's diagonal Jacobian, 2·q
     [square] = [edge for edge in body["edges"] if edge["source"] == 2]

@@ -70,16 +70,20 @@ def layered(client, program, values):
     return answer.json()
 
 
-def right_hand_side(equation):
-    """Each equation's right-hand side computed here, in NumPy, from the terms the API names."""
+def right_hand_side(equation, rows=False, next_rows=False):
+    """Each equation's right-hand side computed here, in NumPy, from the terms the API names, in the order it
+    writes them; ``rows``: the layer's samples are rows (z = a @ W + b), ``next_rows``: the next layer's."""
     terms = [np.array(term["value"], dtype=float) for term in equation["terms"]]
     if equation["name"] == "BP1":  # δᴸ = ∇ₐC ⊙ σ′(zᴸ)
         return np.prod(terms, axis=0)
-    if equation["name"] == "BP2":  # δˡ = ((Wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ σ′(zˡ)
-        back = terms[0].T @ terms[1]
+    if equation["name"] == "BP2":  # δˡ = ((Wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ σ′(zˡ), or (δˡ⁺¹ (Wˡ⁺¹)ᵀ) ⊙ σ′(zˡ) for rows
+        back = terms[0] @ terms[1].T if next_rows else terms[0].T @ terms[1]
         return back * terms[2] if len(terms) == 3 else back
     if equation["name"] == "BP3":  # ∂C/∂bˡ = δˡ (summed over the samples a broadcast bias is shared by)
         return terms[0]
+    if rows:  # BP4 for rows: ∂C/∂Wˡ = (aˡ⁻¹)ᵀ δˡ
+        a, delta = terms
+        return np.outer(a, delta) if a.ndim == 1 else a.T @ delta
     delta, a = terms  # BP4: ∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ
     return np.outer(delta, a) if a.ndim == 1 else delta @ a.T
 
@@ -87,13 +91,17 @@ def right_hand_side(equation):
 def check_every_equation(body):
     nodes = body["nodes"]
     assert body["layers"], "no layer found"
+    following = {(layer["network"], layer["number"]): layer for layer in body["layers"]}
     for layer in body["layers"]:
         assert nodes[layer["z"]]["delta"] == layer["delta"]
+        rows = layer["samples"] == "rows"
+        nxt = following.get((layer["network"], layer["number"] + 1))
         for equation in layer["equations"]:
             engine = np.array(nodes[equation["node"]]["grad"], dtype=float)
-            ours = right_hand_side(equation)
+            ours = right_hand_side(equation, rows, nxt is not None and nxt["samples"] == "rows")
             if equation["name"] == "BP3" and ours.shape != engine.shape:
-                ours = ours.sum(axis=-1, keepdims=True)
+                ours = ours.sum(axis=0) if rows else ours.sum(axis=-1, keepdims=True)
+                ours = ours.reshape(engine.shape)
             assert_close(ours, engine, rel=1e-12, abs_=1e-16)
             assert_close(equation["result"], engine, rel=1e-12, abs_=1e-16)
             assert equation["difference"] <= 1e-15 * max(1.0, np.abs(engine).max())
@@ -192,7 +200,6 @@ def test_layers_are_found_by_shape_not_by_name(client):
 @pytest.mark.parametrize("program, values", [
     ("3*(a + b*c)", {"a": 5, "b": 3, "c": 2}),
     ("sum(W @ x + W @ x)", {"W": [[1, 2]], "x": [1, 2]}),  # W used twice: not one layer's weights
-    ("sum(x @ W)", {"W": [[1, 2], [3, 4]], "x": [1, 2]}),  # the weights on the right
 ])
 def test_a_program_without_layers_answers_none(client, program, values):
     body = layered(client, program, values)
@@ -269,3 +276,179 @@ def test_any_text_with_layers_and_jacobians_answers_or_says_what_is_wrong(progra
         assert error.kind in {"syntax", "name", "function", "arity", "shape", "value", "limit"}
     else:
         assert isinstance(result["layers"], list)
+
+
+# -- samples as rows: a @ W, as the playground and most libraries write a network ----------------------------------
+
+from app.teaching.playground import Settings, sample, train  # noqa: E402
+
+
+def node_names(body):
+    return {node["id"]: node["name"] for node in body["nodes"]}
+
+
+@pytest.mark.parametrize("layers, activation, index", [
+    ((4, 2), "tanh", 0), ((3,), "sigmoid", 5), ((), "tanh", 2), ((6, 6, 6), "relu", 7), ((1,), "tanh", 1)])
+def test_the_playgrounds_network_is_found_with_its_data_as_the_input_and_every_equation_holds(
+        client, layers, activation, index):
+    settings = Settings(layers=layers, activation=activation)
+    point = sample(settings, None, "train", index)
+    body = layered(client, point["program"], point["values"])
+    count = len(layers) + 1
+    assert [layer["number"] for layer in body["layers"]] == list(range(1, count + 1))
+    assert {layer["samples"] for layer in body["layers"]} == {"rows"}
+    names = node_names(body)
+    assert [names[layer["W"]] for layer in body["layers"]] == [f"W{l}" for l in range(1, count + 1)]
+    assert names[body["layers"][0]["input"]] == "X"  # the data are the input a⁰, never the weights
+    output = body["layers"][-1]
+    assert names[output["z"]] == "z" and output["activation"] is None  # the score is the output layer, unactivated
+    assert [eq["name"] for eq in output["equations"]] == ["BP1", "BP3", "BP4"]
+    for hidden in body["layers"][:-1]:
+        assert names[hidden["a"]] == f"H{hidden['number']}" and hidden["activation"] == activation
+        assert [eq["name"] for eq in hidden["equations"]] == ["BP2", "BP3", "BP4"]
+    check_every_equation(body)
+
+
+def test_a_trained_playground_network_of_a_mini_batch_sums_each_bias_over_its_rows(client):
+    settings = Settings(layers=(3, 2))
+    weights = train(settings, steps=3)["weights"]
+    point = sample(settings, weights, "test", 0)
+    values = dict(point["values"])
+    values["X"] = [[0.5, -1.0], [0.25, 0.75], [-0.3, 0.1]]  # three samples, one a row
+    values["y"] = [1, -1, 1]
+    body = layered(client, point["program"], values)
+    check_every_equation(body)
+    first = body["layers"][0]
+    equations = {eq["name"]: eq for eq in first["equations"]}
+    assert equations["BP2"]["formula"] == "δ¹ = (δ² (W²)ᵀ) ⊙ tanh′(z¹)"
+    assert equations["BP3"]["formula"] == "∂C/∂b¹ = Σₓ δ¹" and "summed over the rows" in equations["BP3"]["text"]["en"]
+    assert equations["BP4"]["formula"] == "∂C/∂W¹ = (a⁰)ᵀ δ¹" and equations["BP4"]["named"] == "∂loss/∂W1 = Xᵀ δ¹"
+    assert np.shape(equations["BP3"]["result"]) == (3,)
+
+
+@pytest.mark.parametrize("program, values, rows", [
+    # the weights on the right of a single vector: one layer, samples as rows
+    ("sum(x @ W)", {"W": [[1, 2], [3, 4]], "x": [1, 2]}, ["rows"]),
+    # two inputs either side, no bias: the next layer's product says which way round (H @ V: rows)
+    ("H = sigmoid(X @ W)\nsum(H @ V)", {"X": [[1, 2], [3, 4], [5, 6]], "W": [[0.1, 0.2], [0.3, 0.4]],
+                                        "V": [[1], [-1]]}, ["rows", "rows"]),
+    # the same, written Nielsen's way round
+    ("H = sigmoid(W @ X)\nsum(V @ H)", {"X": [[1, 2, 3], [4, 5, 6]], "W": [[0.1, 0.2], [0.3, 0.4]],
+                                        "V": [[1, -1]]}, ["columns", "columns"]),
+    # a bias of shape (h,) on rows of samples, the bias first, and no activation anywhere
+    ("mean((b + X @ W - Y)^2)", {"X": [[1, 2], [3, 4], [5, 6]], "W": [[0.1, 0.2, 0.3], [0.3, 0.4, 0.5]],
+                                 "b": [0.5, -0.5, 0], "Y": [[1, 0, 0], [0, 1, 0], [0, 0, 1]]}, ["rows"]),
+    # a bias of shape (h, 1) on columns of samples
+    ("mean((W @ X + b)^2)", {"W": [[1, 2], [3, 4], [5, 6]], "X": [[0.1, 0.2, 0.3], [0.3, 0.4, 0.5]],
+                             "b": [[0.5], [-0.5], [0]]}, ["columns"]),
+])
+def test_either_way_round_the_layers_are_found_and_their_equations_hold(client, program, values, rows):
+    body = layered(client, program, values)
+    assert [layer["samples"] for layer in body["layers"]] == rows
+    check_every_equation(body)
+    names = node_names(body)
+    assert all(names[layer["W"]] in {"W", "V"} for layer in body["layers"])
+
+
+@st.composite
+def row_networks(draw):
+    """A random chain of 1 to 3 layers written with samples as rows (a @ W + b), as the playground writes it."""
+    count = draw(st.integers(1, 3))
+    widths = draw(st.lists(st.integers(1, 4), min_size=count + 1, max_size=count + 1))
+    samples = draw(st.sampled_from([None, 1, 3]))  # one sample as a vector, or that many rows
+    floats = st.floats(-2, 2, allow_nan=False).map(lambda x: round(x, 3))
+
+    def array(*shape):
+        return np.array(draw(st.lists(floats, min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
+                        ).reshape(shape).tolist()
+
+    rows = () if samples is None else (samples,)
+    values, lines, a = {"X": array(*rows, widths[0])}, [], "X"
+    for l in range(1, count + 1):
+        values[f"W{l}"] = array(widths[l - 1], widths[l])
+        z = f"{a} @ W{l}"
+        if draw(st.booleans()):
+            values[f"b{l}"] = array(*draw(st.sampled_from([(widths[l],), (1, widths[l])] if samples else [(widths[l],)])))
+            z = draw(st.sampled_from([f"{z} + b{l}", f"b{l} + {z}"]))
+        lines += [f"Z{l} = {z}", f"H{l} = {draw(st.sampled_from(ACTIVATIONS)).format(f'Z{l}')}"]
+        a = f"H{l}"
+    values["Y"] = array(*rows, widths[-1])
+    lines.append(draw(st.sampled_from([f"C = 0.5 * sum(({a} - Y)^2)", f"C = mean(({a} - Y)^2)",
+                                       f"C = mean(-log(sigmoid(Y * {a})))"])))
+    return "\n".join(lines), values, count
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(row_networks())
+def test_any_network_with_samples_as_rows_gets_every_layer_and_its_equations_hold(network):
+    program, values, count = network
+    body = compute_graph(program, values, layers=True)
+    assert [layer["number"] for layer in body["layers"]] == list(range(1, count + 1)), program
+    names = node_names(body)
+    assert [names[layer["W"]] for layer in body["layers"]] == [f"W{l}" for l in range(1, count + 1)], program
+    check_every_equation(body)
+
+
+# -- each equation checkable by hand: the numbers as shown, worked as written, land on the result as shown -----------
+
+import json  # noqa: E402
+import re  # noqa: E402
+
+
+def _half_last_digit(text: str) -> float:
+    """Half a unit in the last place a number is written to (0.0088: 0.00005)."""
+    mantissa, _, exponent = text.partition("e")
+    places = len(mantissa.partition(".")[2])
+    return 0.5 * 10.0 ** (-places + (int(exponent) if exponent else 0))
+
+
+def hand_check(equation: dict):
+    """The worked numbers of an equation, "A ⊙ B = C", "Σ A = C", "A ⊗ B = C", "A @ B = C", read as written."""
+    numbers = equation["text"]["en"].split(f"{equation['named']} = ", 1)[1]
+    if "…" in numbers or numbers.count(" = ") != 1 or re.search(r"\de-?\d", numbers):
+        return  # an array too big to list, or of numbers written with exponents (below 1e-6, from 1e5)
+    left, result_text = (re.sub(r" \(\d+(×\d+)*\)$", "", part) for part in numbers.split(" = "))  # the shape
+    result = np.array(json.loads(result_text), dtype=float)
+    half = np.array([_half_last_digit(t) for t in re.findall(r"-?[0-9.]+(?:e-?\d+)?", result_text)]).reshape(result.shape)
+    if left.startswith("Σ "):
+        delta = np.array(json.loads(left[2:]), dtype=float)
+        worked = delta.sum(axis=0) if equation["formula"].endswith("δ" + equation["formula"][-1]) and \
+            delta.sum(axis=0).shape == result.shape else delta.sum(axis=-1, keepdims=True)
+    else:
+        symbol = next(s for s in (" ⊙ ", " ⊗ ", " @ ") if s in left)
+        a, b = (np.array(json.loads(re.sub(r" \(\d+(×\d+)*\)$", "", part)), dtype=float) for part in left.split(symbol))
+        worked = {" ⊙ ": np.multiply, " ⊗ ": np.outer, " @ ": np.matmul}[symbol](a, b)
+    assert np.all(np.abs(worked - result) <= half * (1 + 1e-9)), (numbers, worked)
+
+
+def every_hand_check(body):
+    for layer in body["layers"]:
+        for equation in layer["equations"]:
+            hand_check(equation)
+
+
+@pytest.mark.parametrize("name", ["nielsen-mlp", "nielsen-three-layer", "nielsen-sgd", "cs231n-vectorized"])
+def test_each_presets_equations_check_by_hand(client, name):
+    example = EXAMPLES[name]
+    every_hand_check(layered(client, example["program"], example["values"]))
+
+
+def test_the_issues_hand_checks():
+    three = EXAMPLES["nielsen-three-layer"]
+    body = compute_graph(three["program"], three["values"], layers=True)
+    w3 = {eq["name"]: eq for eq in body["layers"][2]["equations"]}["BP4"]
+    assert w3["text"]["en"].endswith("= [[0.0724, 0.0650, 0.0681, 0.0719]]")  # not 0.07 0.07 0.07 0.07
+    norm = EXAMPLES["cs231n-vectorized"]
+    body = compute_graph(norm["program"], norm["values"], layers=True)
+    assert body["layers"][0]["equations"][-1]["text"]["en"].endswith("= [[0.088, 0.176], [0.104, 0.208]]")
+    mlp = EXAMPLES["nielsen-mlp"]
+    body = compute_graph(mlp["program"], mlp["values"], layers=True)
+    bp2 = body["layers"][0]["equations"][0]["text"]["en"]
+    assert "[0.00877, 0.00995]" in bp2 and "[0.04, 0.04]" not in bp2
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(networks(), row_networks()))
+def test_any_networks_equations_check_by_hand(network):
+    program, values, _ = network
+    every_hand_check(compute_graph(program, values, layers=True))

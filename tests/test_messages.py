@@ -150,7 +150,8 @@ def test_an_error_says_where_it_is_in_both_languages():
 def test_warnings_are_in_both_languages_too():
     warnings = compute_graph("exp(1000) * a", {"a": 1})["warnings"]
     assert warnings and all(CJK.search(warning["message"]["zh"]) for warning in warnings)
-    assert warnings[0]["message"]["zh"] == "exp（节点 1，第 1 行第 1 列）的值是无穷大；写成了 null。"
+    assert warnings[0]["message"]["zh"] == "exp（节点 1，第 1 行第 1 列）的值是+∞（正无穷大）；JSON 把它写成 null，" \
+                                        "它是哪一种写在节点的 nonfinite 字段里。"
     for warning in warnings:
         assert_same_facts(warning["message"]["en"], warning["message"]["zh"])
 

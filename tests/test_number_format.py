@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT
 
 from app import compute_dot, compute_graph
-from app.engine.rounding import format_number, format_value, full_precision
+from app.engine.rounding import array_decimals, format_array, format_number, format_value, full_precision
 
 CASES = json.loads((ROOT / "tests" / "number_format_cases.json").read_text(encoding="utf-8"))
 NOT_JSON = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}  # floats that JSON cannot hold
@@ -44,6 +44,18 @@ def test_full_precision(raw, expected):
 @pytest.mark.parametrize("value, shape, expected", CASES["format_value"])
 def test_format_value(value, shape, expected):
     assert format_value(value, shape) == expected
+
+
+@pytest.mark.parametrize("flat, expected", CASES["format_array"])
+def test_format_array_writes_one_array_in_one_format(flat, expected):
+    assert format_array(flat, array_decimals(flat)) == expected
+
+
+def test_different_numbers_of_an_array_look_different():
+    # W3's gradient of the three-layer preset, and the ‖Wx‖² preset's as the notes write it
+    assert format_array([0.0724, 0.0650, 0.0681, 0.0719], array_decimals([0.0724])) == \
+        ["0.0724", "0.0650", "0.0681", "0.0719"]
+    assert format_array([0.088, 0.176, 0.104, 0.208], array_decimals([0.208])) == ["0.088", "0.176", "0.104", "0.208"]
 
 
 def test_the_cases_cover_the_rules_corners():
@@ -110,9 +122,10 @@ def test_format_js_gives_every_case_the_same_text(format_js):
             format_number: cases.format_number.map(([raw, decimals]) => format.formatNumber(number(raw), decimals)),
             full_precision: cases.full_precision.map(([raw]) => format.fullPrecision(number(raw))),
             format_value: cases.format_value.map(([value, shape]) => format.formatValue(value, shape)),
+            format_array: cases.format_array.map(([flat]) => format.formatArray(flat, format.arrayDecimals(flat))),
         }};
     }}""", CASES)
-    for key in ("format_number", "full_precision", "format_value"):
+    for key in ("format_number", "full_precision", "format_value", "format_array"):
         expected = [case[-1] for case in CASES[key]]
         mismatches = [(case, text) for case, text in zip(CASES[key], got[key]) if text != case[-1]]
         assert not mismatches, f"{key}: format.js differs from app/engine/rounding.py on {mismatches}"

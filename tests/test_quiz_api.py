@@ -146,11 +146,11 @@ def test_array_hints_give_the_rule_and_the_arrays_first_elements(client):
     W = named(result, "W")
     hint = W["quiz"]["grad"]["hint"]["en"]
     assert "The matrix-product gate is the mul gate for arrays." in hint
-    assert "whose local-gradient rule for it is ∂f/∂q @ xᵀ" in hint and "x = [0.20, 0.40]" in hint
+    assert "whose local-gradient rule for it is ∂f/∂q @ xᵀ" in hint and "x = [0.200, 0.400]" in hint
     assert accepts(W["quiz"]["grad"], W["grad"])
     assert np.shape(W["quiz"]["grad"]["accept"]["low"]) == np.shape(W["grad"])
     q = named(result, "q")["quiz"]["grad"]
-    assert "times, element by element, the local gradient ∂(q^2)/∂q = 2·q^(2−1) = [0.44, 0.52]" in q["hint"]["en"]
+    assert "times, element by element, the local gradient ∂(q^2)/∂q = 2·q^(2−1) = [0.440, 0.520]" in q["hint"]["en"]
 
 
 def test_every_question_of_every_worked_example_has_hints_in_both_languages(client):

@@ -148,7 +148,7 @@ def test_tab_moves_backwards_through_the_graph_in_the_order_a_student_computes(p
         page.keyboard.press("Tab")
     assert visited == ["6", "4", "3", "2", "1", "0"]
     labels = page.evaluate("[...document.querySelectorAll('input[data-quiz-node]')].map(i => i.getAttribute('aria-label'))")
-    assert labels[0] == "gradient ∂f/∂(3 × (a + (b × c)))" and labels[-1] == "gradient ∂f/∂a"
+    assert labels[0] == "gradient ∂f/∂(3 × (a + b × c))" and labels[-1] == "gradient ∂f/∂a"
 
 
 def test_the_score_and_hints_come_in_chinese_too(page):

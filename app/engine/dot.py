@@ -13,6 +13,7 @@ import html
 
 from .ops import OPS_BY_NAME
 from .rounding import format_value
+from .serialize import restore_non_finite
 
 # Above this many nodes, a leaf used several times is drawn once per use: wires from one input to
 # every layer of a deep graph make Graphviz's layout time explode (minutes at 1,000 nodes).
@@ -66,18 +67,19 @@ def graph_dot(result: dict) -> str:
     lines.extend(_node_line(node, f"n{node['id']}") for node in nodes if node["id"] not in copied)
     for wire, edge in enumerate(result["edges"]):
         source = nodes[edge["source"]]
-        grad = None if source["op"] == "const" and edge["grad"] is None else format_value(edge["grad"], source["shape"])
+        grad = None if source["op"] == "const" and edge["grad"] is None else \
+            format_value(restore_non_finite(edge, "grad"), source["shape"])
         ident = f"w{wire}"
         tail = f"n{source['id']}"
         if source["id"] in copied:
             tail = f"n{source['id']}-{ident}"
             lines.append(_node_line(source, tail))
-        lines.append(_wire_label(ident, format_value(edge["value"], source["shape"]), grad))
+        lines.append(_wire_label(ident, format_value(restore_non_finite(edge, "value"), source["shape"]), grad))
         lines.append(f'  "{tail}" -> {ident}:w [id="{ident}-in", class="wire", arrowhead=none];')
         lines.append(f'  {ident}:e -> n{edge["target"]} [id="{ident}-out", class="wire"];')
     output = nodes[result["output"]]
-    lines.append(_wire_label("wout", format_value(output["value"], output["shape"]),
-                             format_value(output["grad"], output["shape"])))
+    lines.append(_wire_label("wout", format_value(restore_non_finite(output, "value"), output["shape"]),
+                             format_value(restore_non_finite(output, "grad"), output["shape"])))
     lines.append(f'  n{output["id"]} -> wout:w [id="wout-in", class="wire", arrowhead=none];')
     lines.extend(_unfolded_groups(result))
     lines.append("}")

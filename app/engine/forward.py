@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..words.messages import AND, Text, listing, say
-from .graph import Graph
+from .graph import INPUT, Graph
 from .limits import Limits, env_var
 
 
@@ -94,7 +94,7 @@ def _shape_message(graph: Graph, node: int, args: list) -> Text:
     op = graph.table[node]
     shapes = listing([_shape_text(np.shape(a)) for a in args], AND)
     if op.name == "matmul":
-        return say("matmul_shapes", shapes=shapes)
+        return _matmul_message(graph, node, args, shapes)
     if op.elementwise:
         return say("elementwise_shapes", symbol=op.symbol, shapes=shapes)
     if op.name == "dot":
@@ -102,6 +102,23 @@ def _shape_message(graph: Graph, node: int, args: list) -> Text:
     if op.variadic:
         return say("array_shapes", shapes=shapes)
     return say("shapes", op=op.name, shapes=shapes)
+
+
+# What to type to give a name an array value: a matrix on the left of @, a vector on the right.
+EXAMPLE_ARRAYS = ("[[1, 2], [3, 4]]", "[1, 2]")
+
+
+def _matmul_message(graph: Graph, node: int, args: list, shapes) -> Text:
+    """An input that is a number beside @ (q = W @ x typed bare, every name given 1): say how to give it an
+    array, with the syntax."""
+    numbers = [(k, source) for k, source in enumerate(graph.args[node])
+               if graph.kind[source] == INPUT and np.ndim(args[k]) == 0]
+    if not numbers:
+        return say("matmul_shapes", shapes=shapes)
+    names = [graph.name[source] for _, source in numbers]
+    examples = [f"{graph.name[source]} = {EXAMPLE_ARRAYS[k]}" for k, source in numbers]
+    return say("matmul_a_number", shapes=shapes, names=listing(names, AND),
+               is_are=say("matmul_is" if len(names) == 1 else "matmul_are"), examples=listing(examples, AND))
 
 
 def _shape_text(shape: tuple) -> Text | str:

@@ -5,8 +5,13 @@ Rounded for the eye (``format_number``), as the course notes print numbers: two 
 ``-12.00``, ``0.20``), or three significant digits when a number is very large or very small (``1.23e5``,
 ``0.00123``, ``1e-9``). A view that must show more digits asks for more decimals, and the same rule scales:
 ``decimals`` decimals from ``10**-decimals`` up to ``1e5``, else ``decimals + 1`` significant digits.
-Zero is ``0.00``; a number that is not finite is ``nan``, ``inf`` or ``-inf``, and one that the JSON wrote as
-null because it is not finite (which, the answer's warnings say) is ``NOT_FINITE``.
+Zero is ``0.00``; a number that is not finite is ``+∞``, ``-∞`` or ``NaN``; the JSON writes it as null, with
+which it is beside it (``nonfinite``), and a null whose kind is not known is ``NOT_FINITE``.
+
+An array is written in one format (``array_decimals``, ``format_array``): as many decimals as give its largest
+element three significant digits, so 0.0724 and 0.0650 look different and 0.088 stands beside 0.208 as the notes
+write it. A worked equation ("a ⊙ b = c") shows its operands with enough decimals that, multiplied as shown,
+they land within half the last digit of the result as shown (``checkable_decimals``; app/teaching/layers.py).
 
 Rounding is of the number's exact binary value, halves away from zero (``0.125`` is ``0.13``): what
 JavaScript's ``toFixed`` and ``toExponential`` do, so that the page's ``static/js/format.js`` can follow this
@@ -36,7 +41,7 @@ def format_number(number: float | None, decimals: int = EYE) -> str:
         return NOT_FINITE
     number = float(number)
     if not math.isfinite(number):
-        return repr(number)  # nan, inf, -inf
+        return non_finite_text(number)
     if number == 0:
         return f"{0:.{decimals}f}"  # the sign of a zero is not worth a reader's attention
     exact = abs(Decimal(number))
@@ -45,6 +50,11 @@ def format_number(number: float | None, decimals: int = EYE) -> str:
     else:
         text = _significant(exact, decimals + 1)
     return "-" + text if number < 0 else text
+
+
+def non_finite_text(number: float) -> str:
+    """+∞, -∞ or NaN: which one, never "nan/inf"."""
+    return "NaN" if number != number else "+∞" if number > 0 else "-∞"
 
 
 def _significant(exact: Decimal, digits: int) -> str:
@@ -66,12 +76,66 @@ def _without_trailing_zeros(text: str) -> str:
 
 
 def format_value(value, shape: tuple | list, decimals: int = EYE) -> str:
-    """A number, or an array by its shape and first elements: ``2×3 [1.00, 2.00, 3.00, …]``."""
+    """A number, or an array by its shape and first elements, in the array's one format: ``2×3 [1.00, 2.00,
+    3.00, …]``, ``4 [0.0724, 0.0650, 0.0681, …]``."""
     if not shape:
         return format_number(value, decimals)
     flat = _flatten(value)
-    preview = ", ".join(format_number(x, decimals) for x in flat[:3]) + (", …" if len(flat) > 3 else "")
+    texts = format_array(flat, array_decimals(flat, decimals))
+    preview = ", ".join(texts[:3]) + (", …" if len(flat) > 3 else "")
     return f"{'×'.join(map(str, shape))} [{preview}]"
+
+
+SMALLEST = 1e-6  # an array whose largest element is smaller is written with exponents
+SIGNIFICANT = 3  # an array's largest element shows this many significant digits, and the others as many decimals
+
+
+def array_decimals(flat, decimals: int = EYE) -> int | None:
+    """One array, one format: the decimals that give its largest element ``SIGNIFICANT`` significant digits
+    (at least ``decimals``), so that 0.0724 and 0.0650 do not both read 0.07 and 0.088 stands beside 0.208
+    as the notes write them (0.0000589 too). None where the largest is below SMALLEST or from 1e5 on: each
+    element then in ``format_number``'s significant digits."""
+    finite = [abs(float(x)) for x in flat if x is not None and math.isfinite(float(x))]
+    largest = max(finite, default=0.0)
+    if largest == 0:
+        return decimals
+    if not SMALLEST <= largest < TOP:
+        return None
+    return max(decimals, SIGNIFICANT - 1 - Decimal(largest).adjusted())
+
+
+def format_array(flat, decimals: int | None) -> list[str]:
+    """Each element of a flat array with ``decimals`` decimals (None: ``format_number`` each)."""
+    return [format_number(x) if decimals is None or x is None or not math.isfinite(float(x))
+            else _fixed(float(x), decimals) for x in flat]
+
+
+def _fixed(number: float, decimals: int) -> str:
+    text = f"{abs(Decimal(number)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}"
+    return "-" + text if number < 0 and text.strip("0.") else text
+
+
+def checkable_decimals(result, recomputed, decimals: int | None) -> int | None:
+    """The most decimals (up to ``decimals``) at which ``result`` is shown so that ``recomputed`` (the same
+    sum or product worked from the operands as shown) lands within half its last shown digit: a hand check
+    of "[0.0365, 0.0415] ⊙ [0.240, 0.240] = [0.0088, 0.0100]" holds, where [0.00877, 0.00995] would not."""
+    if decimals is None:
+        return None
+    result = np.asarray(result, dtype=float)
+    recomputed = np.asarray(recomputed, dtype=float)
+    finite = np.isfinite(result) & np.isfinite(recomputed)
+    for places in range(decimals, -1, -1):
+        rounded = np.array([float(_fixed(x, places)) for x in result[finite].ravel()])
+        if np.all(np.abs(recomputed[finite].ravel() - rounded) <= 0.5 * 10.0 ** -places * (1 + 1e-9)):
+            return places
+    return 0
+
+
+def shown_array(values, decimals: int | None):
+    """The numbers of an array as ``format_array`` shows them, as floats (what a hand check multiplies)."""
+    values = np.asarray(values, dtype=float)
+    texts = format_array(values.ravel().tolist(), decimals)
+    return np.array([float(text) if text not in (NOT_FINITE,) else math.nan for text in texts]).reshape(values.shape)
 
 
 def _flatten(value) -> list:
@@ -89,7 +153,7 @@ def full_precision(number: float) -> str:
     """Every digit that matters: the shortest text that reads back as the same float64 (0.1, 33, 1e-7, 1e16)."""
     number = float(number)
     if not math.isfinite(number):
-        return repr(number)
+        return non_finite_text(number)
     if number == 0:
         return "0"
     text = repr(number)

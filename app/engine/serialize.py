@@ -29,6 +29,44 @@ def is_finite(value) -> bool:
     return bool(np.isfinite(value).all())
 
 
+def non_finite_kind(value):
+    """What JSON's null stands for: "+inf", "-inf" or "nan" for a number; for an array, nested lists of
+    those, with null where the element is finite. None when every element is finite."""
+    if value is None or is_finite(value):
+        return None
+    if value.ndim == 0:
+        number = float(value)
+        return "nan" if number != number else "+inf" if number > 0 else "-inf"
+    kinds = np.where(np.isnan(value), "nan", np.where(value > 0, "+inf", "-inf"))
+    return np.where(np.isfinite(value), None, kinds).tolist()
+
+
+KINDS = {"+inf": math.inf, "-inf": -math.inf, "nan": math.nan}
+
+
+def restore_non_finite(item: dict, what: str):
+    """``item[what]`` (a node's or edge's "value" or "grad" as JSON) with +inf, -inf and nan back in place of
+    the nulls its ``nonfinite`` field explains: for writing which it is (static/js/format.js's readNonFinite)."""
+    value, kind = item[what], item.get("nonfinite", {}).get(what)
+    return value if kind is None else _restored(value, kind)
+
+
+def _restored(value, kind):
+    if kind is None:
+        return value
+    if not isinstance(kind, list):
+        return KINDS[kind]
+    return [_restored(v, k) for v, k in zip(value, kind)]
+
+
+def _mark_non_finite(item: dict, value, grad) -> None:
+    """``nonfinite`` beside a null: {"value": "+inf"} (only the ones that are not finite)."""
+    kinds = {what: kind for what, kind in (("value", non_finite_kind(value)), ("grad", non_finite_kind(grad)))
+             if kind is not None}
+    if kinds:
+        item["nonfinite"] = kinds
+
+
 def describe_non_finite(value) -> Text:
     if value.ndim == 0:
         number = float(value)
@@ -71,6 +109,12 @@ def graph_json(graph: Graph, values: list, grads: list, wire_grads: list, wire_l
             edge["local"] = local
     if max_wire_elements is not None and not all_numbers:
         _elide_big_wires(edges, shapes, max_wire_elements)
+    if not (values_finite and grads_finite):  # (a wire's gradient that is not finite makes its node's so too)
+        for node, item in enumerate(nodes):
+            _mark_non_finite(item, values[node], grads[node])
+        for wire, edge in enumerate(edges):
+            if not edge.get("elided"):
+                _mark_non_finite(edge, values[edge["source"]], wire_grads[wire])
     return {
         "value": value_json[graph.output],
         "output": graph.output,

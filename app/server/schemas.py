@@ -60,6 +60,8 @@ class Node(BaseModel):
     value: JsonValue
     grad: JsonValue = Field(description="d output / d this node; null for literal constants.")
     shape: list[int] = Field(description="[] for a number.")
+    nonfinite: Optional["NonFinite"] = Field(
+        None, description="Only where value or grad is not finite (JSON writes it as null): which it is.")
     narration: Optional[Narration] = Field(None, description="With `narrate`.")
     unfolded_from: Optional[str] = Field(
         None, description="With `unfold`, on the nodes that replace a compound gate: that gate's op name.")
@@ -82,9 +84,18 @@ class Edge(BaseModel):
                                                   "local-gradient rule in the program's own names (`∂f/∂q @ xᵀ`).")
     jacobian: Optional["Jacobian"] = Field(None, description="With `local`, on a wire to or from an array: the local "
                                                              "Jacobian and the vector-Jacobian product.")
+    nonfinite: Optional["NonFinite"] = Field(
+        None, description="Only where value or grad is not finite (JSON writes it as null): which it is.")
     elided: Optional[bool] = Field(
         None, description="true when the source is an array of more than max_wire_elements elements (/api/limits): "
                           "then value and grad are null here, and the array is written on its node only.")
+
+
+class NonFinite(BaseModel):
+    """What a null stands for: "+inf", "-inf" or "nan" for a number; for an array, nested lists of those with null
+    where the element is finite (log([1, 0, -1]): [null, "-inf", "nan"])."""
+    value: JsonValue = Field(None, description='"+inf", "-inf", "nan", or nested lists of them; absent when finite.')
+    grad: JsonValue = Field(None, description="The same for the gradient.")
 
 
 class Warning(BaseModel):
@@ -322,6 +333,9 @@ class NetworkLayer(BaseModel):
     b: Optional[int]
     input: int = Field(description="The layer's input, the previous layer's activation (or the network's input).")
     activation: Optional[str] = Field(description="The activation's op name (sigmoid, tanh, relu, …), or null.")
+    samples: Literal["columns", "rows"] = Field(
+        description='How the program lays out its samples: "columns" for z = W @ a + b (Nielsen), "rows" for '
+                    "z = a @ W + b (the playground); the equations are written and computed that way round.")
     delta: str = Field(description="δ with the layer's number: δ¹, δ², …")
     equations: list[Equation] = Field(description="BP1 or BP2, then BP3 (when there is a bias) and BP4.")
 

@@ -19,9 +19,10 @@ import numpy as np
 
 from ..engine.backward import unbroadcast
 from ..engine.graph import Graph
-from ..engine.rounding import format_number
+from ..engine.printer import display_names, on_its_own
+from ..engine.rounding import array_decimals, format_array, format_number
 from ..words.messages import Text, say
-from .narrate import display_names, named_rule, on_its_own, preview
+from .narrate import named_rule, preview
 
 MAX_WHOLE = 256  # entries of a Jacobian given whole (a 16×16, or 4 outputs of a 4×16 matrix product)
 SLICE = (4, 8)  # rows and columns of the slice of a larger dense Jacobian
@@ -142,10 +143,10 @@ def _outer_written_out(g: np.ndarray, x: np.ndarray) -> str:
     """" = [[0.44 × 0.20, 0.44 × 0.40], [0.52 × 0.20, 0.52 × 0.40]]" for a small outer product, else ""."""
     if g.size * x.size > MAX_WRITTEN_OUT:
         return ""
-    rows = ["[" + ", ".join(f"{_factor(gi)} × {_factor(xj)}" for xj in x) + "]" for gi in g.ravel()]
+    g_texts, x_texts = (_factors(array.ravel().tolist()) for array in (g, x))  # as the arrays are shown
+    rows = ["[" + ", ".join(f"{gi} × {xj}" for xj in x_texts) + "]" for gi in g_texts]
     return " = [" + ", ".join(rows) + "]"
 
 
-def _factor(x) -> str:
-    text = format_number(x)
-    return f"({text})" if text.startswith("-") else text
+def _factors(flat: list) -> list[str]:
+    return [f"({text})" if text.startswith("-") else text for text in format_array(flat, array_decimals(flat))]

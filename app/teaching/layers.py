@@ -1,13 +1,17 @@
 """Nielsen's four equations, live: the layers of a network found in a program's graph, each layer's error
 δ = ∂C/∂z, and the equations BP1–BP4 with this graph's numbers in them.
 
-A layer is recognised by its shape in the graph, never by its names: a matrix product W @ a whose W is an
-input used nowhere else, plus a bias b used nowhere else (optional), makes z; an elementwise function of z
+A layer is recognised by its shape in the graph, never by its names: a matrix product W @ a (samples as
+columns, as Nielsen writes it) or a @ W (samples as rows, as the playground and most libraries write it) whose W
+is an input used nowhere else, plus a bias b used nowhere else (optional), makes z; an elementwise function of z
 alone (sigmoid, tanh, relu, …: any gate of the op table called by name with one argument, elementwise, its
-optional parameters constants) makes the layer's activation a (without one, a is z). Layers chain when one layer's
-a is used only as the right operand of the next layer's product; the last layer of a chain feeds the cost.
-Layers are numbered from 1 at the first product, its right operand being a⁰ (Nielsen numbers the input
-layer 1; the presets' z1, z2 are δ¹, δ²).
+optional parameters constants) makes the layer's activation a (without one, a is z). When both operands could
+be the weights (X @ W1, two inputs), the bias's shape and the next layer's product say which way round the
+program is written (_samples_as_rows), so the data are never taken for the weights. Layers chain when one
+layer's a is used only as the next layer's a⁻; the last layer of a chain feeds the cost. Layers are numbered
+from 1 at the first product, its a⁻ being a⁰ (Nielsen numbers the input layer 1; the presets' z1, z2 are δ¹, δ²).
+For samples as rows the equations are transposed: δˡ = (δˡ⁺¹ (Wˡ⁺¹)ᵀ) ⊙ σ′(zˡ), ∂C/∂Wˡ = (aˡ⁻¹)ᵀ δˡ, and
+∂C/∂bˡ sums δˡ over the rows.
 
 The equations are worked through as Nielsen's backprop does: δᴸ from the cost's gradient at aᴸ (BP1),
 each earlier δ from the next one (BP2), then the bias and weight gradients (BP3, BP4). The engine's own
@@ -28,20 +32,23 @@ from ..engine.ops import Op
 from ..engine.serialize import json_value
 from ..words.messages import NOTHING, say
 from .jacobian import diagonal
-from .narrate import display_names, on_its_own, preview
+from ..engine.printer import display_names, on_its_own
+from ..engine.rounding import array_decimals, checkable_decimals, shown_array
+from .narrate import preview
 
 SUPERSCRIPTS = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
 
 
 @dataclass(frozen=True)
 class Layer:
-    product: int  # the node W @ a⁻ (a⁻: the previous layer's activation)
+    product: int  # the node W @ a⁻ (samples as columns) or a⁻ @ W (samples as rows); a⁻: the previous activation
     z: int  # the product plus the bias, or the product itself
     a: int  # the activation, or z when there is none
     W: int
     b: int | None
-    input: int  # a⁻, the product's right operand
+    input: int  # a⁻, the product's other operand
     activation: Op | None
+    rows: bool = False  # samples as rows (a⁻ @ W, as the playground writes it) rather than columns (W @ a⁻)
 
 
 def find_networks(graph: Graph, values: list) -> list[list[Layer]]:
@@ -71,29 +78,71 @@ def _used_once(uses: list, node: int) -> bool:
     return len(uses[node]) == 1
 
 
+def _could_be_weights(graph: Graph, values: list, uses: list, node: int) -> bool:
+    return graph.kind[node] == INPUT and _used_once(uses, node) and np.ndim(values[node]) == 2
+
+
 def _layer_at(graph: Graph, values: list, uses: list, product: int) -> Layer | None:
     if graph.kind[product] != "matmul":
         return None
-    W, a_prev = graph.args[product]
-    if graph.kind[W] != INPUT or not _used_once(uses, W) or np.ndim(values[W]) != 2 \
-            or np.ndim(values[a_prev]) not in (1, 2):
+    left, right = graph.args[product]
+    # W @ a⁻ (samples as columns) or a⁻ @ W (samples as rows): the weights are an input used nowhere else
+    ways = [rows for rows, (W, a_prev) in ((False, (left, right)), (True, (right, left)))
+            if _could_be_weights(graph, values, uses, W) and np.ndim(values[a_prev]) in (1, 2)]
+    if not ways:
         return None
-    z, b = product, None
+    z, b = _with_bias(graph, values, uses, product)
+    a, activation = _with_activation(graph, uses, z)
+    rows = ways[0] if len(ways) == 1 else _samples_as_rows(graph, values, uses, product, z, b, a)
+    W, a_prev = (right, left) if rows else (left, right)
+    return Layer(product, z, a, W, b, a_prev, activation, rows)
+
+
+def _with_bias(graph: Graph, values: list, uses: list, product: int) -> tuple[int, int | None]:
+    """z = the product + b, b an input or constant used nowhere else that keeps the product's shape."""
     if _used_once(uses, product):
         user = uses[product][0]
         if graph.kind[user] == "add":
             other = [arg for arg in graph.args[user] if arg != product]
             if len(other) == 1 and graph.kind[other[0]] in (INPUT, CONST) and _used_once(uses, other[0]) \
                     and np.shape(values[user]) == np.shape(values[product]):
-                z, b = user, other[0]
-    a, activation = z, None
+                return user, other[0]
+    return product, None
+
+
+def _with_activation(graph: Graph, uses: list, z: int) -> tuple[int, Op | None]:
     if _used_once(uses, z):
         user = uses[z][0]
         op = graph.table[user]
         if op is not None and _is_activation(op) and graph.args[user][0] == z \
                 and not any(graph.needs_grad[arg] for arg in graph.args[user][1:]):
-            a, activation = user, op
-    return Layer(product, z, a, W, b, a_prev, activation)
+            return user, op
+    return z, None
+
+
+def _samples_as_rows(graph: Graph, values: list, uses: list, product: int, z: int, b: int | None, a: int) -> bool:
+    """Both operands of the product could be the weights (X @ W, two inputs): which way round the program
+    is written, from what comes after it. A bias shared by the samples varies along z's units only: a vector
+    b (NumPy adds it along the last axis) or a (1, h) row on a z of samples as rows, an (h, 1) column on a z
+    of samples as columns. Then the activation feeding the next layer's product as its left operand is a row
+    of samples (H1 @ W2). Then the names (a W on the right); Nielsen's W @ a otherwise."""
+    shape = np.shape(values[z])
+    if b is not None and len(shape) == 2:
+        bias = np.shape(values[b])
+        if len(bias) == 1 or (bias == (1, shape[1]) and shape[0] != 1):
+            return True
+        if bias == (shape[0], 1) and shape[1] != 1:
+            return False
+    if _used_once(uses, a) and graph.kind[uses[a][0]] == "matmul":
+        return graph.args[uses[a][0]][0] == a
+    left, right = graph.args[product]
+    return _named_as_weights(graph, right) and not _named_as_weights(graph, left)
+
+
+def _named_as_weights(graph: Graph, node: int) -> bool:
+    """The last resort, when nothing in the graph's shape tells (sum(X @ W), one layer without a bias): the
+    letter the notes give weights."""
+    return (graph.name[node] or "")[:1] in ("W", "w", "θ")
 
 
 def _is_activation(op: Op) -> bool:
@@ -125,6 +174,7 @@ def four_equations(graph: Graph, values: list, grads: list) -> list[dict]:
                 "network": network, "number": number, "layers": len(chain),
                 "z": layer.z, "a": layer.a, "W": layer.W, "b": layer.b, "input": layer.input,
                 "activation": layer.activation.name if layer.activation else None,
+                "samples": "rows" if layer.rows else "columns",
                 "delta": _delta(number), "equations": [_finished(eq, grads) for eq in equations],
             })
     answer.sort(key=lambda layer: (layer["network"], layer["number"]))
@@ -172,7 +222,8 @@ def _bp1(graph, values, grads, names, cost, layer: Layer, number: int) -> dict:
         result = gradient * sp
         formula = f"δ{L} = ∇ₐC ⊙ {prime}(z{L})"
         named = f"δ{L} = ∂{cost}/∂{a} ⊙ {prime}({z})"
-        numbers = f"{preview(gradient)} ⊙ {preview(sp)} = {preview(result)}"
+        (shown_gradient, shown_sp), shown_result = _worked(result, np.multiply, gradient, sp)
+        numbers = f"{shown_gradient} ⊙ {shown_sp} = {shown_result}"
     return {"name": "BP1", "formula": formula, "named": named, "terms": terms, "result_array": result,
             "node": layer.z,
             "text": say("layers.bp1", named=named, numbers=numbers)}
@@ -181,10 +232,13 @@ def _bp1(graph, values, grads, names, cost, layer: Layer, number: int) -> dict:
 def _bp2(graph, values, grads, names, cost, layer: Layer, number: int, nxt: Layer, next_delta) -> dict:
     l, l1, z = _sup(number), _sup(number + 1), names[layer.z]
     W = on_its_own(graph, names, nxt.W)
-    back = np.asarray(values[nxt.W]).T @ next_delta
-    terms = [_term(f"{W}", nxt.W, "value", values[nxt.W]), _term(f"δ{l1}", nxt.z, "grad", next_delta)]
-    formula = f"δ{l} = ((W{l1})ᵀ δ{l1})"
-    named = f"δ{l} = ({W}ᵀ δ{l1})"
+    weights, delta = _term(f"{W}", nxt.W, "value", values[nxt.W]), _term(f"δ{l1}", nxt.z, "grad", next_delta)
+    if nxt.rows:  # a⁺ = a @ W⁺: the error goes back through W⁺ on the right, transposed
+        back = next_delta @ np.asarray(values[nxt.W]).T
+        terms, formula, named = [delta, weights], f"δ{l} = (δ{l1} (W{l1})ᵀ)", f"δ{l} = (δ{l1} {W}ᵀ)"
+    else:
+        back = np.asarray(values[nxt.W]).T @ next_delta
+        terms, formula, named = [weights, delta], f"δ{l} = ((W{l1})ᵀ δ{l1})", f"δ{l} = ({W}ᵀ δ{l1})"
     result, numbers = back, preview(back)
     if layer.activation is not None:
         sp = _sigma_prime(graph, values, layer)
@@ -193,7 +247,8 @@ def _bp2(graph, values, grads, names, cost, layer: Layer, number: int, nxt: Laye
         result = back * sp
         formula += f" ⊙ {prime}(z{l})"
         named += f" ⊙ {prime}({z})"
-        numbers = f"{preview(back)} ⊙ {preview(sp)} = {preview(result)}"
+        (shown_back, shown_sp), shown_result = _worked(result, np.multiply, back, sp)
+        numbers = f"{shown_back} ⊙ {shown_sp} = {shown_result}"
     return {"name": "BP2", "formula": formula, "named": named, "terms": terms, "result_array": result,
             "node": layer.z,
             "text": say("layers.bp2", number=number, next=number + 1, named=named, numbers=numbers)}
@@ -202,10 +257,15 @@ def _bp2(graph, values, grads, names, cost, layer: Layer, number: int, nxt: Laye
 def _bp3(graph, values, grads, names, cost, layer: Layer, number: int, delta) -> dict:
     l, b = _sup(number), on_its_own(graph, names, layer.b)
     result = np.asarray(unbroadcast(delta, np.shape(values[layer.b])))
-    summed = result.shape != np.shape(delta)  # a bias broadcast along the samples (columns) of a mini-batch
+    summed = result.shape != np.shape(delta)  # a bias broadcast along the samples (columns or rows) of a batch
     named = f"∂{cost}/∂{b} = " + (f"Σₓ δ{l}" if summed else f"δ{l}")
-    numbers = f"Σ {preview(delta)} = {preview(result)}" if summed else preview(result)
-    how = say("layers.bp3_summed") if summed else NOTHING
+    shape = np.shape(values[layer.b])
+    if summed:
+        (shown_delta,), shown_result = _worked(result, lambda d: unbroadcast(d, shape), delta)
+        numbers = f"Σ {shown_delta} = {shown_result}"
+    else:
+        numbers = preview(result)
+    how = say("layers.bp3_summed_rows" if layer.rows else "layers.bp3_summed_columns") if summed else NOTHING
     return {"name": "BP3", "formula": f"∂C/∂b{l} = " + (f"Σₓ δ{l}" if summed else f"δ{l}"), "named": named,
             "terms": [_term(f"δ{l}", layer.z, "grad", delta)], "result_array": result, "node": layer.b,
             "text": say("layers.bp3", how=how, named=named, numbers=numbers)}
@@ -215,16 +275,48 @@ def _bp4(graph, values, grads, names, cost, layer: Layer, number: int, delta) ->
     l, before = _sup(number), _sup(number - 1)
     W, a = on_its_own(graph, names, layer.W), on_its_own(graph, names, layer.input)
     a_value = np.asarray(values[layer.input])
-    if a_value.ndim == 1:
-        result, product = np.outer(delta, a_value), "⊗"
+    delta_term, a_term = _term(f"δ{l}", layer.z, "grad", delta), _term(a, layer.input, "value", a_value)
+    product = "⊗" if a_value.ndim == 1 else "@"
+    if layer.rows:  # z = a @ W: ∂C/∂W = aᵀ δ, the input's columns against the error's, summed over the rows
+        result = np.outer(a_value, delta) if a_value.ndim == 1 else a_value.T @ delta
+        formula, named = f"∂C/∂W{l} = (a{before})ᵀ δ{l}", f"∂{cost}/∂{W} = {a}ᵀ δ{l}"
+        (shown_a, shown_delta), worked = _worked(result, lambda a, d: np.outer(a, d) if a.ndim == 1 else a @ d,
+                                                 a_value if a_value.ndim == 1 else a_value.T, delta)
+        numbers = f"{shown_a} {product} {shown_delta} = {worked}"
+        terms = [a_term, delta_term]
+        how = say("layers.bp4_rows")
     else:
-        result, product = delta @ a_value.T, "@"
-    named = f"∂{cost}/∂{W} = δ{l} {a}ᵀ"
-    numbers = f"{preview(delta)} {product} {preview(a_value.T if product == '@' else a_value)} = {preview(result)}"
-    return {"name": "BP4", "formula": f"∂C/∂W{l} = δ{l} (a{before})ᵀ", "named": named,
-            "terms": [_term(f"δ{l}", layer.z, "grad", delta), _term(a, layer.input, "value", a_value)],
+        result = np.outer(delta, a_value) if a_value.ndim == 1 else delta @ a_value.T
+        formula, named = f"∂C/∂W{l} = δ{l} (a{before})ᵀ", f"∂{cost}/∂{W} = δ{l} {a}ᵀ"
+        (shown_delta, shown_a), worked = _worked(result, lambda d, a: np.outer(d, a) if a.ndim == 1 else d @ a,
+                                                 delta, a_value if a_value.ndim == 1 else a_value.T)
+        numbers = f"{shown_delta} {product} {shown_a} = {worked}"
+        terms = [delta_term, a_term]
+        how = say("layers.bp4_columns")
+    return {"name": "BP4", "formula": formula, "named": named,
+            "terms": terms,
             "result_array": result, "node": layer.W,
-            "text": say("layers.bp4", named=named, numbers=numbers)}
+            "text": say("layers.bp4", how=how, named=named, numbers=numbers)}
+
+
+MORE_DIGITS = 3  # at most this many more decimals for the operands of a worked equation
+
+
+def _worked(result, how, *operands) -> tuple[list[str], str]:
+    """The operands and the result of ``how`` written so that a hand check holds: worked from the operands as
+    shown, the result lands within half its last shown digit. Each array shows its own format
+    (rounding.array_decimals); the operands get more decimals where that is needed, and only when that is
+    not enough does the result get fewer (rounding.checkable_decimals)."""
+    result = np.asarray(result, dtype=float)
+    natural = [array_decimals(np.ravel(operand).tolist()) for operand in operands]
+    goal = array_decimals(result.ravel().tolist())
+    for extra in range(MORE_DIGITS + 1):
+        places = [None if d is None else d + extra for d in natural]
+        shown = [shown_array(operand, d) for operand, d in zip(operands, places)]
+        decimals = checkable_decimals(result, how(*shown), goal)
+        if decimals == goal:
+            break
+    return [preview(operand, d) for operand, d in zip(operands, places)], preview(result, decimals)
 
 
 def _finished(equation: dict, grads: list) -> dict:

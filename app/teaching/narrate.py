@@ -16,13 +16,13 @@ from functools import cache
 import numpy as np
 
 from ..engine.graph import CONST, INPUT, Graph
-from ..engine.rounding import format_number
+from ..engine.printer import display_names, expression, in_formula, on_its_own, write_numbers
+from ..engine.rounding import array_decimals, format_array, format_number
 from ..words.catalogs import LANGUAGES
 from ..words.messages import Text, in_language, listing, same, say
 
 MAX_LISTED_ELEMENTS = 4  # an array with more elements is told by its shape
 MAX_LISTED_USES = 6  # a node used more often lists the first few shares and says how many more
-MAX_DISPLAY_CHARS = 32  # an unnamed gate is called by its expression when that is this short
 
 
 def value_text(value) -> str | Text:
@@ -42,79 +42,34 @@ def value_text(value) -> str | Text:
     return say("narrate.array", shape="×".join(map(str, array.shape)))
 
 
-def preview(value) -> str:
+def preview(value, decimals: int | None | bool = False) -> str:
     """A value for an equation, the same in both languages: a number, a short array in full, or a longer
-    one by its first elements and its shape ("[[0.10, -0.20, …], [0.40, 0.50, …], …] (4×3)")."""
+    one by its first elements and its shape ("[[0.10, -0.20, …], [0.40, 0.50, …], …] (4×3)"); an array in
+    one format (rounding.array_decimals, or ``decimals`` when given)."""
     array = np.asarray(value)
-    if array.ndim == 0 or array.size <= MAX_LISTED_ELEMENTS:
-        return _nested(array)
-    return f"{_first_elements(array)} ({'×'.join(map(str, array.shape))})"
+    if array.ndim == 0:
+        return format_number(array)
+    if decimals is False:
+        decimals = array_decimals(array.ravel().tolist())
+    if array.size <= MAX_LISTED_ELEMENTS:
+        return _nested(array, decimals)
+    return f"{_first_elements(array, decimals)} ({'×'.join(map(str, array.shape))})"
 
 
-def _first_elements(array: np.ndarray, rows: int = 2, columns: int = 3) -> str:
+def _first_elements(array: np.ndarray, decimals, rows: int = 2, columns: int = 3) -> str:
     if array.ndim == 1:
-        items = [format_number(x) for x in array[:columns]]
+        items = format_array(array[:columns].tolist(), decimals)
         return "[" + ", ".join(items + ["…"] * (array.size > columns)) + "]"
-    items = [_first_elements(row, rows, columns) for row in array[:rows]]
+    items = [_first_elements(row, decimals, rows, columns) for row in array[:rows]]
     return "[" + ", ".join(items + ["…"] * (len(array) > rows)) + "]"
 
 
-def _nested(array: np.ndarray) -> str:
+def _nested(array: np.ndarray, decimals=False) -> str:
+    if decimals is False:
+        decimals = array_decimals(array.ravel().tolist())
     if array.ndim == 0:
-        return format_number(array)
-    return "[" + ", ".join(_nested(row) for row in array) + "]"
-
-
-def display_names(graph: Graph) -> list[str]:
-    """What a sentence calls each node: its name, its label (an input or a number), or for an unnamed gate
-    its short expression ("x × y"); a long expression keeps only the gate's form ("… + …")."""
-    names: list[str] = []
-    for node, op in enumerate(graph.table):
-        if graph.name[node] is not None:
-            names.append(graph.name[node])
-        elif op is None:
-            names.append(graph.label[node])
-        else:
-            parts = [_bracketed(graph, node, k, names[source]) for k, source in enumerate(graph.args[node])]
-            text = _fill_show(op, parts)
-            names.append(text if len(text) <= MAX_DISPLAY_CHARS else _fill_show(op, ["…"] * len(parts)))
-    return names
-
-
-def _encloses(op) -> bool:
-    """The op's form brackets its arguments itself: exp(x), max(a, b), |x|, [a, b]."""
-    return op.show[-1] in ")|]" and op.show[0] != "{"
-
-
-def _operator_form(graph: Graph, node: int) -> bool:
-    """An unnamed gate written with an operator (x × y, a^b, Σ x), which needs brackets inside another one."""
-    op = graph.table[node]
-    return op is not None and graph.name[node] is None and not _encloses(op)
-
-
-def _bracketed(graph: Graph, parent: int | None, k: int, text: str) -> str:
-    """Argument ``k`` of ``parent`` as written inside it; ``parent`` None: on its own, as in ∂f/∂(x + y)."""
-    source = graph.args[parent][k] if parent is not None else k
-    if not _operator_form(graph, source):
-        return text
-    if parent is not None:
-        op = graph.table[parent]
-        if _encloses(op):
-            return text  # a function's brackets are enough: σ(x + y)
-        if k == 0 and graph.kind[parent] == graph.kind[source] and graph.kind[source] in ("add", "mul"):
-            return text  # a chain: a + b + c
-    return f"({text})"
-
-
-def on_its_own(graph: Graph, names: list[str], node: int) -> str:
-    """A node's name where it stands alone after ∂, as in ∂f/∂(x + y); ``names`` is ``display_names(graph)``."""
-    return _bracketed(graph, None, node, names[node])
-
-
-def _fill_show(op, parts: list[str]) -> str:
-    if op.variadic:
-        return op.show.format_map({op.params[0]: ", ".join(parts)})
-    return op.show.format_map(dict(zip(op.params, parts)))
+        return format_array([float(array)], decimals)[0]
+    return "[" + ", ".join(_nested(row, decimals) for row in array) + "]"
 
 
 def narrate(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list) -> list[dict]:
@@ -168,11 +123,7 @@ class Story:
 
     def expression(self, node: int) -> str:
         """The node as its gate applied to its arguments' names ("b × c"); an input's or a constant's label."""
-        op = self.graph.table[node]
-        if op is None:
-            return self.graph.label[node]
-        args = self.graph.args[node]
-        return _fill_show(op, [_bracketed(self.graph, node, k, self.names[a]) for k, a in enumerate(args)])
+        return expression(self.graph, self.names, node)
 
     def forward(self, node: int) -> Text:
         graph = self.graph
@@ -200,7 +151,7 @@ class Story:
         values = [self.value(a) for a in graph.args[node]]
         steps = {}
         for language in LANGUAGES:
-            numbers = _fill_show(op, [in_language(value, language) for value in values])
+            numbers = write_numbers(op, [in_language(value, language) for value in values])
             steps[language] = named + (symbols if symbols == numbers else f"{symbols} = {numbers}")
         return say("narrate.gate", gate=op.words("name"), text=Text(steps))
 
@@ -219,7 +170,7 @@ class Story:
         return gate
 
     def sum_of_shares(self, node: int, shares: list) -> Text:
-        head = f"∂{self.out}/∂{_bracketed(self.graph, None, node, self.names[node])} = "
+        head = f"∂{self.out}/∂{on_its_own(self.graph, self.names, node)} = "
         total = self.grad(node)
         if len(shares) <= 1:
             return _joined(head, total)
@@ -256,7 +207,7 @@ class Story:
         fields = {"g": self.grad(node), "out": self.out}
         first = self.starts[node]
         for k, (param, source) in enumerate(zip(op.params, self.graph.args[node])):
-            fields[param] = self.names[source]
+            fields[param] = on_its_own(self.graph, self.names, source)  # "(a − b) gets (c + d) × 2.00"
             fields[f"{param}_value"] = self.value(source)
             fields[f"{param}_grad"] = self.wire(first + k)
         return fields
@@ -282,7 +233,8 @@ class Story:
             return _filled(op.templates("tie"), fields, half=self.wire(self.starts[node]))
         first_wins = (a > b) == (op.routes == "max")
         win, lose = (0, 1) if first_wins else (1, 0)
-        return _filled(op.templates("back"), fields, win=self.names[args[win]], lose=self.names[args[lose]],
+        return _filled(op.templates("back"), fields, win=on_its_own(self.graph, self.names, args[win]),
+                       lose=on_its_own(self.graph, self.names, args[lose]),
                        win_value=value_text(arg_values[win]), lose_value=value_text(arg_values[lose]))
 
     def chain_rule(self, node: int, op, args) -> Text:
@@ -295,7 +247,7 @@ class Story:
             if self.wire_grads[wire] is None:
                 continue
             rule = named_rule(self.graph, self.names, self.out, node, k)
-            head = f"∂{self.out}/∂{_bracketed(self.graph, None, source, self.names[source])} = {rule}"
+            head = f"∂{self.out}/∂{on_its_own(self.graph, self.names, source)} = {rule}"
             local = self.wire_locals[wire] if self.wire_locals is not None else None
             if local is not None:
                 steps.append(say("narrate.chain_local", head=head, local=format_number(local), g=g,
@@ -343,7 +295,7 @@ def named_rule(graph: Graph, names: list[str], out: str, node: int, k: int) -> s
             parts.append(f"∂{out}/∂{on_its_own(graph, names, node)}")
         else:
             source = graph.args[node][op.params.index(placeholder)]
-            parts.append(_in_formula(graph, source, names[source]))
+            parts.append(in_formula(graph, names, source))
     return "".join(parts)
 
 
@@ -367,8 +319,3 @@ def _rule_parts(rule: str, params: tuple[str, ...]) -> tuple[tuple[str, str | No
         parts += [(rule[done:match.start()], None), ("", word)]
         done = match.end()
     return tuple(parts + [(rule[done:], None)])
-
-
-def _in_formula(graph: Graph, node: int, name: str) -> str:
-    """A node's name as an operand inside a formula: an expression or a negative number in brackets."""
-    return f"({name})" if _operator_form(graph, node) or name.startswith("-") else name

@@ -23,9 +23,10 @@ from ..engine.graph import Graph
 from ..engine.rounding import format_number, last_digit, shown
 from ..engine.serialize import is_finite, json_value
 from .jacobian import diagonal, structure
+from ..engine.printer import on_its_own
 from ..words.catalogs import LANGUAGES
 from ..words.messages import NOTHING, Text, listing, same, say
-from .narrate import MAX_LISTED_USES, Story, named_rule, names_a_parameter, on_its_own, preview, tell
+from .narrate import MAX_LISTED_USES, Story, named_rule, names_a_parameter, preview, tell
 
 # An answer is right when the numbers on screen, rounded as the drawing rounds them, could give it: the
 # engine's number give or take how far reading each number rounded moves the result (see _Slack), and 1%.
@@ -59,7 +60,7 @@ def accepted(value, slack) -> dict:
 def _reading_error(value):
     """How far the number the drawing shows is from the number itself, element by element."""
     if value.ndim == 0:  # most nodes: format_number itself, cheaper than NumPy for one number
-        return abs(value - float(format_number(value)))
+        return abs(value - float(format_number(value))) if np.isfinite(value) else np.float64(np.nan)
     return np.abs(value - shown(value))
 
 

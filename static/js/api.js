@@ -1,4 +1,5 @@
 // The one module that talks to the server. Everything the page shows comes from these answers.
+import { readNonFinite } from "./format.js";
 import { getJson, postJson } from "./request.js";
 
 export { ApiError, errorDetail, errorMessage } from "./request.js";
@@ -51,13 +52,16 @@ export async function computeGraph(program, values, options = {}, shown = null) 
   const structure = plain ? structureOfRequest(program, values, options) : null;
   if (plain && shown && plainAnswers.get(shown) === structure) {
     const numbers = await postJson("/api/graph", graphRequest(program, values, { ...options, numbers_only: true }));
-    if (numbers.values.length === shown.nodes.length && numbers.wire_grads.length === shown.edges.length) {
+    // A number that is not finite is null in JSON, its kind said on the whole answer's node: ask for that.
+    if (numbers.values.length === shown.nodes.length && numbers.wire_grads.length === shown.edges.length &&
+        !numbers.warnings.length) {
       const graph = withNumbers(shown, numbers);
       plainAnswers.set(graph, structure);
       return graph;
     }
   }
-  const graph = await postJson("/api/graph", graphRequest(program, values, options));
+  // +∞, -∞ and NaN where the JSON has null and says which.
+  const graph = readNonFinite(await postJson("/api/graph", graphRequest(program, values, options)));
   if (plain) plainAnswers.set(graph, structure);
   return graph;
 }

@@ -22,7 +22,7 @@ const TOP = 1e5; // from here on, significant digits
 
 export function formatNumber(x, decimals = EYE) {
   if (x === null || x === undefined) return NOT_FINITE;
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "NaN" : x > 0 ? "+∞" : "-∞"; // which, never "nan/inf"
   if (x === 0) return (0).toFixed(decimals); // the sign of a zero is not worth a reader's attention
   const size = Math.abs(x);
   const text = size >= Number(`1e-${decimals}`) && size < TOP ? size.toFixed(decimals) : significant(size, decimals + 1);
@@ -42,12 +42,58 @@ function withoutTrailingZeros(text) {
   return text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
 }
 
-// A number, or an array by its shape and first elements: "2×3 [1.00, 2.00, 3.00, …]".
+// A number, or an array by its shape and first elements, in the array's one format: "2×3 [1.00, 2.00, 3.00, …]",
+// "4 [0.0724, 0.0650, 0.0681, …]".
 export function formatValue(value, shape, decimals = EYE) {
   if (!shape.length) return formatNumber(value, decimals);
   const flat = [value].flat(Infinity);
-  const preview = flat.slice(0, 3).map((x) => formatNumber(x, decimals)).join(", ") + (flat.length > 3 ? ", …" : "");
-  return `${shape.join("×")} [${preview}]`;
+  const texts = formatArray(flat.slice(0, 3), arrayDecimals(flat, decimals));
+  return `${shape.join("×")} [${texts.join(", ")}${flat.length > 3 ? ", …" : ""}]`;
+}
+
+const SMALLEST = 1e-6; // an array whose largest element is smaller is written with exponents
+export const SIGNIFICANT = 3; // an array's largest element shows this many significant digits, the others as many decimals
+
+// One array, one format: the decimals that give its largest element SIGNIFICANT significant digits (at least
+// `decimals`), so that 0.0724 and 0.0650 do not both read 0.07; null where the largest is below SMALLEST or from
+// 1e5 on (each element then in formatNumber's significant digits). null elements (not finite) are skipped.
+export function arrayDecimals(flat, decimals = EYE) {
+  const largest = Math.max(0, ...flat.filter((x) => Number.isFinite(x)).map(Math.abs));
+  if (largest === 0) return decimals;
+  if (largest < SMALLEST || largest >= TOP) return null;
+  const exponent = Number(largest.toExponential().split("e")[1]); // of the exact value, as Decimal.adjusted()
+  return Math.max(decimals, SIGNIFICANT - 1 - exponent);
+}
+
+// Each element of a flat array with `decimals` decimals (null: formatNumber each).
+export function formatArray(flat, decimals) {
+  return flat.map((x) => (decimals === null || !Number.isFinite(x) ? formatNumber(x) : fixed(x, decimals)));
+}
+
+function fixed(x, decimals) {
+  const text = Math.abs(x).toFixed(decimals);
+  return x < 0 && /[1-9]/.test(text) ? `-${text}` : text;
+}
+
+// The API writes a number that is not finite as null, with which it is in the item's "nonfinite" field
+// ({"value": "+inf"}, or nested lists for an array): put +∞, -∞ and NaN back in place of those nulls, once, as
+// the answer arrives, so that every view writes which it is.
+const KINDS = { "+inf": Infinity, "-inf": -Infinity, nan: NaN };
+
+export function readNonFinite(answer) {
+  for (const item of [...(answer.nodes ?? []), ...(answer.edges ?? [])]) {
+    if (!item.nonfinite) continue;
+    for (const [what, kind] of Object.entries(item.nonfinite)) item[what] = restored(item[what], kind);
+  }
+  const output = answer.nodes?.[answer.output];
+  if (output && answer.value === null) answer.value = output.value;
+  return answer;
+}
+
+function restored(value, kind) {
+  if (kind === null || kind === undefined) return value;
+  if (!Array.isArray(kind)) return KINDS[kind];
+  return kind.map((k, i) => restored(value[i], k));
 }
 
 export function hasGradient(node) {
