@@ -11,7 +11,7 @@ import pytest
 from app.compute import compute_graph
 from app.server.classroom import routes
 from app.server.classroom.limits import RateLimit
-from app.server.classroom.mistakes import mistake_of, parse_answer
+from app.teaching.mistakes import mistake_of, parse_answer
 
 PROGRAM = "3*(a + b*c)"
 

@@ -17,7 +17,7 @@ def test_the_norm_of_wx_typed_bare_says_how_to_give_w_and_x_arrays():
     error = shape_error("q = W @ x; f = sum(q*q)", {})
     assert "W and x are numbers here" in str(error)
     assert "W = [[1, 2], [3, 4]] and x = [1, 2]" in str(error) and "use *" in str(error)
-    assert "W = [[1, 2], [3, 4]]" in error.text.zh and "请用 *" in error.text.zh
+    assert "W = [[1, 2], [3, 4]]" in error.text["zh"] and "请用 *" in error.text["zh"]
 
 
 def test_only_the_name_that_is_a_number_is_named():

@@ -19,7 +19,7 @@ from app.words.messages import MESSAGES, Text, listing, say
 from conftest import CJK, assert_error_in_both_languages, assert_same_facts
 
 APP = Path(__file__).resolve().parents[1] / "app"
-SOURCES = {path.name: ast.parse(path.read_text()) for path in APP.rglob("*.py")}
+SOURCES = {str(path.relative_to(APP)): ast.parse(path.read_text()) for path in APP.rglob("*.py")}
 
 
 def placeholders(template: str) -> set:

@@ -75,9 +75,9 @@ class Streams:
     def open(self, who: str) -> str | None:
         """Counts a new stream; or, past a cap, says which (a message key) and counts nothing."""
         if self.open_count >= self.cap:
-            return "too_many_streams"
+            return "class_too_many_streams"
         if self.by_address.get(who, 0) >= self.per_address:
-            return "too_many_streams_here"
+            return "class_too_many_streams_here"
         self.open_count += 1
         self.by_address[who] = self.by_address.get(who, 0) + 1
         return None

@@ -29,15 +29,15 @@ from sse_starlette import EventSourceResponse
 from ...engine.errors import error_detail
 from ...teaching.examples import examples
 from .limits import BOUNDS, RateLimit, Streams
-from .mistakes import is_right, mistake_of, parse_answer
+from ...teaching.mistakes import is_right, mistake_of, parse_answer
 from .store import Hub, Listener, MemoryStore, RedisStore, StoreAway, redis_url
 from .tally import tally
 from ...words.catalogs import TEMPLATE_GLOBALS
-from .words import class_text
+from ...words.messages import say
 
 ROOT = Path(__file__).resolve().parents[3]
 templates = Jinja2Templates(directory=ROOT / "templates")
-templates.env.globals.update(TEMPLATE_GLOBALS, said=class_text)
+templates.env.globals.update(TEMPLATE_GLOBALS, said=say)
 router = APIRouter()
 
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a projector
@@ -120,7 +120,7 @@ class Answer(BaseModel):
 
 
 def refuse(status: int, key: str, kind: str = "limit", **facts) -> JSONResponse:
-    return JSONResponse({"detail": error_detail(kind, class_text(key, **facts))}, status_code=status)
+    return JSONResponse({"detail": error_detail(kind, say(key, **facts))}, status_code=status)
 
 
 def address(request: Request) -> str:
@@ -138,11 +138,11 @@ def clean_code(code: str) -> str:
 async def find(request: Request, code: str) -> tuple[dict | None, JSONResponse | None]:
     """The class's meta, or the answer for a code that is not one (counted against the address's guesses)."""
     if guesses.exhausted(address(request)):
-        return None, refuse(429, "too_many_guesses", seconds=60)
+        return None, refuse(429, "class_too_many_guesses", seconds=60)
     meta = await store().meta(code)
     if meta is None:
         guesses.spend(address(request))
-        return None, refuse(404, "no_such_class", kind="not_found", code=code[:CODE_LENGTH + 4], hours=BOUNDS.hours)
+        return None, refuse(404, "class_no_such_class", kind="not_found", code=code[:CODE_LENGTH + 4], hours=BOUNDS.hours)
     return meta, None
 
 
@@ -152,7 +152,7 @@ async def instructor(request: Request, code: str, key: str | None):
         return None, refused
     if not key or not hmac.compare_digest(digest(key), meta["key"]):
         guesses.spend(address(request))
-        return None, refuse(403, "not_the_instructor", kind="forbidden")
+        return None, refuse(403, "class_not_the_instructor", kind="forbidden")
     await store().touch(code)
     return meta, None
 
@@ -189,7 +189,7 @@ def stored_errors(handler):
         try:
             return await handler(*args, **kwargs)
         except StoreAway:
-            return JSONResponse({"detail": error_detail("busy", class_text("store_away"))}, status_code=503,
+            return JSONResponse({"detail": error_detail("busy", say("class_store_away"))}, status_code=503,
                                 headers={"retry-after": "2"})
     return guarded
 
@@ -202,9 +202,9 @@ def stored_errors(handler):
 async def start_class(request: Request, state: ClassState | None = None):
     """A new class with the instructor's page's state: its code, the students' link and the instructor's key."""
     if starts.exhausted(address(request)):
-        return refuse(429, "too_many_starts", seconds=starts.seconds)
+        return refuse(429, "class_too_many_starts", seconds=starts.seconds)
     if await store().count() >= BOUNDS.max_classes:
-        return refuse(503, "too_many_classes", limit=BOUNDS.max_classes)
+        return refuse(503, "class_too_many_classes", limit=BOUNDS.max_classes)
     key = secrets.token_urlsafe(24)
     view = {"state": (state or ClassState()).model_dump(), "question": None, "version": 1}
     for _ in range(10):
@@ -268,7 +268,7 @@ async def join(request: Request, code: str, body: Join | None = None):
         student = body.student
     nickname = " ".join((body.nickname if body else "").split())
     if not await store().join(code, student, nickname, BOUNDS.max_students):
-        return refuse(409, "class_full", limit=BOUNDS.max_students)
+        return refuse(409, "class_class_full", limit=BOUNDS.max_students)
     return {"student": student}
 
 
@@ -312,7 +312,7 @@ async def reveal(request: Request, code: str, x_class_key: Annotated[str | None,
         return refused
     asked = await store().question(code)
     if asked is None:
-        return refuse(409, "no_such_question", kind="value")
+        return refuse(409, "class_no_such_question", kind="value")
     asked["revealed"] = True
     await store().set_question(code, asked)
     await publish_view(code, question=asked)
@@ -344,10 +344,10 @@ async def answer(request: Request, code: str, body: Answer):
     if refused:
         return refused
     if await store().student(code, body.student) is None:
-        return refuse(403, "not_a_student", kind="forbidden", code=code)
+        return refuse(403, "class_not_a_student", kind="forbidden", code=code)
     asked = await store().question(code)
     if asked is None or asked["id"] != body.question or asked["revealed"]:
-        return refuse(409, "no_such_question", kind="value")
+        return refuse(409, "class_no_such_question", kind="value")
     number = parse_answer(body.answer)
     right = number is not None and is_right(asked, number)
     mistake = None if right or number is None else mistake_of(asked, number)
@@ -356,7 +356,7 @@ async def answer(request: Request, code: str, body: Answer):
         return {"verdict": "not_a_number", "tries_left": None}
     entries = await store().add_answer(code, asked["id"], body.student, entry, BOUNDS.max_tries)
     if entries is None:
-        return refuse(429, "too_many_tries", limit=BOUNDS.max_tries)
+        return refuse(429, "class_too_many_tries", limit=BOUNDS.max_tries)
     return {"verdict": "right" if right else "wrong", "hint": None if right else asked["hint"],
             "tries_left": BOUNDS.max_tries - len(entries)}
 
@@ -375,13 +375,13 @@ async def events(request: Request, code: str, student: str | None = None, key: s
     else:
         _, refused = await find(request, code)
         if not refused and (not student or await store().student(code, student) is None):
-            refused = refuse(403, "not_a_student", kind="forbidden", code=code)
+            refused = refuse(403, "class_not_a_student", kind="forbidden", code=code)
     if refused:
         return refused
     who = address(request)
     problem = streams.open(who)
     if problem:
-        return refuse(503, problem, limit=streams.cap if problem == "too_many_streams" else streams.per_address)
+        return refuse(503, problem, limit=streams.cap if problem == "class_too_many_streams" else streams.per_address)
     listener = Listener(code, instructor=key is not None)
     try:
         hub.add(listener)
