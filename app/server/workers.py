@@ -148,6 +148,19 @@ _MOVE_TO_HEAVY = object()
 
 async def _attempt(lane: Lane, client: str, key: str, body: bytes, limits: Limits, deadline: float,
                    disconnected: asyncio.Future, lane_seconds: float | None):
+    """The request on a worker of ``lane``. A worker found dead (killed while idle, say) is replaced alone, and
+    the request tried once more on the next worker of the lane: its client never hears of it."""
+    result = await _attempt_once(lane, client, key, body, limits, deadline, disconnected, lane_seconds)
+    if result is _DEAD_WORKER:
+        result = await _attempt_once(lane, client, key, body, limits, deadline, disconnected, lane_seconds)
+    return busy(say("restarting")) if result is _DEAD_WORKER else result
+
+
+_DEAD_WORKER = object()
+
+
+async def _attempt_once(lane: Lane, client: str, key: str, body: bytes, limits: Limits, deadline: float,
+                        disconnected: asyncio.Future, lane_seconds: float | None):
     loop = asyncio.get_running_loop()
     lane.enter(client)
     turn = asyncio.ensure_future(lane.take(client))
@@ -165,7 +178,7 @@ async def _attempt(lane: Lane, client: str, key: str, body: bytes, limits: Limit
     except RuntimeError:
         slot.replace()
         lane.give_back(slot, client)
-        return busy(say("restarting"))
+        return _DEAD_WORKER
     # The worker is the lane's again when its work is over: done, or stopped (which takes a moment).
     future.add_done_callback(lambda _: _call_soon(loop, lane.give_back, slot, client))
     work = asyncio.wrap_future(future)
@@ -187,7 +200,7 @@ async def _attempt(lane: Lane, client: str, key: str, body: bytes, limits: Limit
                                        variable=env_var("max_worker_mb")))
     except (concurrent.futures.process.BrokenProcessPool, RuntimeError):
         slot.replace()
-        return busy(say("restarting"))
+        return _DEAD_WORKER
     if bug is not None:  # logged here, not in the worker: through the server's filter of repeats
         log.error("Error in a worker computing %s:\n%s", key, bug)
     return BoundedAnswer(data, status, media_type, small=len(data) <= limits.max_light_body_bytes)
@@ -230,7 +243,7 @@ class Lane:
     async def take(self, client: str) -> "Slot":
         """A free worker, when this request's turn comes."""
         if self.free and not self.turns:
-            return self.free.pop()
+            return self._free_slot()
         turn = asyncio.get_running_loop().create_future()
         self.turns.setdefault(client, collections.deque()).append(turn)
         try:
@@ -241,6 +254,13 @@ class Lane:
             else:
                 self._forget(client, turn)
             raise
+
+    def _free_slot(self) -> "Slot":
+        """The free worker used last (its memory is warm), unless it is being replaced and another is free."""
+        for i in range(len(self.free) - 1, -1, -1):
+            if not self.free[i].replacing:
+                return self.free.pop(i)
+        return self.free.pop()
 
     def give_back(self, slot: "Slot", client: str) -> None:
         self.leave(client)
@@ -345,7 +365,7 @@ class Slot:
 
     def replace(self) -> None:
         """A new pool for this worker alone, made in a thread: starting a fork server again takes seconds, which
-        the event loop must not wait for (requests for this worker are answered 503 meanwhile)."""
+        the event loop must not wait for (meanwhile the lane gives requests its other workers)."""
         if self.replacing:
             return
         self.replacing = True
