@@ -258,7 +258,7 @@ class Lane:
     def _free_slot(self) -> "Slot":
         """The free worker used last (its memory is warm), unless it is being replaced and another is free."""
         for i in range(len(self.free) - 1, -1, -1):
-            if not self.free[i].replacing:
+            if not getattr(self.free[i], "replacing", False):
                 return self.free.pop(i)
         return self.free.pop()
 
