@@ -17,11 +17,12 @@ import numpy as np
 
 from ..engine.graph import CONST, INPUT, Graph
 from ..engine.printer import display_names, expression, in_formula, on_its_own, write_numbers
-from ..engine.rounding import array_decimals, format_array, format_number
+from ..engine.rounding import EYE, array_decimals, format_array, format_number
 from ..words.catalogs import LANGUAGES
 from ..words.messages import Text, in_language, listing, same, say
 
 MAX_LISTED_ELEMENTS = 4  # an array with more elements is told by its shape
+MORE_DIGITS = 3  # at most this many more decimals for a gate's arguments in a forward step written out
 MAX_LISTED_USES = 6  # a node used more often lists the first few shares and says how many more
 
 
@@ -148,12 +149,33 @@ class Story:
         op = graph.table[node]
         named = f"{graph.name[node]} = " if graph.name[node] is not None else ""
         symbols = self.expression(node)
-        values = [self.value(a) for a in graph.args[node]]
+        values = self.checkable_arguments(node, op)
         steps = {}
         for language in LANGUAGES:
             numbers = write_numbers(op, [in_language(value, language) for value in values])
             steps[language] = named + (symbols if symbols == numbers else f"{symbols} = {numbers}")
         return say("narrate.gate", gate=op.words("name"), text=Text(steps))
+
+    def checkable_arguments(self, node: int, op) -> list:
+        """The arguments' values as the forward step writes them: as the drawing does, or with up to
+        MORE_DIGITS more decimals where the gate worked by hand from the numbers as written would not give
+        the result as written ("0.50 / 0.125 = 4.00", not "0.50 / 0.13 = 4.00")."""
+        args = self.graph.args[node]
+        texts = [self.value(a) for a in args]
+        numbers = [self.values[a] for a in args]
+        result = self.values[node]
+        if np.ndim(result) != 0 or any(np.ndim(number) != 0 for number in numbers):
+            return texts
+        goal = format_number(result)
+        for extra in range(MORE_DIGITS + 1):
+            written = [format_number(number, EYE + extra) for number in numbers]
+            try:
+                worked = op.forward(*(np.float64(text) for text in written))
+            except ValueError:  # a value that is not finite, written as a word
+                return texts
+            if format_number(worked) == goal:
+                return texts if extra == 0 else written
+        return texts
 
     # -- backward --------------------------------------------------------------
 
