@@ -33,8 +33,10 @@ class Limits:
     light_workers: int = 2  # workers for small requests (bodies up to max_light_body_bytes that ask little work)
     heavy_workers: int = 1  # workers for the rest, and for small requests that outgrow light_seconds
     max_heavy_queue: int = 4  # large requests that may wait for a heavy worker; more are answered 503
-    max_client_requests: int = 100  # one address's small requests waiting or computing (a class behind one NAT
-    # address is one client: raise it for a bigger class); more are answered 503
+    # One address's small requests waiting or computing; more are answered 503. A class behind one NAT address is
+    # one client (a page has one request in flight), so this is a bound on memory, not on fairness: the lanes take
+    # clients in turn whatever their queues.
+    max_client_requests: int = 1_000
     max_client_heavy_requests: int = 2  # one client's large requests waiting or computing; more: 503
     max_light_body_bytes: int = 65_536
     light_seconds: float = 0.5  # a small request still running after this moves to the heavy workers
