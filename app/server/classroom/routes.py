@@ -28,12 +28,14 @@ from sse_starlette import EventSourceResponse
 
 from ...engine.errors import error_detail
 from ...teaching.examples import examples
-from .limits import BOUNDS, RateLimit, Streams
 from ...teaching.mistakes import is_right, mistake_of, parse_answer
-from .store import Hub, Listener, MemoryStore, RedisStore, StoreAway, redis_url
-from .tally import tally
 from ...words.catalogs import TEMPLATE_GLOBALS
 from ...words.messages import say
+from ..connections import mark_live_stream
+from ..workers import app_limits
+from .limits import BOUNDS, RateLimit, Streams
+from .store import Hub, Listener, MemoryStore, RedisStore, StoreAway, redis_url
+from .tally import tally
 
 ROOT = Path(__file__).resolve().parents[3]
 templates = Jinja2Templates(directory=ROOT / "templates")
@@ -382,6 +384,9 @@ async def events(request: Request, code: str, student: str | None = None, key: s
     problem = streams.open(who)
     if problem:
         return refuse(503, problem, limit=streams.cap if problem == "class_too_many_streams" else streams.per_address)
+    if not mark_live_stream(request.scope):  # the connection layer's own cap on live streams, and no eviction
+        streams.close(who)
+        return refuse(503, "class_too_many_streams", limit=app_limits(request).max_live_streams)
     listener = Listener(code, instructor=key is not None)
     try:
         hub.add(listener)
