@@ -159,22 +159,22 @@ class Story:
     def checkable_arguments(self, node: int, op) -> list:
         """The arguments' values as the forward step writes them: as the drawing does, or with up to
         MORE_DIGITS more decimals where the gate worked by hand from the numbers as written would not give
-        the result as written ("0.50 / 0.125 = 4.00", not "0.50 / 0.13 = 4.00")."""
+        the result as written ("0.500 / 0.125 = 4.00", not "0.50 / 0.13 = 4.00")."""
         args = self.graph.args[node]
         texts = [self.value(a) for a in args]
         numbers = [self.values[a] for a in args]
         result = self.values[node]
         if np.ndim(result) != 0 or any(np.ndim(number) != 0 for number in numbers):
             return texts
-        goal = format_number(result)
+        goal = self.value(node)
         for extra in range(MORE_DIGITS + 1):
-            written = [format_number(number, EYE + extra) for number in numbers]
+            written = texts if extra == 0 else [format_number(number, EYE + extra) for number in numbers]
             try:
                 worked = op.forward(*(np.float64(text) for text in written))
             except ValueError:  # a value that is not finite, written as a word
                 return texts
             if format_number(worked) == goal:
-                return texts if extra == 0 else written
+                return written
         return texts
 
     # -- backward --------------------------------------------------------------
