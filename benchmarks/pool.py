@@ -2,7 +2,7 @@
 
 The classroom load's request bodies (benchmarks/load.py) are answered by ``workers.serve`` (validate,
 compute, encode) twice, taking turns: in this process, and through a light worker of the pool the server
-uses (pebble: the body pickled to the worker, the answer back, the future resolved in the event loop).
+uses (the body pickled down a pipe to the worker, the answer back up another, read by the event loop).
 The difference of the two is what the pool adds to each request; printed as median and p99.
 """
 
@@ -31,7 +31,7 @@ def quantile(data: list[float], q: float) -> float:
 async def measure(count: int) -> dict:
     limits = limits_in_force()
     workers.start(limits)
-    pool = workers._pools(limits).light.slots[0].pool  # noqa: SLF001
+    slot = workers._pools(limits).light.slots[0]  # noqa: SLF001
     bodies = [body for body, _ in classroom_requests(seed=3, count=count)]
     key = api.post_graph.key
     direct, pooled = [], []
@@ -40,7 +40,7 @@ async def measure(count: int) -> dict:
         workers.serve(key, body, limits)
         direct.append(time.perf_counter() - started)
         started = time.perf_counter()
-        await asyncio.wrap_future(pool.schedule(workers.serve, args=(key, body, limits)))
+        await slot.compute(key, body, limits)
         pooled.append(time.perf_counter() - started)
     workers.stop()
     return {name: {"median_ms": 1e3 * statistics.median(times), "p99_ms": 1e3 * quantile(times, 99)}

@@ -6,8 +6,7 @@ function of the validated request and the limits in force. The event loop then o
 bytes; a worker process parses and validates them, runs the function and encodes the answer, which comes
 back as bytes. /docs still documents the request model.
 
-Two pools of workers (pebble's ``ProcessPool``), so that big work never queues in front of a classroom's
-small requests:
+Two lanes of workers, so that big work never queues in front of a classroom's small requests:
 
 - *light* workers (``light_workers``) take requests whose body is at most ``max_light_body_bytes``, for at most
   ``light_seconds``; a small request that turns out to be big work is stopped there and starts again on
@@ -15,7 +14,7 @@ small requests:
   ``max_heavy_queue`` waiting (more are answered 503).
 
 Every request has ``max_seconds`` from the end of its body to its answer, queueing included: past it the
-worker is killed and replaced (pebble does that), and the answer is a 413 that says so. A client that
+worker is killed and replaced, and the answer is a 413 that says so. A client that
 disconnects has its work cancelled the same way. Each worker's address space is capped at
 ``max_worker_mb`` (``resource.setrlimit``), so a computation that needs more meets a ``MemoryError``,
 answered 413 with a sentence. Heavy workers run at a lower CPU priority (``HEAVY_NICENESS``), so that on a
@@ -28,21 +27,22 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
-import concurrent.futures.process
 import contextlib
+import fcntl
 import importlib
 import json
 import logging
 import multiprocessing
 import os
+import pickle
 import resource
 import signal
+import struct
 import threading
 import traceback
 from typing import Any, Callable
 
 import orjson
-import pebble
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
@@ -172,35 +172,31 @@ async def _attempt_once(lane: Lane, client: str, key: str, body: bytes, limits: 
         return Response(status_code=499) if disconnected in done else over_budget(limits)
     slot = turn.result()
     remaining = deadline - loop.time()
-    seconds = remaining if lane_seconds is None else min(remaining, lane_seconds)
-    try:
-        future = slot.schedule(key, body, limits, max(seconds, 0.001))
-    except RuntimeError:
-        slot.replace()
-        lane.give_back(slot, client)
-        return _DEAD_WORKER
-    # The worker is the lane's again when its work is over: done, or stopped (which takes a moment).
-    future.add_done_callback(lambda _: _call_soon(loop, lane.give_back, slot, client))
-    work = asyncio.wrap_future(future)
-    done, _ = await asyncio.wait({work, disconnected}, timeout=remaining + 0.5,
-                                 return_when=asyncio.FIRST_COMPLETED)
+    seconds = max(remaining if lane_seconds is None else min(remaining, lane_seconds), 0.001)
+    work = asyncio.ensure_future(slot.compute(key, body, limits))
+    done, _ = await asyncio.wait({work, disconnected}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     if work not in done:
-        future.cancel()  # pebble stops the worker if it has started: the client left, or the budget ran out
+        # The client left, or the time ran out: the worker is stopped and replaced, and is the lane's again
+        # when its successor is ready; the others' requests never wait for that.
+        work.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await work
+        slot.replace(then=lambda: _call_soon(loop, lane.give_back, slot, client))
         if disconnected in done:
             return Response(status_code=499)  # nginx's "client closed request": nobody reads it
+        if lane_seconds is not None and loop.time() < deadline - 0.001:
+            return _MOVE_TO_HEAVY
         return over_budget(limits)
     try:
         status, media_type, data, bug = work.result()
-    except concurrent.futures.TimeoutError:
-        if lane_seconds is not None and loop.time() < deadline:
-            return _MOVE_TO_HEAVY
-        return over_budget(limits)
-    except pebble.ProcessExpired as error:
-        return error_response(413, say("worker_ended", how=_how(error.exitcode), limit=limits.max_worker_mb,
-                                       variable=env_var("max_worker_mb")))
-    except (concurrent.futures.process.BrokenProcessPool, RuntimeError):
-        slot.replace()
+    except BrokenPipeError:  # it had ended before it was asked: nothing computed, the request may go elsewhere
+        slot.replace(then=lambda: _call_soon(loop, lane.give_back, slot, client))
         return _DEAD_WORKER
+    except WorkerGone as gone:
+        slot.replace(then=lambda: _call_soon(loop, lane.give_back, slot, client))
+        return error_response(413, say("worker_ended", how=_how(gone.exitcode), limit=limits.max_worker_mb,
+                                       variable=env_var("max_worker_mb")))
+    lane.give_back(slot, client)
     if bug is not None:  # logged here, not in the worker: through the server's filter of repeats
         log.error("Error in a worker computing %s:\n%s", key, bug)
     return BoundedAnswer(data, status, media_type, small=len(data) <= limits.max_light_body_bytes)
@@ -344,50 +340,176 @@ class BoundedAnswer(Response):
 HEAVY_NICENESS = 10
 
 
+class WorkerGone(Exception):
+    """The worker process ended (killed, or out of memory) before it answered."""
+
+    def __init__(self, exitcode: int | None):
+        super().__init__(exitcode)
+        self.exitcode = exitcode
+
+
 class Slot:
-    """One worker process, in a pebble pool of its own: a worker that dies, is stopped or breaks its pool is
-    replaced alone, and stopping one (pebble waits for it) holds up no other worker's pool."""
+    """One worker process and the two pipes to it: requests go down one, answers come back up the other, each a
+    pickled message behind its length. The event loop writes and reads them without blocking (``add_writer``,
+    ``add_reader``) and without a thread of its own, so a request costs the server two system calls each way
+    and nothing while idle. A worker that dies, is stopped or overruns is replaced alone, in a thread (a new
+    process from the fork server takes milliseconds, which the event loop must not wait for)."""
 
     def __init__(self, limits: Limits, niceness: int):
         self.initargs = (limits.max_worker_mb, niceness)
         self.replacing = False
-        self.pool = self._new_pool()
+        self.process = None
+        self._start()
 
-    def _new_pool(self) -> pebble.ProcessPool:
-        return pebble.ProcessPool(max_workers=1, context=_context(), initializer=_start_worker,
-                                  initargs=self.initargs)
+    def _start(self) -> None:
+        context = _context()
+        requests_out, requests_in = context.Pipe(duplex=False)
+        answers_out, answers_in = context.Pipe(duplex=False)
+        process = context.Process(target=_work, args=(requests_out, answers_in, *self.initargs), daemon=True,
+                                  name="backprop-worker")
+        process.start()
+        requests_out.close()
+        answers_in.close()
+        self.to_worker, self.from_worker = requests_in.fileno(), answers_out.fileno()
+        self._connections = (requests_in, answers_out)  # closed with the process, not by the garbage collector
+        for fd in (self.to_worker, self.from_worker):
+            os.set_blocking(fd, False)
+            _widen_pipe(fd)
+        self.process = process
 
-    def schedule(self, key: str, body: bytes, limits: Limits, seconds: float) -> concurrent.futures.Future:
-        """Raises RuntimeError while the pool is broken (its fork server killed, say) or being replaced."""
+    async def compute(self, key: str, body: bytes, limits: Limits) -> Answer:
+        """The worker's answer to ``body`` for the route ``key``. Raises ``WorkerGone`` if the worker ended
+        before answering, ``BrokenPipeError`` if it had ended before it was asked (nothing was computed)."""
         if self.replacing:
-            raise RuntimeError("the worker is being replaced")
-        return self.pool.schedule(serve, args=(key, body, limits), timeout=seconds)
+            raise BrokenPipeError("the worker is being replaced")
+        message = _framed(pickle.dumps((key, body, limits), protocol=pickle.HIGHEST_PROTOCOL))
+        loop = asyncio.get_running_loop()
+        exchange = _Exchange(loop, self.to_worker, self.from_worker, message)
+        try:
+            answer = await exchange.result
+        finally:
+            exchange.close()
+        if answer is None:
+            raise WorkerGone(await loop.run_in_executor(None, self._exitcode))
+        return pickle.loads(answer)
 
-    def replace(self) -> None:
-        """A new pool for this worker alone, made in a thread: starting a fork server again takes seconds, which
-        the event loop must not wait for (meanwhile the lane gives requests its other workers)."""
+    def call(self, key: str, body: bytes, limits: Limits, seconds: float = 30) -> Answer:
+        """``compute`` for a caller that waits (start-up, tests and benchmarks), in an event loop of its own."""
+        with concurrent.futures.ThreadPoolExecutor(1) as thread:
+            return thread.submit(asyncio.run, asyncio.wait_for(self.compute(key, body, limits), seconds)).result()
+
+    def _exitcode(self) -> int | None:
+        self.process.join(1)
+        return self.process.exitcode
+
+    def replace(self, then: Callable[[], None] = lambda: None) -> None:
+        """Stop this worker (whatever it is doing) and start another in its place, in a thread; ``then`` is
+        called (in that thread) when the new one is ready, or has failed to start (its next use will say so)."""
         if self.replacing:
             return
         self.replacing = True
-        log.warning("A computing worker's pool is broken; starting a new one.")
 
         def renew() -> None:
-            broken = self.pool
             try:
-                self.pool = self._new_pool()
+                self._end()
+                self._start()
+            except Exception:  # the fork server is gone, say: the next request finds this worker broken again
+                log.exception("Could not start a computing worker")
             finally:
                 self.replacing = False
-            _close(broken)
+                then()
 
-        threading.Thread(target=renew, daemon=True).start()
+        threading.Thread(target=renew, daemon=True, name="backprop-worker-replace").start()
+
+    def _end(self) -> None:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.kill(self.process.pid, signal.SIGKILL)
+        for connection in self._connections:
+            connection.close()
+        with contextlib.suppress(ValueError, AssertionError):
+            self.process.join(5)
 
     def close(self) -> None:
-        _close(self.pool)
+        if self.process is not None:
+            self._end()
+
+    def forget(self) -> None:
+        """In a forked child: let go of the parent's worker without stopping it."""
+        for connection in self._connections:
+            with contextlib.suppress(OSError):
+                connection.close()
 
 
-def _close(pool: pebble.ProcessPool) -> None:
-    pool.stop()
-    pool.join()
+class _Exchange:
+    """One request written to a worker and its answer read back, driven by the event loop's readiness
+    callbacks. ``result`` is the answer's bytes, or None if the worker's end of the pipe closed first."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, to_worker: int, from_worker: int, message: bytes):
+        self.loop, self.to_worker, self.from_worker = loop, to_worker, from_worker
+        self.unsent = memoryview(message)
+        self.received = bytearray()
+        self.result = loop.create_future()
+        self._send()
+        if not self.result.done():
+            if self.unsent:
+                loop.add_writer(to_worker, self._send)
+            loop.add_reader(from_worker, self._receive)
+
+    def _send(self) -> None:
+        try:
+            sent = os.write(self.to_worker, self.unsent)
+        except BlockingIOError:
+            return
+        except OSError as error:  # the worker had ended: EPIPE
+            self._finish(exception=BrokenPipeError(str(error)))
+            return
+        self.unsent = self.unsent[sent:]
+        if not self.unsent:
+            self.loop.remove_writer(self.to_worker)
+
+    def _receive(self) -> None:
+        try:
+            chunk = os.read(self.from_worker, _READ_SIZE)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self._finish(value=None)
+            return
+        self.received += chunk
+        if len(self.received) >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(self.received)
+            if len(self.received) >= _HEADER.size + size:
+                self._finish(value=bytes(memoryview(self.received)[_HEADER.size:]))
+
+    def _finish(self, value: bytes | None = None, exception: BaseException | None = None) -> None:
+        if not self.result.done():
+            if exception is not None:
+                self.result.set_exception(exception)
+            else:
+                self.result.set_result(value)
+        self.close()
+
+    def close(self) -> None:
+        with contextlib.suppress(ValueError, OSError):
+            self.loop.remove_writer(self.to_worker)
+        with contextlib.suppress(ValueError, OSError):
+            self.loop.remove_reader(self.from_worker)
+
+
+_HEADER = struct.Struct("!Q")
+_READ_SIZE = 1 << 20
+
+
+def _framed(message: bytes) -> bytes:
+    return _HEADER.pack(len(message)) + message
+
+
+def _widen_pipe(fd: int) -> None:
+    """A 1 MB pipe (Linux's default is 64 kB): a big answer crosses in fewer wake-ups."""
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
 
 
 class _Pools:
@@ -416,10 +538,10 @@ def _pools(limits: Limits) -> _Pools:
 
 
 def start(limits: Limits) -> None:
-    """Start the workers now (the first request would otherwise wait for them)."""
+    """Start the workers now and wait until each answers (the first request would otherwise wait for them)."""
     pools = _pools(limits)
-    for ready in [slot.pool.schedule(_ready) for slot in pools.light.slots + pools.heavy.slots]:
-        ready.result()
+    for slot in pools.light.slots + pools.heavy.slots:
+        slot.call(_READY, b"", limits)
 
 
 def _forget_pools_in_a_forked_child() -> None:
@@ -427,6 +549,9 @@ def _forget_pools_in_a_forked_child() -> None:
     parent's fork server, which it cannot wait for: it makes its own of each on first use (a copy would fail
     with "Unexpected error within the Pool", or "No child processes")."""
     global _POOLS, _POOLS_LOCK
+    if _POOLS is not None:
+        for slot in _POOLS.light.slots + _POOLS.heavy.slots:
+            slot.forget()
     _POOLS, _POOLS_LOCK = None, threading.Lock()
     from multiprocessing import forkserver
     server = forkserver._forkserver  # noqa: SLF001 -- multiprocessing keeps one, with no public reset
@@ -481,19 +606,50 @@ def _context():
 
 # -- in a worker ---------------------------------------------------------------------------------------------------
 
+_READY = "ready"  # the key of the message that only asks a new worker whether it is up
+
+
+def _work(requests, answers, max_worker_mb: int, niceness: int) -> None:
+    """A worker's life: read a request, answer it, until the server closes its end of the pipe."""
+    _start_worker(max_worker_mb, niceness)
+    source, sink = requests.fileno(), answers.fileno()
+    while (message := _read_message(source)) is not None:
+        key, body, limits = pickle.loads(message)
+        answer = (200, JSON, b"", None) if key == _READY else serve(key, body, limits)
+        _write_all(sink, _framed(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)))
+
+
+def _read_message(fd: int) -> bytes | None:
+    header = _read_exactly(fd, _HEADER.size)
+    return None if header is None else _read_exactly(fd, _HEADER.unpack(header)[0])
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    """``size`` bytes from ``fd``, or None at the end of the pipe."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    got = 0
+    while got < size:
+        count = os.readv(fd, [view[got:]])
+        if count == 0:
+            return None
+        got += count
+    return bytes(buffer)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def _start_worker(max_worker_mb: int, niceness: int) -> None:
     cap = max_worker_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     os.nice(niceness)
-    # pebble stops a worker with SIGTERM, then waits up to 3 s for it (its handler runs between bytecodes, not
-    # inside NumPy): the default action ends it at once, so a cancelled request costs nobody that wait.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # stopped at once, never in the middle of a handler
     from .connections import quiet_logs
     quiet_logs()  # a worker's own warnings, repeated, are held back as the server's are
-
-
-def _ready() -> bool:
-    return True
 
 
 def serve(key: str, body: bytes, limits: Limits) -> Answer:
