@@ -225,13 +225,14 @@ def run_load(args) -> dict:
 
         asyncio.run(warm_up())
         rss_start = server.rss_mb()
-        cpu_server = server.cpu_seconds()
+        cpu_roles = server.cpu_seconds_by_role()
         usage = resource.getrusage(resource.RUSAGE_SELF)
         wall = time.perf_counter()
         stats, probed, memory, attacked = asyncio.run(drive(server, port, args, attacks))
         wall = time.perf_counter() - wall
         after = resource.getrusage(resource.RUSAGE_SELF)
-        cpu_server = server.cpu_seconds() - cpu_server
+        cpu_roles = [after_role - before for after_role, before in zip(server.cpu_seconds_by_role(), cpu_roles)]
+        cpu_server = sum(cpu_roles)
         rss_end = server.rss_mb()
         server.log.seek(0)
         log = server.log.read().decode(errors="replace")
@@ -254,6 +255,9 @@ def run_load(args) -> dict:
                                           "every_10_s": [round(m, 1) for _, m in memory[::10]]},
         "server_cpu_share": cpu_server / wall, "generator_cpu_share": generator_cpu / wall,
         "server_cpu_ms_per_request": 1e3 * cpu_server / max(1, len(stats.latencies)),
+        "cpu_ms_per_request_by_role": {
+            role: 1e3 * seconds / max(1, len(stats.latencies))
+            for role, seconds in zip(("server process", "workers"), cpu_roles)},
         "probe": {"requests": len(probed.latencies), "p50_ms": 1e3 * percentile(probe_latencies, 50),
                   "p99_ms": 1e3 * percentile(probe_latencies, 99), "max_ms": 1e3 * max(probe_latencies),
                   "errors": len(probed.errors), "error_kinds": sorted(set(probed.errors))[:5]},
@@ -277,6 +281,9 @@ def print_load(r: dict) -> None:
           f"{r['p99_ms']:.1f} ms | {r['max_ms']:.0f} ms | {r['errors']} | {r['statuses'].get('400', 0):,} | "
           f"{m['start']:.0f} / {m['middle']:.0f} / {m['end']:.0f} MB | {r['server_cpu_share']:.0%} | "
           f"{r.get('server_cpu_ms_per_request', float('nan')):.2f} ms | {r['generator_cpu_share']:.0%} |")
+    roles = r.get("cpu_ms_per_request_by_role")
+    if roles:
+        print("  server CPU per request by process: " + ", ".join(f"{role} {ms:.2f} ms" for role, ms in roles.items()))
     for kind, count in r["error_kinds"].items():
         print(f"  error ×{count}: {kind}")
     p = r["probe"]

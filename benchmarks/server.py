@@ -50,14 +50,23 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the server and its workers so far (from /proc, Linux only)."""
+        return sum(self.cpu_seconds_by_role())
+
+    def cpu_seconds_by_role(self) -> tuple[float, float]:
+        """CPU time so far of the server's own process (its event loop: HTTP, the hand-over to the workers), and
+        of all it started (the fork server and the computing workers), separately."""
         ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
+        own, started = 0, 0
         for pid in self.pids():
             with contextlib.suppress(OSError):
                 with open(f"/proc/{pid}/stat") as f:
                     fields = f.read().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / ticks
+                ticks_used = int(fields[11]) + int(fields[12])  # utime, stime
+                if pid == self.process.pid:
+                    own += ticks_used
+                else:
+                    started += ticks_used
+        return own / ticks, started / ticks
 
 
 @contextlib.contextmanager

@@ -314,6 +314,77 @@ def test_a_killed_idle_worker_is_replaced_alone_and_nobody_is_answered_503(live)
     assert set(workers) - {victim} <= set(after), "another worker was restarted with the dead one"
 
 
+def test_workers_killed_before_they_read_a_request_are_not_blamed_on_it(live):
+    # On a busy machine a killed process can take a while to end: a request written to it meanwhile is never
+    # read. That request did nothing wrong: it is tried elsewhere, or answered "restarting" (503), never
+    # "your computation ended its worker" (413).
+    import os
+    import signal
+    import threading
+
+    probe(live, within=30)
+    light = [pid for pid, nice in worker_processes(live.pid).items() if nice == 0]
+    for pid in light:
+        with contextlib.suppress(ProcessLookupError):  # replaced since it was listed
+            os.kill(pid, signal.SIGSTOP)  # alive, its pipe open, reading nothing
+    answers = []
+    asking = threading.Thread(target=lambda: answers.append(
+        httpx.post(f"{live.base}/api/graph", json=SMALL, timeout=30)))
+    asking.start()
+    time.sleep(0.5)
+    for pid in light:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    asking.join()
+    (response,) = answers
+    assert response.status_code in (200, 503), response.text
+    probe(live, within=30)
+
+
+def test_a_worker_killed_while_computing_answers_its_request_413_with_the_signal(live):
+    # What the kernel's out-of-memory killer does: the request that was computing is told, with the signal.
+    import os
+    import signal
+    import threading
+
+    probe(live, within=30)
+    heavy = [pid for pid, nice in worker_processes(live.pid).items() if nice > 0]
+    answers = []
+    long_check = {"expression": "sum(x*x + tanh(x))", "values": {"x": [0.5] * 8_000}, "check": True}
+    asking = threading.Thread(target=lambda: answers.append(
+        httpx.post(f"{live.base}/api/graph", json=long_check, timeout=30)))
+    asking.start()
+    time.sleep(1.0)  # it has been taken, and is computing
+    for pid in heavy:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    asking.join()
+    (response,) = answers
+    assert response.status_code == 413, response.text
+    assert "9" in response.json()["detail"]["message"]["en"]
+    probe(live, within=30)
+
+
+def test_a_worker_that_could_not_be_started_again_is_never_asked(monkeypatch):
+    # Its old pipes are closed, and their descriptors' numbers may belong to a new client's socket by now:
+    # a request must find the worker broken (and try another), not write into whatever those numbers are.
+    import threading
+
+    from app.engine.limits import Limits
+    from app.server import workers
+
+    slot = workers.Slot(Limits(), 0)
+    try:
+        monkeypatch.setattr(workers, "_context", lambda: (_ for _ in ()).throw(OSError("no fork server")))
+        replaced = threading.Event()
+        slot.replace(then=replaced.set)
+        assert replaced.wait(30)
+        with pytest.raises(BrokenPipeError):
+            slot.call(workers._READY, b"", Limits())
+    finally:
+        slot.close()
+
+
 # -- 6. quiet logs from every process --------------------------------------------------------------------------------
 
 def test_a_worker_hands_its_bug_to_the_server_instead_of_logging_it(capsys):

@@ -71,19 +71,19 @@ def program_error_response(_request: Request, error: ProgramError) -> JSONRespon
 
 
 @router.get("/ops", response_model=list[Op], summary="The operation table")
-def list_ops():
+async def list_ops():
     """Every operation: name, symbol, arity, forward formula, local gradients and how it passes gradient back."""
     return json_response(catalogue())
 
 
 @router.get("/examples", response_model=list[Example], summary="The worked examples")
-def list_examples():
+async def list_examples():
     """The classic examples of the course notes and micrograd, ready to load as presets."""
     return json_response(examples())
 
 
 @router.get("/options", summary="The options of a graph request")
-def list_options():
+async def list_options():
     """Each option of POST /api/graph as declared once in the engine's Python API: its name, JSON type, default and
     description, the pipeline stages it asks for, whether it shapes the graph (the graph is built anew when it
     changes) and whether it adds numbers to the answer beyond the values and gradients. The page reads it."""
@@ -208,6 +208,6 @@ def post_train(request: TrainRequest, limits: Limits) -> dict:
 
 
 @router.get("/limits", summary="The size limits in force")
-def get_limits(request: Request):
+async def get_limits(request: Request):
     """Each limit's value; the README says which environment variable overrides it."""
     return json_response(vars(app_limits(request)))

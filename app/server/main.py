@@ -96,7 +96,7 @@ def index(request: Request):
 
 
 @app.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)
-def healthz():
+async def healthz():
     """For a load balancer or a process manager: the worker answers. The app holds no state to check."""
     return {"status": "ok"}
 

@@ -29,6 +29,7 @@ import collections
 import concurrent.futures
 import contextlib
 import fcntl
+import functools
 import importlib
 import json
 import logging
@@ -127,32 +128,65 @@ async def _answer(request: Request, key: str, body: bytes) -> Response:
     deadline = loop.time() + limits.max_seconds
     pools = _pools(limits)
     client = request.client.host if request.client else ""
-    disconnected = asyncio.ensure_future(_disconnect(request))
+    departure = _Departure(request)
     try:
         if len(body) <= limits.max_light_body_bytes and not asks_for_heavy_work(key, body):
             if not pools.light.admits(client):
                 return busy(say("too_many_requests"))
-            result = await _attempt(pools.light, client, key, body, limits, deadline, disconnected,
+            result = await _attempt(pools.light, client, key, body, limits, deadline, departure,
                                     limits.light_seconds)
             if result is not _MOVE_TO_HEAVY:
                 return result
         if not pools.heavy.admits(client):
             return busy(say("busy_computing", count=pools.heavy.holding))
-        return await _attempt(pools.heavy, client, key, body, limits, deadline, disconnected, None)
+        return await _attempt(pools.heavy, client, key, body, limits, deadline, departure, None)
     finally:
-        disconnected.cancel()
+        departure.stop_watching()
 
 
 _MOVE_TO_HEAVY = object()
 
 
+class _Departure:
+    """Whether the client has gone, watched only once a request has waited ``QUICK`` seconds: most of a
+    class's requests are answered sooner, and a watch (a task reading the connection) costs each of them."""
+
+    QUICK = 0.05
+
+    def __init__(self, request: Request):
+        self.request = request
+        self._watch: asyncio.Future | None = None
+
+    @property
+    def watch(self) -> asyncio.Future:
+        if self._watch is None:
+            self._watch = asyncio.ensure_future(_disconnect(self.request))
+        return self._watch
+
+    async def outcome(self, future: asyncio.Future, seconds: float) -> str:
+        """"done" when ``future`` is, "left" if the client goes first, "late" after ``seconds``."""
+        quick = min(seconds, self.QUICK)
+        if self._watch is None:
+            done, _ = await asyncio.wait((future,), timeout=quick)
+            if done:
+                return "done"
+            seconds -= quick
+        done, _ = await asyncio.wait((future, self.watch), timeout=max(seconds, 0),
+                                     return_when=asyncio.FIRST_COMPLETED)
+        return "done" if future in done else "left" if self.watch in done else "late"
+
+    def stop_watching(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+
+
 async def _attempt(lane: Lane, client: str, key: str, body: bytes, limits: Limits, deadline: float,
-                   disconnected: asyncio.Future, lane_seconds: float | None):
+                   departure: _Departure, lane_seconds: float | None):
     """The request on a worker of ``lane``. A worker found dead (killed while idle, say) is replaced alone, and
     the request tried once more on the next worker of the lane: its client never hears of it."""
-    result = await _attempt_once(lane, client, key, body, limits, deadline, disconnected, lane_seconds)
+    result = await _attempt_once(lane, client, key, body, limits, deadline, departure, lane_seconds)
     if result is _DEAD_WORKER:
-        result = await _attempt_once(lane, client, key, body, limits, deadline, disconnected, lane_seconds)
+        result = await _attempt_once(lane, client, key, body, limits, deadline, departure, lane_seconds)
     return busy(say("restarting")) if result is _DEAD_WORKER else result
 
 
@@ -160,35 +194,37 @@ _DEAD_WORKER = object()
 
 
 async def _attempt_once(lane: Lane, client: str, key: str, body: bytes, limits: Limits, deadline: float,
-                        disconnected: asyncio.Future, lane_seconds: float | None):
+                        departure: _Departure, lane_seconds: float | None):
     loop = asyncio.get_running_loop()
     lane.enter(client)
-    turn = asyncio.ensure_future(lane.take(client))
-    done, _ = await asyncio.wait({turn, disconnected}, timeout=max(deadline - loop.time(), 0),
-                                 return_when=asyncio.FIRST_COMPLETED)
-    if turn not in done:
-        turn.cancel()  # gives the worker back if its turn came meanwhile
-        lane.leave(client)
-        return Response(status_code=499) if disconnected in done else over_budget(limits)
-    slot = turn.result()
+    slot = lane.take_now()
+    if slot is None:  # every worker busy: wait for this client's turn
+        turn = asyncio.ensure_future(lane.take(client))
+        outcome = await departure.outcome(turn, deadline - loop.time())
+        if outcome != "done":
+            turn.cancel()  # gives the worker back if its turn came meanwhile
+            lane.leave(client)
+            if outcome == "left":
+                return Response(status_code=499)
+            # Waited out its time for a worker: say why (workers starting again, not this request's work).
+            return busy(say("restarting")) if lane.restarting() else over_budget(limits)
+        slot = turn.result()
     remaining = deadline - loop.time()
     seconds = max(remaining if lane_seconds is None else min(remaining, lane_seconds), 0.001)
-    work = asyncio.ensure_future(slot.compute(key, body, limits))
-    done, _ = await asyncio.wait({work, disconnected}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    if work not in done:
+    exchange = slot.send(key, body, limits)
+    outcome = await departure.outcome(exchange.result, seconds)
+    exchange.close()
+    if outcome != "done":
         # The client left, or the time ran out: the worker is stopped and replaced, and is the lane's again
         # when its successor is ready; the others' requests never wait for that.
-        work.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await work
         slot.replace(then=lambda: _call_soon(loop, lane.give_back, slot, client))
-        if disconnected in done:
+        if outcome == "left":
             return Response(status_code=499)  # nginx's "client closed request": nobody reads it
         if lane_seconds is not None and loop.time() < deadline - 0.001:
             return _MOVE_TO_HEAVY
         return over_budget(limits)
     try:
-        status, media_type, data, bug = work.result()
+        status, media_type, data, bug = await slot.answer_of(exchange)
     except BrokenPipeError:  # it had ended before it was asked: nothing computed, the request may go elsewhere
         slot.replace(then=lambda: _call_soon(loop, lane.give_back, slot, client))
         return _DEAD_WORKER
@@ -235,6 +271,13 @@ class Lane:
         self.held[client] -= 1
         if self.held[client] <= 0:
             del self.held[client]
+
+    def restarting(self) -> bool:
+        return any(slot.replacing for slot in self.slots)
+
+    def take_now(self) -> "Slot | None":
+        """A free worker if one is free and nobody is waiting for one, else None."""
+        return self._free_slot() if self.free and not self.turns else None
 
     async def take(self, client: str) -> "Slot":
         """A free worker, when this request's turn comes."""
@@ -359,39 +402,54 @@ class Slot:
         self.initargs = (limits.max_worker_mb, niceness)
         self.replacing = False
         self.process = None
+        self._connections: tuple = ()  # none while no worker is up: its descriptors' numbers may be anyone's now
         self._start()
 
     def _start(self) -> None:
-        context = _context()
-        requests_out, requests_in = context.Pipe(duplex=False)
-        answers_out, answers_in = context.Pipe(duplex=False)
-        process = context.Process(target=_work, args=(requests_out, answers_in, *self.initargs), daemon=True,
-                                  name="backprop-worker")
-        process.start()
-        requests_out.close()
-        answers_in.close()
+        with _STARTING:  # one at a time: starting the fork server again (it was killed) is not thread-safe
+            context = _context()
+            requests_out, requests_in = context.Pipe(duplex=False)
+            answers_out, answers_in = context.Pipe(duplex=False)
+            taken = context.RawValue("Q", 0)
+            process = context.Process(target=_work, args=(requests_out, answers_in, taken, *self.initargs),
+                                      daemon=True, name="backprop-worker")
+            try:
+                process.start()
+            finally:
+                requests_out.close()
+                answers_in.close()
         self.to_worker, self.from_worker = requests_in.fileno(), answers_out.fileno()
-        self._connections = (requests_in, answers_out)  # closed with the process, not by the garbage collector
         for fd in (self.to_worker, self.from_worker):
             os.set_blocking(fd, False)
             _widen_pipe(fd)
-        self.process = process
+        self.process, self.taken, self.sent = process, taken, 0
+        self._connections = (requests_in, answers_out)  # closed with the process, not by the garbage collector
+
+    def send(self, key: str, body: bytes, limits: Limits) -> "_Exchange":
+        """Hand the request to the worker; the exchange's ``result`` is done when its answer is back."""
+        if self.replacing or not self._connections:
+            return _Exchange.failed(BrokenPipeError("the worker is being replaced, or could not be started"))
+        message = _framed(pickle.dumps((key, body, _pickled(limits)), protocol=pickle.HIGHEST_PROTOCOL))
+        self.sent += 1
+        return _Exchange(asyncio.get_running_loop(), self.to_worker, self.from_worker, message)
+
+    async def answer_of(self, exchange: "_Exchange") -> Answer:
+        """The answer of a finished exchange. Raises ``WorkerGone`` if the worker ended before answering,
+        ``BrokenPipeError`` if it had ended before it was asked (nothing was computed)."""
+        answer = exchange.result.result()
+        if answer is None and self.taken.value < self.sent:  # it died before it took the request: nothing done
+            raise BrokenPipeError("the worker ended before it took the request")
+        if answer is None:
+            raise WorkerGone(await asyncio.get_running_loop().run_in_executor(None, self._exitcode))
+        return pickle.loads(answer)
 
     async def compute(self, key: str, body: bytes, limits: Limits) -> Answer:
-        """The worker's answer to ``body`` for the route ``key``. Raises ``WorkerGone`` if the worker ended
-        before answering, ``BrokenPipeError`` if it had ended before it was asked (nothing was computed)."""
-        if self.replacing:
-            raise BrokenPipeError("the worker is being replaced")
-        message = _framed(pickle.dumps((key, body, limits), protocol=pickle.HIGHEST_PROTOCOL))
-        loop = asyncio.get_running_loop()
-        exchange = _Exchange(loop, self.to_worker, self.from_worker, message)
+        exchange = self.send(key, body, limits)
         try:
-            answer = await exchange.result
+            await exchange.result
         finally:
             exchange.close()
-        if answer is None:
-            raise WorkerGone(await loop.run_in_executor(None, self._exitcode))
-        return pickle.loads(answer)
+        return await self.answer_of(exchange)
 
     def call(self, key: str, body: bytes, limits: Limits, seconds: float = 30) -> Answer:
         """``compute`` for a caller that waits (start-up, tests and benchmarks), in an event loop of its own."""
@@ -422,27 +480,41 @@ class Slot:
         threading.Thread(target=renew, daemon=True, name="backprop-worker-replace").start()
 
     def _end(self) -> None:
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            os.kill(self.process.pid, signal.SIGKILL)
-        for connection in self._connections:
+        connections, self._connections = self._connections, ()
+        if self.process is not None:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                os.kill(self.process.pid, signal.SIGKILL)
+        for connection in connections:
             connection.close()
-        with contextlib.suppress(ValueError, AssertionError):
-            self.process.join(5)
+        if self.process is not None:
+            with contextlib.suppress(ValueError, AssertionError):
+                self.process.join(5)
 
     def close(self) -> None:
-        if self.process is not None:
-            self._end()
+        self._end()
 
     def forget(self) -> None:
         """In a forked child: let go of the parent's worker without stopping it."""
-        for connection in self._connections:
+        connections, self._connections = self._connections, ()
+        for connection in connections:
             with contextlib.suppress(OSError):
                 connection.close()
+
+
+_STARTING = threading.Lock()
 
 
 class _Exchange:
     """One request written to a worker and its answer read back, driven by the event loop's readiness
     callbacks. ``result`` is the answer's bytes, or None if the worker's end of the pipe closed first."""
+
+    @classmethod
+    def failed(cls, error: BaseException) -> "_Exchange":
+        exchange = cls.__new__(cls)
+        exchange.loop = None
+        exchange.result = asyncio.get_running_loop().create_future()
+        exchange.result.set_exception(error)
+        return exchange
 
     def __init__(self, loop: asyncio.AbstractEventLoop, to_worker: int, from_worker: int, message: bytes):
         self.loop, self.to_worker, self.from_worker = loop, to_worker, from_worker
@@ -464,7 +536,7 @@ class _Exchange:
             self._finish(exception=BrokenPipeError(str(error)))
             return
         self.unsent = self.unsent[sent:]
-        if not self.unsent:
+        if not self.unsent and self.loop is not None:
             self.loop.remove_writer(self.to_worker)
 
     def _receive(self) -> None:
@@ -492,14 +564,26 @@ class _Exchange:
         self.close()
 
     def close(self) -> None:
-        with contextlib.suppress(ValueError, OSError):
-            self.loop.remove_writer(self.to_worker)
-        with contextlib.suppress(ValueError, OSError):
+        if self.loop is not None:
+            if self.unsent:
+                self.loop.remove_writer(self.to_worker)
             self.loop.remove_reader(self.from_worker)
+            self.loop = None
 
 
 _HEADER = struct.Struct("!Q")
 _READ_SIZE = 1 << 20
+
+
+@functools.lru_cache(maxsize=8)
+def _pickled(limits: Limits) -> bytes:
+    """The limits as the workers receive them: pickled once, not with every request (35 µs each time)."""
+    return pickle.dumps(limits, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@functools.lru_cache(maxsize=8)
+def _unpickled(limits: bytes) -> Limits:
+    return pickle.loads(limits)
 
 
 def _framed(message: bytes) -> bytes:
@@ -548,7 +632,8 @@ def _forget_pools_in_a_forked_child() -> None:
     """A process forked from one with pools has copies of them without their threads and workers, and of the
     parent's fork server, which it cannot wait for: it makes its own of each on first use (a copy would fail
     with "Unexpected error within the Pool", or "No child processes")."""
-    global _POOLS, _POOLS_LOCK
+    global _POOLS, _POOLS_LOCK, _STARTING
+    _STARTING = threading.Lock()
     if _POOLS is not None:
         for slot in _POOLS.light.slots + _POOLS.heavy.slots:
             slot.forget()
@@ -609,13 +694,16 @@ def _context():
 _READY = "ready"  # the key of the message that only asks a new worker whether it is up
 
 
-def _work(requests, answers, max_worker_mb: int, niceness: int) -> None:
-    """A worker's life: read a request, answer it, until the server closes its end of the pipe."""
+def _work(requests, answers, taken, max_worker_mb: int, niceness: int) -> None:
+    """A worker's life: read a request, answer it, until the server closes its end of the pipe. ``taken``,
+    in memory shared with the server, counts the requests it has taken: if it dies, the server knows
+    whether it was computing one (killed by it, out of memory, say) or not (killed idle: nothing lost)."""
     _start_worker(max_worker_mb, niceness)
     source, sink = requests.fileno(), answers.fileno()
     while (message := _read_message(source)) is not None:
+        taken.value += 1
         key, body, limits = pickle.loads(message)
-        answer = (200, JSON, b"", None) if key == _READY else serve(key, body, limits)
+        answer = (200, JSON, b"", None) if key == _READY else serve(key, body, _unpickled(limits))
         _write_all(sink, _framed(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
