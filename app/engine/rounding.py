@@ -3,7 +3,8 @@ details, the table and the check panel. The full value is always in the JSON.
 
 Rounded for the eye (``format_number``), as the course notes print numbers: two decimals (``3.00``,
 ``-12.00``, ``0.20``), or three significant digits when a number is very large or very small (``1.23e5``,
-``0.00123``, ``1e-9``). A view that must show more digits asks for more decimals, and the same rule scales:
+``0.00123``, ``1e-9``), trailing zeros kept (``1.40e-166`` beside ``1.62e-171``) unless the shorter text is
+the number itself (``1e-9``, ``0.005`` as typed). A view that must show more digits asks for more decimals, and the same rule scales:
 ``decimals`` decimals from ``10**-decimals`` up to ``1e5``, else ``decimals + 1`` significant digits.
 Zero is ``0.00``; a number that is not finite is ``+∞``, ``-∞`` or ``NaN``; the JSON writes it as null, with
 which it is beside it (``nonfinite``), and a null whose kind is not known is ``NOT_FINITE``.
@@ -59,16 +60,23 @@ def non_finite_text(number: float) -> str:
 
 def _significant(exact: Decimal, digits: int) -> str:
     """A positive number to ``digits`` significant digits, as ``%g`` lays it out (fixed from 1e-4 up to
-    10**digits, else with an exponent), trailing zeros dropped, the exponent written plainly: 1.23e5, 1e-9."""
+    10**digits, else with an exponent), the exponent written plainly: 1.23e5, 1.40e-166; trailing zeros
+    dropped only where the shorter text is the number itself (1e-9, as typed)."""
     exponent = exact.adjusted()
     rounded = exact.quantize(Decimal(1).scaleb(exponent - digits + 1), rounding=ROUND_HALF_UP)
     if rounded.adjusted() > exponent:  # rounding carried into a new digit: 9.996 is 10.0
         exponent += 1
         rounded = exact.quantize(Decimal(1).scaleb(exponent - digits + 1), rounding=ROUND_HALF_UP)
     if -4 <= exponent < digits:
-        return _without_trailing_zeros(f"{rounded:f}")
-    mantissa = _without_trailing_zeros(f"{rounded.scaleb(-exponent):f}")
-    return f"{mantissa}e{exponent}"
+        return _short_if_exact(f"{rounded:f}", exact)
+    return _short_if_exact(f"{rounded.scaleb(-exponent):f}", exact, f"e{exponent}")
+
+
+def _short_if_exact(digits: str, exact: Decimal, exponent: str = "") -> str:
+    """Every significant digit, its trailing zeros too ("1.40e-166" beside "1.62e-171": three digits each), but
+    for a number that the shorter text is exactly (1e-9, 0.005, 1.5e-5 as typed): its zeros say nothing."""
+    short = _without_trailing_zeros(digits)
+    return short + exponent if float(short + exponent) == float(exact) else digits + exponent
 
 
 def _without_trailing_zeros(text: str) -> str:

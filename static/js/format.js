@@ -30,12 +30,20 @@ export function formatNumber(x, decimals = EYE) {
 }
 
 // A positive number to `digits` significant digits, as %g lays it out (fixed from 1e-4 up to 10**digits,
-// else with an exponent), trailing zeros dropped, the exponent written plainly: 1.23e5, 1e-9.
+// else with an exponent), the exponent written plainly: 1.23e5, 1.40e-166; trailing zeros dropped only where
+// the shorter text is the number itself (1e-9).
 function significant(size, digits) {
   const [mantissa, power] = size.toExponential(digits - 1).split("e");
   const exponent = Number(power); // after rounding: 9.996 is 1.00e1
-  if (exponent >= -4 && exponent < digits) return withoutTrailingZeros(size.toFixed(digits - 1 - exponent));
-  return `${withoutTrailingZeros(mantissa)}e${exponent}`;
+  if (exponent >= -4 && exponent < digits) return shortIfExact(size.toFixed(digits - 1 - exponent), size);
+  return shortIfExact(mantissa, size, `e${exponent}`);
+}
+
+// Every significant digit, its trailing zeros too ("1.40e-166" beside "1.62e-171": three digits each), but for
+// a number that the shorter text is exactly (1e-9, 0.005, 1.5e-5 as typed): its zeros say nothing.
+function shortIfExact(digits, size, exponent = "") {
+  const short = withoutTrailingZeros(digits);
+  return Number(short + exponent) === size ? short + exponent : digits + exponent;
 }
 
 function withoutTrailingZeros(text) {
