@@ -94,6 +94,39 @@ def format_value(value, shape: tuple | list, decimals: int = EYE) -> str:
     return f"{'×'.join(map(str, shape))} [{preview}]"
 
 
+MAX_LISTED_ELEMENTS = 4  # an array with more elements is previewed by its corner and its shape
+CORNER = (2, 3)  # rows and columns of a larger array's corner
+
+
+def format_preview(value, decimals: int | None | bool = False, whole: bool = False) -> str:
+    """A value where its numbers should be (an equation, a card, a total on the drawing), in the array's one
+    format (``array_decimals``, or ``decimals`` when given): a number; a short array whole ("[0.440, 0.520]");
+    a longer one by its corner and its shape ("[[0.10, -0.20, …], [0.40, 0.50, …], …] (4×3)")."""
+    array = np.asarray(value, dtype=float)
+    if array.ndim == 0:
+        return format_number(float(array)) if decimals is False else format_array([float(array)], decimals)[0]
+    if decimals is False:
+        decimals = array_decimals(array.ravel().tolist())
+    if whole or array.size <= MAX_LISTED_ELEMENTS:
+        return _whole(array, decimals)
+    return f"{_corner(array, decimals)} ({'×'.join(map(str, array.shape))})"
+
+
+def _whole(array: np.ndarray, decimals) -> str:
+    if array.ndim == 0:
+        return format_array([float(array)], decimals)[0]
+    return "[" + ", ".join(_whole(row, decimals) for row in array) + "]"
+
+
+def _corner(array: np.ndarray, decimals) -> str:
+    rows, columns = CORNER
+    if array.ndim == 1:
+        items = format_array(array[:columns].tolist(), decimals)
+        return "[" + ", ".join(items + ["…"] * (array.size > columns)) + "]"
+    items = [_corner(row, decimals) for row in array[:rows]]
+    return "[" + ", ".join(items + ["…"] * (len(array) > rows)) + "]"
+
+
 SMALLEST = 1e-6  # an array whose largest element is smaller is written with exponents
 SIGNIFICANT = 3  # an array's largest element shows this many significant digits, and the others as many decimals
 

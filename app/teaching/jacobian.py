@@ -22,7 +22,7 @@ from ..engine.graph import Graph
 from ..engine.printer import display_names, on_its_own
 from ..engine.rounding import array_decimals, format_array, format_number
 from ..words.messages import Text, say
-from .narrate import named_rule, preview
+from .narrate import _joined, gradient_or_share, named_rule, preview
 
 MAX_WHOLE = 256  # entries of a Jacobian given whole (a 16×16, or 4 outputs of a 4×16 matrix product)
 SLICE = (4, 8)  # rows and columns of the slice of a larger dense Jacobian
@@ -89,6 +89,10 @@ def explain_wires(edges: list[dict], graph: Graph, values: list, grads: list, wi
     names = display_names(graph)
     out = graph.name[graph.output] or "f"
     starts = graph.edge_starts()
+    uses = [0] * len(graph)  # wires carrying a gradient out of each node: more than one, each is a share
+    for node, args in enumerate(graph.args):
+        for k, source in enumerate(args):
+            uses[source] += wire_grads[starts[node] + k] is not None
     for node, args in enumerate(graph.args):
         op = graph.table[node]
         if op is None:
@@ -105,7 +109,7 @@ def explain_wires(edges: list[dict], graph: Graph, values: list, grads: list, wi
             arg_values = tuple(values[a] for a in args)
             jacobian = local_jacobian(op, k, ans, arg_values)
             jacobian["vjp"] = _vjp_text(jacobian, edge["rule"], graph, names, out, node, k, grads[node],
-                                        arg_values, wire_grads[wire])
+                                        arg_values, wire_grads[wire], uses[source] > 1)
             jacobian["about"] = _structure_text(jacobian, graph, names, node, k, source)
             edge["jacobian"] = jacobian
 
@@ -122,10 +126,10 @@ def _structure_text(jacobian: dict, graph: Graph, names: list[str], node: int, k
 
 
 def _vjp_text(jacobian: dict, rule: str, graph: Graph, names: list[str], out: str, node: int, k: int,
-              upstream, arg_values: tuple, flows) -> Text:
-    """The vector-Jacobian product with its numbers: what flows back along the wire."""
-    source = graph.args[node][k]
-    head = f"∂{out}/∂{on_its_own(graph, names, source)} = {rule}"
+              upstream, arg_values: tuple, flows, shared: bool = False) -> Text:
+    """The vector-Jacobian product with its numbers: what flows back along the wire (a share, where the
+    argument is used several times)."""
+    head = _joined(gradient_or_share(graph, names, out, node, k, shared), f" = {rule}")
     g = preview(upstream)
     if jacobian["structure"] == "diagonal":
         local = preview(np.reshape(jacobian["diagonal"], np.shape(arg_values[k])))
@@ -133,9 +137,9 @@ def _vjp_text(jacobian: dict, rule: str, graph: Graph, names: list[str], out: st
     if jacobian["structure"] == "blocks" and np.ndim(arg_values[1]) == 1:
         x = np.asarray(arg_values[1])
         right = on_its_own(graph, names, graph.args[node][1])
-        math = f"{head} = {g} ⊗ {preview(x)}{_outer_written_out(np.asarray(upstream), x)} = {preview(flows)}"
+        math = _joined(head, f" = {g} ⊗ {preview(x)}{_outer_written_out(np.asarray(upstream), x)} = {preview(flows)}")
         return say("jacobian.vjp_outer", math=math, right=right)
-    math = f"{head} = Jᵀ · {g} = {preview(flows)}"
+    math = _joined(head, f" = Jᵀ · {g} = {preview(flows)}")
     return say("jacobian.vjp_dense", math=math)
 
 

@@ -17,11 +17,10 @@ import numpy as np
 
 from ..engine.graph import CONST, INPUT, Graph
 from ..engine.printer import display_names, expression, in_formula, on_its_own, write_numbers
-from ..engine.rounding import EYE, array_decimals, format_array, format_number
+from ..engine.rounding import EYE, MAX_LISTED_ELEMENTS, format_number, format_preview
 from ..words.catalogs import LANGUAGES
 from ..words.messages import Text, in_language, listing, same, say
 
-MAX_LISTED_ELEMENTS = 4  # an array with more elements is told by its shape
 MORE_DIGITS = 3  # at most this many more decimals for a gate's arguments in a forward step written out
 MAX_LISTED_USES = 6  # a node used more often lists the first few shares and says how many more
 
@@ -44,33 +43,13 @@ def value_text(value) -> str | Text:
 
 
 def preview(value, decimals: int | None | bool = False) -> str:
-    """A value for an equation, the same in both languages: a number, a short array in full, or a longer
-    one by its first elements and its shape ("[[0.10, -0.20, …], [0.40, 0.50, …], …] (4×3)"); an array in
-    one format (rounding.array_decimals, or ``decimals`` when given)."""
-    array = np.asarray(value)
-    if array.ndim == 0:
-        return format_number(array)
-    if decimals is False:
-        decimals = array_decimals(array.ravel().tolist())
-    if array.size <= MAX_LISTED_ELEMENTS:
-        return _nested(array, decimals)
-    return f"{_first_elements(array, decimals)} ({'×'.join(map(str, array.shape))})"
-
-
-def _first_elements(array: np.ndarray, decimals, rows: int = 2, columns: int = 3) -> str:
-    if array.ndim == 1:
-        items = format_array(array[:columns].tolist(), decimals)
-        return "[" + ", ".join(items + ["…"] * (array.size > columns)) + "]"
-    items = [_first_elements(row, decimals, rows, columns) for row in array[:rows]]
-    return "[" + ", ".join(items + ["…"] * (len(array) > rows)) + "]"
+    """A value for an equation, the same in both languages (rounding.format_preview): a number, a short array
+    in full, or a longer one by its corner and its shape."""
+    return format_preview(value, decimals)
 
 
 def _nested(array: np.ndarray, decimals=False) -> str:
-    if decimals is False:
-        decimals = array_decimals(array.ravel().tolist())
-    if array.ndim == 0:
-        return format_array([float(array)], decimals)[0]
-    return "[" + ", ".join(_nested(row, decimals) for row in array) + "]"
+    return format_preview(array, decimals, whole=True)
 
 
 def narrate(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list) -> list[dict]:
@@ -203,6 +182,10 @@ class Story:
             uses = _joined(uses, say("narrate.more_uses", more=more))
         return _joined(head, uses, " = ", total)
 
+    def shared(self, node: int) -> bool:
+        """Whether the node's gradient is the sum of several uses' shares."""
+        return sum(self.wire_grads[wire] is not None for _, wire in self.uses[node]) > 1
+
     def use_name(self, user: int) -> str:
         """A use told apart from the others by the node it feeds: its name, or its expression in brackets
         ("2.00 via (a + b) + 3.00 via (b + 1)")."""
@@ -269,7 +252,8 @@ class Story:
             if self.wire_grads[wire] is None:
                 continue
             rule = named_rule(self.graph, self.names, self.out, node, k)
-            head = f"∂{self.out}/∂{on_its_own(self.graph, self.names, source)} = {rule}"
+            head = _joined(gradient_or_share(self.graph, self.names, self.out, node, k, self.shared(source)),
+                           f" = {rule}")
             local = self.wire_locals[wire] if self.wire_locals is not None else None
             if local is not None:
                 steps.append(say("narrate.chain_local", head=head, local=format_number(local), g=g,
@@ -277,6 +261,15 @@ class Story:
             else:
                 steps.append(say("narrate.chain_upstream", head=head, g=g, grad=self.wire(wire)))
         return say("narrate.gate", gate=op.words("name"), text=listing(steps, say("narrate.steps_separator")))
+
+
+def gradient_or_share(graph: Graph, names: list[str], out: str, node: int, k: int, shared: bool) -> str | Text:
+    """What flows back along argument ``k`` of ``node``: ∂out/∂arg, or where the argument is used several
+    times, that use's share of it ("the share of ∂f/∂q via q × q (argument 1)"), never the whole gradient's name."""
+    gradient = f"∂{out}/∂{on_its_own(graph, names, graph.args[node][k])}"
+    if not shared:
+        return gradient
+    return say("jacobian.share", grad=gradient, use=on_its_own(graph, names, node), position=k + 1)
 
 
 PLUS = same(" + ")  # shares added up: notation, the same in every language
