@@ -26,6 +26,7 @@ Python's ``repr`` lays them out (an exponent below 1e-4 and from 1e16) but witho
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -177,6 +178,84 @@ def shown_array(values, decimals: int | None):
     values = np.asarray(values, dtype=float)
     texts = format_array(values.ravel().tolist(), decimals)
     return np.array([float(text) if text not in (NOT_FINITE,) else math.nan for text in texts]).reshape(values.shape)
+
+
+MORE_DIGITS = 3  # at most this many more decimals for the operands of a worked equation between arrays
+SCALAR_MORE_DIGITS = 8  # and of a product of two numbers, whose result keeps the drawing's text
+
+
+def worked(result, how, *operands) -> tuple[list[str], str]:
+    """The operands and the result of ``how`` (a product, an outer product, ⊙) written so that a hand check
+    holds: worked from the operands as shown, the result lands within half the last digit of the result as
+    shown. Each value shows its own format (an array's one format, a number's ``format_number``); the operands
+    get up to MORE_DIGITS more digits where that is needed, and only when that is not enough does an array
+    result get fewer decimals (``checkable_decimals``). Used by the BP equations, the Jacobian view's ⊙ and ⊗
+    lines and the narration's "local × upstream" of numbers."""
+    extra, decimals = worked_decimals(result, how, *operands)
+    return [_written(operand, extra) for operand in operands], _written(result, 0, decimals)
+
+
+def worked_decimals(result, how, *operands) -> tuple[int, int | None | bool]:
+    """``worked``'s choice: how many more digits the operands get, and the result's decimals (False: its own)."""
+    result = np.asarray(result, dtype=float)
+    goal = _texts(result, 0)
+    most = MORE_DIGITS if result.ndim else SCALAR_MORE_DIGITS
+    for extra in range(most + 1):
+        shown_operands = [_as_numbers(_texts(operand, extra), operand) for operand in operands]
+        if _lands(how(*shown_operands), goal):
+            return extra, False
+    if result.ndim:
+        natural = array_decimals(result.ravel().tolist())
+        return MORE_DIGITS, checkable_decimals(result, how(*[_as_numbers(_texts(operand, MORE_DIGITS), operand)
+                                                              for operand in operands]), natural)
+    return most, False
+
+
+def operand_decimals(operand, extra: int) -> int | None:
+    """The decimals of an array operand shown with ``extra`` more digits (None: significant digits)."""
+    natural = array_decimals(np.ravel(operand).tolist())
+    return None if natural is None else natural + extra
+
+
+def _texts(value, extra: int) -> list[str]:
+    """A value's numbers as written with ``extra`` more digits: a number by ``format_number``, an array in its
+    one format."""
+    array = np.asarray(value, dtype=float)
+    if not array.ndim:
+        return [format_number(float(array), EYE + extra)]
+    return format_array(array.ravel().tolist(), operand_decimals(array, extra))
+
+
+def _written(value, extra: int, decimals: int | None | bool = False) -> str:
+    array = np.asarray(value, dtype=float)
+    if not array.ndim:
+        return format_number(float(array), EYE + extra)
+    return format_preview(array, operand_decimals(array, extra) if decimals is False else decimals)
+
+
+def _as_numbers(texts: list[str], like) -> np.ndarray:
+    numbers = [float(text) if _READABLE.fullmatch(text) else math.nan for text in texts]
+    return np.reshape(numbers, np.shape(like))
+
+
+_READABLE = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
+
+
+def _lands(worked_out, goal: list[str]) -> bool:
+    """Each number worked out lies within half the last digit of its text in ``goal``."""
+    worked_out = np.ravel(np.asarray(worked_out, dtype=float))
+    for number, text in zip(worked_out, goal):
+        if not _READABLE.fullmatch(text) or not math.isfinite(number):
+            continue  # a value that is not finite is written as a word: nothing to check
+        if abs(number - float(text)) > half_last_digit(text) * (1 + 1e-9):
+            return False
+    return True
+
+
+def half_last_digit(text: str) -> float:
+    """Half the place of a written number's last digit: how far the number it rounds may be from it."""
+    mantissa, _, exponent = text.lstrip("-").partition("e")
+    return 0.5 * 10.0 ** (-len(mantissa.partition(".")[2]) + (int(exponent) if exponent else 0))
 
 
 def _flatten(value) -> list:

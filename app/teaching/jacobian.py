@@ -20,7 +20,7 @@ import numpy as np
 from ..engine.backward import unbroadcast
 from ..engine.graph import Graph
 from ..engine.printer import display_names, on_its_own
-from ..engine.rounding import array_decimals, format_array, format_number
+from ..engine.rounding import format_array, operand_decimals, worked, worked_decimals
 from ..words.messages import Text, say
 from .narrate import _joined, gradient_or_share, named_rule, preview
 
@@ -131,26 +131,32 @@ def _vjp_text(jacobian: dict, rule: str, graph: Graph, names: list[str], out: st
     argument is used several times)."""
     head = _joined(gradient_or_share(graph, names, out, node, k, shared), f" = {rule}")
     g = preview(upstream)
-    if jacobian["structure"] == "diagonal":
-        local = preview(np.reshape(jacobian["diagonal"], np.shape(arg_values[k])))
-        return say("jacobian.vjp_diagonal", head=head, local=local, g=g, flows=preview(flows))
+    if jacobian["structure"] == "diagonal":  # local ⊙ g, with the digits a hand check needs (rounding.worked)
+        local = np.reshape(jacobian["diagonal"], np.shape(arg_values[k]))
+        (local_text, g_text), flows_text = worked(flows, np.multiply, local, np.asarray(upstream, dtype=float))
+        return say("jacobian.vjp_diagonal", head=head, local=local_text, g=g_text, flows=flows_text)
     if jacobian["structure"] == "blocks" and np.ndim(arg_values[1]) == 1:
-        x = np.asarray(arg_values[1])
+        x = np.asarray(arg_values[1], dtype=float)
+        g_array = np.asarray(upstream, dtype=float)
         right = on_its_own(graph, names, graph.args[node][1])
-        math = _joined(head, f" = {g} ⊗ {preview(x)}{_outer_written_out(np.asarray(upstream), x)} = {preview(flows)}")
+        (g_text, x_text), flows_text = worked(flows, np.outer, g_array, x)
+        extra, _ = worked_decimals(flows, np.outer, g_array, x)
+        written = _outer_written_out(g_array, x, operand_decimals(g_array, extra), operand_decimals(x, extra))
+        math = _joined(head, f" = {g_text} ⊗ {x_text}{written} = {flows_text}")
         return say("jacobian.vjp_outer", math=math, right=right)
     math = _joined(head, f" = Jᵀ · {g} = {preview(flows)}")
     return say("jacobian.vjp_dense", math=math)
 
 
-def _outer_written_out(g: np.ndarray, x: np.ndarray) -> str:
-    """" = [[0.44 × 0.20, 0.44 × 0.40], [0.52 × 0.20, 0.52 × 0.40]]" for a small outer product, else ""."""
+def _outer_written_out(g: np.ndarray, x: np.ndarray, g_places, x_places) -> str:
+    """" = [[0.44 × 0.20, 0.44 × 0.40], [0.52 × 0.20, 0.52 × 0.40]]" for a small outer product, else ""; each
+    factor as its array is shown."""
     if g.size * x.size > MAX_WRITTEN_OUT:
         return ""
-    g_texts, x_texts = (_factors(array.ravel().tolist()) for array in (g, x))  # as the arrays are shown
+    g_texts, x_texts = _factors(g.ravel().tolist(), g_places), _factors(x.ravel().tolist(), x_places)
     rows = ["[" + ", ".join(f"{gi} × {xj}" for xj in x_texts) + "]" for gi in g_texts]
     return " = [" + ", ".join(rows) + "]"
 
 
-def _factors(flat: list) -> list[str]:
-    return [f"({text})" if text.startswith("-") else text for text in format_array(flat, array_decimals(flat))]
+def _factors(flat: list, places) -> list[str]:
+    return [f"({text})" if text.startswith("-") else text for text in format_array(flat, places)]

@@ -33,7 +33,7 @@ from ..engine.serialize import json_value
 from ..words.messages import NOTHING, say
 from .jacobian import diagonal
 from ..engine.printer import display_names, on_its_own
-from ..engine.rounding import array_decimals, checkable_decimals, shown_array
+from ..engine.rounding import worked
 from .narrate import preview
 
 SUPERSCRIPTS = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
@@ -299,24 +299,9 @@ def _bp4(graph, values, grads, names, cost, layer: Layer, number: int, delta) ->
             "text": say("layers.bp4", how=how, named=named, numbers=numbers)}
 
 
-MORE_DIGITS = 3  # at most this many more decimals for the operands of a worked equation
-
-
 def _worked(result, how, *operands) -> tuple[list[str], str]:
-    """The operands and the result of ``how`` written so that a hand check holds: worked from the operands as
-    shown, the result lands within half its last shown digit. Each array shows its own format
-    (rounding.array_decimals); the operands get more decimals where that is needed, and only when that is
-    not enough does the result get fewer (rounding.checkable_decimals)."""
-    result = np.asarray(result, dtype=float)
-    natural = [array_decimals(np.ravel(operand).tolist()) for operand in operands]
-    goal = array_decimals(result.ravel().tolist())
-    for extra in range(MORE_DIGITS + 1):
-        places = [None if d is None else d + extra for d in natural]
-        shown = [shown_array(operand, d) for operand, d in zip(operands, places)]
-        decimals = checkable_decimals(result, how(*shown), goal)
-        if decimals == goal:
-            break
-    return [preview(operand, d) for operand, d in zip(operands, places)], preview(result, decimals)
+    """The operands and the result written so that a hand check holds (rounding.worked)."""
+    return worked(result, how, *operands)
 
 
 def _finished(equation: dict, grads: list) -> dict:

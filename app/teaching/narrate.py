@@ -17,7 +17,7 @@ import numpy as np
 
 from ..engine.graph import CONST, INPUT, Graph
 from ..engine.printer import display_names, expression, in_formula, on_its_own, write_numbers
-from ..engine.rounding import EYE, MAX_LISTED_ELEMENTS, format_number, format_preview
+from ..engine.rounding import EYE, MAX_LISTED_ELEMENTS, format_number, format_preview, worked
 from ..words.catalogs import LANGUAGES
 from ..words.messages import Text, in_language, listing, same, say
 
@@ -255,9 +255,9 @@ class Story:
             head = _joined(gradient_or_share(self.graph, self.names, self.out, node, k, self.shared(source)),
                            f" = {rule}")
             local = self.wire_locals[wire] if self.wire_locals is not None else None
-            if local is not None:
-                steps.append(say("narrate.chain_local", head=head, local=format_number(local), g=g,
-                                 grad=self.wire(wire)))
+            if local is not None:  # local × upstream with the digits a hand check needs (rounding.worked)
+                (local_text, g_text), grad_text = worked(self.wire_grads[wire], np.multiply, local, self.grads[node])
+                steps.append(say("narrate.chain_local", head=head, local=local_text, g=g_text, grad=grad_text))
             else:
                 steps.append(say("narrate.chain_upstream", head=head, g=g, grad=self.wire(wire)))
         return say("narrate.gate", gate=op.words("name"), text=listing(steps, say("narrate.steps_separator")))
@@ -303,14 +303,16 @@ def named_rule(graph: Graph, names: list[str], out: str, node: int, k: int) -> s
     op = graph.table[node]
     texts = op.local_short or op.local_grads
     parts = []
-    for text, placeholder in _rule_parts(texts[min(k, len(texts) - 1)], () if op.variadic else op.params):
+    cut = _rule_parts(texts[min(k, len(texts) - 1)], () if op.variadic else op.params)
+    for i, (text, placeholder) in enumerate(cut):
         if placeholder is None:
             parts.append(text)
         elif placeholder == _UPSTREAM:
             parts.append(f"∂{out}/∂{on_its_own(graph, names, node)}")
         else:
             source = graph.args[node][op.params.index(placeholder)]
-            parts.append(in_formula(graph, names, source))
+            alone = parts and parts[-1].endswith("(") and i + 1 < len(cut) and cut[i + 1][0].startswith(")")
+            parts.append(names[source] if alone else in_formula(graph, names, source))  # cos(a × b), not cos((a × b))
     return "".join(parts)
 
 
