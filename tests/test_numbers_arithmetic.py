@@ -98,3 +98,32 @@ def test_any_array_programs_elementwise_and_outer_products_check_by_hand(functio
     body = compute_graph(f"q = W @ x\nh = {function}(q)\nf = sum(h * h) * {round(numbers[6], 2) or 0.5}",
                          {"W": W, "x": x}, narrate=True, local=True, strict=False)
     products_checked(body)
+
+
+# -- each gate's local gradient with its numbers, as the notes work σ(1−σ) out --------------------------------------
+
+
+@pytest.mark.parametrize("program, values, worked_out", [
+    ("f = sigmoid(x)", {"x": 1.0}, ["σ(1−σ) = 0.73 × 0.27 = 0.20"]),  # the notes' σ gate
+    ("f = tanh(x)", {"x": 1.0}, ["1−tanh² = 1 − 0.76² = 0.42"]),
+    ("f = x * y", {"x": 3.0, "y": -4.0}, ["y = -4.00", "x = 3.00"]),
+    ("f = a / b", {"a": 1.0, "b": 2.0}, ["1 / b = 1 / 2.00 = 0.50", "-a / b² = -1.00 / 2.00² = -0.25"]),
+    ("f = exp(x)", {"x": 2.0}, ["exp(x) = exp(2.00) = 7.39"]),
+    ("f = max(a, b)", {"a": 1.0, "b": 2.0}, [None, None]),  # words, not arithmetic: the rule alone
+])
+def test_each_gates_local_gradient_is_written_with_its_numbers(client, program, values, worked_out):
+    body = client.post("/api/graph", json={"expression": program, "values": values, "local": True}).json()
+    assert [edge.get("local_worked") for edge in body["edges"]] == worked_out
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(["sigmoid", "tanh"]), st.floats(-4.0, 4.0))
+def test_sigma_and_tanh_local_gradients_check_by_hand(function, x):
+    edge = compute_graph(f"f = {function}(x)", {"x": round(x, 2)}, local=True)["edges"][0]
+    numbers = [float(n) for n in re.findall(NUMBER, edge["local_worked"].split(" = ", 1)[1])]
+    if function == "sigmoid":  # s × (1 − s) = local
+        first, second, result = numbers
+        assert_lands(np.array(first * second), edge["local_worked"].rsplit(" = ", 1)[1], edge["local_worked"])
+    else:  # 1 − t² = local, t as shown
+        _, t, result = numbers
+        assert_lands(np.array(1 - t * t), edge["local_worked"].rsplit(" = ", 1)[1], edge["local_worked"])

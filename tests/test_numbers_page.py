@@ -90,3 +90,12 @@ def test_an_unnamed_z_is_named_z_l_in_the_bp_panel_never_by_its_operator(page, l
     titles = page.eval_on_selector_all("#equations .layer h3", "hs => hs.map(h => h.textContent)")
     assert titles and heading in titles[0], titles
     assert "∂+" not in titles[0]
+
+
+def test_the_sigma_cards_local_gradient_is_worked_out_with_its_numbers(page):
+    type_program(page, "x = 1.0\nf = sigmoid(x)")
+    wait_until_idle(page)
+    page.hover("#n1")
+    page.wait_for_selector("#details table.chain-rule")
+    local = page.text_content("#details table.chain-rule tbody td:nth-child(2)")
+    assert local == "σ(1−σ) = 0.73 × 0.27 = 0.20"  # as the notes write it for σ(1)

@@ -15,12 +15,14 @@ whole, a large one by that structure or by a slice.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..engine.backward import unbroadcast
 from ..engine.graph import Graph
 from ..engine.printer import display_names, on_its_own
-from ..engine.rounding import format_array, operand_decimals, worked, worked_decimals
+from ..engine.rounding import format_array, format_number, operand_decimals, worked, worked_decimals
 from ..words.messages import Text, say
 from .narrate import _joined, gradient_or_share, named_rule, preview
 
@@ -79,6 +81,48 @@ def local_jacobian(op, k: int, ans, args: tuple) -> dict:
     return answer
 
 
+# -- a local gradient of numbers, worked out with them ------------------------------------------------------------
+
+_NUMBER = r"-?\d+(?:\.\d+)?(?:e-?\d+)?"
+
+
+def local_with_numbers(op, k: int, ans, args: tuple, local, named: str) -> str | None:
+    """The op table's local-gradient rule with the gate's numbers in, as the notes write it: "σ(1−σ) = 0.73 ×
+    0.27 = 0.20" for σ(1), "1 / b = 1 / 2.00 = 0.50", "b = -4.00". Each parameter becomes its value and the
+    gate's symbol, where the rule writes the output with it (σ in σ(1−σ), tanh in 1−tanh²), the output's value;
+    "1 − s" is worked out as the notes do. ``named``: the rule in the program's names (``named_rule``). None where the rule is words (max's "1 if a > b …") or where the
+    local gradient is not known (not finite)."""
+    if local is None or not np.isfinite(local) or op.variadic:
+        return None
+    rule = (op.local_short or op.local_grads)[min(k, len((op.local_short or op.local_grads)) - 1)]
+    if re.search(r"\b(if|else|or|at|for|every|back|row)\b", rule) or "g" in re.findall(r"[A-Za-z]+", rule):
+        return None
+    numbers = rule
+    if op.symbol not in ("+", "-", "*", "/", "^", "@"):  # the output (σ in σ(1−σ)), not the function (σ(x), √x)
+        numbers = re.sub(re.escape(op.symbol) + r"(?!\(?[a-z](?![A-Za-z]))", _factor(format_number(float(ans))), numbers)
+    texts = {param: _factor(format_number(value)) for param, value in zip(op.params, args)}
+    numbers = re.sub(r"(?<![A-Za-z])[a-z](?![A-Za-z])", lambda m: texts.get(m.group(), m.group()), numbers)
+    numbers = re.sub(r"(?<=[\d)])\(", " × (", numbers).replace("·", " × ")
+    local_text = format_number(local)
+    complement = re.fullmatch(rf"\(?({_NUMBER})\)? × \(1\s*[−-]\s*\(?({_NUMBER})\)?\)", numbers)
+    if complement:  # σ(1−σ): s × (1 − s) = s × (the complement worked out), with the digits a hand check needs
+        s = float(ans)
+        (first, second), local_text = worked(local, np.multiply, s, 1 - s)
+        return f"{named} = {first} × {second} = {local_text}"
+    squared = re.fullmatch(rf"1\s*[−-]\s*\(?({_NUMBER})\)?²", numbers)
+    if squared:  # 1−tanh²: t with the digits a hand check needs
+        t = float(ans)
+        (t_text,), local_text = worked(local, lambda shown: 1 - shown * shown, t)
+        return f"{named} = 1 − {_factor(t_text)}² = {local_text}"
+    if numbers == rule or numbers.strip("()") == local_text:
+        return f"{named} = {local_text}"
+    return f"{named} = {numbers} = {local_text}"
+
+
+def _factor(text: str) -> str:
+    return f"({text})" if text.startswith("-") else text
+
+
 # -- the answer's wires ------------------------------------------------------------------------------------------
 
 
@@ -104,8 +148,12 @@ def explain_wires(edges: list[dict], graph: Graph, values: list, grads: list, wi
                 continue
             edge = edges[wire]
             edge["rule"] = named_rule(graph, names, out, node, k)
-            if not ans.ndim and not values[source].ndim:
-                continue  # a wire between numbers has its one local gradient in "local"
+            if not ans.ndim and not values[source].ndim:  # a wire between numbers: its one local gradient
+                worked_out = local_with_numbers(op, k, ans, tuple(values[a] for a in args), edge.get("local"),
+                                                edge["rule"])
+                if worked_out is not None:
+                    edge["local_worked"] = worked_out
+                continue
             arg_values = tuple(values[a] for a in args)
             jacobian = local_jacobian(op, k, ans, arg_values)
             jacobian["vjp"] = _vjp_text(jacobian, edge["rule"], graph, names, out, node, k, grads[node],

@@ -127,8 +127,13 @@ function chainRule(graph, node, op) {
     row.insertCell().textContent = `∂${out}/∂${/\s/.test(argument) ? `(${argument})` : argument}`;
     const rule = edge.rule ?? op.local_gradients[op.variadic ? op.params[0] : op.params[edge.index]];
     const local = row.insertCell();
-    local.append(span(rule));
-    if (edge.local !== undefined && edge.local !== null && !source.shape.length) local.append(span(" = "), rounded(edge.local, []));
+    if (edge.local_worked) { // the rule with the gate's numbers in, as the API works it out: σ(1−σ) = 0.73 × 0.27 = 0.20
+      local.append(span(edge.local_worked, "worked"));
+      local.title = fullPrecision(edge.local);
+    } else {
+      local.append(span(rule));
+      if (edge.local !== undefined && edge.local !== null && !source.shape.length) local.append(span(" = "), rounded(edge.local, []));
+    }
     row.insertCell().append(...product(graph, node, edge));
   }
   return table;
