@@ -106,7 +106,7 @@ export class EquationsPanel {
 
   term({ symbol, node, of, value }) {
     const span = document.createElement("span");
-    span.className = `term ${of === "value" ? "value" : of === "grad" ? "grad" : "local"}`;
+    span.className = `term ${of === "value" ? "value" : of === "grad" || of === "share" ? "grad" : "local"}`;
     span.textContent = symbol;
     span.tabIndex = 0;
     span.setAttribute("role", "button");
