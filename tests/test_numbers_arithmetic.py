@@ -127,3 +127,11 @@ def test_sigma_and_tanh_local_gradients_check_by_hand(function, x):
     else:  # 1 − t² = local, t as shown
         _, t, result = numbers
         assert_lands(np.array(1 - t * t), edge["local_worked"].rsplit(" = ", 1)[1], edge["local_worked"])
+
+
+def test_a_swaps_upstream_gets_the_digits_that_make_its_products_check():
+    # ∂f/∂d = 1/3: "a gets b × 0.33 = 1.00" would not hold (3 × 0.33 = 0.99); 3 × 0.333 = 0.999 does
+    body = compute_graph("d = a*b\nf = d / 3", {"a": 2.0, "b": 3.0}, narrate=True, local=True)
+    sentence = next(node["narration"]["backward"] for node in body["nodes"] if node["name"] == "d")
+    assert "a gets b × 0.333 = 1.00, b gets a × 0.333 = 0.67" in sentence["en"]
+    assert "a 得到 b × 0.333 = 1.00" in sentence["zh"]

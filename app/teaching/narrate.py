@@ -17,7 +17,8 @@ import numpy as np
 
 from ..engine.graph import CONST, INPUT, Graph
 from ..engine.printer import display_names, expression, in_formula, on_its_own, write_numbers
-from ..engine.rounding import EYE, MAX_LISTED_ELEMENTS, format_number, format_preview, worked
+from ..engine.rounding import (EYE, MAX_LISTED_ELEMENTS, SCALAR_MORE_DIGITS, format_number, format_preview,
+                               half_last_digit, worked)
 from ..words.catalogs import LANGUAGES
 from ..words.messages import Text, in_language, listing, same, say
 
@@ -226,10 +227,30 @@ class Story:
         if not op.has_words("back_parts"):
             needed = []  # a sentence with no parts: add distributes its gradient to both inputs alike
         parts = op.templates("back_parts") if needed else {}
+        if needed and op.params == ("a", "b") and all(np.ndim(self.values[a]) == 0 for a in self.graph.args[node]):
+            fields["g"] = self.checkable_upstream(node, needed)
         separator = say("narrate.parts_separator")
         return _filled(op.templates("back"), fields, parts=Text(
             {language: separator[language].join(_fill_in(parts[language][k], fields, language) for k in needed)
              for language in LANGUAGES}))
+
+    def checkable_upstream(self, node: int, needed: list) -> str:
+        """The upstream gradient of a swap ("a gets b × g = …") with the digits a hand check needs: the other
+        argument as the drawing shows it, times g as written, lands within half the last digit of what the
+        wire shows (up to SCALAR_MORE_DIGITS more decimals; the drawing's own text where that is enough)."""
+        g = self.grads[node]
+        args = self.graph.args[node]
+        goals = [(self.value(args[1 - k]), self.wire(self.starts[node] + k)) for k in needed]
+        if not all(isinstance(other, str) and isinstance(goal, str) for other, goal in goals):
+            return self.grad(node)
+        for extra in range(SCALAR_MORE_DIGITS + 1):
+            text = self.grad(node) if extra == 0 else format_number(g, EYE + extra)
+            try:
+                if all(_lands_on(float(other) * float(text), goal) for other, goal in goals):
+                    return text
+            except ValueError:  # a number that is not finite, written as a word
+                return self.grad(node)
+        return self.grad(node)
 
     def route(self, node: int, op, args, arg_values) -> Text:
         a, b = float(arg_values[0]), float(arg_values[1])
@@ -270,6 +291,10 @@ def gradient_or_share(graph: Graph, names: list[str], out: str, node: int, k: in
     if not shared:
         return gradient
     return say("jacobian.share", grad=gradient, use=on_its_own(graph, names, node), position=k + 1)
+
+
+def _lands_on(number: float, text: str) -> bool:
+    return abs(number - float(text)) <= half_last_digit(text) * (1 + 1e-9)
 
 
 PLUS = same(" + ")  # shares added up: notation, the same in every language
