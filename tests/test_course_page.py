@@ -218,7 +218,7 @@ def test_the_card_of_w_at_x_shows_its_jacobians_and_the_outer_product_two_q_x(pa
     block = f"#details .jacobian[data-wire='{W_wire}']"
     assert page.get_attribute(block, "data-structure") == "blocks"
     cells = page.eval_on_selector_all(f"{block} td", "tds => tds.map(td => td.textContent)")
-    assert cells == ["0.20", "0.40", "0.00", "0.00", "0.00", "0.00", "0.20", "0.40"]
+    assert cells == ["0.200", "0.400", "0.000", "0.000", "0.000", "0.000", "0.200", "0.400"]  # one matrix, one format
     assert [float(x) for x in page.eval_on_selector_all(f"{block} td", "tds => tds.map(td => td.title)")] == \
         [x for row in W["whole"] for x in row]
     vjp = page.text_content(f"{block} .vjp")

@@ -81,11 +81,12 @@ def right_hand_side(equation, rows=False, next_rows=False):
         return back * terms[2] if len(terms) == 3 else back
     if equation["name"] == "BP3":  # ∂C/∂bˡ = δˡ (summed over the samples a broadcast bias is shared by)
         return terms[0]
+    other = terms.pop() if len(terms) == 3 else 0.0  # W's other uses (an L2 term): their share, added
     if rows:  # BP4 for rows: ∂C/∂Wˡ = (aˡ⁻¹)ᵀ δˡ
         a, delta = terms
-        return np.outer(a, delta) if a.ndim == 1 else a.T @ delta
+        return (np.outer(a, delta) if a.ndim == 1 else a.T @ delta) + other
     delta, a = terms  # BP4: ∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ
-    return np.outer(delta, a) if a.ndim == 1 else delta @ a.T
+    return (np.outer(delta, a) if a.ndim == 1 else delta @ a.T) + other
 
 
 def check_every_equation(body):
@@ -452,3 +453,26 @@ def test_the_issues_hand_checks():
 def test_any_networks_equations_check_by_hand(network):
     program, values, _ = network
     every_hand_check(compute_graph(program, values, layers=True))
+
+
+@pytest.mark.parametrize("layers, activation", [((4, 2), "tanh"), ((3,), "sigmoid"), ((), "tanh")])
+def test_a_weight_also_in_the_l2_term_is_still_a_layers_weight_and_bp4_adds_the_regularisers_share(
+        client, layers, activation):
+    l2 = 0.03
+    settings = Settings(layers=layers, activation=activation, l2=l2)
+    point = sample(settings, None, "train", 0)
+    assert "sum(W1^2)" in point["program"]  # each W is used twice: X @ W1 and the L2 term
+    body = layered(client, point["program"], point["values"])
+    count = len(layers) + 1
+    names = node_names(body)
+    assert [names[layer["W"]] for layer in body["layers"]] == [f"W{l}" for l in range(1, count + 1)]
+    assert names[body["layers"][0]["input"]] == "X"
+    check_every_equation(body)  # BP4 = the product's share + the L2 term's, held to the engine's gradient
+    for layer in body["layers"]:
+        bp4 = next(eq for eq in layer["equations"] if eq["name"] == "BP4")
+        W = names[layer["W"]]
+        share = np.array(bp4["terms"][-1]["value"], dtype=float)
+        # the regulariser's share, independently: d/dW (λ/2 · Σ W²) = λ W
+        assert_close(share, l2 * np.array(point["values"][W], dtype=float))
+        assert "regulariser" in bp4["text"]["en"] and "正则项" in bp4["text"]["zh"]
+        assert bp4["named"].endswith(f" + ∂L/∂{W}|({W}^2)"), bp4["named"]

@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT
 
 from app import compute_dot, compute_graph
-from app.engine.rounding import array_decimals, format_array, format_number, format_value, full_precision
+from app.engine.rounding import array_decimals, format_array, format_number, format_preview, format_value, full_precision
 
 CASES = json.loads((ROOT / "tests" / "number_format_cases.json").read_text(encoding="utf-8"))
 NOT_JSON = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}  # floats that JSON cannot hold
@@ -44,6 +44,11 @@ def test_full_precision(raw, expected):
 @pytest.mark.parametrize("value, shape, expected", CASES["format_value"])
 def test_format_value(value, shape, expected):
     assert format_value(value, shape) == expected
+
+
+@pytest.mark.parametrize("value, shape, expected", CASES["format_preview"])
+def test_format_preview_shows_a_small_array_whole_and_a_big_one_by_its_corner(value, shape, expected):
+    assert format_preview(value if shape else number(value)) == expected
 
 
 @pytest.mark.parametrize("flat, expected", CASES["format_array"])
@@ -123,9 +128,10 @@ def test_format_js_gives_every_case_the_same_text(format_js):
             full_precision: cases.full_precision.map(([raw]) => format.fullPrecision(number(raw))),
             format_value: cases.format_value.map(([value, shape]) => format.formatValue(value, shape)),
             format_array: cases.format_array.map(([flat]) => format.formatArray(flat, format.arrayDecimals(flat))),
+            format_preview: cases.format_preview.map(([value, shape]) => format.formatPreview(value, shape)),
         }};
     }}""", CASES)
-    for key in ("format_number", "full_precision", "format_value", "format_array"):
+    for key in ("format_number", "full_precision", "format_value", "format_array", "format_preview"):
         expected = [case[-1] for case in CASES[key]]
         mismatches = [(case, text) for case, text in zip(CASES[key], got[key]) if text != case[-1]]
         assert not mismatches, f"{key}: format.js differs from app/engine/rounding.py on {mismatches}"

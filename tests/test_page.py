@@ -290,7 +290,7 @@ def test_an_array_is_a_small_matrix_and_a_click_shows_all_of_it(page):
     wait_until_idle(page)
     w_wire = wire_of(page, "W")
     assert page.eval_on_selector_all(f"#{w_wire} text.value", "ts => ts.map(t => t.textContent)") == \
-        ["0.10", "0.50", "-0.30", "0.80"]
+        ["0.100", "0.500", "-0.300", "0.800"]  # one array, one format (issue 21)
     assert page.text_content(f"#{w_wire} text.shape") == "2×2 matrix"
     values = page.eval_on_selector_all(f"#{w_wire} text.value", "ts => ts.map(t => t.getBoundingClientRect().toJSON())")
     grads = page.eval_on_selector_all(f"#{w_wire} text.grad", "ts => ts.map(t => t.getBoundingClientRect().toJSON())")
@@ -300,7 +300,7 @@ def test_an_array_is_a_small_matrix_and_a_click_shows_all_of_it(page):
     page.click(f"#{w_wire}")
     page.wait_for_selector("#array-dialog[open]")
     cells = page.eval_on_selector_all("#array-dialog table.grad td", "tds => tds.map(td => [td.textContent, td.title])")
-    assert [text for text, _ in cells] == ["0.09", "0.18", "0.10", "0.21"]  # rounded, as drawn
+    assert [text for text, _ in cells] == ["0.088", "0.176", "0.104", "0.208"]  # as drawn, as the notes write it
     assert [float(title) for _, title in cells] == pytest.approx([0.088, 0.176, 0.104, 0.208])  # in full on hover
     assert "0.08800000000000001" not in page.text_content("#array-dialog")
 

@@ -3,7 +3,8 @@ details, the table and the check panel. The full value is always in the JSON.
 
 Rounded for the eye (``format_number``), as the course notes print numbers: two decimals (``3.00``,
 ``-12.00``, ``0.20``), or three significant digits when a number is very large or very small (``1.23e5``,
-``0.00123``, ``1e-9``). A view that must show more digits asks for more decimals, and the same rule scales:
+``0.00123``, ``1e-9``), trailing zeros kept (``1.40e-166`` beside ``1.62e-171``) unless the shorter text is
+the number itself (``1e-9``, ``0.005`` as typed). A view that must show more digits asks for more decimals, and the same rule scales:
 ``decimals`` decimals from ``10**-decimals`` up to ``1e5``, else ``decimals + 1`` significant digits.
 Zero is ``0.00``; a number that is not finite is ``+∞``, ``-∞`` or ``NaN``; the JSON writes it as null, with
 which it is beside it (``nonfinite``), and a null whose kind is not known is ``NOT_FINITE``.
@@ -25,6 +26,7 @@ Python's ``repr`` lays them out (an exponent below 1e-4 and from 1e16) but witho
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -59,16 +61,23 @@ def non_finite_text(number: float) -> str:
 
 def _significant(exact: Decimal, digits: int) -> str:
     """A positive number to ``digits`` significant digits, as ``%g`` lays it out (fixed from 1e-4 up to
-    10**digits, else with an exponent), trailing zeros dropped, the exponent written plainly: 1.23e5, 1e-9."""
+    10**digits, else with an exponent), the exponent written plainly: 1.23e5, 1.40e-166; trailing zeros
+    dropped only where the shorter text is the number itself (1e-9, as typed)."""
     exponent = exact.adjusted()
     rounded = exact.quantize(Decimal(1).scaleb(exponent - digits + 1), rounding=ROUND_HALF_UP)
     if rounded.adjusted() > exponent:  # rounding carried into a new digit: 9.996 is 10.0
         exponent += 1
         rounded = exact.quantize(Decimal(1).scaleb(exponent - digits + 1), rounding=ROUND_HALF_UP)
     if -4 <= exponent < digits:
-        return _without_trailing_zeros(f"{rounded:f}")
-    mantissa = _without_trailing_zeros(f"{rounded.scaleb(-exponent):f}")
-    return f"{mantissa}e{exponent}"
+        return _short_if_exact(f"{rounded:f}", exact)
+    return _short_if_exact(f"{rounded.scaleb(-exponent):f}", exact, f"e{exponent}")
+
+
+def _short_if_exact(digits: str, exact: Decimal, exponent: str = "") -> str:
+    """Every significant digit, its trailing zeros too ("1.40e-166" beside "1.62e-171": three digits each), but
+    for a number that the shorter text is exactly (1e-9, 0.005, 1.5e-5 as typed): its zeros say nothing."""
+    short = _without_trailing_zeros(digits)
+    return short + exponent if float(short + exponent) == float(exact) else digits + exponent
 
 
 def _without_trailing_zeros(text: str) -> str:
@@ -84,6 +93,39 @@ def format_value(value, shape: tuple | list, decimals: int = EYE) -> str:
     texts = format_array(flat, array_decimals(flat, decimals))
     preview = ", ".join(texts[:3]) + (", …" if len(flat) > 3 else "")
     return f"{'×'.join(map(str, shape))} [{preview}]"
+
+
+MAX_LISTED_ELEMENTS = 4  # an array with more elements is previewed by its corner and its shape
+CORNER = (2, 3)  # rows and columns of a larger array's corner
+
+
+def format_preview(value, decimals: int | None | bool = False, whole: bool = False) -> str:
+    """A value where its numbers should be (an equation, a card, a total on the drawing), in the array's one
+    format (``array_decimals``, or ``decimals`` when given): a number; a short array whole ("[0.440, 0.520]");
+    a longer one by its corner and its shape ("[[0.10, -0.20, …], [0.40, 0.50, …], …] (4×3)")."""
+    array = np.asarray(value, dtype=float)
+    if array.ndim == 0:
+        return format_number(float(array)) if decimals is False else format_array([float(array)], decimals)[0]
+    if decimals is False:
+        decimals = array_decimals(array.ravel().tolist())
+    if whole or array.size <= MAX_LISTED_ELEMENTS:
+        return _whole(array, decimals)
+    return f"{_corner(array, decimals)} ({'×'.join(map(str, array.shape))})"
+
+
+def _whole(array: np.ndarray, decimals) -> str:
+    if array.ndim == 0:
+        return format_array([float(array)], decimals)[0]
+    return "[" + ", ".join(_whole(row, decimals) for row in array) + "]"
+
+
+def _corner(array: np.ndarray, decimals) -> str:
+    rows, columns = CORNER
+    if array.ndim == 1:
+        items = format_array(array[:columns].tolist(), decimals)
+        return "[" + ", ".join(items + ["…"] * (array.size > columns)) + "]"
+    items = [_corner(row, decimals) for row in array[:rows]]
+    return "[" + ", ".join(items + ["…"] * (len(array) > rows)) + "]"
 
 
 SMALLEST = 1e-6  # an array whose largest element is smaller is written with exponents
@@ -136,6 +178,84 @@ def shown_array(values, decimals: int | None):
     values = np.asarray(values, dtype=float)
     texts = format_array(values.ravel().tolist(), decimals)
     return np.array([float(text) if text not in (NOT_FINITE,) else math.nan for text in texts]).reshape(values.shape)
+
+
+MORE_DIGITS = 3  # at most this many more decimals for the operands of a worked equation between arrays
+SCALAR_MORE_DIGITS = 8  # and of a product of two numbers, whose result keeps the drawing's text
+
+
+def worked(result, how, *operands) -> tuple[list[str], str]:
+    """The operands and the result of ``how`` (a product, an outer product, ⊙) written so that a hand check
+    holds: worked from the operands as shown, the result lands within half the last digit of the result as
+    shown. Each value shows its own format (an array's one format, a number's ``format_number``); the operands
+    get up to MORE_DIGITS more digits where that is needed, and only when that is not enough does an array
+    result get fewer decimals (``checkable_decimals``). Used by the BP equations, the Jacobian view's ⊙ and ⊗
+    lines and the narration's "local × upstream" of numbers."""
+    extra, decimals = worked_decimals(result, how, *operands)
+    return [_written(operand, extra) for operand in operands], _written(result, 0, decimals)
+
+
+def worked_decimals(result, how, *operands) -> tuple[int, int | None | bool]:
+    """``worked``'s choice: how many more digits the operands get, and the result's decimals (False: its own)."""
+    result = np.asarray(result, dtype=float)
+    goal = _texts(result, 0)
+    most = MORE_DIGITS if result.ndim else SCALAR_MORE_DIGITS
+    for extra in range(most + 1):
+        shown_operands = [_as_numbers(_texts(operand, extra), operand) for operand in operands]
+        if _lands(how(*shown_operands), goal):
+            return extra, False
+    if result.ndim:
+        natural = array_decimals(result.ravel().tolist())
+        return MORE_DIGITS, checkable_decimals(result, how(*[_as_numbers(_texts(operand, MORE_DIGITS), operand)
+                                                              for operand in operands]), natural)
+    return most, False
+
+
+def operand_decimals(operand, extra: int) -> int | None:
+    """The decimals of an array operand shown with ``extra`` more digits (None: significant digits)."""
+    natural = array_decimals(np.ravel(operand).tolist())
+    return None if natural is None else natural + extra
+
+
+def _texts(value, extra: int) -> list[str]:
+    """A value's numbers as written with ``extra`` more digits: a number by ``format_number``, an array in its
+    one format."""
+    array = np.asarray(value, dtype=float)
+    if not array.ndim:
+        return [format_number(float(array), EYE + extra)]
+    return format_array(array.ravel().tolist(), operand_decimals(array, extra))
+
+
+def _written(value, extra: int, decimals: int | None | bool = False) -> str:
+    array = np.asarray(value, dtype=float)
+    if not array.ndim:
+        return format_number(float(array), EYE + extra)
+    return format_preview(array, operand_decimals(array, extra) if decimals is False else decimals)
+
+
+def _as_numbers(texts: list[str], like) -> np.ndarray:
+    numbers = [float(text) if _READABLE.fullmatch(text) else math.nan for text in texts]
+    return np.reshape(numbers, np.shape(like))
+
+
+_READABLE = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
+
+
+def _lands(worked_out, goal: list[str]) -> bool:
+    """Each number worked out lies within half the last digit of its text in ``goal``."""
+    worked_out = np.ravel(np.asarray(worked_out, dtype=float))
+    for number, text in zip(worked_out, goal):
+        if not _READABLE.fullmatch(text) or not math.isfinite(number):
+            continue  # a value that is not finite is written as a word: nothing to check
+        if abs(number - float(text)) > half_last_digit(text) * (1 + 1e-9):
+            return False
+    return True
+
+
+def half_last_digit(text: str) -> float:
+    """Half the place of a written number's last digit: how far the number it rounds may be from it."""
+    mantissa, _, exponent = text.lstrip("-").partition("e")
+    return 0.5 * 10.0 ** (-len(mantissa.partition(".")[2]) + (int(exponent) if exponent else 0))
 
 
 def _flatten(value) -> list:

@@ -82,6 +82,8 @@ class Edge(BaseModel):
     local: JsonValue = Field(None, description="With `local`: d target / d source, where both are numbers.")
     rule: Optional[str] = Field(None, description="With `local`, on a wire that carries a gradient: the op table's "
                                                   "local-gradient rule in the program's own names (`∂f/∂q @ xᵀ`).")
+    local_worked: Optional[str] = Field(None, description="With `local`, on a wire between numbers: its local gradient "
+                                                          "worked out with the gate's numbers (`σ(1−σ) = 0.73 × 0.27 = 0.20`).")
     jacobian: Optional["Jacobian"] = Field(None, description="With `local`, on a wire to or from an array: the local "
                                                              "Jacobian and the vector-Jacobian product.")
     nonfinite: Optional["NonFinite"] = Field(

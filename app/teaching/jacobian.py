@@ -15,14 +15,16 @@ whole, a large one by that structure or by a slice.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..engine.backward import unbroadcast
 from ..engine.graph import Graph
 from ..engine.printer import display_names, on_its_own
-from ..engine.rounding import array_decimals, format_array, format_number
+from ..engine.rounding import format_array, format_number, operand_decimals, worked, worked_decimals
 from ..words.messages import Text, say
-from .narrate import named_rule, preview
+from .narrate import _joined, gradient_or_share, named_rule, preview
 
 MAX_WHOLE = 256  # entries of a Jacobian given whole (a 16×16, or 4 outputs of a 4×16 matrix product)
 SLICE = (4, 8)  # rows and columns of the slice of a larger dense Jacobian
@@ -79,6 +81,48 @@ def local_jacobian(op, k: int, ans, args: tuple) -> dict:
     return answer
 
 
+# -- a local gradient of numbers, worked out with them ------------------------------------------------------------
+
+_NUMBER = r"-?\d+(?:\.\d+)?(?:e-?\d+)?"
+
+
+def local_with_numbers(op, k: int, ans, args: tuple, local, named: str) -> str | None:
+    """The op table's local-gradient rule with the gate's numbers in, as the notes write it: "σ(1−σ) = 0.73 ×
+    0.27 = 0.20" for σ(1), "1 / b = 1 / 2.00 = 0.50", "b = -4.00". Each parameter becomes its value and the
+    gate's symbol, where the rule writes the output with it (σ in σ(1−σ), tanh in 1−tanh²), the output's value;
+    "1 − s" is worked out as the notes do. ``named``: the rule in the program's names (``named_rule``). None where the rule is words (max's "1 if a > b …") or where the
+    local gradient is not known (not finite)."""
+    if local is None or not np.isfinite(local) or op.variadic:
+        return None
+    rule = (op.local_short or op.local_grads)[min(k, len((op.local_short or op.local_grads)) - 1)]
+    if re.search(r"\b(if|else|or|at|for|every|back|row)\b", rule) or "g" in re.findall(r"[A-Za-z]+", rule):
+        return None
+    numbers = rule
+    if op.symbol not in ("+", "-", "*", "/", "^", "@"):  # the output (σ in σ(1−σ)), not the function (σ(x), √x)
+        numbers = re.sub(re.escape(op.symbol) + r"(?!\(?[a-z](?![A-Za-z]))", _factor(format_number(float(ans))), numbers)
+    texts = {param: _factor(format_number(value)) for param, value in zip(op.params, args)}
+    numbers = re.sub(r"(?<![A-Za-z])[a-z](?![A-Za-z])", lambda m: texts.get(m.group(), m.group()), numbers)
+    numbers = re.sub(r"(?<=[\d)])\(", " × (", numbers).replace("·", " × ")
+    local_text = format_number(local)
+    complement = re.fullmatch(rf"\(?({_NUMBER})\)? × \(1\s*[−-]\s*\(?({_NUMBER})\)?\)", numbers)
+    if complement:  # σ(1−σ): s × (1 − s) = s × (the complement worked out), with the digits a hand check needs
+        s = float(ans)
+        (first, second), local_text = worked(local, np.multiply, s, 1 - s)
+        return f"{named} = {first} × {second} = {local_text}"
+    squared = re.fullmatch(rf"1\s*[−-]\s*\(?({_NUMBER})\)?²", numbers)
+    if squared:  # 1−tanh²: t with the digits a hand check needs
+        t = float(ans)
+        (t_text,), local_text = worked(local, lambda shown: 1 - shown * shown, t)
+        return f"{named} = 1 − {_factor(t_text)}² = {local_text}"
+    if numbers == rule or numbers.strip("()") == local_text:
+        return f"{named} = {local_text}"
+    return f"{named} = {numbers} = {local_text}"
+
+
+def _factor(text: str) -> str:
+    return f"({text})" if text.startswith("-") else text
+
+
 # -- the answer's wires ------------------------------------------------------------------------------------------
 
 
@@ -89,6 +133,10 @@ def explain_wires(edges: list[dict], graph: Graph, values: list, grads: list, wi
     names = display_names(graph)
     out = graph.name[graph.output] or "f"
     starts = graph.edge_starts()
+    uses = [0] * len(graph)  # wires carrying a gradient out of each node: more than one, each is a share
+    for node, args in enumerate(graph.args):
+        for k, source in enumerate(args):
+            uses[source] += wire_grads[starts[node] + k] is not None
     for node, args in enumerate(graph.args):
         op = graph.table[node]
         if op is None:
@@ -100,12 +148,16 @@ def explain_wires(edges: list[dict], graph: Graph, values: list, grads: list, wi
                 continue
             edge = edges[wire]
             edge["rule"] = named_rule(graph, names, out, node, k)
-            if not ans.ndim and not values[source].ndim:
-                continue  # a wire between numbers has its one local gradient in "local"
+            if not ans.ndim and not values[source].ndim:  # a wire between numbers: its one local gradient
+                worked_out = local_with_numbers(op, k, ans, tuple(values[a] for a in args), edge.get("local"),
+                                                edge["rule"])
+                if worked_out is not None:
+                    edge["local_worked"] = worked_out
+                continue
             arg_values = tuple(values[a] for a in args)
             jacobian = local_jacobian(op, k, ans, arg_values)
             jacobian["vjp"] = _vjp_text(jacobian, edge["rule"], graph, names, out, node, k, grads[node],
-                                        arg_values, wire_grads[wire])
+                                        arg_values, wire_grads[wire], uses[source] > 1)
             jacobian["about"] = _structure_text(jacobian, graph, names, node, k, source)
             edge["jacobian"] = jacobian
 
@@ -122,31 +174,37 @@ def _structure_text(jacobian: dict, graph: Graph, names: list[str], node: int, k
 
 
 def _vjp_text(jacobian: dict, rule: str, graph: Graph, names: list[str], out: str, node: int, k: int,
-              upstream, arg_values: tuple, flows) -> Text:
-    """The vector-Jacobian product with its numbers: what flows back along the wire."""
-    source = graph.args[node][k]
-    head = f"∂{out}/∂{on_its_own(graph, names, source)} = {rule}"
+              upstream, arg_values: tuple, flows, shared: bool = False) -> Text:
+    """The vector-Jacobian product with its numbers: what flows back along the wire (a share, where the
+    argument is used several times)."""
+    head = _joined(gradient_or_share(graph, names, out, node, k, shared), f" = {rule}")
     g = preview(upstream)
-    if jacobian["structure"] == "diagonal":
-        local = preview(np.reshape(jacobian["diagonal"], np.shape(arg_values[k])))
-        return say("jacobian.vjp_diagonal", head=head, local=local, g=g, flows=preview(flows))
+    if jacobian["structure"] == "diagonal":  # local ⊙ g, with the digits a hand check needs (rounding.worked)
+        local = np.reshape(jacobian["diagonal"], np.shape(arg_values[k]))
+        (local_text, g_text), flows_text = worked(flows, np.multiply, local, np.asarray(upstream, dtype=float))
+        return say("jacobian.vjp_diagonal", head=head, local=local_text, g=g_text, flows=flows_text)
     if jacobian["structure"] == "blocks" and np.ndim(arg_values[1]) == 1:
-        x = np.asarray(arg_values[1])
+        x = np.asarray(arg_values[1], dtype=float)
+        g_array = np.asarray(upstream, dtype=float)
         right = on_its_own(graph, names, graph.args[node][1])
-        math = f"{head} = {g} ⊗ {preview(x)}{_outer_written_out(np.asarray(upstream), x)} = {preview(flows)}"
+        (g_text, x_text), flows_text = worked(flows, np.outer, g_array, x)
+        extra, _ = worked_decimals(flows, np.outer, g_array, x)
+        written = _outer_written_out(g_array, x, operand_decimals(g_array, extra), operand_decimals(x, extra))
+        math = _joined(head, f" = {g_text} ⊗ {x_text}{written} = {flows_text}")
         return say("jacobian.vjp_outer", math=math, right=right)
-    math = f"{head} = Jᵀ · {g} = {preview(flows)}"
+    math = _joined(head, f" = Jᵀ · {g} = {preview(flows)}")
     return say("jacobian.vjp_dense", math=math)
 
 
-def _outer_written_out(g: np.ndarray, x: np.ndarray) -> str:
-    """" = [[0.44 × 0.20, 0.44 × 0.40], [0.52 × 0.20, 0.52 × 0.40]]" for a small outer product, else ""."""
+def _outer_written_out(g: np.ndarray, x: np.ndarray, g_places, x_places) -> str:
+    """" = [[0.44 × 0.20, 0.44 × 0.40], [0.52 × 0.20, 0.52 × 0.40]]" for a small outer product, else ""; each
+    factor as its array is shown."""
     if g.size * x.size > MAX_WRITTEN_OUT:
         return ""
-    g_texts, x_texts = (_factors(array.ravel().tolist()) for array in (g, x))  # as the arrays are shown
+    g_texts, x_texts = _factors(g.ravel().tolist(), g_places), _factors(x.ravel().tolist(), x_places)
     rows = ["[" + ", ".join(f"{gi} × {xj}" for xj in x_texts) + "]" for gi in g_texts]
     return " = [" + ", ".join(rows) + "]"
 
 
-def _factors(flat: list) -> list[str]:
-    return [f"({text})" if text.startswith("-") else text for text in format_array(flat, array_decimals(flat))]
+def _factors(flat: list, places) -> list[str]:
+    return [f"({text})" if text.startswith("-") else text for text in format_array(flat, places)]

@@ -33,7 +33,7 @@ from ..engine.serialize import json_value
 from ..words.messages import NOTHING, say
 from .jacobian import diagonal
 from ..engine.printer import display_names, on_its_own
-from ..engine.rounding import array_decimals, checkable_decimals, shown_array
+from ..engine.rounding import worked
 from .narrate import preview
 
 SUPERSCRIPTS = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
@@ -49,6 +49,7 @@ class Layer:
     input: int  # a⁻, the product's other operand
     activation: Op | None
     rows: bool = False  # samples as rows (a⁻ @ W, as the playground writes it) rather than columns (W @ a⁻)
+    others: tuple[int, ...] = ()  # W's other uses (a regulariser's W^2): their share is added to BP4
 
 
 def find_networks(graph: Graph, values: list) -> list[list[Layer]]:
@@ -79,7 +80,10 @@ def _used_once(uses: list, node: int) -> bool:
 
 
 def _could_be_weights(graph: Graph, values: list, uses: list, node: int) -> bool:
-    return graph.kind[node] == INPUT and _used_once(uses, node) and np.ndim(values[node]) == 2
+    """An input matrix that feeds one matrix product: used there only, or besides in a term of the cost that
+    is no layer (the playground's L2 term sum(W^2) beside X @ W), whose share BP4 then adds."""
+    return graph.kind[node] == INPUT and np.ndim(values[node]) == 2 \
+        and sum(graph.kind[user] == "matmul" for user in uses[node]) == 1
 
 
 def _layer_at(graph: Graph, values: list, uses: list, product: int) -> Layer | None:
@@ -95,7 +99,8 @@ def _layer_at(graph: Graph, values: list, uses: list, product: int) -> Layer | N
     a, activation = _with_activation(graph, uses, z)
     rows = ways[0] if len(ways) == 1 else _samples_as_rows(graph, values, uses, product, z, b, a)
     W, a_prev = (right, left) if rows else (left, right)
-    return Layer(product, z, a, W, b, a_prev, activation, rows)
+    others = tuple(user for user in dict.fromkeys(uses[W]) if user != product)
+    return Layer(product, z, a, W, b, a_prev, activation, rows, others)
 
 
 def _with_bias(graph: Graph, values: list, uses: list, product: int) -> tuple[int, int | None]:
@@ -204,8 +209,8 @@ def _sigma_prime(graph: Graph, values: list, layer: Layer) -> np.ndarray:
 
 
 def _term(symbol: str, node: int, of: str, value) -> dict:
-    """A quantity in an equation and where it comes from: the node's value, its grad, or its local
-    derivative (σ′(z), of the activation at z)."""
+    """A quantity in an equation and where it comes from: the node's value, its grad, its local derivative
+    (σ′(z), of the activation at z), or the share of its grad that its other uses send back (an L2 term's)."""
     return {"symbol": symbol, "node": node, "of": of, "value": value}
 
 
@@ -293,30 +298,42 @@ def _bp4(graph, values, grads, names, cost, layer: Layer, number: int, delta) ->
         numbers = f"{shown_delta} {product} {shown_a} = {worked}"
         terms = [delta_term, a_term]
         how = say("layers.bp4_columns")
+    if layer.others:  # W used besides (an L2 term): BP4 gives the product's share; the others' is added
+        other = _other_uses_share(graph, values, grads, layer)
+        share = f"∂{cost}/∂{W}|" + ", ".join(on_its_own(graph, names, user) for user in layer.others)
+        terms.append(_term(share, layer.W, "share", other))
+        named += f" + {share}"
+        formula += f" + ∂C/∂W{l}|…"
+        numbers = f"{numbers} + {preview(other)} = {preview(result + other)}"
+        result = result + other
+        return {"name": "BP4", "formula": formula, "named": named, "terms": terms, "result_array": result,
+                "node": layer.W, "text": say("layers.bp4_shared", how=how, named=named, numbers=numbers,
+                                             W=W, share=share)}
     return {"name": "BP4", "formula": formula, "named": named,
             "terms": terms,
             "result_array": result, "node": layer.W,
             "text": say("layers.bp4", how=how, named=named, numbers=numbers)}
 
 
-MORE_DIGITS = 3  # at most this many more decimals for the operands of a worked equation
+def _other_uses_share(graph: Graph, values: list, grads: list, layer: Layer) -> np.ndarray:
+    """What W's other uses (an L2 term) send back to it: each such gate's vector-Jacobian product, from its
+    row of the op table, at the engine's upstream gradient of that gate."""
+    total = np.zeros(np.shape(values[layer.W]))
+    for user in layer.others:
+        op, args = graph.table[user], graph.args[user]
+        if grads[user] is None:
+            continue
+        arg_values = tuple(values[arg] for arg in args)
+        for k, arg in enumerate(args):
+            if arg == layer.W:
+                share = np.asarray(op.vjps[k](grads[user], values[user], *arg_values))
+                total = total + (unbroadcast(share, total.shape) if share.shape != total.shape else share)
+    return total
 
 
 def _worked(result, how, *operands) -> tuple[list[str], str]:
-    """The operands and the result of ``how`` written so that a hand check holds: worked from the operands as
-    shown, the result lands within half its last shown digit. Each array shows its own format
-    (rounding.array_decimals); the operands get more decimals where that is needed, and only when that is
-    not enough does the result get fewer (rounding.checkable_decimals)."""
-    result = np.asarray(result, dtype=float)
-    natural = [array_decimals(np.ravel(operand).tolist()) for operand in operands]
-    goal = array_decimals(result.ravel().tolist())
-    for extra in range(MORE_DIGITS + 1):
-        places = [None if d is None else d + extra for d in natural]
-        shown = [shown_array(operand, d) for operand, d in zip(operands, places)]
-        decimals = checkable_decimals(result, how(*shown), goal)
-        if decimals == goal:
-            break
-    return [preview(operand, d) for operand, d in zip(operands, places)], preview(result, decimals)
+    """The operands and the result written so that a hand check holds (rounding.worked)."""
+    return worked(result, how, *operands)
 
 
 def _finished(equation: dict, grads: list) -> dict:

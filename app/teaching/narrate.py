@@ -17,11 +17,11 @@ import numpy as np
 
 from ..engine.graph import CONST, INPUT, Graph
 from ..engine.printer import display_names, expression, in_formula, on_its_own, write_numbers
-from ..engine.rounding import EYE, array_decimals, format_array, format_number
+from ..engine.rounding import (EYE, MAX_LISTED_ELEMENTS, SCALAR_MORE_DIGITS, format_number, format_preview,
+                               half_last_digit, worked)
 from ..words.catalogs import LANGUAGES
 from ..words.messages import Text, in_language, listing, same, say
 
-MAX_LISTED_ELEMENTS = 4  # an array with more elements is told by its shape
 MORE_DIGITS = 3  # at most this many more decimals for a gate's arguments in a forward step written out
 MAX_LISTED_USES = 6  # a node used more often lists the first few shares and says how many more
 
@@ -44,33 +44,13 @@ def value_text(value) -> str | Text:
 
 
 def preview(value, decimals: int | None | bool = False) -> str:
-    """A value for an equation, the same in both languages: a number, a short array in full, or a longer
-    one by its first elements and its shape ("[[0.10, -0.20, …], [0.40, 0.50, …], …] (4×3)"); an array in
-    one format (rounding.array_decimals, or ``decimals`` when given)."""
-    array = np.asarray(value)
-    if array.ndim == 0:
-        return format_number(array)
-    if decimals is False:
-        decimals = array_decimals(array.ravel().tolist())
-    if array.size <= MAX_LISTED_ELEMENTS:
-        return _nested(array, decimals)
-    return f"{_first_elements(array, decimals)} ({'×'.join(map(str, array.shape))})"
-
-
-def _first_elements(array: np.ndarray, decimals, rows: int = 2, columns: int = 3) -> str:
-    if array.ndim == 1:
-        items = format_array(array[:columns].tolist(), decimals)
-        return "[" + ", ".join(items + ["…"] * (array.size > columns)) + "]"
-    items = [_first_elements(row, decimals, rows, columns) for row in array[:rows]]
-    return "[" + ", ".join(items + ["…"] * (len(array) > rows)) + "]"
+    """A value for an equation, the same in both languages (rounding.format_preview): a number, a short array
+    in full, or a longer one by its corner and its shape."""
+    return format_preview(value, decimals)
 
 
 def _nested(array: np.ndarray, decimals=False) -> str:
-    if decimals is False:
-        decimals = array_decimals(array.ravel().tolist())
-    if array.ndim == 0:
-        return format_array([float(array)], decimals)[0]
-    return "[" + ", ".join(_nested(row, decimals) for row in array) + "]"
+    return format_preview(array, decimals, whole=True)
 
 
 def narrate(graph: Graph, values: list, grads: list, wire_grads: list, wire_locals: list) -> list[dict]:
@@ -203,6 +183,10 @@ class Story:
             uses = _joined(uses, say("narrate.more_uses", more=more))
         return _joined(head, uses, " = ", total)
 
+    def shared(self, node: int) -> bool:
+        """Whether the node's gradient is the sum of several uses' shares."""
+        return sum(self.wire_grads[wire] is not None for _, wire in self.uses[node]) > 1
+
     def use_name(self, user: int) -> str:
         """A use told apart from the others by the node it feeds: its name, or its expression in brackets
         ("2.00 via (a + b) + 3.00 via (b + 1)")."""
@@ -243,10 +227,30 @@ class Story:
         if not op.has_words("back_parts"):
             needed = []  # a sentence with no parts: add distributes its gradient to both inputs alike
         parts = op.templates("back_parts") if needed else {}
+        if needed and op.params == ("a", "b") and all(np.ndim(self.values[a]) == 0 for a in self.graph.args[node]):
+            fields["g"] = self.checkable_upstream(node, needed)
         separator = say("narrate.parts_separator")
         return _filled(op.templates("back"), fields, parts=Text(
             {language: separator[language].join(_fill_in(parts[language][k], fields, language) for k in needed)
              for language in LANGUAGES}))
+
+    def checkable_upstream(self, node: int, needed: list) -> str:
+        """The upstream gradient of a swap ("a gets b × g = …") with the digits a hand check needs: the other
+        argument as the drawing shows it, times g as written, lands within half the last digit of what the
+        wire shows (up to SCALAR_MORE_DIGITS more decimals; the drawing's own text where that is enough)."""
+        g = self.grads[node]
+        args = self.graph.args[node]
+        goals = [(self.value(args[1 - k]), self.wire(self.starts[node] + k)) for k in needed]
+        if not all(isinstance(other, str) and isinstance(goal, str) for other, goal in goals):
+            return self.grad(node)
+        for extra in range(SCALAR_MORE_DIGITS + 1):
+            text = self.grad(node) if extra == 0 else format_number(g, EYE + extra)
+            try:
+                if all(_lands_on(float(other) * float(text), goal) for other, goal in goals):
+                    return text
+            except ValueError:  # a number that is not finite, written as a word
+                return self.grad(node)
+        return self.grad(node)
 
     def route(self, node: int, op, args, arg_values) -> Text:
         a, b = float(arg_values[0]), float(arg_values[1])
@@ -269,14 +273,28 @@ class Story:
             if self.wire_grads[wire] is None:
                 continue
             rule = named_rule(self.graph, self.names, self.out, node, k)
-            head = f"∂{self.out}/∂{on_its_own(self.graph, self.names, source)} = {rule}"
+            head = _joined(gradient_or_share(self.graph, self.names, self.out, node, k, self.shared(source)),
+                           f" = {rule}")
             local = self.wire_locals[wire] if self.wire_locals is not None else None
-            if local is not None:
-                steps.append(say("narrate.chain_local", head=head, local=format_number(local), g=g,
-                                 grad=self.wire(wire)))
+            if local is not None:  # local × upstream with the digits a hand check needs (rounding.worked)
+                (local_text, g_text), grad_text = worked(self.wire_grads[wire], np.multiply, local, self.grads[node])
+                steps.append(say("narrate.chain_local", head=head, local=local_text, g=g_text, grad=grad_text))
             else:
                 steps.append(say("narrate.chain_upstream", head=head, g=g, grad=self.wire(wire)))
         return say("narrate.gate", gate=op.words("name"), text=listing(steps, say("narrate.steps_separator")))
+
+
+def gradient_or_share(graph: Graph, names: list[str], out: str, node: int, k: int, shared: bool) -> str | Text:
+    """What flows back along argument ``k`` of ``node``: ∂out/∂arg, or where the argument is used several
+    times, that use's share of it ("the share of ∂f/∂q via q × q (argument 1)"), never the whole gradient's name."""
+    gradient = f"∂{out}/∂{on_its_own(graph, names, graph.args[node][k])}"
+    if not shared:
+        return gradient
+    return say("jacobian.share", grad=gradient, use=on_its_own(graph, names, node), position=k + 1)
+
+
+def _lands_on(number: float, text: str) -> bool:
+    return abs(number - float(text)) <= half_last_digit(text) * (1 + 1e-9)
 
 
 PLUS = same(" + ")  # shares added up: notation, the same in every language
@@ -310,14 +328,16 @@ def named_rule(graph: Graph, names: list[str], out: str, node: int, k: int) -> s
     op = graph.table[node]
     texts = op.local_short or op.local_grads
     parts = []
-    for text, placeholder in _rule_parts(texts[min(k, len(texts) - 1)], () if op.variadic else op.params):
+    cut = _rule_parts(texts[min(k, len(texts) - 1)], () if op.variadic else op.params)
+    for i, (text, placeholder) in enumerate(cut):
         if placeholder is None:
             parts.append(text)
         elif placeholder == _UPSTREAM:
             parts.append(f"∂{out}/∂{on_its_own(graph, names, node)}")
         else:
             source = graph.args[node][op.params.index(placeholder)]
-            parts.append(in_formula(graph, names, source))
+            alone = parts and parts[-1].endswith("(") and i + 1 < len(cut) and cut[i + 1][0].startswith(")")
+            parts.append(names[source] if alone else in_formula(graph, names, source))  # cos(a × b), not cos((a × b))
     return "".join(parts)
 
 

@@ -6,7 +6,7 @@
 // full precision. All of it comes from the API (narration, each wire's rule and local gradient): this
 // module only picks and lays it out.
 import { paragraph } from "./dom.js";
-import { formatNumber, fullPrecision } from "./format.js";
+import { arrayDecimals, formatArray, formatNumber, formatPreview, fullPrecision } from "./format.js";
 import { pick, t } from "./i18n.js";
 import { shapeInWords } from "./labels.js";
 import { gateName } from "./op-names.js";
@@ -52,9 +52,10 @@ function heading(node, op) {
   return h;
 }
 
-// A number rounded for the eye, its full precision a hover away; an array by its shape in words.
+// A number rounded for the eye, its full precision a hover away; an array by its numbers (format.js
+// formatPreview: a small one whole, a big one by its corner and its shape), never by its shape alone.
 export function rounded(value, shape, className) {
-  const text = shape?.length ? shapeInWords(shape) : formatNumber(value);
+  const text = shape?.length ? formatPreview(value, shape) : formatNumber(value);
   const element = span(text, className);
   element.title = fullPrecision(value);
   element.dataset.full = fullPrecision(value);
@@ -126,8 +127,13 @@ function chainRule(graph, node, op) {
     row.insertCell().textContent = `∂${out}/∂${/\s/.test(argument) ? `(${argument})` : argument}`;
     const rule = edge.rule ?? op.local_gradients[op.variadic ? op.params[0] : op.params[edge.index]];
     const local = row.insertCell();
-    local.append(span(rule));
-    if (edge.local !== undefined && edge.local !== null && !source.shape.length) local.append(span(" = "), rounded(edge.local, []));
+    if (edge.local_worked) { // the rule with the gate's numbers in, as the API works it out: σ(1−σ) = 0.73 × 0.27 = 0.20
+      local.append(span(edge.local_worked, "worked"));
+      local.title = fullPrecision(edge.local);
+    } else {
+      local.append(span(rule));
+      if (edge.local !== undefined && edge.local !== null && !source.shape.length) local.append(span(" = "), rounded(edge.local, []));
+    }
     row.insertCell().append(...product(graph, node, edge));
   }
   return table;
@@ -206,12 +212,13 @@ function matrix(caption, value, shape, className) {
   }
   const columns = shape.length > 1 ? shape[shape.length - 1] : 1;
   const flat = value === null ? new Array(shape.reduce((a, b) => a * b, 1)).fill(null) : [value].flat(Infinity);
+  const decimals = arrayDecimals(flat); // one array, one format
   const body = table.createTBody();
   for (let start = 0; start < flat.length; start += columns) {
     const tr = body.insertRow();
     for (const x of flat.slice(start, start + columns)) {
       const td = tr.insertCell();
-      td.textContent = formatNumber(x);
+      td.textContent = formatArray([x], decimals)[0];
       td.title = fullPrecision(x);
       td.dataset.full = fullPrecision(x);
     }

@@ -7,7 +7,7 @@
 // text) puts a tag beside a node (a course view's δ, say) and keeps it through value changes.
 import { fullPrecision } from "./format.js";
 import { t } from "./i18n.js";
-import { FONT, gateSvg, leafSvg, shapeInWords, tagSvg, totalTagText, wireLabelSvg, wireLabelTexts } from "./labels.js";
+import { FONT, gateSvg, leafSvg, respaceMatrix, shapeInWords, tagSvg, totalTagText, wireLabelSvg, wireLabelTexts } from "./labels.js";
 import { gateName, opName } from "./op-names.js";
 import { gradientMarker } from "./theme.js";
 
@@ -175,11 +175,14 @@ export class GraphView {
     this.graph = graph;
     const marker = gradientMarker();
     const writes = [];
+    const respaced = []; // matrices with new numbers: their columns spaced again (labels.js)
     for (const record of this.labels) {
       const texts = wireLabelTexts(numbersOf(graph, record), marker);
+      const before = writes.length;
       for (let i = 0; i < record.texts.length; i++) {
         if (this.shown.get(record.texts[i]) !== texts[i]) writes.push([record.texts[i], texts[i]]);
       }
+      if (record.shape.length && writes.length > before) respaced.push(record.group);
     }
     for (const [element, id] of this.totals) {
       const text = totalTagText(graph.nodes[id], marker);
@@ -193,6 +196,7 @@ export class GraphView {
         this.changed.add(element);
       }
     }
+    for (const group of respaced) respaceMatrix(group);
     if (flash && writes.length) {
       clearTimeout(this.changedTimer);
       this.changedTimer = setTimeout(() => {

@@ -52,10 +52,11 @@ export class EquationsPanel {
     block.className = "layer";
     block.dataset.layer = layer.number;
     const title = document.createElement("h3");
-    const name = (id) => this.graph.nodes[id]?.name ?? this.graph.nodes[id]?.label;
+    // An unnamed z is Nielsen's zˡ, never its gate's symbol ("∂C/∂+")
+    const z = this.graph.nodes[layer.z]?.name ?? `z${superscript(layer.number)}`;
     const which = layer.number === layer.layers ? "equations.output_layer" : "equations.layer";
     title.textContent = (networks > 1 ? t("equations.network", { network: layer.network + 1 }) : "") +
-      t(which, { number: layer.number, layers: layer.layers, delta: layer.delta, z: name(layer.z),
+      t(which, { number: layer.number, layers: layer.layers, delta: layer.delta, z,
         cost: this.graph.nodes[this.graph.output].name ?? "C" });
     block.append(title, ...layer.equations.map((equation) => this.equationBlock(equation)));
     return block;
@@ -105,7 +106,7 @@ export class EquationsPanel {
 
   term({ symbol, node, of, value }) {
     const span = document.createElement("span");
-    span.className = `term ${of === "value" ? "value" : of === "grad" ? "grad" : "local"}`;
+    span.className = `term ${of === "value" ? "value" : of === "grad" || of === "share" ? "grad" : "local"}`;
     span.textContent = symbol;
     span.tabIndex = 0;
     span.setAttribute("role", "button");
@@ -160,6 +161,9 @@ export class EquationsPanel {
     for (const term of this.body.querySelectorAll(`.term[data-node="${this.pointed}"]`)) term.classList.add("pointed");
   }
 }
+
+const SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+const superscript = (number) => String(number).replace(/\d/g, (digit) => SUPERSCRIPTS[digit]);
 
 // The keys of the wire labels that carry a node's numbers: its wires out, its own (the output's, a row's end).
 function wiresOut(graph, id) {

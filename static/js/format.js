@@ -30,12 +30,20 @@ export function formatNumber(x, decimals = EYE) {
 }
 
 // A positive number to `digits` significant digits, as %g lays it out (fixed from 1e-4 up to 10**digits,
-// else with an exponent), trailing zeros dropped, the exponent written plainly: 1.23e5, 1e-9.
+// else with an exponent), the exponent written plainly: 1.23e5, 1.40e-166; trailing zeros dropped only where
+// the shorter text is the number itself (1e-9).
 function significant(size, digits) {
   const [mantissa, power] = size.toExponential(digits - 1).split("e");
   const exponent = Number(power); // after rounding: 9.996 is 1.00e1
-  if (exponent >= -4 && exponent < digits) return withoutTrailingZeros(size.toFixed(digits - 1 - exponent));
-  return `${withoutTrailingZeros(mantissa)}e${exponent}`;
+  if (exponent >= -4 && exponent < digits) return shortIfExact(size.toFixed(digits - 1 - exponent), size);
+  return shortIfExact(mantissa, size, `e${exponent}`);
+}
+
+// Every significant digit, its trailing zeros too ("1.40e-166" beside "1.62e-171": three digits each), but for
+// a number that the shorter text is exactly (1e-9, 0.005, 1.5e-5 as typed): its zeros say nothing.
+function shortIfExact(digits, size, exponent = "") {
+  const short = withoutTrailingZeros(digits);
+  return Number(short + exponent) === size ? short + exponent : digits + exponent;
 }
 
 function withoutTrailingZeros(text) {
@@ -49,6 +57,43 @@ export function formatValue(value, shape, decimals = EYE) {
   const flat = [value].flat(Infinity);
   const texts = formatArray(flat.slice(0, 3), arrayDecimals(flat, decimals));
   return `${shape.join("×")} [${texts.join(", ")}${flat.length > 3 ? ", …" : ""}]`;
+}
+
+export const MAX_LISTED_ELEMENTS = 4; // an array with more elements is previewed by its corner and its shape
+const CORNER = [2, 3]; // rows and columns of a larger array's corner
+
+// A value where its numbers should be (a card, a total on the drawing), in the array's one format, as
+// rounding.format_preview writes it: a number; a short array whole ("[0.440, 0.520]"); a longer one by its
+// corner and its shape ("[[0.10, -0.20, …], [0.40, 0.50, …], …] (4×3)").
+export function formatPreview(value, shape) {
+  if (!shape.length) return formatNumber(value);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const flat = value === null ? new Array(size).fill(null) : [value].flat(Infinity);
+  const decimals = arrayDecimals(flat);
+  const nested = nestedAs(flat, shape);
+  if (size <= MAX_LISTED_ELEMENTS) return whole(nested, decimals);
+  return `${corner(nested, decimals)} (${shape.join("×")})`;
+}
+
+function nestedAs(flat, shape) {
+  if (shape.length <= 1) return flat;
+  const step = flat.length / shape[0];
+  return Array.from({ length: shape[0] }, (_, i) => nestedAs(flat.slice(i * step, (i + 1) * step), shape.slice(1)));
+}
+
+function whole(rows, decimals) {
+  if (!Array.isArray(rows)) return formatArray([rows], decimals)[0];
+  return `[${rows.map((row) => whole(row, decimals)).join(", ")}]`;
+}
+
+function corner(rows, decimals) {
+  const [shownRows, shownColumns] = CORNER;
+  if (!Array.isArray(rows[0])) {
+    const items = formatArray(rows.slice(0, shownColumns), decimals);
+    return `[${[...items, ...(rows.length > shownColumns ? ["…"] : [])].join(", ")}]`;
+  }
+  const items = rows.slice(0, shownRows).map((row) => corner(row, decimals));
+  return `[${[...items, ...(rows.length > shownRows ? ["…"] : [])].join(", ")}]`;
 }
 
 const SMALLEST = 1e-6; // an array whose largest element is smaller is written with exponents

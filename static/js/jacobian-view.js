@@ -6,7 +6,7 @@
 // upstream gradient itself came from: the same sentence on the node's own wires out (for ‖Wx‖², ∂f/∂q =
 // 2·q^(2−1) ⊙ upstream, so that ∂f/∂W reads as 2q xᵀ). Nothing is computed here.
 import { paragraph } from "./dom.js";
-import { formatNumber, fullPrecision } from "./format.js";
+import { arrayDecimals, formatArray, fullPrecision } from "./format.js";
 import { pick, t } from "./i18n.js";
 
 const SHOWN = 8; // elements of a long diagonal shown
@@ -66,6 +66,7 @@ function table(rows, caption) {
   element.className = "matrix jacobian-matrix";
   element.createCaption().textContent = caption;
   const body = element.createTBody();
+  const decimals = arrayDecimals(rows.flat().filter((x) => typeof x === "number")); // one matrix, one format
   for (const row of rows) {
     const tr = body.insertRow();
     for (const x of row) {
@@ -75,7 +76,7 @@ function table(rows, caption) {
         td.className = "more";
         continue;
       }
-      td.textContent = formatNumber(x);
+      td.textContent = formatArray([x], decimals)[0];
       td.title = td.dataset.full = fullPrecision(x);
       if (x === 0) td.className = "zero";
     }

@@ -4,7 +4,7 @@
 // the layout, and writes its SVG at the origin; draw.js moves it into place. The numbers are written
 // by the fill functions, which draw.js calls again, in place, when only the values change. A mode that
 // replaces one kind (a quiz's answer field instead of a gradient) replaces one function here.
-import { formatNumber } from "./format.js";
+import { arrayDecimals, formatArray, formatNumber, formatPreview } from "./format.js";
 import { t } from "./i18n.js";
 
 // Sizes in SVG units; at the smallest zoom the page shows by default (MIN_READABLE_SCALE in draw.js) a
@@ -78,16 +78,19 @@ function grid(shape) {
   return { rows, columns, shownRows: Math.min(rows, MAX_CELLS), shownColumns: Math.min(columns, MAX_CELLS) };
 }
 
-// The cells shown of a value: the first rows and columns, and ⋮ ⋯ ⋱ where some are left out.
+// The cells shown of a value: the first rows and columns, and ⋮ ⋯ ⋱ where some are left out; the array in its
+// one format (format.js arrayDecimals over all of it, not only the cells shown), so that different numbers
+// look different and one array is written one way.
 function cells(value, shape, marker = "") {
   const { rows, columns, shownRows, shownColumns } = grid(shape);
   const flat = value === null ? null : [value].flat(Infinity);
+  const decimals = flat === null ? null : arrayDecimals(flat);
   const out = [];
   for (let r = 0; r < shownRows; r++) {
     for (let c = 0; c < shownColumns; c++) {
       const cut = { row: shownRows < rows && r === shownRows - 1, column: shownColumns < columns && c === shownColumns - 1 };
       if (cut.row || cut.column) out.push(cut.row && cut.column ? "⋱" : cut.row ? "⋮" : "⋯");
-      else out.push(flat === null ? formatNumber(null) : marker + formatNumber(flat[r * columns + c]));
+      else out.push(flat === null ? formatNumber(null) : marker + formatArray([flat[r * columns + c]], decimals)[0]);
     }
   }
   return out;
@@ -100,34 +103,51 @@ export function shapeInWords(shape) {
   return t("shape.array", { shape: shape.join("×") });
 }
 
-function matrixGeometry(numbers) {
+// Each column as wide as the widest number in it (values and gradients alike), so that columns never run
+// into each other: "-0.00332  -0.00332", not "-0.00332-0.00332".
+function columnWidths(texts, shownColumns) {
+  const widths = new Array(shownColumns).fill(0);
+  texts.forEach((text, i) => {
+    const c = i % shownColumns;
+    widths[c] = Math.max(widths[c], textWidth(text, FONT.number, 600) + CELL_PAD);
+  });
+  return widths;
+}
+
+// The right edge of each column (the cells are right-aligned), the columns centred on the origin.
+function columnEdges(widths) {
+  let x = -widths.reduce((a, b) => a + b, 0) / 2;
+  return widths.map((width) => (x += width) - CELL_PAD / 2);
+}
+
+function matrixGeometry(numbers, marker = "∇") {
   const { shownRows, shownColumns } = grid(numbers.shape);
-  const texts = [...cells(numbers.value, numbers.shape), ...(numbers.hasGrad ? cells(numbers.grad, numbers.shape, "∇") : [])];
-  const cell = Math.max(...texts.map((text) => textWidth(text, FONT.number, 600))) + CELL_PAD;
+  const texts = [...cells(numbers.value, numbers.shape), ...(numbers.hasGrad ? cells(numbers.grad, numbers.shape, marker) : [])];
+  const widths = columnWidths(texts, shownColumns);
   const block = shownRows * LINE;
   const caption = Math.ceil(textWidth(shapeInWords(numbers.shape), FONT.caption)) + 6;
-  return { shownRows, shownColumns, cell, block, caption };
+  return { shownRows, shownColumns, widths, block, caption };
 }
 
 function matrixSize(numbers) {
   const g = matrixGeometry(numbers);
   // Symmetric about the wire: a line's room above the values for the shape in words below the gradients.
-  return { width: Math.ceil(Math.max(g.cell * g.shownColumns, g.caption)) + 6, height: 2 * (g.block + 3 + LINE) };
+  const width = g.widths.reduce((a, b) => a + b, 0);
+  return { width: Math.ceil(Math.max(width, g.caption)) + 6, height: 2 * (g.block + 3 + LINE) };
 }
 
 // Values in a block above y = 0, gradients in a block below, the shape in words under them; the block
 // above is as tall as the one below so that the wire runs through the middle.
 function matrixSvg(numbers, box, marker) {
-  const g = matrixGeometry(numbers);
-  const left = -(g.cell * g.shownColumns) / 2;
+  const g = matrixGeometry(numbers); // measured as matrixSize measures it, so that it fits the box
+  const edges = columnEdges(g.widths);
   const texts = matrixTexts(numbers, marker).map(escape);
   const parts = [];
   const block = (className, top, first) => {
     for (let r = 0; r < g.shownRows; r++) {
       for (let c = 0; c < g.shownColumns; c++) {
-        const x = left + (c + 1) * g.cell - CELL_PAD / 2;
-        parts.push(`<text class="${className} cell" x="${tenth(x)}" y="${tenth(top + (r + 1) * LINE - 3)}">` +
-          `${texts[first + r * g.shownColumns + c]}</text>`);
+        parts.push(`<text class="${className} cell" data-column="${c}" x="${tenth(edges[c])}" ` +
+          `y="${tenth(top + (r + 1) * LINE - 3)}">${texts[first + r * g.shownColumns + c]}</text>`);
       }
     }
   };
@@ -137,6 +157,21 @@ function matrixSvg(numbers, box, marker) {
   parts.push(`<line class="rule" x1="${-half}" x2="${half}" y1="0" y2="0"></line>`);
   parts.push(`<text class="shape" y="${tenth(g.block + 3 + LINE - 3)}">${escape(shapeInWords(numbers.shape))}</text>`);
   return parts.join("");
+}
+
+// A matrix label whose numbers were written again in place (draw.js's update: new values, the same layout):
+// its columns spaced again by the widest number now in each, so that wider numbers never run together.
+export function respaceMatrix(group) {
+  const texts = [...group.querySelectorAll("text.cell")];
+  if (!texts.length) return;
+  const columns = Math.max(...texts.map((text) => Number(text.dataset.column))) + 1;
+  const widths = new Array(columns).fill(0);
+  for (const text of texts) {
+    const c = Number(text.dataset.column);
+    widths[c] = Math.max(widths[c], textWidth(text.textContent, FONT.number, 600) + CELL_PAD);
+  }
+  const edges = columnEdges(widths);
+  for (const text of texts) text.setAttribute("x", tenth(edges[Number(text.dataset.column)]));
 }
 
 function matrixTexts(numbers, marker) {
@@ -172,8 +207,9 @@ export function leafSvg(node) {
 // -- tags on a node ---------------------------------------------------------------------------------------
 
 // The total gradient of a node used several times: "Σ 5.00", the sum of what flows back along its wires.
+// An array's total is written with its numbers (a small one whole, a big one by its corner and shape).
 export function totalTagText(node, marker) {
-  if (node.shape.length) return `Σ${marker} ${shapeInWords(node.shape)}`;
+  if (node.shape.length) return `Σ ${marker}${formatPreview(node.grad, node.shape)}`;
   return `Σ ${marker}${formatNumber(node.grad)}`;
 }
 
