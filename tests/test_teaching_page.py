@@ -215,7 +215,8 @@ def test_the_check_panel_shows_relative_errors_verdicts_and_the_nudge_story(page
     assert page.eval_on_selector(".verdict-excellent", "td => getComputedStyle(td).color") != \
         page.eval_on_selector("body", "b => getComputedStyle(b).color")
     story = page.text_content("#check-panel .nudges li[data-input='a']")
-    assert story == "nudge a by 0.001 → J goes from 33.000 to 33.003: change 0.003 ≈ 3.00 × 0.001 = 0.003"
+    assert story == "nudge a from 5.000 to 5.001 → J goes from 33.000 to 33.003: change 0.003 ≈ ∂J/∂a × 0.001 = " \
+                    "3.00 × 0.001 = 0.003"
     shot(page, "check-panel", "#check-section")
 
 

@@ -111,6 +111,13 @@ class Nudge(BaseModel):
     predicted: Optional[float] = Field(description="gradient × step, what the derivative predicts.")
 
 
+class NodeNudge(Nudge):
+    node: int
+    name: str = Field(description="What a sentence calls the node: its name, or its short expression (b × c).")
+    value: Optional[float] = Field(description="The node's value before the nudge.")
+    grad: Optional[float] = Field(description="∂output/∂node.")
+
+
 class Kink(BaseModel):
     node: int
     op: str
@@ -140,6 +147,9 @@ class GraphResponse(BaseModel):
     check_kinks: Optional[list[Kink]] = Field(
         None, description="With `check`: the nodes evaluated at a kink or within the check's step of one (relu or "
                           "abs at 0, a max or min tie), where a numerical gradient cannot be trusted.")
+    check_nudges: Optional[list[NodeNudge]] = Field(
+        None, description="With `check`: Andrew Ng's nudge of every number node with a gradient, intermediate ones "
+                          "too, the output's nearest first: the node held at its value + step, the output's move.")
     dot: Optional[str] = Field(None, description="Present when the request asked for it.")
     layers: Optional[list["NetworkLayer"]] = Field(
         None, description="With `layers`: every layer found, network by network, from the first layer to the "
