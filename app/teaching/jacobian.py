@@ -22,7 +22,7 @@ from ..engine.graph import Graph
 from ..engine.printer import display_names, on_its_own
 from ..engine.rounding import array_decimals, format_array, format_number
 from ..words.messages import Text, say
-from .narrate import named_rule, preview
+from .narrate import named_rule_text, preview
 
 MAX_WHOLE = 256  # entries of a Jacobian given whole (a 16×16, or 4 outputs of a 4×16 matrix product)
 SLICE = (4, 8)  # rows and columns of the slice of a larger dense Jacobian
@@ -99,7 +99,7 @@ def explain_wires(edges: list[dict], graph: Graph, values: list, grads: list, wi
             if wire_grads[wire] is None:
                 continue
             edge = edges[wire]
-            edge["rule"] = named_rule(graph, names, out, node, k)
+            edge["rule"] = named_rule_text(graph, names, out, node, k)
             if not ans.ndim and not values[source].ndim:
                 continue  # a wire between numbers has its one local gradient in "local"
             arg_values = tuple(values[a] for a in args)
@@ -121,11 +121,11 @@ def _structure_text(jacobian: dict, graph: Graph, names: list[str], node: int, k
     return say(f"jacobian.{jacobian['structure']}", **facts)  # diagonal or dense
 
 
-def _vjp_text(jacobian: dict, rule: str, graph: Graph, names: list[str], out: str, node: int, k: int,
+def _vjp_text(jacobian: dict, rule: Text, graph: Graph, names: list[str], out: str, node: int, k: int,
               upstream, arg_values: tuple, flows) -> Text:
     """The vector-Jacobian product with its numbers: what flows back along the wire."""
     source = graph.args[node][k]
-    head = f"∂{out}/∂{on_its_own(graph, names, source)} = {rule}"
+    head = Text({language: f"∂{out}/∂{on_its_own(graph, names, source)} = {said}" for language, said in rule.items()})
     g = preview(upstream)
     if jacobian["structure"] == "diagonal":
         local = preview(np.reshape(jacobian["diagonal"], np.shape(arg_values[k])))
@@ -133,9 +133,10 @@ def _vjp_text(jacobian: dict, rule: str, graph: Graph, names: list[str], out: st
     if jacobian["structure"] == "blocks" and np.ndim(arg_values[1]) == 1:
         x = np.asarray(arg_values[1])
         right = on_its_own(graph, names, graph.args[node][1])
-        math = f"{head} = {g} ⊗ {preview(x)}{_outer_written_out(np.asarray(upstream), x)} = {preview(flows)}"
-        return say("jacobian.vjp_outer", math=math, right=right)
-    math = f"{head} = Jᵀ · {g} = {preview(flows)}"
+        rest = f" = {g} ⊗ {preview(x)}{_outer_written_out(np.asarray(upstream), x)} = {preview(flows)}"
+        return say("jacobian.vjp_outer", math=Text({language: said + rest for language, said in head.items()}),
+                   right=right)
+    math = Text({language: f"{said} = Jᵀ · {g} = {preview(flows)}" for language, said in head.items()})
     return say("jacobian.vjp_dense", math=math)
 
 

@@ -268,8 +268,8 @@ class Story:
             wire = first + k
             if self.wire_grads[wire] is None:
                 continue
-            rule = named_rule(self.graph, self.names, self.out, node, k)
-            head = f"∂{self.out}/∂{on_its_own(self.graph, self.names, source)} = {rule}"
+            rule = named_rule_text(self.graph, self.names, self.out, node, k)
+            head = _joined(f"∂{self.out}/∂{on_its_own(self.graph, self.names, source)} = ", rule)
             local = self.wire_locals[wire] if self.wire_locals is not None else None
             if local is not None:
                 steps.append(say("narrate.chain_local", head=head, local=format_number(local), g=g,
@@ -319,6 +319,17 @@ def named_rule(graph: Graph, names: list[str], out: str, node: int, k: int) -> s
             source = graph.args[node][op.params.index(placeholder)]
             parts.append(in_formula(graph, names, source))
     return "".join(parts)
+
+
+def named_rule_text(graph: Graph, names: list[str], out: str, node: int, k: int) -> Text:
+    """``named_rule`` in every language: a rule with words in it ("1 if z > w, 0 if z < w, ½ on a tie") comes
+    from the catalogs' ``ops.<name>.rules``, its parameters filled in with the program's names."""
+    op = graph.table[node]
+    worded = op.worded_rules(short=True)
+    if worded is None:
+        return same(named_rule(graph, names, out, node, k))
+    args = {param: in_formula(graph, names, source) for param, source in zip(op.params, graph.args[node])}
+    return Text({language: rules[min(k, len(rules) - 1)].format_map(args) for language, rules in worded.items()})
 
 
 def names_a_parameter(text: str, op) -> bool:

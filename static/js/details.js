@@ -126,7 +126,7 @@ function chainRule(graph, node, op) {
     row.insertCell().textContent = `∂${out}/∂${/\s/.test(argument) ? `(${argument})` : argument}`;
     const rule = edge.rule ?? op.local_gradients[op.variadic ? op.params[0] : op.params[edge.index]];
     const local = row.insertCell();
-    local.append(span(rule));
+    local.append(span(pick(rule)));
     if (edge.local !== undefined && edge.local !== null && !source.shape.length) local.append(span(" = "), rounded(edge.local, []));
     row.insertCell().append(...product(graph, node, edge));
   }
