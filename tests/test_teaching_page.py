@@ -340,7 +340,7 @@ def test_the_teaching_panels_speak_chinese_too(page):
     page.keyboard.press("ArrowRight")
     page.click("button[data-lang='zh']")
     page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
-    assert page.text_content("#check-panel .nudges li[data-input='a']").startswith("把 a 增加 0.001 → J 从 33.000 变为 33.003")
+    assert page.text_content("#check-panel .nudges li[data-input='a']").startswith("把 a 从 5.000 推到 5.001 → J 从 33.000 变为 33.003")
     assert "极好" in page.text_content("#check-panel tr[data-input='a'] .verdict")
     assert page.text_content("#narration") == "b = 3.00（输入）"  # u = b*c comes first
     assert page.text_content("#train-run") == "运行"
