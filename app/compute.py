@@ -229,7 +229,8 @@ def _quiz(run: Run) -> None:
 
 
 def _check(run: Run) -> None:
-    run.result["check"], run.result["check_kinks"] = check_panel(run.graph, run.node_values, run.grads, run.limits)
+    run.result["check"], run.result["check_kinks"], run.result["check_nudges"] = check_panel(
+        run.graph, run.node_values, run.grads, run.limits)
 
 
 def _drawing(run: Run) -> None:

@@ -80,7 +80,7 @@ def test_ops_catalogue_serves_the_table(client):
     ops = client.get("/api/ops").json()
     assert [op["name"] for op in ops] == [op.name for op in OPS]
     by_name = {op["name"]: op for op in ops}
-    assert by_name["sigmoid"]["symbol"] == "σ" and by_name["sigmoid"]["local_gradients"] == {"x": "σ(x)(1 - σ(x))"}
+    assert by_name["sigmoid"]["symbol"] == "σ" and by_name["sigmoid"]["local_gradients"] == {"x": {"en": "σ(x)(1 - σ(x))", "zh": "σ(x)(1 - σ(x))"}}
     assert "distributes" in by_name["add"]["sentence"]["en"]
     assert "routes" in by_name["max"]["sentence"]["en"]
     assert "swaps" in by_name["mul"]["sentence"]["en"]

@@ -86,13 +86,13 @@ def test_the_gradient_of_w_in_the_norm_of_wx_is_the_outer_product_2q_xt(client):
     q = W @ x
     [w_wire] = [edge for edge in body["edges"] if edge["source"] == 0]
     assert_close(w_wire["grad"], np.outer(2 * q, x))
-    assert w_wire["rule"] == "∂f/∂q @ xᵀ"
+    assert w_wire["rule"]["en"] == "∂f/∂q @ xᵀ"
     vjp = w_wire["jacobian"]["vjp"]["en"]
     assert vjp.startswith("∂f/∂W = ∂f/∂q @ xᵀ = [0.440, 0.520] ⊗ [0.200, 0.400] = [[0.440 × 0.200, 0.440 × 0.400], ")
     assert "outer product" in vjp and "外积" in w_wire["jacobian"]["vjp"]["zh"]
     # and the upstream gradient 2q comes from the square gate's diagonal Jacobian, 2·q
     [square] = [edge for edge in body["edges"] if edge["source"] == 2]
-    assert square["rule"] == "2·q^(2−1)" and square["jacobian"]["structure"] == "diagonal"
+    assert square["rule"]["en"] == "2·q^(2−1)" and square["jacobian"]["structure"] == "diagonal"
     assert_close(square["jacobian"]["diagonal"], 2 * q)
 
 
@@ -146,7 +146,7 @@ def test_the_matmul_sentence_names_the_programs_operands_not_placeholders(client
     assert lines[matmul].startswith("matmul: ∂C/∂W = ∂C/∂(W @ a) @ aᵀ, with upstream ")
     assert "; ∂C/∂a = Wᵀ @ ∂C/∂(W @ a), with upstream " in lines[matmul]
     assert "bᵀ" not in lines[matmul] and " g " not in lines[matmul]
-    rules = {(edge["source"], edge["target"]): edge["rule"] for edge in body["edges"] if "rule" in edge}
+    rules = {(edge["source"], edge["target"]): edge["rule"]["en"] for edge in body["edges"] if "rule" in edge}
     assert rules[(0, matmul)] == "∂C/∂(W @ a) @ aᵀ"
 
 

@@ -112,7 +112,7 @@ def test_a_step_moves_by_the_mean_of_the_gradients_each_sample_graph_shows():
     settings = fresh(batch_size=100, learning_rate=0.1)
     start = initial_weights(settings)
     step = as_arrays(train(settings, None, steps=1)["weights"])
-    per_point = [compute_graph(**dict(zip(("program", "values"), sample(settings, None, "train", i).values()))
+    per_point = [compute_graph(**{key: sample(settings, None, "train", i)[key] for key in ("program", "values")}
                                )["gradients"] for i in range(100)]
     for name in start:
         mean = np.mean([np.array(gradients[name]) for gradients in per_point], axis=0)

@@ -11,15 +11,18 @@ program, an op, a name of the API or a limit, a file format, or a word of the op
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import string
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
 
 from app.engine.ops import CONSTANTS, FUNCTIONS, OPS
+from app.teaching.examples import examples
 from app.words.catalogs import CATALOGS, ENGLISH, FOLDER, to_toml
 from conftest import free_port, start_app_server, stop_app_server
 from test_page import browser  # noqa: F401 (the fixture; the page's tests skip without Chromium)
@@ -65,11 +68,13 @@ NAMES = {"SVG", "PNG", "JSON", "DOT", "curl", "API", "Ctrl", "Enter", "CS231n", 
 
 
 def notation_words() -> set[str]:
-    """The op table's names and notation: its names, symbols, formulas and local-gradient rules."""
+    """The op table's names and notation: its names, symbols, formulas and the local-gradient rules that are
+    notation only ("g @ bᵀ"); a rule with words in it ("1 if a > b, 0 if a < b, ½ on a tie") is the catalogs'."""
     words = set(FUNCTIONS) | set(CONSTANTS)
     for op in OPS:
-        for text in (op.name, op.symbol, op.formula, op.show, op.unfolds_to or "", *op.local_grads, *op.local_short,
-                     *op.params):
+        rules = () if op.worded_rules() else op.local_grads
+        short = () if op.worded_rules(short=True) else op.local_short
+        for text in (op.name, op.symbol, op.formula, op.show, op.unfolds_to or "", *rules, *short, *op.params):
             words |= set(CODE.findall(text))
     return words
 
@@ -91,7 +96,8 @@ FACTS = notation_words() | NAMES
 def test_the_leak_check_finds_english_written_outside_the_catalogs():
     assert english_leaks("⟦ɱûļ: x × y = 3.00 × 2.00~~⟧", FACTS) == []
     assert english_leaks("⟦ŵéîĝĥţš W1, b1 (max_chars, BACKPROP_MAX_NODES)~~⟧", FACTS) == []
-    assert english_leaks("⟦W⟧ (the first 4)", FACTS) == ["first"]  # "the" is in a rule: "row k of the upstream …"
+    assert english_leaks("⟦W⟧ (the first 4)", FACTS) == ["first", "the"]
+    assert {"on", "tie"} <= set(english_leaks("1 if z > w, 0 if z < w, ½ on a tie", FACTS))  # a rule's words
     assert {"depends", "this"} <= set(english_leaks("no gradient: this depends on no input", FACTS))
 
 
@@ -149,11 +155,16 @@ def test_the_api_speaks_the_pseudo_language_in_every_sentence(pseudo_server):
                                                       "updates": "all"}))
         answers.append(client.get("/api/graph", params={"expression": "a + + b", "values": '{"a": 1, "b": 2}'}))
         answers += [client.get("/api/ops"), client.get("/api/examples"), client.get("/api/nothing")]
+        playground = [client.post("/api/playground/step", json={"settings": {"l2": 0.01}, "steps": 0}),
+                      client.post("/api/playground/sample", json={"settings": {}, "subset": "train", "index": 0})]
+        answers += playground
         schema = client.get("/openapi.json").json()["components"]["schemas"]["Text"]
     assert schema["required"] == [ENGLISH, *sorted({*CATALOGS, PSEUDO} - {ENGLISH})]
     texts = [text for answer in answers for text in texts_in(answer.json())]
     assert len(texts) > 500
-    facts = FACTS | {word for program, values in PROGRAMS for word in CODE.findall(program)} | {
+    statements = [line.split("#")[0] for answer in playground for line in answer.json()["program"].splitlines()]
+    facts = FACTS | {word for line in statements for word in CODE.findall(line)} | {
+        word for program, values in PROGRAMS for word in CODE.findall(program)} | {
         word for program in BAD for word in CODE.findall(program)} | {"w", "L", "q", "nothing", "GET", "DELETE"}
     leaks = {(text[PSEUDO], tuple(english_leaks(text[PSEUDO], facts))) for text in texts
              if english_leaks(text[PSEUDO], facts)}
@@ -171,6 +182,10 @@ VISIBLE_TEXTS = """() => {
         if (node.parentElement.closest("script, style, textarea, pre, code")) continue;  // programs
         if (node.textContent.trim()) texts.push(node.textContent.trim());
     }
+    // the playground's program is the server's: its statements are code, its comments are the catalogs' words
+    for (const program of document.querySelectorAll("pre#program")) {
+        for (const line of program.textContent.split("\\n")) if (line.includes("#")) texts.push(line.split("#")[1].trim());
+    }
     for (const element of document.querySelectorAll("[title], [aria-label], [placeholder]")) {
         for (const name of ["title", "aria-label", "placeholder"]) {
             // a preset's tooltip ends with its program: code, whose comments are the examples' own (docs/words.md)
@@ -181,13 +196,26 @@ VISIBLE_TEXTS = """() => {
 }"""
 
 
-def page_texts(browser, server: str, path: str, language: str, ready: str) -> list[str]:
+def open_card(name):
+    """Open the card of the node called ``name`` (its chain-rule table, with the local-gradient rules)."""
+    def opened(page):
+        node = page.evaluate(f"window.backpropLab.page.graph.nodes.find(n => n.name === {name!r}).id")
+        page.focus(f"#n{node}")
+        page.wait_for_selector("#details:not([hidden]) .chain-rule")
+        page.wait_for_function("() => { const p = window.backpropLab.page; return p.settled === p.request; }")
+        page.wait_for_selector("#details .chain-rule td:nth-child(2):not(:empty)")
+    return opened
+
+
+def page_texts(browser, server: str, path: str, language: str, ready: str, action=None) -> list[str]:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(server + path.replace("LANG", language))
     page.wait_for_selector(ready)
+    if action:
+        action(page)
     if path.startswith("/?"):
         page.click("#table-toggle")
         page.wait_for_selector("#table-view tr[data-node]")
@@ -198,14 +226,28 @@ def page_texts(browser, server: str, path: str, language: str, ready: str) -> li
     return texts
 
 
-@pytest.mark.parametrize("path, ready", [
-    ("/?lang=LANG#program=" + "3*(a%2Bb*c)" + "&values=" + "%7B%22a%22%3A5%2C%22b%22%3A3%2C%22c%22%3A2%7D",
-     "#graph svg g.wire-label"),
-    ("/playground?lang=LANG", "#epoch:not(:empty)"),
+def linked(program: str, values: dict) -> str:
+    return "/?lang=LANG#program=" + quote(program) + "&values=" + quote(json.dumps(values))
+
+
+NIELSEN = next(example for example in examples() if example["name"] == "nielsen-mlp")
+
+
+@pytest.mark.parametrize("path, ready, action", [
+    (linked("3*(a + b*c)", {"a": 5, "b": 3, "c": 2}), "#graph svg g.wire-label", None),
+    # a card's chain rule: the op table's local-gradient rules with words in them (max, relu, sum, mean, pow, abs)
+    (linked("m = max(z, w) + min(z, w)\nr = relu(z) + abs(w) + z^2\nf = m + r + sum([z, w]) + mean([z, w])",
+            {"z": 2, "w": -1}), "#graph svg g.wire-label", open_card("m")),
+    (linked("y = leaky_relu(z) + elu(w)\nf = sum(transpose([[z, w]]))", {"z": 2, "w": -1}),
+     "#graph svg g.wire-label", open_card("y")),
+    # Nielsen's equations beside the graph
+    (linked(NIELSEN["program"], NIELSEN["values"]), "#equations-section:not([hidden])", None),
+    ("/playground?lang=LANG", "#epoch:not(:empty)", None),
+    ("/playground?lang=LANG&l2=0.01", "#epoch:not(:empty)", None),
 ])
-def test_the_page_speaks_the_pseudo_language_in_every_text(browser, pseudo_server, path, ready):
-    pseudo_texts = page_texts(browser, pseudo_server, path, PSEUDO, ready)
-    facts = FACTS | {"a", "b", "c"}
+def test_the_page_speaks_the_pseudo_language_in_every_text(browser, pseudo_server, path, ready, action):
+    pseudo_texts = page_texts(browser, pseudo_server, path, PSEUDO, ready, action)
+    facts = FACTS | {"a", "b", "c", "z", "w", "m", "r", "f", "y"} | set(CODE.findall(NIELSEN["program"]))
     leaks = sorted({text for text in pseudo_texts if english_leaks(text, facts)})
     assert not leaks, f"texts on the page not from a catalog: {leaks[:10]}"
     assert sum("⟦" in text for text in pseudo_texts) > 30

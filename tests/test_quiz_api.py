@@ -89,7 +89,7 @@ def test_a_wrong_answer_for_b_gets_the_mul_gates_swap_with_the_numbers_but_not_t
     assert "乘法门交换输入" in b["hint"]["zh"] and "3.00" in b["hint"]["zh"] and "c = 2.00" in b["hint"]["zh"]
     assert b["show"]["en"] == "∂f/∂b = 3.00 × 2.00 = 6.00" and b["asks"] == "∂f/∂b"
     [use] = b["uses"]
-    assert (use["op"], use["rule"], use["upstream"], use["local"]) == ("mul", "c", 3.0, 2.0)
+    assert (use["op"], use["rule"]["en"], use["upstream"], use["local"]) == ("mul", "c", 3.0, 2.0)
 
 
 def test_the_hint_is_in_the_programs_names_never_the_gates_parameters(client):

@@ -76,7 +76,7 @@ def test_a_gate_is_named_by_its_expression_in_the_programs_own_names(client):
                                              "narrate": True, "local": True}).json()
     mul = [node for node in answer["nodes"] if node["op"] == "mul" and node["inputs"] == [1, 2]][0]
     assert mul["narration"]["name"] == mul["narration"]["expression"] == "b × c"
-    assert [edge["rule"] for edge in answer["edges"] if edge["target"] == mul["id"]] == ["c", "b"]
+    assert [edge["rule"]["en"] for edge in answer["edges"] if edge["target"] == mul["id"]] == ["c", "b"]
     named = client.post("/api/graph", json={"expression": "u = b*c\nJ = 3*u", "narrate": True,
                                             "default_value": 1}).json()
     u = [node for node in named["nodes"] if node["name"] == "u"][0]

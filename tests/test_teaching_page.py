@@ -215,7 +215,8 @@ def test_the_check_panel_shows_relative_errors_verdicts_and_the_nudge_story(page
     assert page.eval_on_selector(".verdict-excellent", "td => getComputedStyle(td).color") != \
         page.eval_on_selector("body", "b => getComputedStyle(b).color")
     story = page.text_content("#check-panel .nudges li[data-input='a']")
-    assert story == "nudge a by 0.001 → J goes from 33.000 to 33.003: change 0.003 ≈ 3.00 × 0.001 = 0.003"
+    assert story == "nudge a from 5.000 to 5.001 → J goes from 33.000 to 33.003: change 0.003 ≈ ∂J/∂a × 0.001 = " \
+                    "3.00 × 0.001 = 0.003"
     shot(page, "check-panel", "#check-section")
 
 
@@ -339,7 +340,7 @@ def test_the_teaching_panels_speak_chinese_too(page):
     page.keyboard.press("ArrowRight")
     page.click("button[data-lang='zh']")
     page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
-    assert page.text_content("#check-panel .nudges li[data-input='a']").startswith("把 a 增加 0.001 → J 从 33.000 变为 33.003")
+    assert page.text_content("#check-panel .nudges li[data-input='a']").startswith("把 a 从 5.000 推到 5.001 → J 从 33.000 变为 33.003")
     assert "极好" in page.text_content("#check-panel tr[data-input='a'] .verdict")
     assert page.text_content("#narration") == "b = 3.00（输入）"  # u = b*c comes first
     assert page.text_content("#train-run") == "运行"

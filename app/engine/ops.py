@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 
 from ..words.catalogs import CATALOGS, ENGLISH, words
-from ..words.messages import Text, say
+from ..words.messages import Text, same, say
 
 Rule = Callable[..., np.ndarray]
 
@@ -69,6 +69,24 @@ class Op:
     def has_words(self, field: str) -> bool:
         return f"ops.{self.name}.{field}" in CATALOGS[ENGLISH]
 
+    def worded_rules(self, short: bool = False) -> dict | None:
+        """Where the local-gradient rules have words in them ("1 if a > b, 0 if a < b, ½ on a tie"): per language,
+        one template per parameter, ``{p}`` for parameter p, from the catalogs' ``ops.<name>.rules`` (``short``:
+        ``.short`` where there is one, as a narration line says it). None for rules that are notation only."""
+        if short and self.has_words("short"):
+            return self.templates("short")
+        if short and self.local_short:
+            return None  # a short form in notation (b·a^(b−1) for pow)
+        return self.templates("rules") if self.has_words("rules") else None
+
+    def rule_texts(self) -> list[Text]:
+        """Each parameter's local-gradient rule in every language, in the parameters' letters (for the catalogue)."""
+        worded = self.worded_rules()
+        if worded is None:
+            return [same(rule) for rule in self.local_grads]
+        return [Text({language: rules[k].format_map(_Letters()) for language, rules in worded.items()})
+                for k in range(len(self.local_grads))]
+
     @property
     def arity(self) -> str:
         if self.variadic:
@@ -80,6 +98,17 @@ class Op:
 @cache
 def _words_of(name: str, field: str) -> Text:
     return say(f"ops.{name}.{field}")
+
+
+class _Letters(dict):
+    def __missing__(self, key: str) -> str:
+        return key
+
+
+def _in_letters(name: str, field: str = "rules") -> tuple[str, ...]:
+    """A row's local-gradient rules in words, from the English catalog, in its parameters' letters: the notation
+    the row's other rules are written in (its words in every language are ``Op.worded_rules``)."""
+    return tuple(rule.format_map(_Letters()) for rule in CATALOGS[ENGLISH][f"ops.{name}.{field}"])
 
 
 def _sigmoid(x):
@@ -187,7 +216,7 @@ OPS: tuple[Op, ...] = (
        ),
     Op("pow", "^", ("a", "b"), np.power,
        (_pow_base_grad, _pow_exponent_grad),
-       "a ^ b", ("b · a^(b-1), 0 at b = 0", "a^b · log a, 0 at a = 0"),
+       "a ^ b", _in_letters("pow"),
        infix=("^", "**"), precedence=4, right_associative=True,
        show="{a}^{b}",
        local_short=("b·a^(b−1)", "a^b·log a"),
@@ -201,7 +230,7 @@ OPS: tuple[Op, ...] = (
     Op("max", "max", ("a", "b"), np.maximum,
        (lambda g, ans, a, b: _split_ties(g, a, b, np.greater),
         lambda g, ans, a, b: _split_ties(g, b, a, np.greater)),
-       "max(a, b)", ("1 if a > b, 0 if a < b, ½ on a tie", "1 if b > a, 0 if b < a, ½ on a tie"),
+       "max(a, b)", _in_letters("max"),
        show="max({a}, {b})",
        routes="max",
        kink="tie",
@@ -209,7 +238,7 @@ OPS: tuple[Op, ...] = (
     Op("min", "min", ("a", "b"), np.minimum,
        (lambda g, ans, a, b: _split_ties(g, a, b, np.less),
         lambda g, ans, a, b: _split_ties(g, b, a, np.less)),
-       "min(a, b)", ("1 if a < b, 0 if a > b, ½ on a tie", "1 if b < a, 0 if b > a, ½ on a tie"),
+       "min(a, b)", _in_letters("min"),
        show="min({a}, {b})",
        routes="min",
        kink="tie",
@@ -232,7 +261,7 @@ OPS: tuple[Op, ...] = (
        ),
     Op("abs", "abs", ("x",), np.abs,
        (lambda g, ans, x: g * np.sign(x),),
-       "|x|", ("sign(x), 0 at x = 0",),
+       "|x|", _in_letters("abs"),
        show="|{x}|",
        kink="zero",
        local_short=("sign(x)",),
@@ -253,7 +282,7 @@ OPS: tuple[Op, ...] = (
        ),
     Op("relu", "relu", ("x",), lambda x: np.maximum(x, 0.0),
        (lambda g, ans, x: g * (x > 0),),
-       "max(x, 0)", ("1 if x > 0, else 0",),
+       "max(x, 0)", _in_letters("relu"),
        show="relu({x})",
        kink="zero",
        local_short=("[x > 0]",),
@@ -261,20 +290,20 @@ OPS: tuple[Op, ...] = (
     Op("leaky_relu", "leaky relu", ("x", "slope"), lambda x, slope: np.where(x > 0, x, slope * x),
        (lambda g, ans, x, slope: g * np.where(x > 0, 1.0, slope),
         lambda g, ans, x, slope: g * np.where(x > 0, 0.0, x)),
-       "x if x > 0, else slope · x", ("1 if x > 0, else slope", "0 if x > 0, else x"),
+       "x if x > 0, else slope · x", _in_letters("leaky_relu"),
        defaults={"slope": 0.1},
        show="leaky_relu({x}, {slope})",
        kink="zero",
-       local_short=("1 or slope", "0 or x"),
+       local_short=_in_letters("leaky_relu", "short"),
        ),
     Op("elu", "elu", ("x", "alpha"), lambda x, alpha: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0))),
        (lambda g, ans, x, alpha: g * np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0))),
         lambda g, ans, x, alpha: g * np.where(x > 0, 0.0, np.expm1(np.minimum(x, 0.0)))),
-       "x if x > 0, else alpha · (exp(x) - 1)", ("1 if x > 0, else alpha · exp(x)", "0 if x > 0, else exp(x) - 1"),
+       "x if x > 0, else alpha · (exp(x) - 1)", _in_letters("elu"),
        defaults={"alpha": 1.0},
        show="elu({x}, {alpha})",
        kink="zero",  # its slope jumps from alpha·1 to 1 at 0 (unless alpha = 1)
-       local_short=("1 or α·exp(x)", "0 or exp(x)−1"),
+       local_short=_in_letters("elu", "short"),
        ),
     Op("softplus", "softplus", ("x",), lambda x: np.logaddexp(0.0, x),
        (lambda g, ans, x: g * _sigmoid(x),),
@@ -294,14 +323,14 @@ OPS: tuple[Op, ...] = (
        ),
     Op("sum", "Σ", ("x",), np.sum,
        (lambda g, ans, x: np.broadcast_to(g, np.shape(x)),),
-       "x₁ + x₂ + … + xₙ", ("1 for every element",),
+       "x₁ + x₂ + … + xₙ", _in_letters("sum"),
        elementwise=False,
        show="Σ {x}",
        local_short=("1",),
        ),
     Op("mean", "mean", ("x",), np.mean,
        (lambda g, ans, x: np.broadcast_to(g / np.size(x), np.shape(x)),),
-       "(x₁ + x₂ + … + xₙ) / n", ("1 / n for every element",),
+       "(x₁ + x₂ + … + xₙ) / n", _in_letters("mean"),
        elementwise=False,
        show="mean({x})",
        local_short=("1/n",),
@@ -315,13 +344,13 @@ OPS: tuple[Op, ...] = (
        ),
     Op("transpose", "ᵀ", ("x",), np.transpose,
        (lambda g, ans, x: np.transpose(g),),
-       "xᵀ", ("transpose back",),
+       "xᵀ", _in_letters("transpose"),
        elementwise=False,
        show="{x}ᵀ",
        ),
     Op("stack", "[ ]", ("items",), _stack,
        _PickRow(),
-       "[x₁, x₂, …, xₙ]", ("row k of the upstream gradient",),
+       "[x₁, x₂, …, xₙ]", _in_letters("stack"),
        function=False, elementwise=False, variadic=True,
        show="[{items}]",
        ),
@@ -348,7 +377,7 @@ def catalogue() -> list[dict]:
             "elementwise": op.elementwise,
             "variadic": op.variadic,
             "formula": op.formula,
-            "local_gradients": dict(zip(op.params, op.local_grads)),
+            "local_gradients": dict(zip(op.params, op.rule_texts())),
             "sentence": op.words("sentence"),
             "called": op.words("name"),
             "unfolds_to": op.unfolds_to,

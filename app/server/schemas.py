@@ -80,8 +80,9 @@ class Edge(BaseModel):
     value: JsonValue = Field(description="The source's value.")
     grad: JsonValue = Field(description="The part of the source's gradient that flows back along this wire.")
     local: JsonValue = Field(None, description="With `local`: d target / d source, where both are numbers.")
-    rule: Optional[str] = Field(None, description="With `local`, on a wire that carries a gradient: the op table's "
-                                                  "local-gradient rule in the program's own names (`∂f/∂q @ xᵀ`).")
+    rule: Optional[Text] = Field(None, description="With `local`, on a wire that carries a gradient: the op table's "
+                                                   "local-gradient rule in the program's own names (`∂f/∂q @ xᵀ`), "
+                                                   "in every language.")
     local_worked: Optional[str] = Field(None, description="With `local`, on a wire between numbers: its local gradient "
                                                           "worked out with the gate's numbers (`σ(1−σ) = 0.73 × 0.27 = 0.20`).")
     jacobian: Optional["Jacobian"] = Field(None, description="With `local`, on a wire to or from an array: the local "
@@ -113,6 +114,13 @@ class Nudge(BaseModel):
     predicted: Optional[float] = Field(description="gradient × step, what the derivative predicts.")
 
 
+class NodeNudge(Nudge):
+    node: int
+    name: str = Field(description="What a sentence calls the node: its name, or its short expression (b × c).")
+    value: Optional[float] = Field(description="The node's value before the nudge.")
+    grad: Optional[float] = Field(description="∂output/∂node.")
+
+
 class Kink(BaseModel):
     node: int
     op: str
@@ -142,6 +150,9 @@ class GraphResponse(BaseModel):
     check_kinks: Optional[list[Kink]] = Field(
         None, description="With `check`: the nodes evaluated at a kink or within the check's step of one (relu or "
                           "abs at 0, a max or min tie), where a numerical gradient cannot be trusted.")
+    check_nudges: Optional[list[NodeNudge]] = Field(
+        None, description="With `check`: Andrew Ng's nudge of every number node with a gradient, intermediate ones "
+                          "too, the output's nearest first: the node held at its value + step, the output's move.")
     dot: Optional[str] = Field(None, description="Present when the request asked for it.")
     layers: Optional[list["NetworkLayer"]] = Field(
         None, description="With `layers`: every layer found, network by network, from the first layer to the "
@@ -192,7 +203,8 @@ class Op(BaseModel):
     elementwise: bool
     variadic: bool = Field(description="Takes any number of arguments, all for its one parameter.")
     formula: str
-    local_gradients: dict[str, str] = Field(description="The local gradient with respect to each parameter.")
+    local_gradients: dict[str, Text] = Field(description="The local gradient with respect to each parameter, in "
+                                                         "every language (\"1 if a > b, 0 if a < b, ½ on a tie\").")
     sentence: Text = Field(description="How the gate passes gradient back.")
     called: Text = Field(description="The gate's name as the page and the narration say it (mul, 乘法门).")
     unfolds_to: Optional[str] = Field(description="For a compound gate: the expression of primitives it unfolds "
@@ -381,8 +393,8 @@ class QuizUse(BaseModel):
     gate: int = Field(description="The gate this use feeds.")
     wire: int = Field(description="The edge, by its position in `edges`.")
     op: str = Field(description="The gate's op.")
-    rule: str = Field(description="The gate's local-gradient rule for this argument, in the program's names (`c` "
-                                  "for b in u = b*c).")
+    rule: Text = Field(description="The gate's local-gradient rule for this argument, in the program's names (`c` "
+                                   "for b in u = b*c), in every language.")
     upstream: JsonValue = Field(description="The gate's own gradient, which the chain rule multiplies.")
     local: JsonValue = Field(description="d gate / d this node, where both are numbers (else null: see rule).")
     text: Text = Field(description='The step in words, e.g. "b feeds the mul gate u: take the upstream ∂J/∂u = 3.00 '
@@ -479,6 +491,7 @@ class PlaygroundData(BaseModel):
 
 class PlaygroundStepResponse(BaseModel):
     program: str = Field(description="The network as a program of this language, which the engine trained.")
+    programs: Text = Field(description="The same program with its comments in each language (the page shows it).")
     epoch: int = Field(description="Epochs the new weights have had.")
     weights: dict[str, list[Any]] = Field(description="The new weights, to send with the next request.")
     history: list[PlaygroundRecord] = Field(description="After each epoch of this request (with steps 0, now).")
@@ -504,4 +517,5 @@ class PlaygroundSampleRequest(BaseModel):
 
 class PlaygroundSampleResponse(BaseModel):
     program: str = Field(description="The network's program; for one point its mean is that point's loss.")
+    programs: Text = Field(description="The same program with its comments in each language (the page opens it).")
     values: dict[str, Value] = Field(description="X (1×2), y (1×1) and the weights: ready for /api/graph.")

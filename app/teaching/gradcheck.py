@@ -4,7 +4,9 @@ For every element of every input, (f(x + h) - f(x - h)) / 2h with f the sum of
 the output's elements, and the relative error |a - n| / max(|a|, |n|), taken
 as 0 when both are 0, judged as the CS231n notes read it (``VERDICTS``); and the
 places where a numerical check cannot be trusted, kinks (relu at 0, a max tie), flagged.
-For a number input, Andrew Ng's nudge: move it by 0.001 and see how far the output moves.
+For a number input, Andrew Ng's nudge: move it by 0.001 and see how far the output moves; and the same for every
+number node of the graph, intermediate ones too (``node_nudges``), as the notes nudge v before u: hold the node at
+its value + 0.001, run only what lies after it, and compare the output's move with ∂out/∂node × 0.001.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from ..engine import costs
 from ..engine.forward import forward_values
 from ..engine.graph import Graph
 from ..engine.limits import Limits
+from ..engine.printer import display_names
 from ..engine.serialize import json_value
 from ..words.messages import NOTHING, Text, say
 
 RELATIVE_STEP = 1e-6
 NUDGE = 0.001  # Andrew Ng's "nudge a by 0.001 and J moves by 0.003"
+# Each nudge of a node runs the gates after it again: the nodes nudged are the ones nearest the output, at most these.
+MAX_NUDGED_NODES = 40
 # CS231n's reading of the maximum relative error: below each bound its verdict; at or above the last, "wrong".
 VERDICTS = ((1e-7, "excellent"), (1e-4, "good"), (1e-2, "suspect"))
 WRONG = "wrong"
@@ -59,11 +64,43 @@ def _total(graph: Graph, name: str, x: np.ndarray, limits: Limits) -> float:
     return float(np.sum(forward_values(graph, {name: value}, limits)[graph.output]))
 
 
-def check_panel(graph: Graph, values: list, grads: list, limits: Limits) -> tuple[dict, list[dict]]:
-    """The gradient check per input, and the kinks it met (the top-level ``check_kinks``)."""
+def check_panel(graph: Graph, values: list, grads: list, limits: Limits) -> tuple[dict, list[dict], list[dict]]:
+    """The gradient check per input, the kinks it met (the top-level ``check_kinks``) and the nudge of every number
+    node (``check_nudges``)."""
     kinks = find_kinks(graph, values)
     report = gradient_check(graph, values, grads, limits, _inputs_upstream_of(graph, [k["node"] for k in kinks]))
-    return report, kinks
+    return report, kinks, node_nudges(graph, values, grads, limits)
+
+
+def node_nudges(graph: Graph, values: list, grads: list, limits: Limits) -> list[dict]:
+    """Andrew Ng's nudge of every number node that has a gradient, as the notes take them: the steps from the output
+    back (v, then u), then the inputs in the program's order: {"node", "name", "value", "step", "before", "after",
+    "change", "predicted", "grad"}."""
+    inputs = list(graph.inputs.values())
+    steps = [node for node in range(graph.output - 1, -1, -1) if graph.table[node] is not None]
+    nudged = [node for node in steps + inputs
+              if np.ndim(values[node]) == 0 and grads[node] is not None and np.isfinite(grads[node])][:MAX_NUDGED_NODES]
+    names = display_names(graph) if nudged else []
+    nudges = []
+    with np.errstate(all="ignore"):
+        for node in nudged:
+            before = float(np.sum(values[graph.output]))
+            after = float(np.sum(_held_at(graph, values, node, np.float64(values[node]) + NUDGE)[graph.output]))
+            nudges.append({"node": node, "name": names[node], "value": _finite(float(values[node])), "step": NUDGE, "before": _finite(before),
+                           "after": _finite(after), "change": _finite(after - before),
+                           "predicted": _finite(float(grads[node]) * NUDGE), "grad": _finite(float(grads[node]))})
+    return nudges
+
+
+def _held_at(graph: Graph, values: list, node: int, value) -> list:
+    """Every node's value with ``node`` held at ``value``: the gates after it (nodes are in topological order) run
+    again, those before it keep their values."""
+    held = list(values)
+    held[node] = value
+    for later, op, args in graph.forward_plan():
+        if later > node and op is not None:
+            held[later] = op.forward(*[held[a] for a in args])
+    return held
 
 
 def gradient_check(graph: Graph, values: list, grads: list, limits: Limits, kinked: set[str] = frozenset()) -> dict:

@@ -24,7 +24,7 @@ from ..engine.graph import Graph
 from ..engine.printer import display_names, on_its_own
 from ..engine.rounding import format_array, format_number, operand_decimals, worked, worked_decimals
 from ..words.messages import Text, say
-from .narrate import _joined, gradient_or_share, named_rule, preview
+from .narrate import _joined, gradient_or_share, named_rule, named_rule_text, preview
 
 MAX_WHOLE = 256  # entries of a Jacobian given whole (a 16×16, or 4 outputs of a 4×16 matrix product)
 SLICE = (4, 8)  # rows and columns of the slice of a larger dense Jacobian
@@ -147,10 +147,10 @@ def explain_wires(edges: list[dict], graph: Graph, values: list, grads: list, wi
             if wire_grads[wire] is None:
                 continue
             edge = edges[wire]
-            edge["rule"] = named_rule(graph, names, out, node, k)
+            edge["rule"] = named_rule_text(graph, names, out, node, k)
             if not ans.ndim and not values[source].ndim:  # a wire between numbers: its one local gradient
                 worked_out = local_with_numbers(op, k, ans, tuple(values[a] for a in args), edge.get("local"),
-                                                edge["rule"])
+                                                named_rule(graph, names, out, node, k))
                 if worked_out is not None:
                     edge["local_worked"] = worked_out
                 continue
@@ -173,11 +173,11 @@ def _structure_text(jacobian: dict, graph: Graph, names: list[str], node: int, k
     return say(f"jacobian.{jacobian['structure']}", **facts)  # diagonal or dense
 
 
-def _vjp_text(jacobian: dict, rule: str, graph: Graph, names: list[str], out: str, node: int, k: int,
+def _vjp_text(jacobian: dict, rule: Text, graph: Graph, names: list[str], out: str, node: int, k: int,
               upstream, arg_values: tuple, flows, shared: bool = False) -> Text:
     """The vector-Jacobian product with its numbers: what flows back along the wire (a share, where the
     argument is used several times)."""
-    head = _joined(gradient_or_share(graph, names, out, node, k, shared), f" = {rule}")
+    head = _joined(gradient_or_share(graph, names, out, node, k, shared), " = ", rule)
     g = preview(upstream)
     if jacobian["structure"] == "diagonal":  # local ⊙ g, with the digits a hand check needs (rounding.worked)
         local = np.reshape(jacobian["diagonal"], np.shape(arg_values[k]))

@@ -272,9 +272,9 @@ class Story:
             wire = first + k
             if self.wire_grads[wire] is None:
                 continue
-            rule = named_rule(self.graph, self.names, self.out, node, k)
+            rule = named_rule_text(self.graph, self.names, self.out, node, k)
             head = _joined(gradient_or_share(self.graph, self.names, self.out, node, k, self.shared(source)),
-                           f" = {rule}")
+                           " = ", rule)
             local = self.wire_locals[wire] if self.wire_locals is not None else None
             if local is not None:  # local × upstream with the digits a hand check needs (rounding.worked)
                 (local_text, g_text), grad_text = worked(self.wire_grads[wire], np.multiply, local, self.grads[node])
@@ -339,6 +339,17 @@ def named_rule(graph: Graph, names: list[str], out: str, node: int, k: int) -> s
             alone = parts and parts[-1].endswith("(") and i + 1 < len(cut) and cut[i + 1][0].startswith(")")
             parts.append(names[source] if alone else in_formula(graph, names, source))  # cos(a × b), not cos((a × b))
     return "".join(parts)
+
+
+def named_rule_text(graph: Graph, names: list[str], out: str, node: int, k: int) -> Text:
+    """``named_rule`` in every language: a rule with words in it ("1 if z > w, 0 if z < w, ½ on a tie") comes
+    from the catalogs' ``ops.<name>.rules``, its parameters filled in with the program's names."""
+    op = graph.table[node]
+    worded = op.worded_rules(short=True)
+    if worded is None:
+        return same(named_rule(graph, names, out, node, k))
+    args = {param: in_formula(graph, names, source) for param, source in zip(op.params, graph.args[node])}
+    return Text({language: rules[min(k, len(rules) - 1)].format_map(args) for language, rules in worded.items()})
 
 
 def names_a_parameter(text: str, op) -> bool:

@@ -28,6 +28,7 @@ from ..engine.graph import build_graph
 from ..engine.limits import Limits, limits_in_force
 from ..engine.ops import OPS_BY_NAME
 from ..engine.serialize import describe_non_finite
+from ..words.catalogs import CATALOGS, ENGLISH, LANGUAGES
 from ..words.messages import Text, listing, say
 from .train import MiniBatches, descend
 
@@ -193,21 +194,28 @@ def weight_shapes(settings: Settings) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def network_program(settings: Settings) -> str:
-    """The network as a vectorised program: one line per layer, the logistic loss, and the L2 term if any."""
+def network_program(settings: Settings, language: str = ENGLISH) -> str:
+    """The network as a vectorised program: one line per layer, the logistic loss, and the L2 term if any; its
+    comments in ``language``."""
+    words = CATALOGS[language]
     sizes = settings.sizes
-    lines = [f"# A {'-'.join(map(str, sizes))} network. X: the points, one a row; y: their labels, +1 or -1"]
+    lines = ["# " + words["program_network"].format(network="-".join(map(str, sizes)))]
     previous = "X"
     for layer in range(1, len(sizes) - 1):
         lines.append(f"H{layer} = {settings.activation}({previous} @ W{layer} + b{layer})")
         previous = f"H{layer}"
     last = len(sizes) - 1
-    lines.append(f"z = {previous} @ W{last} + b{last}  # the score: blue where z > 0")
-    lines.append("loss = mean(-log(sigmoid(y * z)))  # the logistic loss")
+    lines.append(f"z = {previous} @ W{last} + b{last}  # {words['program_score']}")
+    lines.append(f"loss = mean(-log(sigmoid(y * z)))  # {words['program_loss']}")
     if settings.l2:
         penalty = " + ".join(f"sum(W{layer}^2)" for layer in range(1, last + 1))
-        lines.append(f"L = loss + {settings.l2!r}/2 * ({penalty})  # with L2 regularisation")
+        lines.append(f"L = loss + {settings.l2!r}/2 * ({penalty})  # {words['program_l2']}")
     return "\n".join(lines)
+
+
+def network_programs(settings: Settings) -> Text:
+    """The network's program in every language: the same statements, the comments in each language's words."""
+    return Text({language: network_program(settings, language) for language in LANGUAGES})
 
 
 def initial_weights(settings: Settings) -> dict[str, np.ndarray]:
@@ -302,6 +310,7 @@ def train(settings: Settings, weights: Mapping[str, Any] | None = None, epoch: i
                 deadline.check("epoch_number", number=done + 1)
         answer = {
             "program": network.program,
+            "programs": network_programs(settings),
             "epoch": epoch + steps,
             "weights": {name: value.tolist() for name, value in current.items()},
             "history": history,
@@ -390,4 +399,4 @@ def sample(settings: Settings, weights: Mapping[str, Any] | None, subset: str, i
         raise ProgramError("value", say("no_such_point", subset=say(subset), last=len(x) - 1, index=index))
     values = {"X": x[index:index + 1].tolist(), "y": y[index:index + 1].tolist()}
     values.update({name: value.tolist() for name, value in current.items()})
-    return {"program": network_program(settings), "values": values}
+    return {"program": network_program(settings), "programs": network_programs(settings), "values": values}

@@ -26,7 +26,7 @@ from .jacobian import diagonal, structure
 from ..engine.printer import on_its_own
 from ..words.catalogs import LANGUAGES
 from ..words.messages import NOTHING, Text, listing, same, say
-from .narrate import MAX_LISTED_USES, Story, named_rule, names_a_parameter, preview, tell
+from .narrate import MAX_LISTED_USES, Story, named_rule, named_rule_text, names_a_parameter, preview, tell
 
 # An answer is right when the numbers on screen, rounded as the drawing rounds them, could give it: the
 # engine's number give or take how far reading each number rounded moves the result (see _Slack), and 1%.
@@ -208,10 +208,11 @@ def _use(story: Story, node: int, user: int, wire: int) -> dict:
     op = graph.table[user]
     k = wire - story.starts[user]
     rule = named_rule(graph, names, out, user, k)
+    said = named_rule_text(graph, names, out, user, k)  # the rule in every language
     upstream = story.grads[user]
     local = _local(story, user, k)
     scalar = local is not None and not np.ndim(local)
-    part = {"gate": user, "wire": wire, "op": op.name, "rule": rule, "upstream": json_value(upstream),
+    part = {"gate": user, "wire": wire, "op": op.name, "rule": said, "upstream": json_value(upstream),
             "local": json_value(local) if scalar else None}
     me = on_its_own(graph, names, node)
     gate = on_its_own(graph, names, user)  # bracketed after ∂: ∂(b × c)/∂b
@@ -219,22 +220,26 @@ def _use(story: Story, node: int, user: int, wire: int) -> dict:
     feeds = say("quiz.feeds", me=me, gate=_spaced(op.name), node=names[user])
     part["words"] = _gate_words(op)
     if scalar:
-        times = rule if _is_number(rule) else f"{rule} = {format_number(local)}"
+        times = said if _is_number(rule) else _then(said, f" = {format_number(local)}")
         part["text"] = say("quiz.use_scalar", feeds=feeds, up=up, user=gate, me=me, times=times)
         part["work"] = f"{_gradient_text(story, user)} × {format_number(local)}"
         return part
     if local is not None:  # elementwise, between arrays of one shape
-        times = f"{rule} = {preview(local)}"
+        times = _then(said, f" = {preview(local)}")
         part["text"] = say("quiz.use_elementwise", feeds=feeds, up=up, user=gate, me=me, times=times)
         part["work"] = f"{_gradient_text(story, user)} ⊙ {preview(local)}"
         return part
     ans = story.values[user]
     others = [f"{names[a]} = {preview(story.values[a])}" for j, a in enumerate(graph.args[user]) if j != k and a != node]
     broadcast = op.elementwise and np.size(story.values[node]) < np.size(ans)
-    part["text"] = say("quiz.use_rule", feeds=feeds, rule=rule, facts=listing([up, *others], say("quiz.facts_separator")),
+    part["text"] = say("quiz.use_rule", feeds=feeds, rule=said, facts=listing([up, *others], say("quiz.facts_separator")),
                        broadcast=say("quiz.broadcast", me=me) if broadcast else NOTHING)
     part["work"] = rule if f"∂{out}/∂{gate}" in rule else None  # a rule with the upstream in it: ∂f/∂q @ xᵀ
     return part
+
+
+def _then(text: Text, more: str) -> Text:
+    return Text({language: said + more for language, said in text.items()})
 
 
 def _gradient_text(story: Story, node: int) -> str:

@@ -1,6 +1,6 @@
 // The gradient check panel: for every input the analytic gradient, the numerical one, their relative
 // error and the API's verdict on it (CS231n's thresholds), kinks flagged; and Andrew Ng's nudge story
-// for scalar inputs. Every number and every verdict comes from the API ("check": true).
+// for every number node, intermediate steps first. Every number and every verdict comes from the API ("check": true).
 import { formatNumber, formatValue } from "./format.js";
 import { pick, t } from "./i18n.js";
 
@@ -65,9 +65,12 @@ function kinks(graph) {
   return ul;
 }
 
-// "nudge a by 0.001 → J goes from 33.000 to 33.003: change 0.003 ≈ 3.00 × 0.001 = 0.003"
+// Andrew Ng's nudge of every number node, the steps first as the notes take them: "nudge v from 11 to 11.001 →
+// J goes from 33 to 33.003: change 0.003 ≈ ∂J/∂v × 0.001 = 3 × 0.001 = 0.003". An older answer without
+// check_nudges has the inputs' nudges only.
 function nudges(graph) {
-  const stories = Object.entries(graph.check).filter(([, report]) => report.nudge);
+  const stories = graph.check_nudges ?? Object.entries(graph.check).filter(([, report]) => report.nudge)
+    .map(([name, report]) => ({ name, ...report.nudge, grad: graph.gradients[name], value: null }));
   if (!stories.length) return null;
   const output = graph.nodes[graph.output];
   const out = output?.name ?? t("teach.check.the_output");
@@ -77,17 +80,21 @@ function nudges(graph) {
   title.className = "nudge-title";
   title.textContent = t("teach.check.nudge_title");
   const ul = document.createElement("ul");
-  for (const [name, report] of stories) {
-    const { step, before, after, change, predicted } = report.nudge;
+  for (const story of stories) {
+    const { name, value, step, before, after, change, predicted, grad } = story;
     const decimals = decimalsToShow(change, step);
     const li = document.createElement("li");
-    li.dataset.input = name;
-    li.textContent = t("teach.check.nudge", {
+    if (story.node !== undefined) li.dataset.node = story.node;
+    if (graph.check[name]) li.dataset.input = name;
+    const numbers = {
       name, out, step: formatNumber(step, decimals),
       before: formatNumber(before, decimals), after: formatNumber(after, decimals),
-      change: formatNumber(change, decimals), grad: formatNumber(graph.gradients[name]),
+      change: formatNumber(change, decimals), grad: formatNumber(grad),
       predicted: formatNumber(predicted, decimals),
-    });
+    };
+    li.textContent = value === null || value === undefined ? t("teach.check.nudge", numbers)
+      : t("teach.check.nudge_node", { ...numbers, value: formatNumber(value, decimals),
+        moved: formatNumber(value + step, decimals) });
     ul.append(li);
   }
   wrapper.append(title, ul);

@@ -131,7 +131,7 @@ function chainRule(graph, node, op) {
       local.append(span(edge.local_worked, "worked"));
       local.title = fullPrecision(edge.local);
     } else {
-      local.append(span(rule));
+      local.append(span(pick(rule)));
       if (edge.local !== undefined && edge.local !== null && !source.shape.length) local.append(span(" = "), rounded(edge.local, []));
     }
     row.insertCell().append(...product(graph, node, edge));

@@ -15,8 +15,9 @@ import { Minimap } from "./minimap.js";
 import { installModes } from "./modes.js";
 import { pageState } from "./page-state.js";
 import { PassStepper } from "./passes.js";
+import { ActivationsView } from "./activations.js";
 import { Plot } from "./plot.js";
-import { relabelPresets, renderPresets } from "./presets.js";
+import { PresetLesson, relabelPresets, renderPresets } from "./presets.js";
 import { ApiError, ChangeQueue } from "./request.js";
 import { Screen } from "./screen.js";
 import { readState, StateSaver } from "./state.js";
@@ -100,6 +101,12 @@ const screen = new Screen(page, view, minimap, {
 const linkState = () => ({ program: editor.value, values: page.values, ...teaching.state() });
 const saver = new StateSaver(linkState);
 let modes = null; // the reading modes, installed at start
+let lesson = null; // the preset's lesson under the graph, once the examples have come
+const activations = new ActivationsView($("#activations-section"));
+$("#activations-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  activations.reveal();
+});
 
 // -- computing: every change of the program, a value or an option ---------------------------------------
 
@@ -157,6 +164,7 @@ async function showAnswer(graph, asked) {
 
 // What follows every answer on screen, the numbers being new.
 function afterNumbers(graph, program) {
+  lesson?.update(program);
   teaching.afterGraph(graph, program);
   plot.soon();
   showWarnings(graph);
@@ -183,6 +191,7 @@ function showError(error) {
   }
   editor.showError(error.detail);
   view.setDimmed(true); // the last good graph stays, dimmed
+  showWarnings({ warnings: [] }); // they spoke of the last good program's lines, not of the one with the error
   status("");
 }
 
@@ -233,6 +242,8 @@ function loadProgram(program, values) {
 // After a language switch: every text the page built itself, again.
 function relabel() {
   relabelPresets($("#presets"));
+  lesson?.relabel();
+  activations.relabel();
   if (page.graph) {
     inputs.signature = ""; // rebuilt: the fields' labels
     inputs.update(page.graph);
@@ -281,6 +292,8 @@ async function start() {
   const [ops, examples] = await Promise.all([fetchOps(), fetchExamples()]);
   page.opsByName = Object.fromEntries(ops.map((op) => [op.name, op]));
   renderPresets($("#presets"), examples, (example) => loadProgram(example.program, example.values));
+  lesson = new PresetLesson($("#preset-lesson"), examples);
+  if (page.program !== undefined) lesson.update(page.program);
   teaching.setExamples(examples);
   const saved = readState();
   teaching.restore(saved);

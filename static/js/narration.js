@@ -15,13 +15,15 @@ function ownedElsewhere(target) {
 
 export class PassTour {
   // stepper: a PassStepper; apply(): redraw what the stepper shows; line: the narration element;
-  // playButton: toggles; getGraph(): the graph on screen.
-  constructor({ stepper, apply, line, playButton, getGraph }) {
+  // playButton: toggles; getGraph(): the graph on screen; narrates(): whether the page asks for narration of
+  // this graph (not for a very large one).
+  constructor({ stepper, apply, line, playButton, getGraph, narrates = () => true }) {
     this.stepper = stepper;
     this.apply = apply;
     this.line = line;
     this.playButton = playButton;
     this.getGraph = getGraph;
+    this.narrates = narrates;
     this.timer = null;
     playButton.addEventListener("click", () => this.toggle());
     document.addEventListener("keydown", (event) => this.onKey(event));
@@ -110,7 +112,10 @@ export class PassTour {
     else if (!phase) text = t("teach.narration.start");
     else if (graph && active !== null) {
       const narration = graph.nodes[active]?.narration;
-      text = narration ? pick(narration[phase]) : t("teach.narration.missing");
+      // Without its sentences, the answer on screen is either one the page does not narrate (too large), or the
+      // one before the narrated answer that is on its way (a loaded server): say which, never a false reason.
+      if (narration) text = pick(narration[phase]);
+      else text = t(this.narrates() ? "teach.narration.coming" : "teach.narration.missing");
     }
     this.line.textContent = text;
     this.showPlaying();

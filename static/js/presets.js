@@ -27,3 +27,31 @@ export function renderPresets(list, examples, onPick) {
 export function relabelPresets(list) {
   for (const button of list.querySelectorAll("button")) if (button.example) label(button);
 }
+
+// The lesson of the preset on screen, under the graph: its title and sentence in the page's language, shown
+// while the program is a preset's (clicked, or reloaded), since a button's tooltip never shows on a phone.
+export class PresetLesson {
+  constructor(element, examples) {
+    this.element = element;
+    this.examples = examples;
+    this.example = null;
+  }
+
+  update(program) {
+    this.example = this.examples.find((example) => example.program === program) ?? null;
+    this.relabel();
+  }
+
+  relabel() {
+    const example = this.example;
+    this.element.hidden = example === null;
+    this.element.dataset.example = example?.name ?? "";
+    if (example === null) {
+      this.element.replaceChildren();
+      return;
+    }
+    const title = document.createElement("strong");
+    title.textContent = presetTitle(example);
+    this.element.replaceChildren(title, ` ${presetSentence(example)}`);
+  }
+}

@@ -35,6 +35,7 @@ export class Teaching {
       line: $("#narration"),
       playButton: $("#step-play"),
       getGraph: () => page.graph,
+      narrates: () => this.narrates(),
     });
     this.train = new TrainPanel({
       params: $("#train-params"), rate: $("#train-rate"), steps: $("#train-steps"), run: $("#train-run"),

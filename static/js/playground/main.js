@@ -3,7 +3,7 @@
 // here: the data, the network's program, training and every heat map come from the server.
 import "../theme.js"; // the light or dark theme chosen on the main page, applied on import
 import { ApiError } from "../api.js";
-import { language, onLanguageChange, setLanguage, t, translatePage } from "../i18n.js";
+import { language, onLanguageChange, pick, setLanguage, t, translatePage } from "../i18n.js";
 import { Controls } from "./controls.js";
 import { Plane } from "./heatmap.js";
 import { drawLossChart } from "./loss-chart.js";
@@ -49,8 +49,16 @@ function change(patch, lesson = null) {
   } else {
     page.hover = null;
     network.build([2, ...page.settings.layers, 1]);
-    trainer.reset(page.settings).catch(stopped);
+    restart();
   }
+}
+
+// A run from the seed's weights: other points, or the same points with other weights, so the note on a point
+// opened in the last run (its set, its place, its epoch) no longer speaks of anything on screen.
+function restart() {
+  plane.selected = null;
+  $("#sample-note").replaceChildren();
+  trainer.reset(page.settings).catch(stopped);
 }
 
 function setSpeed(epochs) {
@@ -66,11 +74,16 @@ function saveState() {
 function draw(answer) {
   if (page.stopped) showMessage(""); // training goes again
   if (answer.data) plane.setPoints(answer.data);
-  $("#program").textContent = answer.program;
+  showProgram(answer);
   showNumbers();
   drawPlane();
   network.update(answer);
   drawLossChart($("#loss-chart"), trainer.history);
+}
+
+// The program in the page's language: its comments are the catalogs' (the statements are the same in each).
+function showProgram(answer) {
+  $("#program").textContent = answer.programs ? pick(answer.programs) : answer.program;
 }
 
 function showNumbers() {
@@ -133,6 +146,7 @@ function relabel() {
   network.build([2, ...page.settings.layers, 1]);
   if (trainer.last) {
     network.update(trainer.last);
+    showProgram(trainer.last);
     drawPlane();
   }
   showNumbers();
@@ -143,7 +157,7 @@ $("#play").addEventListener("click", () => trainer.toggle());
 $("#step").addEventListener("click", () => trainer.step());
 $("#reset").addEventListener("click", () => {
   trainer.pause();
-  trainer.reset(page.settings).catch(stopped);
+  restart();
 });
 document.querySelectorAll("[data-preset]").forEach((button) => button.addEventListener("click", () => {
   const name = button.dataset.preset;

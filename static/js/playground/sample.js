@@ -2,7 +2,7 @@
 // backward pass with the current weights, and opens it on the main page, in a new tab so that the
 // run stays here. The note under the plane keeps a link to it.
 import { formatNumber } from "../format.js";
-import { t } from "../i18n.js";
+import { pick, t } from "../i18n.js";
 import { pageLink } from "../state.js";
 import { sampleProgram } from "./api.js";
 
@@ -15,9 +15,10 @@ export function describePoint(point, epoch) {
 export async function openSample(trainer, point, note) {
   const words = describePoint(point, trainer.epoch);
   note.textContent = t("pg.sample_opening", words);
-  const { program, values } = await sampleProgram({ settings: trainer.settings, weights: trainer.weights,
+  const answer = await sampleProgram({ settings: trainer.settings, weights: trainer.weights,
     subset: point.subset, index: point.index });
-  const link = pageLink({ program, values });
+  // the program with its comments in the page's language
+  const link = pageLink({ program: answer.programs ? pick(answer.programs) : answer.program, values: answer.values });
   window.open(link, "_blank");
   const anchor = document.createElement("a");
   anchor.href = link;
