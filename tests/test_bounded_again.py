@@ -282,6 +282,18 @@ def test_clients_that_hang_up_at_once_cost_the_others_no_pool_stall(live):
 
 # -- 5. one dead worker -------------------------------------------------------------------------------------------
 
+def cpu_seconds(pids: list[int]) -> float:
+    import os
+
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def worker_processes(pid: int) -> dict[int, int]:
     """The server's computing workers (the fork server's children): pid → niceness."""
     import os
@@ -350,17 +362,19 @@ def test_a_worker_killed_while_computing_answers_its_request_413_with_the_signal
     probe(live, within=30)
     heavy = [pid for pid, nice in worker_processes(live.pid).items() if nice > 0]
     answers = []
-    long_check = {"expression": "sum(x*x + tanh(x))", "values": {"x": [0.5] * 8_000}, "check": True}
+    long_check = {"expression": "sum(x*x + tanh(x))", "values": {"x": [0.5] * 14_000}, "check": True}
     asking = threading.Thread(target=lambda: answers.append(
         httpx.post(f"{live.base}/api/graph", json=long_check, timeout=30)))
+    started = cpu_seconds(heavy)
     asking.start()
-    time.sleep(1.0)  # it has been taken, and is computing
+    while cpu_seconds(heavy) < started + 0.2 and asking.is_alive():  # it has been taken, and is computing
+        time.sleep(0.02)
     for pid in heavy:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     asking.join()
     (response,) = answers
-    assert response.status_code == 413, response.text
+    assert response.status_code == 413, response.text[:300]
     assert "9" in response.json()["detail"]["message"]["en"]
     probe(live, within=30)
 

@@ -174,3 +174,21 @@ def test_a_process_forked_after_the_workers_started_makes_its_own_pools():
         "print(compute(), os.waitstatus_to_exitcode(status))\n"
         "workers.stop()\n")
     assert out == "200 0"
+
+
+# -- compression --------------------------------------------------------------------------------------------------
+
+def test_a_big_answer_comes_gzipped_to_a_client_that_takes_it_and_means_the_same(server):
+    program = "\n".join(f"x{i} = tanh(x{i - 1} * 0.9 + 0.1)" for i in range(1, 120))
+    body = {"expression": program, "values": {"x0": 0.3}, "local": True, "dot": True}
+    squeezed = httpx.post(f"{server}/api/graph", json=body, headers={"accept-encoding": "gzip"}, timeout=30)
+    plain = httpx.post(f"{server}/api/graph", json=body, headers={"accept-encoding": "identity"}, timeout=30)
+    assert squeezed.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
+    assert int(squeezed.headers["content-length"]) * 5 < int(plain.headers["content-length"])
+    assert squeezed.content == plain.content  # httpx undoes the gzip: the same bytes
+    assert "Accept-Encoding" in squeezed.headers["vary"] and "Accept-Encoding" in plain.headers["vary"]
+
+
+def test_a_small_answer_is_not_compressed(server):
+    response = httpx.post(f"{server}/api/graph", json={"expression": "2*3"}, headers={"accept-encoding": "gzip"})
+    assert response.status_code == 200 and "content-encoding" not in response.headers
