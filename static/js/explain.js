@@ -137,7 +137,7 @@ export class ExplainCard {
     const heights = this.pinned ? [height, ...SHORTER.map((share) => Math.max(MIN_HEIGHT, share * height))] : [height];
     let best = null;
     for (const [i, tall] of heights.entries()) {
-      const at = leastCovering({ frame, node, width, height: Math.min(tall, height), pointer: this.pointer,
+      const at = leastCovering({ frame, node, width, height: Math.min(tall, height), pointer: this.pinned ? this.pointer : null,
         near: !this.pinned, boxes });
       at.score.splice(2, 0, i); // as few boxes covered as can be, then as tall as can be
       if (!best || lessThan(at.score, best.score)) best = { ...at, height: tall };
