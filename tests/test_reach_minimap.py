@@ -56,3 +56,12 @@ def test_on_a_desktop_the_minimap_shows_without_asking(browser, server):  # noqa
     page.wait_for_selector(".minimap:not([hidden])")
     assert page.is_hidden(".minimap-toggle")
     close(page)
+
+
+def test_the_minimap_button_is_named_in_the_pages_language(browser, server):  # noqa: F811
+    page = open_page(browser, server, BIG, touch=True)
+    page.wait_for_selector(".minimap-toggle:not([hidden])")
+    assert page.get_attribute(".minimap-toggle", "aria-label") == "Show the map of the whole drawing"
+    page.evaluate("[...document.querySelectorAll('button')].find(b => b.textContent.trim() === '中文').click()")
+    page.wait_for_function("() => document.querySelector('.minimap-toggle').getAttribute('aria-label') === '显示整张计算图的缩略图'")
+    close(page)

@@ -2,7 +2,7 @@
 // corner, the part on screen framed; a click or a drag on the map brings that part into view. Shown
 // only while part of the drawing is out of view. On a narrow screen (a phone) a map would hide a third of
 // the drawing: there it is folded into a small button in the corner, and opened (and closed) on demand.
-import { t } from "./i18n.js";
+import { onLanguageChange, t } from "./i18n.js";
 
 const SIZE = { width: 200, height: 140 };
 // Its short side never narrower than this (or than a third of the drawing's area, on a phone): the map of
@@ -31,6 +31,7 @@ export class Minimap {
     });
     container.append(this.canvas, this.toggle);
     this.opened = false; // on a narrow screen: the reader asked for the map
+    onLanguageChange(() => this.frame()); // the button's name in the new language
     this.base = null;
     const go = (event) => {
       if (!this.base) return;
