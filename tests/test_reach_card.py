@@ -39,3 +39,20 @@ def test_a_pinned_card_covers_no_gate_when_the_drawing_leaves_room(browser, serv
         page.mouse.click(graph["left"] + 3, graph["bottom"] - 3)
         page.wait_for_selector("#details", state="hidden")
     close(page)
+
+
+def test_a_pinned_card_leaves_the_minimap_clear(browser, server):  # noqa: F811
+    program = "\n".join(f"v{i} = tanh(v{i - 1} * {1 + i % 3} + a)" if i else "v0 = a * b" for i in range(100))
+    page = open_page(browser, server, program)
+    page.wait_for_selector(".minimap:not([hidden])")
+    minimap = box(page, ".minimap")
+    for node in scalar_gates(page)[:6]:
+        if not page.is_visible(f"#n{node}"):
+            continue
+        gate = box(page, f"#n{node}")
+        page.mouse.click(gate["x"] + gate["width"] / 2, gate["y"] + gate["height"] / 2)
+        page.wait_for_selector("#details.pinned")
+        page.wait_for_timeout(100)
+        assert not overlap(box(page, "#details"), minimap), f"pinning n{node}, the card hides the minimap"
+        page.keyboard.press("Escape")
+    close(page)

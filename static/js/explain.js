@@ -153,7 +153,8 @@ const MIN_HEIGHT = 160; // px: never shorter than this
 const EDGE = 4; // the card's least distance from the area's edges
 const STEP = 24; // the places tried, this far apart across the area
 
-// The drawing's boxes on screen (in screen pixels): its gates, leaves and numbers, the node explained left out.
+// The drawing's boxes on screen (in screen pixels): its gates, leaves and numbers, the node explained left out,
+// and the minimap.
 function boxesIn(stage, frame, anchor) {
   const boxes = [];
   for (const element of stage.querySelectorAll("svg.graph-drawing g.node")) {
@@ -163,6 +164,11 @@ function boxesIn(stage, frame, anchor) {
     // A gate or a leaf covered counts as two numbers covered.
     boxes.push({ left: box.left, right: box.right, top: box.top, bottom: box.bottom,
       weight: element.classList.contains("wire-label") ? 1 : 2 });
+  }
+  // The minimap (or its button) is in the area too: the card leaves it clear wherever it can.
+  for (const element of stage.querySelectorAll(".minimap:not([hidden]), .minimap-toggle:not([hidden])")) {
+    const box = element.getBoundingClientRect();
+    boxes.push({ left: box.left, right: box.right, top: box.top, bottom: box.bottom, weight: 100 });
   }
   return boxes;
 }
