@@ -41,3 +41,16 @@ def test_on_a_phone_quiz_fields_cover_no_other_number_name_gate_or_field(browser
                           ".map(b => [b.width, b.height])")
     assert all(width >= 43.5 and height >= 43.5 for width, height in sizes), sizes
     close(page)
+
+
+def test_on_a_phone_quiz_fields_are_placed_again_after_a_zoom(browser, server):  # noqa: F811
+    example = EXAMPLES["ng-J"]
+    page = open_page(browser, server, example["program"], example["values"], touch=True)
+    page.click("#quiz-toggle")
+    page.wait_for_selector(".quiz-box input")
+    page.tap("#zoom-out")
+    page.tap("#zoom-out")
+    page.wait_for_timeout(800)  # the zoom's transition, then the fields' placing
+    result = page.evaluate(FIELDS_OVER_OTHERS)
+    assert result["fields"] >= 3 and not result["found"], result
+    close(page)
