@@ -623,7 +623,11 @@ function boxSvg(box, at, graph, marker, ops) {
     default: {
       const classes = `node wire-label${box.kind === "exit" ? " exit" : ""}${box.numbers.shape.length ? " array" : ""}`;
       const numbers = numbersOf(graph, { wire: box.wire, node: box.node, shape: box.numbers.shape, hasGrad: box.numbers.hasGrad });
-      return `<g id="${box.key}" class="${classes}" ${position}>${wireLabelSvg(numbers, box, marker)}</g>`;
+      // On the paper's colour: a wire that passes behind numbers not their own (a long one, in a big drawing)
+      // never covers them.
+      const paper = `<rect class="label-paper" x="${f1(-box.width / 2)}" y="${f1(-box.height / 2)}" width="${f1(box.width)}" ` +
+        `height="${f1(box.height)}"></rect>`;
+      return `<g id="${box.key}" class="${classes}" ${position}>${paper}${wireLabelSvg(numbers, box, marker)}</g>`;
     }
   }
 }

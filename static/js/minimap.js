@@ -1,12 +1,15 @@
 // The overview of a drawing bigger than the screen: every gate, number and wire in a small map in the
 // corner, the part on screen framed; a click or a drag on the map brings that part into view. Shown
-// only while part of the drawing is out of view.
+// only while part of the drawing is out of view. On a narrow screen (a phone) a map would hide a third of
+// the drawing: there it is folded into a small button in the corner, and opened (and closed) on demand.
+import { onLanguageChange, t } from "./i18n.js";
 
 const SIZE = { width: 200, height: 140 };
 // Its short side never narrower than this (or than a third of the drawing's area, on a phone): the map of
 // a long, thin drawing is stretched across rather than a sliver too narrow to aim at.
 const SHORT_SIDE = 100;
 const PAD = 10; // drawing units round the drawing
+const NARROW = 640; // px: a drawing's area narrower than this has the map folded until asked for
 
 export class Minimap {
   // container: where the map goes (the drawing's area); view: the GraphView it follows.
@@ -17,7 +20,18 @@ export class Minimap {
     this.canvas.hidden = true;
     this.canvas.setAttribute("role", "img");
     this.canvas.title = "";
-    container.append(this.canvas);
+    this.toggle = document.createElement("button");
+    this.toggle.type = "button";
+    this.toggle.className = "minimap-toggle";
+    this.toggle.hidden = true;
+    this.toggle.addEventListener("click", (event) => {
+      event.stopPropagation();
+      this.opened = !this.opened;
+      this.frame();
+    });
+    container.append(this.canvas, this.toggle);
+    this.opened = false; // on a narrow screen: the reader asked for the map
+    onLanguageChange(() => this.frame()); // the button's name in the new language
     this.base = null;
     const go = (event) => {
       if (!this.base) return;
@@ -97,7 +111,8 @@ export class Minimap {
     this.frame();
   }
 
-  // The part of the drawing on screen, framed; the map hides while all of it is.
+  // The part of the drawing on screen, framed; the map hides while all of it is, and on a narrow screen
+  // until its button is pressed.
   frame() {
     if (!this.base) return;
     const { k, x, y } = this.view.transform();
@@ -107,8 +122,11 @@ export class Minimap {
     const right = left + stage.width / k;
     const bottom = top + stage.height / k;
     const all = left <= 0 && top <= 0 && right >= this.base.width && bottom >= this.base.height;
-    this.canvas.hidden = all;
-    if (all) return;
+    const narrow = stage.width < NARROW;
+    this.showToggle(!all && narrow);
+    this.canvas.classList.toggle("folding", narrow);
+    this.canvas.hidden = all || (narrow && !this.opened);
+    if (this.canvas.hidden) return;
     const context = this.canvas.getContext("2d");
     const ratio = window.devicePixelRatio || 1;
     const { sx, sy } = this.base;
@@ -121,8 +139,22 @@ export class Minimap {
     context.strokeRect((left + PAD) * sx, (top + PAD) * sy, (right - left) * sx, (bottom - top) * sy);
   }
 
+  // The button that opens and closes the map (a narrow screen only), saying which it will do.
+  showToggle(shown) {
+    this.toggle.hidden = !shown;
+    if (!shown) return;
+    const label = t(this.opened ? "minimap.hide" : "minimap.show");
+    if (this.toggle.title !== label) {
+      this.toggle.title = label;
+      this.toggle.setAttribute("aria-label", label);
+    }
+    this.toggle.setAttribute("aria-expanded", String(this.opened));
+    this.toggle.textContent = this.opened ? "×" : "▦";
+  }
+
   hide() {
     this.base = null;
     this.canvas.hidden = true;
+    this.toggle.hidden = true;
   }
 }

@@ -8,6 +8,10 @@ import { onLanguageChange, pick, t } from "./i18n.js";
 import { setQuizFlags, shareLink } from "./state.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
+// Where quiz.css makes the fields a finger's size: the fields are then placed clear of the drawing's labels.
+const ENLARGED = "(pointer: coarse), (max-width: 640px)";
+
+const overlaps = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 const WRONG_AFTER_MS = 1200; // a pause in typing before a wrong answer is marked: it may be half typed
 const FINISH_AFTER_MS = 500; // the last ✓ stays in sight a moment before the whole drawing comes back
 const FIELD = { width: 44, widest: 64, height: 16, mark: 13, button: 13, nudge: 2 };
@@ -300,6 +304,68 @@ export class Quiz {
     svg.querySelector(".viewport").prepend(group);
     this.drawnOn = svg;
     this.paintAll();
+    this.placeFields(svg);
+    this.watchZoom(svg);
+  }
+
+  // On a phone the fields are 44 px square at any zoom (quiz.css), bigger than the numbers they stand for:
+  // each goes near its number where it covers no other number, name, gate or field (and, if it can, no wire).
+  placeFields(svg) {
+    const group = svg.querySelector("g.quiz-fields");
+    if (!group || !window.matchMedia(ENLARGED).matches) return;
+    const zoom = Number(getComputedStyle(svg.parentNode).getPropertyValue("--zoom")) || 1;
+    this.placedAt = zoom;
+    const shown = (element) => getComputedStyle(element).visibility !== "hidden" && (element.tagName !== "text" || element.textContent.trim());
+    const things = [...svg.querySelectorAll("g.boxes text, g.boxes ellipse")].filter(shown).map((element) => boxInDrawing(svg, element));
+    const wirePoints = [];
+    for (const path of svg.querySelectorAll("g.wires path")) {
+      const length = path.getTotalLength();
+      for (let at = 0; at <= length; at += 3) wirePoints.push(path.getPointAtLength(at));
+    }
+    const placed = [];
+    for (const holder of group.querySelectorAll("foreignObject.quiz-field")) {
+      // The field, its mark and its ⋯ button as drawn (they overflow the holder, which is sized for a desktop).
+      const parts = [...holder.firstChild.children].map((part) => part.getBoundingClientRect()).filter((part) => part.width);
+      const left = Math.min(...parts.map((part) => part.left));
+      const top = Math.min(...parts.map((part) => part.top));
+      const [width, height] = [(Math.max(...parts.map((part) => part.right)) - left) / zoom, (Math.max(...parts.map((part) => part.bottom)) - top) / zoom];
+      const [x, y] = [Number(holder.dataset.x), Number(holder.dataset.y)];
+      const near = (box) => box.x < x + 3 * width && box.x + box.width > x - 3 * width && box.y < y + 3 * height && box.y + box.height > y - 3 * height;
+      const others = things.filter(near).concat(placed.filter(near));
+      const points = wirePoints.filter((point) => Math.abs(point.x - x) < 3 * width && Math.abs(point.y - y) < 3 * height);
+      let best = null;
+      for (let i = -8; i <= 8; i++) {
+        for (let j = -6; j <= 6; j++) {
+          const box = { x: x + (j * width) / 4 - width / 2, y: y + (i * height) / 4 - height / 2, width, height };
+          const covered = others.filter((other) => overlaps(box, other)).length;
+          const wire = points.some((point) => point.x > box.x && point.x < box.x + width && point.y > box.y && point.y < box.y + height);
+          // Nothing covered first; then near its number, a wire crossed counting as half a field further.
+          const score = [covered, Math.hypot((i * height) / 4, (j * width) / 4) + (wire ? height / 2 : 0)];
+          if (!best || score[0] < best.score[0] || (score[0] === best.score[0] && score[1] < best.score[1])) best = { box, score };
+        }
+      }
+      holder.setAttribute("x", best.box.x);
+      holder.setAttribute("y", best.box.y);
+      holder.setAttribute("width", width);
+      holder.setAttribute("height", height);
+      placed.push(best.box);
+    }
+  }
+
+  // Pinched or zoomed on a phone: the fields' size in the drawing changed, so they are placed again.
+  watchZoom(svg) {
+    if (this.zoomWatch?.svg === svg || !window.matchMedia(ENLARGED).matches) return;
+    this.zoomWatch?.observer.disconnect();
+    let timer = null;
+    const observer = new MutationObserver(() => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const zoom = Number(getComputedStyle(svg.parentNode).getPropertyValue("--zoom")) || 1;
+        if (this.drawnOn === svg && Math.abs(zoom / (this.placedAt || zoom) - 1) > 0.1) this.placeFields(svg);
+      }, 200);
+    });
+    observer.observe(svg.parentNode, { attributes: true, attributeFilter: ["style"] });
+    this.zoomWatch = { svg, observer };
   }
 
   field(svg, question) {
@@ -314,6 +380,9 @@ export class Quiz {
     holder.setAttribute("width", width + FIELD.mark + (array ? FIELD.button : 0));
     holder.setAttribute("height", FIELD.height);
     holder.classList.add("quiz-field");
+    // Where its number is, the middle of the field as first placed: a phone's bigger field is placed from it.
+    holder.dataset.x = place.x;
+    holder.dataset.y = place.y + (question.kind === "grad" ? FIELD.nudge : -FIELD.nudge);
     const box = document.createElement("div");
     box.className = `quiz-box ${question.kind}`;
     const input = document.createElement("input");
