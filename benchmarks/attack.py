@@ -21,7 +21,9 @@ Issue 24's attackers (``ROUND_TWO``, ``--attack NAME``), each beside the class a
 - ``train-steps``: fifty clients looping a 200-byte /api/train of 10,000 steps (heavy work, a small body).
 - ``one-client-flood``: one client on 48 connections looping a 300-line program with its drawing (light work).
 
-Every attacker but the connection holders sends from 127.0.0.2, another address than the class's and the
+Each attacker runs in a process of its own (``in_own_process``), as a client on another machine would: in
+the load generator's event loop, its thousands of connections delayed the probe's own reads, and the probe
+measured the generator as much as the server. Every attacker but the connection holders sends from 127.0.0.2, another address than the class's and the
 probe's (the loopback network is all of 127/8): the server queues work fairly per client address.
 """
 
@@ -220,6 +222,43 @@ async def one_client_flood(port: int, end: float, report: dict) -> None:
     program = "\n".join(f"v{i} = v{i - 1}*1.0001 + a" if i else "v0 = a*2" for i in range(300))
     body = json.dumps({"expression": program, "values": {"a": 1}, "local": True, "dot": True}).encode()
     await _loop_posts(port, end, "/api/graph", body, 48, report)
+
+
+def _attack(name: str, port: int, end: float, budget: float, connections: int) -> dict:
+    report: dict = {}
+    if name == "worst":
+        attacker = worst(port, end, budget, report, worst_requests())
+    elif name == "trickle":
+        attacker = trickle(port, end, connections, report)
+    else:
+        attacker = ROUND_TWO[name](port, end, report)
+    asyncio.run(attacker)
+    return report
+
+
+def _attack_and_report(name: str, port: int, end: float, budget: float, connections: int, answer) -> None:
+    answer.send(_attack(name, port, end, budget, connections))
+    answer.close()
+
+
+class in_own_process:
+    """The attacker ``name`` against ``port`` until ``end`` (a ``time.perf_counter()`` instant: the same clock
+    in every process on Linux), started in a new process; ``report()`` waits for it and gives its report."""
+
+    def __init__(self, name: str, port: int, end: float, budget: float, connections: int):
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # a clean process: the caller's event loop is running
+        self.answers, answer = context.Pipe(duplex=False)
+        self.process = context.Process(target=_attack_and_report, args=(name, port, end, budget, connections, answer),
+                                       daemon=True)
+        self.process.start()
+        answer.close()
+
+    def report(self, timeout: float) -> dict:
+        report = self.answers.recv() if self.answers.poll(timeout) else {"error": "the attacker did not report"}
+        self.process.join(5)
+        return report
 
 
 ROUND_TWO = {

@@ -187,23 +187,18 @@ async def watch_memory(server, end: float, samples: list) -> None:
         await asyncio.sleep(1.0)
 
 
-async def drive(server, port: int, args, attacks: list) -> tuple[Stats, Stats, list, dict]:
+async def drive(server, port: int, args) -> tuple[Stats, Stats, list, dict]:
     requests = classroom_requests()
     stats, probed = Stats(), Stats()
     memory: list = []
-    attacked: dict = {}
     end = time.perf_counter() + args.seconds
-    attackers = []
-    if args.attack == "worst":
-        attackers.append(attack.worst(port, end, args.budget, attacked, attacks))
-    elif args.attack == "trickle":
-        attackers.append(attack.trickle(port, end, args.connections, attacked))
-    elif args.attack in attack.ROUND_TWO:  # issue 24's attackers
-        attackers.append(attack.ROUND_TWO[args.attack](port, end, attacked))
+    attacker = None if args.attack == "none" else \
+        attack.in_own_process(args.attack, port, end, args.budget, args.connections)
     await asyncio.gather(
-        watch_memory(server, end, memory), probe(port, probed, end, 0.1, args.timeout), *attackers,
+        watch_memory(server, end, memory), probe(port, probed, end, 0.1, args.timeout),
         *(student(k, port, requests, stats, end, args.period, args.timeout, args.max_requests)
           for k in range(args.students)))
+    attacked = {} if attacker is None else await asyncio.to_thread(attacker.report, args.timeout + 120)
     return stats, probed, memory, attacked
 
 
@@ -212,7 +207,6 @@ def percentile(data: list[float], q: float) -> float:
 
 
 def run_load(args) -> dict:
-    attacks = attack.worst_requests() if args.attack == "worst" else []
     with live_server(workers=args.workers, command=args.server) as server:
         port = int(server.base_url.rsplit(":", 1)[1])
         warm = classroom_requests(seed=2, count=50)  # first requests import and warm what they use
@@ -228,7 +222,7 @@ def run_load(args) -> dict:
         cpu_roles = server.cpu_seconds_by_role()
         usage = resource.getrusage(resource.RUSAGE_SELF)
         wall = time.perf_counter()
-        stats, probed, memory, attacked = asyncio.run(drive(server, port, args, attacks))
+        stats, probed, memory, attacked = asyncio.run(drive(server, port, args))
         wall = time.perf_counter() - wall
         after = resource.getrusage(resource.RUSAGE_SELF)
         cpu_roles = [after_role - before for after_role, before in zip(server.cpu_seconds_by_role(), cpu_roles)]

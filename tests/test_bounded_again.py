@@ -197,6 +197,34 @@ def test_a_lane_takes_its_clients_in_turn_and_bounds_each_ones_requests():
     assert asyncio.run(scenario()) == ["a1", "a2", "b1", "a3"]
 
 
+def test_a_lane_gives_a_freed_worker_to_the_client_that_has_used_the_least_worker_time():
+    # One client's 300-line programs (a tenth of a second each) against a class's 3-node ones: taking them in
+    # turn would give the class one worker in two; by time used, the class goes first.
+    import asyncio
+
+    from app.server.workers import Lane
+
+    async def scenario():
+        lane = Lane(["worker"], per_client=10)
+        lane.enter("flood")
+        slot = await lane.take("flood")
+        order = []
+
+        async def request(client, name):
+            lane.enter(client)
+            taken = await lane.take(client)
+            order.append(name)
+            lane.give_back(taken, client, seconds=0.001)
+
+        waiting = [asyncio.ensure_future(request("flood", "flood 2")), asyncio.ensure_future(request("class", "class 1"))]
+        await asyncio.sleep(0)
+        lane.give_back(slot, "flood", seconds=0.1)  # the flood's first request took a tenth of a second
+        await asyncio.gather(*waiting)
+        return order
+
+    assert asyncio.run(scenario()) == ["class 1", "flood 2"]
+
+
 # -- 4. request shapes that answered 500 ----------------------------------------------------------------------------
 
 def nested(value, depth: int):

@@ -40,6 +40,7 @@ import resource
 import signal
 import struct
 import threading
+import time
 import traceback
 import zlib
 from typing import Any, Callable
@@ -230,6 +231,7 @@ async def _attempt_once(lane: Lane, ask: _Ask, lane_seconds: float | None):
             # Waited out its time for a worker: say why (workers starting again, not this request's work).
             return busy(say("restarting")) if lane.restarting() else over_budget(limits)
         slot = turn.result()
+    started = loop.time()
     remaining = ask.deadline - loop.time()
     seconds = max(remaining if lane_seconds is None else min(remaining, lane_seconds), 0.001)
     exchange = slot.send(ask)
@@ -238,7 +240,7 @@ async def _attempt_once(lane: Lane, ask: _Ask, lane_seconds: float | None):
     if outcome != "done":
         # The client left, or the time ran out: the worker is stopped and replaced, and is the lane's again
         # when its successor is ready; the others' requests never wait for that.
-        slot.replace(then=lambda: _call_soon(loop, lane.give_back, slot, client))
+        slot.replace(then=lambda: _call_soon(loop, lane.give_back, slot, client, loop.time() - started))
         if outcome == "left":
             return Response(status_code=499)  # nginx's "client closed request": nobody reads it
         if lane_seconds is not None and loop.time() < ask.deadline - 0.001:
@@ -247,13 +249,13 @@ async def _attempt_once(lane: Lane, ask: _Ask, lane_seconds: float | None):
     try:
         status, media_type, data, bug, encoding = await slot.answer_of(exchange)
     except BrokenPipeError:  # it had ended before it was asked: nothing computed, the request may go elsewhere
-        slot.replace(then=lambda: _call_soon(loop, lane.give_back, slot, client))
+        slot.replace(then=lambda: _call_soon(loop, lane.give_back, slot, client, loop.time() - started))
         return _DEAD_WORKER
     except WorkerGone as gone:
-        slot.replace(then=lambda: _call_soon(loop, lane.give_back, slot, client))
+        slot.replace(then=lambda: _call_soon(loop, lane.give_back, slot, client, loop.time() - started))
         return error_response(413, say("worker_ended", how=_how(gone.exitcode), limit=limits.max_worker_mb,
                                        variable=env_var("max_worker_mb")))
-    lane.give_back(slot, client)
+    lane.give_back(slot, client, loop.time() - started)
     if bug is not None:  # logged here, not in the worker: through the server's filter of repeats
         log.error("Error in a worker computing %s:\n%s", ask.key, bug)
     response = BoundedAnswer(data, status, media_type, small=len(data) <= limits.max_light_body_bytes)
@@ -269,10 +271,15 @@ def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable, *args) -> No
 
 
 class Lane:
-    """Workers that requests wait for, taken in turn client by client (round robin over the clients with a
-    request waiting), not first come first served: one client's queued work never sits in front of everyone
-    else's. A client may hold at most ``per_client`` requests here (waiting or computing), and at most
-    ``max_waiting`` requests of all clients wait (None: no bound but the clients')."""
+    """Workers that requests wait for, shared fairly by worker time: a freed worker goes to the waiting client
+    that has used the least worker time lately (``spent``, halved every ``HALF_LIFE`` seconds), so one client's
+    queued work never sits in front of everyone else's, and a client of long requests (a 300-line program with
+    its drawing, 48 at a time) does not get as many turns as a class of 3-node ones. Among clients that have
+    spent alike, round robin. A client may hold at most ``per_client`` requests here (waiting or computing), and
+    at most ``max_waiting`` requests of all clients wait (None: no bound but the clients')."""
+
+    HALF_LIFE = 5.0  # seconds
+    REMEMBERED = 4096  # clients whose spending is kept; past it, the least spending of those holding nothing go
 
     def __init__(self, slots: list["Slot"], per_client: int, max_waiting: int | None = None):
         self.slots = slots
@@ -282,6 +289,7 @@ class Lane:
         self.turns: dict[str, collections.deque] = {}  # client → its waiting requests; the next client first
         self.held: collections.Counter = collections.Counter()  # client → its requests here
         self.holding = 0
+        self.spent: dict[str, tuple[float, float]] = {}  # client → (worker seconds, when last counted)
 
     def admits(self, client: str) -> bool:
         waiting = self.holding - (len(self.slots) - len(self.free))
@@ -326,13 +334,32 @@ class Lane:
                 return self.free.pop(i)
         return self.free.pop()
 
-    def give_back(self, slot: "Slot", client: str) -> None:
+    def give_back(self, slot: "Slot", client: str, seconds: float = 0.0) -> None:
+        """``slot`` free again after ``seconds`` of ``client``'s work."""
         self.leave(client)
+        self._charge(client, seconds)
         self._next(slot)
+
+    def _charge(self, client: str, seconds: float) -> None:
+        now = time.monotonic()
+        self.spent[client] = (self._spent_now(client, now) + seconds, now)
+        if len(self.spent) > self.REMEMBERED:
+            idle = sorted((spent for spent in self.spent.items() if spent[0] not in self.held), key=lambda kv: kv[1][0])
+            for forgotten, _ in idle[: len(self.spent) - self.REMEMBERED // 2]:
+                del self.spent[forgotten]
+
+    def _spent_now(self, client: str, now: float) -> float:
+        seconds, then = self.spent.get(client, (0.0, now))
+        return seconds * 0.5 ** ((now - then) / self.HALF_LIFE)
+
+    def _next_client(self) -> str:
+        """The waiting client that has spent least (the first of equals: round robin)."""
+        now = time.monotonic()
+        return min(self.turns, key=lambda client: self._spent_now(client, now))
 
     def _next(self, slot: "Slot") -> None:
         while self.turns:
-            client = next(iter(self.turns))
+            client = self._next_client()
             waiting = self.turns.pop(client)
             turn = waiting.popleft()
             if waiting:
