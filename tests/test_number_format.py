@@ -12,6 +12,7 @@ import math
 import os
 import re
 
+import hypothesis
 import pytest
 from conftest import ROOT
 
@@ -147,3 +148,36 @@ def test_format_js_tells_a_missing_gradient_from_one_that_is_not_finite(format_j
         format.hasGradient({op: "add", grad: null}),
     ]""")
     assert texts == ["—", "nan/inf", "0.13", False, True]
+
+
+@hypothesis.given(hypothesis.strategies.floats(min_value=-1e5, max_value=1e5, allow_nan=False),
+                  hypothesis.strategies.integers(min_value=0, max_value=6))
+@hypothesis.settings(max_examples=3000, deadline=None)
+def test_the_fast_way_of_writing_decimals_agrees_with_exact_rounding_half_away_from_zero(number, decimals):
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if not 10.0 ** -decimals <= abs(number) < 1e5:
+        return
+    exact = abs(Decimal(number)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    assert format_number(number, decimals) == ("-" if number < 0 else "") + f"{exact:f}"
+
+
+@pytest.mark.parametrize("number, written", [(0.125, "0.13"), (-0.125, "-0.13"), (0.375, "0.38"), (4.0625, "4.06"),
+                                              (2.5, "2.50")])
+def test_exact_ties_round_away_from_zero(number, written):
+    # Python's own formatting rounds a tie to even (0.125 → "0.12"); the notes and JavaScript round it away.
+    assert format_number(number) == written
+
+
+@hypothesis.given(hypothesis.strategies.lists(hypothesis.strategies.floats(min_value=-1e5, max_value=1e5,
+                                                                           allow_nan=False), min_size=1, max_size=6),
+                  hypothesis.strategies.integers(min_value=0, max_value=9))
+@hypothesis.settings(max_examples=2000, deadline=None)
+def test_an_arrays_fixed_decimals_agree_with_exact_rounding_half_away_from_zero(numbers, decimals):
+    from decimal import ROUND_HALF_UP, Decimal
+
+    expected = []
+    for number in numbers:
+        text = f"{abs(Decimal(number)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}"
+        expected.append("-" + text if number < 0 and text.strip("0.") else text)
+    assert format_array(numbers, decimals) == expected

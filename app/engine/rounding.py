@@ -46,12 +46,22 @@ def format_number(number: float | None, decimals: int = EYE) -> str:
         return non_finite_text(number)
     if number == 0:
         return f"{0:.{decimals}f}"  # the sign of a zero is not worth a reader's attention
-    exact = abs(Decimal(number))
     if float(f"1e-{decimals}") <= abs(number) < TOP:
-        text = f"{exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}"
+        if not _a_tie(number, decimals):  # Python rounds the exact binary value too: only ties differ
+            return f"{number:.{decimals}f}"
+        text = f"{abs(Decimal(number)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}"
     else:
+        exact = abs(Decimal(number))
         text = _significant(exact, decimals + 1)
     return "-" + text if number < 0 else text
+
+
+def _a_tie(number: float, decimals: int) -> bool:
+    """Whether ``number`` lies exactly halfway between two numbers of ``decimals`` decimals (0.125 at two), where
+    Python's formatting rounds to even and this rule away from zero. Exact: on the float's own fraction."""
+    numerator, denominator = abs(number).as_integer_ratio()  # the denominator is a power of two
+    twice = numerator * 10 ** decimals * 2
+    return twice % denominator == 0 and (twice // denominator) % 2 == 1
 
 
 def non_finite_text(number: float) -> str:
@@ -153,7 +163,10 @@ def format_array(flat, decimals: int | None) -> list[str]:
 
 
 def _fixed(number: float, decimals: int) -> str:
-    text = f"{abs(Decimal(number)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}"
+    if _a_tie(number, decimals):
+        text = f"{abs(Decimal(number)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}"
+    else:  # Python rounds the exact binary value too: only ties differ (see format_number)
+        text = f"{abs(number):.{decimals}f}"
     return "-" + text if number < 0 and text.strip("0.") else text
 
 
