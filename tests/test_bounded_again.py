@@ -225,6 +225,31 @@ def test_a_lane_gives_a_freed_worker_to_the_client_that_has_used_the_least_worke
     assert asyncio.run(scenario()) == ["class 1", "flood 2"]
 
 
+def test_a_client_of_long_requests_leaves_a_worker_free_for_the_others():
+    # Fair turns do not stop work already running: a flood of tenth-of-a-second requests on both workers
+    # would make a class's 3-node request wait out one of them. Such a client computes on one of two.
+    import asyncio
+
+    from app.server.workers import Lane
+
+    async def scenario():
+        lane = Lane(["worker 1", "worker 2"], per_client=10)
+        lane._charge("flood", 0.1)  # its requests have taken a tenth of a second each
+        lane.enter("flood")
+        first = await lane.take("flood")
+        lane.enter("flood")
+        second = asyncio.ensure_future(lane.take("flood"))
+        await asyncio.sleep(0)
+        assert not second.done(), "the flood took both workers"
+        lane.enter("class")
+        short = await asyncio.wait_for(lane.take("class"), 1)  # at once: the other worker was kept free
+        lane.give_back(short, "class", 0.001)
+        lane.give_back(first, "flood", 0.1)
+        return await asyncio.wait_for(second, 1)
+
+    assert asyncio.run(scenario()) in ("worker 1", "worker 2")
+
+
 # -- 4. request shapes that answered 500 ----------------------------------------------------------------------------
 
 def nested(value, depth: int):

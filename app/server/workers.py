@@ -219,7 +219,7 @@ async def _attempt_once(lane: Lane, ask: _Ask, lane_seconds: float | None):
     loop = asyncio.get_running_loop()
     client, limits = ask.client, ask.limits
     lane.enter(client)
-    slot = lane.take_now()
+    slot = lane.take_now(client)
     if slot is None:  # every worker busy: wait for this client's turn
         turn = asyncio.ensure_future(lane.take(client))
         outcome = await ask.departure.outcome(turn, ask.deadline - loop.time())
@@ -275,10 +275,15 @@ class Lane:
     that has used the least worker time lately (``spent``, halved every ``HALF_LIFE`` seconds), so one client's
     queued work never sits in front of everyone else's, and a client of long requests (a 300-line program with
     its drawing, 48 at a time) does not get as many turns as a class of 3-node ones. Among clients that have
-    spent alike, round robin. A client may hold at most ``per_client`` requests here (waiting or computing), and
-    at most ``max_waiting`` requests of all clients wait (None: no bound but the clients')."""
+    spent alike, round robin. And a client whose requests have lately taken more than ``LONG`` seconds each
+    computes on all but one of the lane's workers at most: a class's short request then finds a worker free
+    instead of waiting out a long one (a turn, however fair, does not stop work already running).
+
+    A client may hold at most ``per_client`` requests here (waiting or computing), and at most ``max_waiting``
+    requests of all clients wait (None: no bound but the clients')."""
 
     HALF_LIFE = 5.0  # seconds
+    LONG = 0.02  # seconds of work a request, on average lately, that make a client's requests long
     REMEMBERED = 4096  # clients whose spending is kept; past it, the least spending of those holding nothing go
 
     def __init__(self, slots: list["Slot"], per_client: int, max_waiting: int | None = None):
@@ -288,8 +293,9 @@ class Lane:
         self.max_waiting = max_waiting
         self.turns: dict[str, collections.deque] = {}  # client → its waiting requests; the next client first
         self.held: collections.Counter = collections.Counter()  # client → its requests here
+        self.computing: collections.Counter = collections.Counter()  # client → its requests on a worker now
         self.holding = 0
-        self.spent: dict[str, tuple[float, float]] = {}  # client → (worker seconds, when last counted)
+        self.spent: dict[str, tuple[float, float, float]] = {}  # client → (seconds, requests, when), decaying
 
     def admits(self, client: str) -> bool:
         waiting = self.holding - (len(self.slots) - len(self.free))
@@ -308,20 +314,27 @@ class Lane:
     def restarting(self) -> bool:
         return any(slot.replacing for slot in self.slots)
 
-    def take_now(self) -> "Slot | None":
-        """A free worker if one is free and nobody is waiting for one, else None."""
-        return self._free_slot() if self.free and not self.turns else None
+    def take_now(self, client: str) -> "Slot | None":
+        """A free worker if one is free, ``client`` may have it and no waiting client may (those go first); else
+        None."""
+        if not self.free or not self._may(client) or (self.turns and self._next_client() is not None):
+            return None
+        return self._give(client, self._free_slot())
 
     async def take(self, client: str) -> "Slot":
         """A free worker, when this request's turn comes."""
-        if self.free and not self.turns:
-            return self._free_slot()
+        slot = self.take_now(client)
+        if slot is not None:
+            return slot
         turn = asyncio.get_running_loop().create_future()
         self.turns.setdefault(client, collections.deque()).append(turn)
+        if self.free and self._may(client):  # a worker kept free from others' long requests: this one may have it
+            self._next(self._free_slot())
         try:
             return await turn
         except asyncio.CancelledError:
             if turn.done() and not turn.cancelled():
+                self._ungive(client)
                 self._next(turn.result())  # its turn came as it was given up: pass the worker on
             else:
                 self._forget(client, turn)
@@ -334,38 +347,58 @@ class Lane:
                 return self.free.pop(i)
         return self.free.pop()
 
+    def _give(self, client: str, slot: "Slot") -> "Slot":
+        self.computing[client] += 1
+        return slot
+
+    def _ungive(self, client: str) -> None:
+        self.computing[client] -= 1
+        if self.computing[client] <= 0:
+            del self.computing[client]
+
     def give_back(self, slot: "Slot", client: str, seconds: float = 0.0) -> None:
         """``slot`` free again after ``seconds`` of ``client``'s work."""
         self.leave(client)
+        self._ungive(client)
         self._charge(client, seconds)
         self._next(slot)
 
+    def _may(self, client: str) -> bool:
+        """Whether ``client`` may have one more worker now: not a client of long requests on all but one."""
+        if len(self.slots) < 2 or self.computing[client] < len(self.slots) - 1:
+            return True
+        seconds, requests = self._spent_now(client, time.monotonic())
+        return requests == 0 or seconds / requests <= self.LONG
+
     def _charge(self, client: str, seconds: float) -> None:
         now = time.monotonic()
-        self.spent[client] = (self._spent_now(client, now) + seconds, now)
+        spent, requests = self._spent_now(client, now)
+        self.spent[client] = (spent + seconds, requests + 1, now)
         if len(self.spent) > self.REMEMBERED:
-            idle = sorted((spent for spent in self.spent.items() if spent[0] not in self.held), key=lambda kv: kv[1][0])
+            idle = sorted((kv for kv in self.spent.items() if kv[0] not in self.held), key=lambda kv: kv[1][0])
             for forgotten, _ in idle[: len(self.spent) - self.REMEMBERED // 2]:
                 del self.spent[forgotten]
 
-    def _spent_now(self, client: str, now: float) -> float:
-        seconds, then = self.spent.get(client, (0.0, now))
-        return seconds * 0.5 ** ((now - then) / self.HALF_LIFE)
+    def _spent_now(self, client: str, now: float) -> tuple[float, float]:
+        """The client's worker seconds and requests, each halved every HALF_LIFE seconds since."""
+        seconds, requests, then = self.spent.get(client, (0.0, 0.0, now))
+        fading = 0.5 ** ((now - then) / self.HALF_LIFE)
+        return seconds * fading, requests * fading
 
-    def _next_client(self) -> str:
-        """The waiting client that has spent least (the first of equals: round robin)."""
+    def _next_client(self) -> str | None:
+        """The waiting client that has spent least and may have a worker (the first of equals: round robin)."""
         now = time.monotonic()
-        return min(self.turns, key=lambda client: self._spent_now(client, now))
+        allowed = [client for client in self.turns if self._may(client)]
+        return min(allowed, key=lambda client: self._spent_now(client, now)[0], default=None)
 
     def _next(self, slot: "Slot") -> None:
-        while self.turns:
-            client = self._next_client()
+        while (client := self._next_client()) is not None:
             waiting = self.turns.pop(client)
             turn = waiting.popleft()
             if waiting:
                 self.turns[client] = waiting  # behind every other client's turn
             if not turn.done():
-                turn.set_result(slot)
+                turn.set_result(self._give(client, slot))
                 return
         self.free.append(slot)
 
