@@ -420,7 +420,7 @@ def test_a_worker_killed_while_computing_answers_its_request_413_with_the_signal
         httpx.post(f"{live.base}/api/graph", json=long_check, timeout=30)))
     started = cpu_seconds(heavy)
     asking.start()
-    while cpu_seconds(heavy) < started + 0.2 and asking.is_alive():  # it has been taken, and is computing
+    while cpu_seconds(heavy) < started + 0.05 and asking.is_alive():  # it has been taken, and is computing
         time.sleep(0.02)
     for pid in heavy:
         with contextlib.suppress(ProcessLookupError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -41,8 +42,20 @@ async def lifespan(_app: FastAPI):
     limits = _app.state.limits = limits_in_force()
     BoundedProtocol.bound_by(limits)
     await asyncio.to_thread(workers.start, limits)
+    calm_the_garbage_collector()
     yield
     await asyncio.to_thread(workers.stop)
+
+
+def calm_the_garbage_collector() -> None:
+    """What the server has imported and built at its start is kept for its life: moved out of the collector's
+    sight (``gc.freeze``), and the youngest generation collected every 20,000 allocations, not 700. With
+    thousands of connections open (an attacker holding 5,000), Python's default collections took 41 % of the
+    event loop's time (py-spy: in the constructor of each new connection's protocol, where they were
+    triggered), and a new student waited seconds to be accepted."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 app = FastAPI(
