@@ -60,6 +60,8 @@ def calm_the_garbage_collector() -> None:
 
 app = FastAPI(
     lifespan=lifespan,
+    # No OpenTelemetry is exported: without this, FastAPI asked the environment whether to, on every request.
+    telemetry={"tracing": False, "metrics": False, "logs": False},
     title="Backprop Lab",
     version="1",
     description="Type a program such as `3*(a + b*c)`; get its computation graph with every node's forward value "
