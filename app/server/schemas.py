@@ -202,7 +202,7 @@ class Op(BaseModel):
     function: bool = Field(description="Callable by name, as exp(x).")
     elementwise: bool
     variadic: bool = Field(description="Takes any number of arguments, all for its one parameter.")
-    formula: str
+    formula: Text = Field(description="The forward formula, in every language (\"x if x > 0, else slope · x\").")
     local_gradients: dict[str, Text] = Field(description="The local gradient with respect to each parameter, in "
                                                          "every language (\"1 if a > b, 0 if a < b, ½ on a tie\").")
     sentence: Text = Field(description="How the gate passes gradient back.")
