@@ -10,6 +10,7 @@ sum of a node's shares when it is used several times ("∂e/∂b = 2.00 via c + 
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cache
 
@@ -178,10 +179,25 @@ class Story:
             return _joined(head, total)
         listed = shares[:MAX_LISTED_USES]
         more = len(shares) - len(listed)
-        uses = listing([say("narrate.share", grad=self.wire(w), use=self.use_name(u)) for u, w in listed], PLUS)
+        texts = [self.wire(w) for _, w in listed]
+        if not more:
+            texts, total = self.checkable_shares(node, [w for _, w in listed], texts, total)
+        uses = listing([say("narrate.share", grad=text, use=self.use_name(u)) for (u, _), text in zip(listed, texts)],
+                       PLUS)
         if more:
             uses = _joined(uses, say("narrate.more_uses", more=more))
         return _joined(head, uses, " = ", total)
+
+    def checkable_shares(self, node: int, wires: list, texts: list, total) -> tuple[list, object]:
+        """The shares of "∂e/∂b = 2.00 via c + 3.00 via d = 5.00" with the digits a hand check needs: added up as
+        shown, they land within half the last digit of the total as shown (rounding.worked), for numbers and for
+        arrays shown whole; a longer array keeps the drawing's words."""
+        shares = [self.wire_grads[w] for w in wires]
+        gradient = self.grads[node]
+        if any(np.shape(share) != np.shape(gradient) for share in shares) or np.size(gradient) > MAX_LISTED_ELEMENTS:
+            return texts, total
+        shown, worked_total = worked(gradient, _added, *shares)
+        return shown, worked_total
 
     def shared(self, node: int) -> bool:
         """Whether the node's gradient is the sum of several uses' shares."""
@@ -220,37 +236,57 @@ class Story:
 
     def fill(self, node: int, op) -> Text:
         """The gate's own backward sentence (``back``), with its ``back_parts`` for the arguments that need a
-        gradient."""
+        gradient: a swap of numbers shows the other argument's number beside its name ("a gets b × 2.00 = 0.125
+        × 2.00 = 0.25"), with the digits a hand check needs; ``back_parts_named`` where the name is the number
+        (a constant) or the values are arrays."""
         fields = self.placeholders(node)
+        args = self.graph.args[node]
         first = self.starts[node]
-        needed = [k for k in range(len(self.graph.args[node])) if self.wire_grads[first + k] is not None]
+        needed = [k for k in range(len(args)) if self.wire_grads[first + k] is not None]
         if not op.has_words("back_parts"):
             needed = []  # a sentence with no parts: add distributes its gradient to both inputs alike
+        with_numbers = set()
+        if needed and op.params == ("a", "b") and all(np.ndim(self.values[a]) == 0 for a in args):
+            with_numbers = {k for k in needed if not _reads_as_number(fields[op.params[1 - k]])}
+            fields["g"], shown = self.checkable_swap(node, needed)
+            fields.update({f"{op.params[1 - k]}_value": shown[k] for k in with_numbers})
         parts = op.templates("back_parts") if needed else {}
-        if needed and op.params == ("a", "b") and all(np.ndim(self.values[a]) == 0 for a in self.graph.args[node]):
-            fields["g"] = self.checkable_upstream(node, needed)
+        named = op.templates("back_parts_named") if needed else {}
         separator = say("narrate.parts_separator")
         return _filled(op.templates("back"), fields, parts=Text(
-            {language: separator[language].join(_fill_in(parts[language][k], fields, language) for k in needed)
+            {language: separator[language].join(
+                _fill_in((parts if k in with_numbers else named)[language][k], fields, language) for k in needed)
              for language in LANGUAGES}))
 
-    def checkable_upstream(self, node: int, needed: list) -> str:
-        """The upstream gradient of a swap ("a gets b × g = …") with the digits a hand check needs: the other
-        argument as the drawing shows it, times g as written, lands within half the last digit of what the
-        wire shows (up to SCALAR_MORE_DIGITS more decimals; the drawing's own text where that is enough)."""
+    def checkable_swap(self, node: int, needed: list) -> tuple[str | Text, dict[int, str | Text]]:
+        """The upstream gradient of a swap of numbers and, for each part k ("a gets b × g = …"), the other
+        argument's number, with the digits a hand check needs: the other's number as shown times g as shown
+        lands within half the last digit of what the wire shows. g gets up to SCALAR_MORE_DIGITS more decimals
+        (the drawing's own text where that is enough), and so does each other number; a constant is its name."""
         g = self.grads[node]
         args = self.graph.args[node]
-        goals = [(self.value(args[1 - k]), self.wire(self.starts[node] + k)) for k in needed]
-        if not all(isinstance(other, str) and isinstance(goal, str) for other, goal in goals):
-            return self.grad(node)
-        for extra in range(SCALAR_MORE_DIGITS + 1):
-            text = self.grad(node) if extra == 0 else format_number(g, EYE + extra)
-            try:
-                if all(_lands_on(float(other) * float(text), goal) for other, goal in goals):
-                    return text
-            except ValueError:  # a number that is not finite, written as a word
-                return self.grad(node)
-        return self.grad(node)
+        drawn = self.grad(node), {k: self.value(args[1 - k]) for k in needed}
+        goals = {k: self.wire(self.starts[node] + k) for k in needed}
+        if not all(isinstance(text, str) for text in (drawn[0], *drawn[1].values(), *goals.values())):
+            return drawn
+        names = {k: on_its_own(self.graph, self.names, args[1 - k]) for k in needed}
+        for g_extra in range(SCALAR_MORE_DIGITS + 1):
+            g_text = drawn[0] if g_extra == 0 else format_number(g, EYE + g_extra)
+            shown = {}
+            for k in needed:
+                candidates = [names[k]] if _reads_as_number(names[k]) else [
+                    drawn[1][k] if extra == 0 else format_number(self.values[args[1 - k]], EYE + extra)
+                    for extra in range(SCALAR_MORE_DIGITS + 1)]
+                try:
+                    shown[k] = next((text for text in candidates
+                                     if _lands_on(float(text) * float(g_text), goals[k])), None)
+                except ValueError:  # a number that is not finite, written as a word
+                    return drawn
+                if shown[k] is None:
+                    break
+            else:
+                return g_text, shown
+        return drawn
 
     def route(self, node: int, op, args, arg_values) -> Text:
         a, b = float(arg_values[0]), float(arg_values[1])
@@ -295,6 +331,18 @@ def gradient_or_share(graph: Graph, names: list[str], out: str, node: int, k: in
 
 def _lands_on(number: float, text: str) -> bool:
     return abs(number - float(text)) <= half_last_digit(text) * (1 + 1e-9)
+
+
+def _added(*shares):
+    return sum(shares[1:], shares[0])
+
+
+def _reads_as_number(text) -> bool:
+    """Whether a name is its own number (a constant as typed: "2", "0.5"), so that saying it twice says nothing."""
+    try:
+        return isinstance(text, str) and math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 PLUS = same(" + ")  # shares added up: notation, the same in every language
