@@ -117,6 +117,8 @@ class Nudge(BaseModel):
 class NodeNudge(Nudge):
     node: int
     name: str = Field(description="What a sentence calls the node: its name, or its short expression (b × c).")
+    element: Optional[list[int]] = Field(None, description="For an array, the element nudged: its first ([0, 0] "
+                                                           "in a matrix); value and grad are that element's.")
     value: Optional[float] = Field(description="The node's value before the nudge.")
     grad: Optional[float] = Field(description="∂output/∂node.")
 
