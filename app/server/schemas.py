@@ -353,6 +353,8 @@ class NetworkLayer(BaseModel):
         description='How the program lays out its samples: "columns" for z = W @ a + b (Nielsen), "rows" for '
                     "z = a @ W + b (the playground); the equations are written and computed that way round.")
     delta: str = Field(description="δ with the layer's number: δ¹, δ², …")
+    z_name: str = Field(description="What the layer's heading calls z (δ¹ = ∂C/∂z): its name; unnamed, its "
+                                    "expression where that is short ((x + y)), else Nielsen's zˡ (z¹).")
     equations: list[Equation] = Field(description="BP1 or BP2, then BP3 (when there is a bias) and BP4.")
 
 
