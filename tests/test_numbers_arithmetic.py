@@ -23,6 +23,7 @@ OUTER = re.compile(rf"= ({ARRAY}) ⊗ ({ARRAY})(?: = \[\[[^=]*\]\])? = ({CORNER}
 SWAP = re.compile(rf"× \(?{NUMBER}\)? = \(?({NUMBER})\)? × \(?({NUMBER})\)? = ({NUMBER})(?=, |$)")
 SWAP_BY_CONSTANT = re.compile(rf"gets \(?({NUMBER})\)? × \(?({NUMBER})\)? = ({NUMBER})(?=, |$)")
 SHARE = re.compile(rf"({NUMBER}|{ARRAY}) via ")
+ROUTED = re.compile(rf"because ({NUMBER}) ([<>]) ({NUMBER})")
 
 
 def half_last_digit(text: str) -> float:
@@ -54,6 +55,9 @@ def products_checked(body: dict) -> int:
             count += 1
         count += swaps_checked(sentence, node)
         count += sums_of_shares_checked(sentence)
+        for left, sign, right in ROUTED.findall(sentence):  # "max routed 2.00 to z because 2.00 > -1.00"
+            assert (float(left) > float(right)) if sign == ">" else (float(left) < float(right)), sentence
+            count += 1
     for edge in body["edges"]:
         vjp = (edge.get("jacobian") or {}).get("vjp", {}).get("en", "")
         for local, upstream, result in ELEMENTWISE.findall(vjp):
@@ -173,6 +177,15 @@ def test_a_swap_shows_the_other_numbers_digits_where_the_drawing_rounds_it_off()
                              "2.00 × 3.00 = 6.00"
     assert sentence["zh"].startswith("乘法门交换了输入：a 得到 b × 3.00 = 0.125 × 3.00 = 0.38")
     assert products_checked(body) == 3  # both parts, and f = 3 × (a × b)
+
+
+@pytest.mark.parametrize("op, sign", [("max", ">"), ("min", "<")])
+def test_a_routing_gate_writes_its_comparison_so_that_it_holds_as_written(op, sign):
+    body = compute_graph(f"f = {op}(a, b)", {"a": 1.004, "b": 1.001}, narrate=True)
+    sentence = body["nodes"][-1]["narration"]["backward"]
+    winner, loser = ("1.004", "1.001") if op == "max" else ("1.001", "1.004")
+    assert f"because {winner} {sign} {loser}" in sentence["en"] and f"{winner} {sign} {loser}" in sentence["zh"]
+    assert products_checked(body) == 1
 
 
 def test_a_constant_in_a_swap_is_its_own_number_said_once():

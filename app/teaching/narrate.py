@@ -19,7 +19,7 @@ import numpy as np
 from ..engine.graph import CONST, INPUT, Graph
 from ..engine.printer import display_names, expression, in_formula, on_its_own, write_numbers
 from ..engine.rounding import (EYE, MAX_LISTED_ELEMENTS, SCALAR_MORE_DIGITS, format_number, format_preview,
-                               half_last_digit, worked)
+                               full_precision, half_last_digit, worked)
 from ..words.catalogs import LANGUAGES
 from ..words.messages import Text, in_language, listing, same, say
 
@@ -295,9 +295,9 @@ class Story:
             return _filled(op.templates("tie"), fields, half=self.wire(self.starts[node]))
         first_wins = (a > b) == (op.routes == "max")
         win, lose = (0, 1) if first_wins else (1, 0)
+        win_value, lose_value = _told_apart(float(arg_values[win]), float(arg_values[lose]))
         return _filled(op.templates("back"), fields, win=on_its_own(self.graph, self.names, args[win]),
-                       lose=on_its_own(self.graph, self.names, args[lose]),
-                       win_value=value_text(arg_values[win]), lose_value=value_text(arg_values[lose]))
+                       lose=on_its_own(self.graph, self.names, args[lose]), win_value=win_value, lose_value=lose_value)
 
     def chain_rule(self, node: int, op, args) -> Text:
         """The generic sentence: for each argument that needs a gradient, local gradient × upstream."""
@@ -331,6 +331,16 @@ def gradient_or_share(graph: Graph, names: list[str], out: str, node: int, k: in
 
 def _lands_on(number: float, text: str) -> bool:
     return abs(number - float(text)) <= half_last_digit(text) * (1 + 1e-9)
+
+
+def _told_apart(first: float, second: float) -> tuple[str, str]:
+    """Two different numbers as the drawing writes them, or with as many more decimals as it takes for them to
+    look different ("because 1.004 > 1.001", never "because 1.00 > 1.00"); at worst every digit."""
+    for extra in range(SCALAR_MORE_DIGITS + 1):
+        texts = format_number(first, EYE + extra), format_number(second, EYE + extra)
+        if texts[0] != texts[1]:
+            return texts
+    return full_precision(first), full_precision(second)
 
 
 def _added(*shares):
