@@ -196,6 +196,12 @@ class Story:
         gradient = self.grads[node]
         if any(np.shape(share) != np.shape(gradient) for share in shares) or np.size(gradient) > MAX_LISTED_ELEMENTS:
             return texts, total
+        if all(isinstance(text, str) for text in (*texts, total)) and not np.ndim(gradient):
+            try:  # most sums of numbers add up as the drawing writes them: no more digits to look for
+                if _lands_on(sum(float(text) for text in texts), total):
+                    return texts, total
+            except ValueError:  # a number that is not finite, written as a word
+                return texts, total
         shown, worked_total = worked(gradient, _added, *shares)
         return shown, worked_total
 
@@ -247,8 +253,9 @@ class Story:
             needed = []  # a sentence with no parts: add distributes its gradient to both inputs alike
         with_numbers = set()
         if needed and op.params == ("a", "b") and all(np.ndim(self.values[a]) == 0 for a in args):
-            with_numbers = {k for k in needed if not _reads_as_number(fields[op.params[1 - k]])}
-            fields["g"], shown = self.checkable_swap(node, needed)
+            others = {k: fields[op.params[1 - k]] for k in needed}  # each part's other argument, by its name
+            with_numbers = {k for k in needed if not _reads_as_number(others[k])}
+            fields["g"], shown = self.checkable_swap(node, others, with_numbers)
             fields.update({f"{op.params[1 - k]}_value": shown[k] for k in with_numbers})
         parts = op.templates("back_parts") if needed else {}
         named = op.templates("back_parts_named") if needed else {}
@@ -258,25 +265,25 @@ class Story:
                 _fill_in((parts if k in with_numbers else named)[language][k], fields, language) for k in needed)
              for language in LANGUAGES}))
 
-    def checkable_swap(self, node: int, needed: list) -> tuple[str | Text, dict[int, str | Text]]:
+    def checkable_swap(self, node: int, others: dict, with_numbers: set) -> tuple[str, dict[int, str]]:
         """The upstream gradient of a swap of numbers and, for each part k ("a gets b × g = …"), the other
         argument's number, with the digits a hand check needs: the other's number as shown times g as shown
         lands within half the last digit of what the wire shows. g gets up to SCALAR_MORE_DIGITS more decimals
-        (the drawing's own text where that is enough), and so does each other number; a constant is its name."""
+        (the drawing's own text where that is enough), and so does each other number; a constant is its name
+        (``others``: each part's other argument by name; ``with_numbers``: the parts that show its number)."""
         g = self.grads[node]
         args = self.graph.args[node]
-        drawn = self.grad(node), {k: self.value(args[1 - k]) for k in needed}
-        goals = {k: self.wire(self.starts[node] + k) for k in needed}
+        drawn = self.grad(node), {k: self.value(args[1 - k]) for k in others}
+        goals = {k: self.wire(self.starts[node] + k) for k in others}
         if not all(isinstance(text, str) for text in (drawn[0], *drawn[1].values(), *goals.values())):
             return drawn
-        names = {k: on_its_own(self.graph, self.names, args[1 - k]) for k in needed}
         for g_extra in range(SCALAR_MORE_DIGITS + 1):
             g_text = drawn[0] if g_extra == 0 else format_number(g, EYE + g_extra)
             shown = {}
-            for k in needed:
-                candidates = [names[k]] if _reads_as_number(names[k]) else [
+            for k in others:
+                candidates = (  # worked out only as far as needed
                     drawn[1][k] if extra == 0 else format_number(self.values[args[1 - k]], EYE + extra)
-                    for extra in range(SCALAR_MORE_DIGITS + 1)]
+                    for extra in range(SCALAR_MORE_DIGITS + 1)) if k in with_numbers else (others[k],)
                 try:
                     shown[k] = next((text for text in candidates
                                      if _lands_on(float(text) * float(g_text), goals[k])), None)
