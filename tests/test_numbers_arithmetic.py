@@ -172,7 +172,8 @@ def test_a_swaps_upstream_gets_the_digits_that_make_its_products_check():
 def test_a_swap_shows_the_other_numbers_digits_where_the_drawing_rounds_it_off():
     # b = 0.125 is drawn 0.13, and 0.13 × 3.00 = 0.39 is not the 0.38 shown: the swap writes 0.125
     body = compute_graph("f = 3*(a*b)", {"a": 2.0, "b": 0.125}, narrate=True)
-    sentence = next(node["narration"]["backward"] for node in body["nodes"] if node["narration"]["expression"] == "a × b")
+    sentence = next(node["narration"]["backward"] for node in body["nodes"]
+                    if node["narration"]["expression"] == "a × b")
     assert sentence["en"] == "mul swapped its inputs: a gets b × 3.00 = 0.125 × 3.00 = 0.38, b gets a × 3.00 = " \
                              "2.00 × 3.00 = 6.00"
     assert sentence["zh"].startswith("乘法门交换了输入：a 得到 b × 3.00 = 0.125 × 3.00 = 0.38")

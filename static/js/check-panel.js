@@ -1,6 +1,7 @@
 // The gradient check panel: for every input the analytic gradient, the numerical one, their relative
 // error and the API's verdict on it (CS231n's thresholds), kinks flagged; and Andrew Ng's nudge story
-// for every node (an array at its first element), intermediate steps first. Every number and every verdict comes from the API ("check": true).
+// for every node (an array at its first element), intermediate steps first. Every number and every verdict
+// comes from the API ("check": true).
 import { formatNumber, formatValue } from "./format.js";
 import { pick, t } from "./i18n.js";
 
@@ -96,7 +97,8 @@ function nudges(graph) {
     const moved = { value: formatNumber(value, decimals), moved: formatNumber(value + step, decimals) };
     if (story.element) li.dataset.element = story.element.join(",");
     li.textContent = value === null || value === undefined ? t("teach.check.nudge", numbers)
-      : story.element ? t("teach.check.nudge_element", { ...numbers, ...moved, element: elementOf(name, story.element) })
+      : story.element
+        ? t("teach.check.nudge_element", { ...numbers, ...moved, element: elementOf(name, story.element) })
         : t("teach.check.nudge_node", { ...numbers, ...moved });
     ul.append(li);
   }
