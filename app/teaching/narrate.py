@@ -258,7 +258,7 @@ class Story:
             fields["g"], shown = self.checkable_swap(node, others, with_numbers)
             fields.update({f"{op.params[1 - k]}_value": shown[k] for k in with_numbers})
         parts = op.templates("back_parts") if needed else {}
-        named = op.templates("back_parts_named") if needed else {}
+        named = op.templates("back_parts_named") if needed and op.has_words("back_parts_named") else parts
         separator = say("narrate.parts_separator")
         return _filled(op.templates("back"), fields, parts=Text(
             {language: separator[language].join(
