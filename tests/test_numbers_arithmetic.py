@@ -187,6 +187,9 @@ def test_a_routing_gate_writes_its_comparison_so_that_it_holds_as_written(op, si
     winner, loser = ("1.004", "1.001") if op == "max" else ("1.001", "1.004")
     assert f"because {winner} {sign} {loser}" in sentence["en"] and f"{winner} {sign} {loser}" in sentence["zh"]
     assert products_checked(body) == 1
+    # two texts that differ are not enough: "1.00e-12 > 1e-12" reads as two equal numbers
+    body = compute_graph(f"f = {op}(a, b)", {"a": 1.0000000000001e-12, "b": 1e-12}, narrate=True)
+    assert products_checked(body) == 1
 
 
 def test_a_constant_in_a_swap_is_its_own_number_said_once():

@@ -345,7 +345,10 @@ def _told_apart(first: float, second: float) -> tuple[str, str]:
     look different ("because 1.004 > 1.001", never "because 1.00 > 1.00"); at worst every digit."""
     for extra in range(SCALAR_MORE_DIGITS + 1):
         texts = format_number(first, EYE + extra), format_number(second, EYE + extra)
-        if texts[0] != texts[1]:
+        try:
+            if float(texts[0]) != float(texts[1]):  # as numbers: 1.00e-12 and 1e-12 look different but are not
+                return texts
+        except ValueError:  # a number that is not finite, written as a word: different from any other
             return texts
     return full_precision(first), full_precision(second)
 
