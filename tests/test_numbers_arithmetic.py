@@ -19,6 +19,11 @@ ARRAY = r"\[[-\d.e, \[\]]+\]"
 ELEMENTWISE = re.compile(rf"⊙ upstream = ({ARRAY}) ⊙ ({ARRAY}) = ({ARRAY})")
 CORNER = r"\[[-\d.e, \[\]…]+\]"  # a larger array by its corner: [[0.1, 0.2, 0.3, …], [0.4, 0.5, 0.6, …], …]
 OUTER = re.compile(rf"= ({ARRAY}) ⊗ ({ARRAY})(?: = \[\[[^=]*\]\])? = ({CORNER})")
+# a swap of numbers: "a gets b × 3.00 = 0.125 × 3.00 = 0.38", or by a constant's own number "x gets 2 × 1.00 = 2.00"
+SWAP = re.compile(rf"× \(?{NUMBER}\)? = \(?({NUMBER})\)? × \(?({NUMBER})\)? = ({NUMBER})(?=, |$)")
+SWAP_BY_CONSTANT = re.compile(rf"gets \(?({NUMBER})\)? × \(?({NUMBER})\)? = ({NUMBER})(?=, |$)")
+SHARE = re.compile(rf"({NUMBER}|{ARRAY}) via ")
+ROUTED = re.compile(rf"because ({NUMBER}) ([<>]) ({NUMBER})")
 
 
 def half_last_digit(text: str) -> float:
@@ -48,6 +53,11 @@ def products_checked(body: dict) -> int:
         for local, upstream, result in SCALAR_PRODUCT.findall(sentence):
             assert_lands(np.array(float(local) * float(upstream)), result, sentence)
             count += 1
+        count += swaps_checked(sentence, node)
+        count += sums_of_shares_checked(sentence)
+        for left, sign, right in ROUTED.findall(sentence):  # "max routed 2.00 to z because 2.00 > -1.00"
+            assert (float(left) > float(right)) if sign == ">" else (float(left) < float(right)), sentence
+            count += 1
     for edge in body["edges"]:
         vjp = (edge.get("jacobian") or {}).get("vjp", {}).get("en", "")
         for local, upstream, result in ELEMENTWISE.findall(vjp):
@@ -58,6 +68,28 @@ def products_checked(body: dict) -> int:
             assert_lands(product[:2, :3] if "…" in result else product, result, vjp)  # the corner shown
             count += 1
     return count
+
+
+def swaps_checked(sentence: str, node: dict) -> int:
+    """A swap of numbers: every part ("a gets b × g = b's number × g = …") worked from its numbers as shown."""
+    if not sentence.startswith("mul swapped") or node["shape"]:
+        return 0
+    parts = SWAP.findall(sentence) + SWAP_BY_CONSTANT.findall(sentence)
+    assert len(parts) == sentence.count(" gets "), f"a part without its numbers: {sentence}"
+    for other, upstream, result in parts:
+        assert_lands(np.array(float(other) * float(upstream)), result, sentence)
+    return len(parts)
+
+
+def sums_of_shares_checked(sentence: str) -> int:
+    """"∂e/∂b = 2.00 via c + 3.00 via d = 5.00": the shares as shown, added up, land on the total as shown."""
+    line = sentence.split(". ")[0]
+    shares = SHARE.findall(line)
+    if len(shares) < 2 or "more uses" in line:
+        return 0
+    total = line.rsplit(" = ", 1)[1]
+    assert_lands(sum(numbers_in(share)[0] for share in shares), total, line)
+    return 1
 
 
 def test_the_issues_case_checks_by_hand():
@@ -133,5 +165,44 @@ def test_a_swaps_upstream_gets_the_digits_that_make_its_products_check():
     # ∂f/∂d = 1/3: "a gets b × 0.33 = 1.00" would not hold (3 × 0.33 = 0.99); 3 × 0.333 = 0.999 does
     body = compute_graph("d = a*b\nf = d / 3", {"a": 2.0, "b": 3.0}, narrate=True, local=True)
     sentence = next(node["narration"]["backward"] for node in body["nodes"] if node["name"] == "d")
-    assert "a gets b × 0.333 = 1.00, b gets a × 0.333 = 0.67" in sentence["en"]
-    assert "a 得到 b × 0.333 = 1.00" in sentence["zh"]
+    assert "a gets b × 0.333 = 3.00 × 0.333 = 1.00, b gets a × 0.333 = 2.00 × 0.333 = 0.67" in sentence["en"]
+    assert "a 得到 b × 0.333 = 3.00 × 0.333 = 1.00" in sentence["zh"]
+
+
+def test_a_swap_shows_the_other_numbers_digits_where_the_drawing_rounds_it_off():
+    # b = 0.125 is drawn 0.13, and 0.13 × 3.00 = 0.39 is not the 0.38 shown: the swap writes 0.125
+    body = compute_graph("f = 3*(a*b)", {"a": 2.0, "b": 0.125}, narrate=True)
+    sentence = next(node["narration"]["backward"] for node in body["nodes"]
+                    if node["narration"]["expression"] == "a × b")
+    assert sentence["en"] == "mul swapped its inputs: a gets b × 3.00 = 0.125 × 3.00 = 0.38, b gets a × 3.00 = " \
+                             "2.00 × 3.00 = 6.00"
+    assert sentence["zh"].startswith("乘法门交换了输入：a 得到 b × 3.00 = 0.125 × 3.00 = 0.38")
+    assert products_checked(body) == 3  # both parts, and f = 3 × (a × b)
+
+
+@pytest.mark.parametrize("op, sign", [("max", ">"), ("min", "<")])
+def test_a_routing_gate_writes_its_comparison_so_that_it_holds_as_written(op, sign):
+    body = compute_graph(f"f = {op}(a, b)", {"a": 1.004, "b": 1.001}, narrate=True)
+    sentence = body["nodes"][-1]["narration"]["backward"]
+    winner, loser = ("1.004", "1.001") if op == "max" else ("1.001", "1.004")
+    assert f"because {winner} {sign} {loser}" in sentence["en"] and f"{winner} {sign} {loser}" in sentence["zh"]
+    assert products_checked(body) == 1
+    # two texts that differ are not enough: "1.00e-12 > 1e-12" reads as two equal numbers
+    body = compute_graph(f"f = {op}(a, b)", {"a": 1.0000000000001e-12, "b": 1e-12}, narrate=True)
+    assert products_checked(body) == 1
+
+
+def test_a_constant_in_a_swap_is_its_own_number_said_once():
+    body = compute_graph("f = 2*x", {"x": 3.0}, narrate=True)
+    assert body["nodes"][-1]["narration"]["backward"]["en"] == "mul swapped its inputs: x gets 2 × 1.00 = 2.00"
+
+
+def test_a_sum_of_shares_gets_the_digits_that_make_it_add_up():
+    # three shares of 1/3: "0.33 + 0.33 + 0.33 = 1.00" would not hold (0.99); 0.333 × 3 = 0.999 does
+    body = compute_graph("f = a/3 + a/3 + a/3", {"a": 1.0}, narrate=True)
+    sentence = next(node["narration"]["backward"] for node in body["nodes"] if node["name"] == "a")
+    assert sentence["en"] == "∂f/∂a = 0.333 via (a / 3) + 0.333 via (a / 3) + 0.333 via (a / 3) = 1.00"
+    assert sentence["zh"] == "∂f/∂a = 0.333（经 (a / 3)） + 0.333（经 (a / 3)） + 0.333（经 (a / 3)） = 1.00"
+    assert products_checked(body) == 4  # the sum and each share's "local × upstream"
+    body = compute_graph("q = [a, b]\nf = sum(q*q)", {"a": 0.3, "b": 0.7}, narrate=True)
+    assert products_checked(body) == 1  # the sum of the arrays' shares (their swap is not worked out)

@@ -79,8 +79,9 @@ def test_matrix_columns_never_run_into_each_other_even_after_new_numbers(page):
     assert min(column_gaps(page, 0)) > 2, (texts, column_gaps(page, 0))
 
 
-@pytest.mark.parametrize("language, heading", [("en", "δ¹ = ∂C/∂z¹"), ("zh", "δ¹ = ∂C/∂z¹")])
-def test_an_unnamed_z_is_named_z_l_in_the_bp_panel_never_by_its_operator(page, language, heading):
+# a short expression through the printer (a longer one is Nielsen's z¹: tests/test_words21_bp_names.py)
+@pytest.mark.parametrize("language, heading", [("en", "δ¹ = ∂C/∂(W @ x + b)"), ("zh", "δ¹ = ∂C/∂(W @ x + b)")])
+def test_an_unnamed_z_is_named_by_its_expression_in_the_bp_panel_never_by_its_operator(page, language, heading):
     if language == "zh":
         page.click("button[data-lang='zh']")
         page.wait_for_selector("#graph svg g.wire-label")

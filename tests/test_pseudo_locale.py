@@ -68,13 +68,15 @@ NAMES = {"SVG", "PNG", "JSON", "DOT", "curl", "API", "Ctrl", "Enter", "CS231n", 
 
 
 def notation_words() -> set[str]:
-    """The op table's names and notation: its names, symbols, formulas and the local-gradient rules that are
-    notation only ("g @ bᵀ"); a rule with words in it ("1 if a > b, 0 if a < b, ½ on a tie") is the catalogs'."""
+    """The op table's names and notation: its names, symbols, and the formulas and local-gradient rules that are
+    notation only ("g @ bᵀ"); a rule or a formula with words in it ("1 if a > b, 0 if a < b, ½ on a tie",
+    "x if x > 0, else slope · x") is the catalogs'."""
     words = set(FUNCTIONS) | set(CONSTANTS)
     for op in OPS:
         rules = () if op.worded_rules() else op.local_grads
         short = () if op.worded_rules(short=True) else op.local_short
-        for text in (op.name, op.symbol, op.formula, op.show, op.unfolds_to or "", *rules, *short, *op.params):
+        formula = "" if op.has_words("formula") else op.formula
+        for text in (op.name, op.symbol, formula, op.show, op.unfolds_to or "", *rules, *short, *op.params):
             words |= set(CODE.findall(text))
     return words
 
@@ -98,6 +100,7 @@ def test_the_leak_check_finds_english_written_outside_the_catalogs():
     assert english_leaks("⟦ŵéîĝĥţš W1, b1 (max_chars, BACKPROP_MAX_NODES)~~⟧", FACTS) == []
     assert english_leaks("⟦W⟧ (the first 4)", FACTS) == ["first", "the"]
     assert {"on", "tie"} <= set(english_leaks("1 if z > w, 0 if z < w, ½ on a tie", FACTS))  # a rule's words
+    assert {"if", "else"} <= set(english_leaks("x if x > 0, else slope · x", FACTS))  # a formula's words
     assert {"depends", "this"} <= set(english_leaks("no gradient: this depends on no input", FACTS))
 
 
@@ -154,7 +157,8 @@ def test_the_api_speaks_the_pseudo_language_in_every_sentence(pseudo_server):
                                                       "params": ["w"], "learning_rate": 0.1, "steps": 2,
                                                       "updates": "all"}))
         answers.append(client.get("/api/graph", params={"expression": "a + + b", "values": '{"a": 1, "b": 2}'}))
-        answers += [client.get("/api/ops"), client.get("/api/examples"), client.get("/api/nothing")]
+        ops = client.get("/api/ops")
+        answers += [ops, client.get("/api/examples"), client.get("/api/nothing")]
         playground = [client.post("/api/playground/step", json={"settings": {"l2": 0.01}, "steps": 0}),
                       client.post("/api/playground/sample", json={"settings": {}, "subset": "train", "index": 0})]
         answers += playground
@@ -171,6 +175,8 @@ def test_the_api_speaks_the_pseudo_language_in_every_sentence(pseudo_server):
     assert not leaks, f"{len(leaks)} sentences with English from outside the catalogs: {sorted(leaks)[:5]}"
     said = [text[PSEUDO] for text in texts if text[PSEUDO] != text[ENGLISH]]
     assert len(said) > 400 and all("⟦" in text for text in said)
+    formulas = {op["name"]: op["formula"] for op in ops.json()}  # /api/ops: every formula by language
+    assert formulas["leaky_relu"][PSEUDO].startswith("⟦") and formulas["add"][PSEUDO] == "a + b"
 
 
 # -- the page, in Chromium ------------------------------------------------------------------------------------

@@ -40,8 +40,10 @@ def test_the_cs231n_gates_narrate_their_patterns_with_the_notes_numbers(client):
     nodes = narrated(client, "cs231n-gates")
     mul = [node for node in nodes if node["op"] == "mul" and node["inputs"] == [0, 1]][0]
     assert mul["narration"]["forward"]["en"] == "mul: x × y = 3.00 × -4.00 = -12.00"
-    assert mul["narration"]["backward"]["en"] == "mul swapped its inputs: x gets y × 2.00 = -8.00, y gets x × 2.00 = 6.00"
-    assert mul["narration"]["backward"]["zh"] == "乘法门交换了输入：x 得到 y × 2.00 = -8.00，y 得到 x × 2.00 = 6.00"
+    assert mul["narration"]["backward"]["en"] == \
+        "mul swapped its inputs: x gets y × 2.00 = -4.00 × 2.00 = -8.00, y gets x × 2.00 = 3.00 × 2.00 = 6.00"
+    assert mul["narration"]["backward"]["zh"] == \
+        "乘法门交换了输入：x 得到 y × 2.00 = -4.00 × 2.00 = -8.00，y 得到 x × 2.00 = 3.00 × 2.00 = 6.00"
     assert only(nodes, "max")["narration"]["backward"]["en"] == "max routed 2.00 to z because 2.00 > -1.00; w gets 0"
     assert only(nodes, "add")["narration"]["backward"]["en"] == "add distributed 2.00 to both inputs"
     assert only(nodes, "add")["narration"]["backward"]["zh"] == "加法门把 2.00 分给两个输入"

@@ -148,14 +148,16 @@ def check_body(body: dict):
             check_backward(narration["backward"][lang], values)
 
 
-GETS = re.compile(r"(?:^|: |, |，|：)(?P<who>.+?) (?:gets|得到) (?P<what>[^=]+?) = (?P<result>-?[0-9.e+-]+)(?=,|，|$)")
+GETS = re.compile(r"(?:^|: |, |，|：)(?P<who>.+?) (?:gets|得到) (?P<what>[^=]+?)(?: = (?P<numbers>[^=]+?))? = "
+                  r"(?P<result>-?[0-9.e+-]+)(?=,|，|$)")
 TIMES_UPSTREAM = re.compile(r"= (?P<local>-?[0-9.e+-]+) × (?P<g>-?[0-9.e+-]+) = (?P<result>-?[0-9.e+-]+)")
 
 
 def check_backward(sentence: str, values: dict):
     for part in re.split(r"; |；", sentence):
-        for match in GETS.finditer(part):  # mul: "(a − b) gets (c + d) × 2.00 = 7.00"
-            assert_reads_as(match["what"], values, float(match["result"]), NUMBERS_REL, NUMBERS_ABS)
+        for match in GETS.finditer(part):  # mul: "(a − b) gets (c + d) × 2.00 = 3.50 × 2.00 = 7.00"
+            for what in filter(None, (match["what"], match["numbers"])):
+                assert_reads_as(what, values, float(match["result"]), NUMBERS_REL, NUMBERS_ABS)
         match = TIMES_UPSTREAM.search(part)
         if match:  # the chain rule: "= 1.00 × 7.00 = 7.00"
             assert_reads_as(f"{match['local']} × {match['g']}", values, float(match["result"]), NUMBERS_REL,
@@ -169,14 +171,14 @@ def test_a_product_of_two_differences_is_narrated_with_its_brackets():
     body = compute_graph("2*((a-b)*(c+d))", {"a": 3, "b": 1, "c": 1, "d": 2.5}, narrate=True)
     product = body["nodes"][6]["narration"]
     assert product["expression"] == "(a − b) × (c + d)"
-    assert "(a − b) gets (c + d) × 2.00 = 7.00" in product["backward"]["en"]
-    assert "(a − b) 得到 (c + d) × 2.00 = 7.00" in product["backward"]["zh"]
+    assert "(a − b) gets (c + d) × 2.00 = 3.50 × 2.00 = 7.00" in product["backward"]["en"]
+    assert "(a − b) 得到 (c + d) × 2.00 = 3.50 × 2.00 = 7.00" in product["backward"]["zh"]
     check_body(body)
 
 
 def test_the_preset_f_of_x_y_z_says_z_gets_the_bracketed_sum():
     body = compute_graph("f = (x + y) * z", {"x": -2, "y": 5, "z": -4}, narrate=True)
-    assert "z gets (x + y) × 1.00 = 3.00" in body["nodes"][-1]["narration"]["backward"]["en"]
+    assert "z gets (x + y) × 1.00 = 3.00 × 1.00 = 3.00" in body["nodes"][-1]["narration"]["backward"]["en"]
 
 
 @pytest.mark.parametrize("program, values, written", [

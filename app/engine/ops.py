@@ -79,6 +79,13 @@ class Op:
             return None  # a short form in notation (b·a^(b−1) for pow)
         return self.templates("rules") if self.has_words("rules") else None
 
+    def formula_text(self) -> Text:
+        """The forward formula in every language: from the catalogs' ``ops.<name>.formula`` where it has words in
+        it ("x if x > 0, else slope · x"), else the row's notation, the same in every language."""
+        if not self.has_words("formula"):
+            return same(self.formula)
+        return Text({language: text.format_map(_Letters()) for language, text in self.templates("formula").items()})
+
     def rule_texts(self) -> list[Text]:
         """Each parameter's local-gradient rule in every language, in the parameters' letters (for the catalogue)."""
         worded = self.worded_rules()
@@ -109,6 +116,12 @@ def _in_letters(name: str, field: str = "rules") -> tuple[str, ...]:
     """A row's local-gradient rules in words, from the English catalog, in its parameters' letters: the notation
     the row's other rules are written in (its words in every language are ``Op.worded_rules``)."""
     return tuple(rule.format_map(_Letters()) for rule in CATALOGS[ENGLISH][f"ops.{name}.{field}"])
+
+
+def _formula_in_letters(name: str) -> str:
+    """A forward formula with words in it, from the English catalog, in its parameters' letters (its words in
+    every language are ``Op.formula_text``)."""
+    return CATALOGS[ENGLISH][f"ops.{name}.formula"].format_map(_Letters())
 
 
 def _sigmoid(x):
@@ -290,7 +303,7 @@ OPS: tuple[Op, ...] = (
     Op("leaky_relu", "leaky relu", ("x", "slope"), lambda x, slope: np.where(x > 0, x, slope * x),
        (lambda g, ans, x, slope: g * np.where(x > 0, 1.0, slope),
         lambda g, ans, x, slope: g * np.where(x > 0, 0.0, x)),
-       "x if x > 0, else slope · x", _in_letters("leaky_relu"),
+       _formula_in_letters("leaky_relu"), _in_letters("leaky_relu"),
        defaults={"slope": 0.1},
        show="leaky_relu({x}, {slope})",
        kink="zero",
@@ -299,7 +312,7 @@ OPS: tuple[Op, ...] = (
     Op("elu", "elu", ("x", "alpha"), lambda x, alpha: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0))),
        (lambda g, ans, x, alpha: g * np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0))),
         lambda g, ans, x, alpha: g * np.where(x > 0, 0.0, np.expm1(np.minimum(x, 0.0)))),
-       "x if x > 0, else alpha · (exp(x) - 1)", _in_letters("elu"),
+       _formula_in_letters("elu"), _in_letters("elu"),
        defaults={"alpha": 1.0},
        show="elu({x}, {alpha})",
        kink="zero",  # its slope jumps from alpha·1 to 1 at 0 (unless alpha = 1)
@@ -376,7 +389,7 @@ def catalogue() -> list[dict]:
             "function": op.function,
             "elementwise": op.elementwise,
             "variadic": op.variadic,
-            "formula": op.formula,
+            "formula": op.formula_text(),
             "local_gradients": dict(zip(op.params, op.rule_texts())),
             "sentence": op.words("sentence"),
             "called": op.words("name"),

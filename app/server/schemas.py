@@ -117,6 +117,8 @@ class Nudge(BaseModel):
 class NodeNudge(Nudge):
     node: int
     name: str = Field(description="What a sentence calls the node: its name, or its short expression (b × c).")
+    element: Optional[list[int]] = Field(None, description="For an array, the element nudged: its first ([0, 0] "
+                                                           "in a matrix); value and grad are that element's.")
     value: Optional[float] = Field(description="The node's value before the nudge.")
     grad: Optional[float] = Field(description="∂output/∂node.")
 
@@ -202,7 +204,7 @@ class Op(BaseModel):
     function: bool = Field(description="Callable by name, as exp(x).")
     elementwise: bool
     variadic: bool = Field(description="Takes any number of arguments, all for its one parameter.")
-    formula: str
+    formula: Text = Field(description="The forward formula, in every language (\"x if x > 0, else slope · x\").")
     local_gradients: dict[str, Text] = Field(description="The local gradient with respect to each parameter, in "
                                                          "every language (\"1 if a > b, 0 if a < b, ½ on a tie\").")
     sentence: Text = Field(description="How the gate passes gradient back.")
@@ -351,6 +353,8 @@ class NetworkLayer(BaseModel):
         description='How the program lays out its samples: "columns" for z = W @ a + b (Nielsen), "rows" for '
                     "z = a @ W + b (the playground); the equations are written and computed that way round.")
     delta: str = Field(description="δ with the layer's number: δ¹, δ², …")
+    z_name: str = Field(description="What the layer's heading calls z (δ¹ = ∂C/∂z): its name; unnamed, its "
+                                    "expression where that is short ((x + y)), else Nielsen's zˡ (z¹).")
     equations: list[Equation] = Field(description="BP1 or BP2, then BP3 (when there is a bias) and BP4.")
 
 

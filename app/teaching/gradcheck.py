@@ -5,8 +5,9 @@ the output's elements, and the relative error |a - n| / max(|a|, |n|), taken
 as 0 when both are 0, judged as the CS231n notes read it (``VERDICTS``); and the
 places where a numerical check cannot be trusted, kinks (relu at 0, a max tie), flagged.
 For a number input, Andrew Ng's nudge: move it by 0.001 and see how far the output moves; and the same for every
-number node of the graph, intermediate ones too (``node_nudges``), as the notes nudge v before u: hold the node at
-its value + 0.001, run only what lies after it, and compare the output's move with ∂out/∂node × 0.001.
+node of the graph, intermediate ones too (``node_nudges``), as the notes nudge v before u: hold the node at its
+value + 0.001 (an array at its first element), run only what lies after it, and compare the output's move with
+∂out/∂node × 0.001.
 """
 
 from __future__ import annotations
@@ -73,23 +74,43 @@ def check_panel(graph: Graph, values: list, grads: list, limits: Limits) -> tupl
 
 
 def node_nudges(graph: Graph, values: list, grads: list, limits: Limits) -> list[dict]:
-    """Andrew Ng's nudge of every number node that has a gradient, as the notes take them: the steps from the output
-    back (v, then u), then the inputs in the program's order: {"node", "name", "value", "step", "before", "after",
-    "change", "predicted", "grad"}."""
+    """Andrew Ng's nudge of every node that has a gradient, as the notes take them: the steps from the output back
+    (v, then u), then the inputs in the program's order: {"node", "name", "element", "value", "step", "before",
+    "after", "change", "predicted", "grad"}. An array is nudged at its first element (``element``: its index,
+    [0, 0] in a matrix; None for a number), ``value`` and ``grad`` that element's."""
     inputs = list(graph.inputs.values())
     steps = [node for node in range(graph.output - 1, -1, -1) if graph.table[node] is not None]
-    nudged = [node for node in steps + inputs
-              if np.ndim(values[node]) == 0 and grads[node] is not None and np.isfinite(grads[node])][:MAX_NUDGED_NODES]
+    nudged = [node for node in steps + inputs if _first_gradient(grads[node]) is not None][:MAX_NUDGED_NODES]
     names = display_names(graph) if nudged else []
     nudges = []
     with np.errstate(all="ignore"):
         for node in nudged:
             before = float(np.sum(values[graph.output]))
-            after = float(np.sum(_held_at(graph, values, node, np.float64(values[node]) + NUDGE)[graph.output]))
-            nudges.append({"node": node, "name": names[node], "value": _finite(float(values[node])), "step": NUDGE, "before": _finite(before),
-                           "after": _finite(after), "change": _finite(after - before),
-                           "predicted": _finite(float(grads[node]) * NUDGE), "grad": _finite(float(grads[node]))})
+            value = values[node]
+            element = [0] * np.ndim(value) if np.ndim(value) else None
+            first = float(np.ravel(value)[0])
+            held = np.float64(first + NUDGE) if element is None else _first_moved(value, NUDGE)
+            after = float(np.sum(_held_at(graph, values, node, held)[graph.output]))
+            grad = _first_gradient(grads[node])
+            nudges.append({"node": node, "name": names[node], "element": element, "value": _finite(first),
+                           "step": NUDGE, "before": _finite(before), "after": _finite(after),
+                           "change": _finite(after - before), "predicted": _finite(grad * NUDGE),
+                           "grad": _finite(grad)})
     return nudges
+
+
+def _first_gradient(grad) -> float | None:
+    """The gradient of a node's first element (of the node itself for a number), where it is finite."""
+    if grad is None or np.size(grad) == 0:
+        return None
+    first = float(np.ravel(grad)[0])
+    return first if np.isfinite(first) else None
+
+
+def _first_moved(value, step: float) -> np.ndarray:
+    moved = np.array(value, dtype=np.float64)
+    moved.reshape(-1)[0] += step
+    return moved
 
 
 def _held_at(graph: Graph, values: list, node: int, value) -> list:

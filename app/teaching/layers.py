@@ -180,10 +180,23 @@ def four_equations(graph: Graph, values: list, grads: list) -> list[dict]:
                 "z": layer.z, "a": layer.a, "W": layer.W, "b": layer.b, "input": layer.input,
                 "activation": layer.activation.name if layer.activation else None,
                 "samples": "rows" if layer.rows else "columns",
-                "delta": _delta(number), "equations": [_finished(eq, grads) for eq in equations],
+                "delta": _delta(number), "z_name": z_name(graph, names, layer.z, number),
+                "equations": [_finished(eq, grads) for eq in equations],
             })
     answer.sort(key=lambda layer: (layer["network"], layer["number"]))
     return answer
+
+
+Z_EXPRESSION_MOST = 12  # characters: an unnamed z written longer than this is Nielsen's zˡ in a layer's heading
+
+
+def z_name(graph: Graph, names: list[str], z: int, number: int) -> str:
+    """What a layer's heading calls its z ("δ¹ = ∂C/∂z"): its name; unnamed, its expression through the printer
+    where that is short enough to read in a heading (∂C/∂(x + y)), else Nielsen's zˡ (∂C/∂z¹, not
+    ∂C/∂(W1 @ X + b1 @ …))."""
+    if graph.name[z] is not None:
+        return names[z]
+    return on_its_own(graph, names, z) if len(names[z]) <= Z_EXPRESSION_MOST else "z" + _sup(number)
 
 
 def _delta(number: int) -> str:

@@ -10,6 +10,7 @@ sum of a node's shares when it is used several times ("∂e/∂b = 2.00 via c + 
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cache
 
@@ -18,7 +19,7 @@ import numpy as np
 from ..engine.graph import CONST, INPUT, Graph
 from ..engine.printer import display_names, expression, in_formula, on_its_own, write_numbers
 from ..engine.rounding import (EYE, MAX_LISTED_ELEMENTS, SCALAR_MORE_DIGITS, format_number, format_preview,
-                               half_last_digit, worked)
+                               full_precision, half_last_digit, worked)
 from ..words.catalogs import LANGUAGES
 from ..words.messages import Text, in_language, listing, same, say
 
@@ -178,10 +179,31 @@ class Story:
             return _joined(head, total)
         listed = shares[:MAX_LISTED_USES]
         more = len(shares) - len(listed)
-        uses = listing([say("narrate.share", grad=self.wire(w), use=self.use_name(u)) for u, w in listed], PLUS)
+        texts = [self.wire(w) for _, w in listed]
+        if not more:
+            texts, total = self.checkable_shares(node, [w for _, w in listed], texts, total)
+        uses = listing([say("narrate.share", grad=text, use=self.use_name(u)) for (u, _), text in zip(listed, texts)],
+                       PLUS)
         if more:
             uses = _joined(uses, say("narrate.more_uses", more=more))
         return _joined(head, uses, " = ", total)
+
+    def checkable_shares(self, node: int, wires: list, texts: list, total) -> tuple[list, object]:
+        """The shares of "∂e/∂b = 2.00 via c + 3.00 via d = 5.00" with the digits a hand check needs: added up as
+        shown, they land within half the last digit of the total as shown (rounding.worked), for numbers and for
+        arrays shown whole; a longer array keeps the drawing's words."""
+        shares = [self.wire_grads[w] for w in wires]
+        gradient = self.grads[node]
+        if any(np.shape(share) != np.shape(gradient) for share in shares) or np.size(gradient) > MAX_LISTED_ELEMENTS:
+            return texts, total
+        if all(isinstance(text, str) for text in (*texts, total)) and not np.ndim(gradient):
+            try:  # most sums of numbers add up as the drawing writes them: no more digits to look for
+                if _lands_on(sum(float(text) for text in texts), total):
+                    return texts, total
+            except ValueError:  # a number that is not finite, written as a word
+                return texts, total
+        shown, worked_total = worked(gradient, _added, *shares)
+        return shown, worked_total
 
     def shared(self, node: int) -> bool:
         """Whether the node's gradient is the sum of several uses' shares."""
@@ -220,37 +242,58 @@ class Story:
 
     def fill(self, node: int, op) -> Text:
         """The gate's own backward sentence (``back``), with its ``back_parts`` for the arguments that need a
-        gradient."""
+        gradient: a swap of numbers shows the other argument's number beside its name ("a gets b × 2.00 = 0.125
+        × 2.00 = 0.25"), with the digits a hand check needs; ``back_parts_named`` where the name is the number
+        (a constant) or the values are arrays."""
         fields = self.placeholders(node)
+        args = self.graph.args[node]
         first = self.starts[node]
-        needed = [k for k in range(len(self.graph.args[node])) if self.wire_grads[first + k] is not None]
+        needed = [k for k in range(len(args)) if self.wire_grads[first + k] is not None]
         if not op.has_words("back_parts"):
             needed = []  # a sentence with no parts: add distributes its gradient to both inputs alike
+        with_numbers = set()
+        if needed and op.params == ("a", "b") and all(np.ndim(self.values[a]) == 0 for a in args):
+            others = {k: fields[op.params[1 - k]] for k in needed}  # each part's other argument, by its name
+            with_numbers = {k for k in needed if not _reads_as_number(others[k])}
+            fields["g"], shown = self.checkable_swap(node, others, with_numbers)
+            fields.update({f"{op.params[1 - k]}_value": shown[k] for k in with_numbers})
         parts = op.templates("back_parts") if needed else {}
-        if needed and op.params == ("a", "b") and all(np.ndim(self.values[a]) == 0 for a in self.graph.args[node]):
-            fields["g"] = self.checkable_upstream(node, needed)
+        named = op.templates("back_parts_named") if needed and op.has_words("back_parts_named") else parts
         separator = say("narrate.parts_separator")
         return _filled(op.templates("back"), fields, parts=Text(
-            {language: separator[language].join(_fill_in(parts[language][k], fields, language) for k in needed)
+            {language: separator[language].join(
+                _fill_in((parts if k in with_numbers else named)[language][k], fields, language) for k in needed)
              for language in LANGUAGES}))
 
-    def checkable_upstream(self, node: int, needed: list) -> str:
-        """The upstream gradient of a swap ("a gets b × g = …") with the digits a hand check needs: the other
-        argument as the drawing shows it, times g as written, lands within half the last digit of what the
-        wire shows (up to SCALAR_MORE_DIGITS more decimals; the drawing's own text where that is enough)."""
+    def checkable_swap(self, node: int, others: dict, with_numbers: set) -> tuple[str, dict[int, str]]:
+        """The upstream gradient of a swap of numbers and, for each part k ("a gets b × g = …"), the other
+        argument's number, with the digits a hand check needs: the other's number as shown times g as shown
+        lands within half the last digit of what the wire shows. g gets up to SCALAR_MORE_DIGITS more decimals
+        (the drawing's own text where that is enough), and so does each other number; a constant is its name
+        (``others``: each part's other argument by name; ``with_numbers``: the parts that show its number)."""
         g = self.grads[node]
         args = self.graph.args[node]
-        goals = [(self.value(args[1 - k]), self.wire(self.starts[node] + k)) for k in needed]
-        if not all(isinstance(other, str) and isinstance(goal, str) for other, goal in goals):
-            return self.grad(node)
-        for extra in range(SCALAR_MORE_DIGITS + 1):
-            text = self.grad(node) if extra == 0 else format_number(g, EYE + extra)
-            try:
-                if all(_lands_on(float(other) * float(text), goal) for other, goal in goals):
-                    return text
-            except ValueError:  # a number that is not finite, written as a word
-                return self.grad(node)
-        return self.grad(node)
+        drawn = self.grad(node), {k: self.value(args[1 - k]) for k in others}
+        goals = {k: self.wire(self.starts[node] + k) for k in others}
+        if not all(isinstance(text, str) for text in (drawn[0], *drawn[1].values(), *goals.values())):
+            return drawn
+        for g_extra in range(SCALAR_MORE_DIGITS + 1):
+            g_text = drawn[0] if g_extra == 0 else format_number(g, EYE + g_extra)
+            shown = {}
+            for k in others:
+                candidates = (  # worked out only as far as needed
+                    drawn[1][k] if extra == 0 else format_number(self.values[args[1 - k]], EYE + extra)
+                    for extra in range(SCALAR_MORE_DIGITS + 1)) if k in with_numbers else (others[k],)
+                try:
+                    shown[k] = next((text for text in candidates
+                                     if _lands_on(float(text) * float(g_text), goals[k])), None)
+                except ValueError:  # a number that is not finite, written as a word
+                    return drawn
+                if shown[k] is None:
+                    break
+            else:
+                return g_text, shown
+        return drawn
 
     def route(self, node: int, op, args, arg_values) -> Text:
         a, b = float(arg_values[0]), float(arg_values[1])
@@ -259,9 +302,9 @@ class Story:
             return _filled(op.templates("tie"), fields, half=self.wire(self.starts[node]))
         first_wins = (a > b) == (op.routes == "max")
         win, lose = (0, 1) if first_wins else (1, 0)
+        win_value, lose_value = _told_apart(float(arg_values[win]), float(arg_values[lose]))
         return _filled(op.templates("back"), fields, win=on_its_own(self.graph, self.names, args[win]),
-                       lose=on_its_own(self.graph, self.names, args[lose]),
-                       win_value=value_text(arg_values[win]), lose_value=value_text(arg_values[lose]))
+                       lose=on_its_own(self.graph, self.names, args[lose]), win_value=win_value, lose_value=lose_value)
 
     def chain_rule(self, node: int, op, args) -> Text:
         """The generic sentence: for each argument that needs a gradient, local gradient × upstream."""
@@ -295,6 +338,31 @@ def gradient_or_share(graph: Graph, names: list[str], out: str, node: int, k: in
 
 def _lands_on(number: float, text: str) -> bool:
     return abs(number - float(text)) <= half_last_digit(text) * (1 + 1e-9)
+
+
+def _told_apart(first: float, second: float) -> tuple[str, str]:
+    """Two different numbers as the drawing writes them, or with as many more decimals as it takes for them to
+    look different ("because 1.004 > 1.001", never "because 1.00 > 1.00"); at worst every digit."""
+    for extra in range(SCALAR_MORE_DIGITS + 1):
+        texts = format_number(first, EYE + extra), format_number(second, EYE + extra)
+        try:
+            if float(texts[0]) != float(texts[1]):  # as numbers: 1.00e-12 and 1e-12 look different but are not
+                return texts
+        except ValueError:  # a number that is not finite, written as a word: different from any other
+            return texts
+    return full_precision(first), full_precision(second)
+
+
+def _added(*shares):
+    return sum(shares[1:], shares[0])
+
+
+def _reads_as_number(text) -> bool:
+    """Whether a name is its own number (a constant as typed: "2", "0.5"), so that saying it twice says nothing."""
+    try:
+        return isinstance(text, str) and math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 PLUS = same(" + ")  # shares added up: notation, the same in every language

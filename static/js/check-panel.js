@@ -1,6 +1,7 @@
 // The gradient check panel: for every input the analytic gradient, the numerical one, their relative
 // error and the API's verdict on it (CS231n's thresholds), kinks flagged; and Andrew Ng's nudge story
-// for every number node, intermediate steps first. Every number and every verdict comes from the API ("check": true).
+// for every node (an array at its first element), intermediate steps first. Every number and every verdict
+// comes from the API ("check": true).
 import { formatNumber, formatValue } from "./format.js";
 import { pick, t } from "./i18n.js";
 
@@ -65,9 +66,10 @@ function kinks(graph) {
   return ul;
 }
 
-// Andrew Ng's nudge of every number node, the steps first as the notes take them: "nudge v from 11 to 11.001 →
-// J goes from 33 to 33.003: change 0.003 ≈ ∂J/∂v × 0.001 = 3 × 0.001 = 0.003". An older answer without
-// check_nudges has the inputs' nudges only.
+// Andrew Ng's nudge of every node, the steps first as the notes take them: "nudge v from 11 to 11.001 →
+// J goes from 33 to 33.003: change 0.003 ≈ ∂J/∂v × 0.001 = 3 × 0.001 = 0.003"; an array at its first element
+// (the API's element: "nudge W[0, 0], the first element of W, …"). An older answer without check_nudges has the
+// inputs' nudges only.
 function nudges(graph) {
   const stories = graph.check_nudges ?? Object.entries(graph.check).filter(([, report]) => report.nudge)
     .map(([name, report]) => ({ name, ...report.nudge, grad: graph.gradients[name], value: null }));
@@ -92,13 +94,21 @@ function nudges(graph) {
       change: formatNumber(change, decimals), grad: formatNumber(grad),
       predicted: formatNumber(predicted, decimals),
     };
+    const moved = { value: formatNumber(value, decimals), moved: formatNumber(value + step, decimals) };
+    if (story.element) li.dataset.element = story.element.join(",");
     li.textContent = value === null || value === undefined ? t("teach.check.nudge", numbers)
-      : t("teach.check.nudge_node", { ...numbers, value: formatNumber(value, decimals),
-        moved: formatNumber(value + step, decimals) });
+      : story.element
+        ? t("teach.check.nudge_element", { ...numbers, ...moved, element: elementOf(name, story.element) })
+        : t("teach.check.nudge_node", { ...numbers, ...moved });
     ul.append(li);
   }
   wrapper.append(title, ul);
   return wrapper;
+}
+
+// An array's nudged element as the notes index it: W[0, 0], (W @ x)[0] (a step's expression in brackets).
+function elementOf(name, element) {
+  return `${/\s/.test(name) ? `(${name})` : name}[${element.join(", ")}]`;
 }
 
 // Enough decimals for the change to show two significant digits (at least as many as the step has).

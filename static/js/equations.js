@@ -52,8 +52,9 @@ export class EquationsPanel {
     block.className = "layer";
     block.dataset.layer = layer.number;
     const title = document.createElement("h3");
-    // An unnamed z is Nielsen's zˡ, never its gate's symbol ("∂C/∂+")
-    const z = this.graph.nodes[layer.z]?.name ?? `z${superscript(layer.number)}`;
+    // The API's name for z: its name, a short expression ("∂C/∂(x + y)") or Nielsen's zˡ, never its gate's
+    // symbol ("∂C/∂+"); an older answer without z_name: its name or zˡ
+    const z = layer.z_name ?? this.graph.nodes[layer.z]?.name ?? `z${superscript(layer.number)}`;
     const which = layer.number === layer.layers ? "equations.output_layer" : "equations.layer";
     title.textContent = (networks > 1 ? t("equations.network", { network: layer.network + 1 }) : "") +
       t(which, { number: layer.number, layers: layer.layers, delta: layer.delta, z,
