@@ -213,9 +213,10 @@ def worked_decimals(result, how, *operands) -> tuple[int, int | None | bool]:
     result = np.asarray(result, dtype=float)
     goal = _texts(result, 0)
     most = MORE_DIGITS if result.ndim else SCALAR_MORE_DIGITS
+    slack = _float_noise(*operands)
     for extra in range(most + 1):
         shown_operands = [_as_numbers(_texts(operand, extra), operand) for operand in operands]
-        if _lands(how(*shown_operands), goal):
+        if _lands(how(*shown_operands), goal, slack):
             return extra, False
     if result.ndim:
         natural = array_decimals(result.ravel().tolist())
@@ -254,13 +255,22 @@ def _as_numbers(texts: list[str], like) -> np.ndarray:
 _READABLE = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
 
 
-def _lands(worked_out, goal: list[str]) -> bool:
-    """Each number worked out lies within half the last digit of its text in ``goal``."""
+def _float_noise(*operands) -> float:
+    """How far float64 arithmetic on these operands may land from the exact result: 14.8 + -14.8000000000000018
+    is 1.78e-15, which no operand shown to fewer than 17 digits sums to. Within it, a hand check holds."""
+    largest = max((float(np.max(np.abs(np.nan_to_num(np.asarray(operand, dtype=float), nan=0.0, posinf=0.0,
+                                                      neginf=0.0)), initial=0.0)) for operand in operands), default=0.0)
+    return 8 * np.finfo(float).eps * largest
+
+
+def _lands(worked_out, goal: list[str], slack: float = 0.0) -> bool:
+    """Each number worked out lies within half the last digit of its text in ``goal`` (or within ``slack``, the
+    float noise of the working)."""
     worked_out = np.ravel(np.asarray(worked_out, dtype=float))
     for number, text in zip(worked_out, goal):
         if not _READABLE.fullmatch(text) or not math.isfinite(number):
             continue  # a value that is not finite is written as a word: nothing to check
-        if abs(number - float(text)) > half_last_digit(text) * (1 + 1e-9):
+        if abs(number - float(text)) > half_last_digit(text) * (1 + 1e-9) + slack:
             return False
     return True
 
