@@ -192,3 +192,39 @@ def test_a_big_answer_comes_gzipped_to_a_client_that_takes_it_and_means_the_same
 def test_a_small_answer_is_not_compressed(server):
     response = httpx.post(f"{server}/api/graph", json={"expression": "2*3"}, headers={"accept-encoding": "gzip"})
     assert response.status_code == 200 and "content-encoding" not in response.headers
+
+
+# -- a small body read whole before the app starts -----------------------------------------------------------------
+
+def test_a_request_whose_small_body_has_not_come_starts_no_app_work_until_it_has():
+    # An attacker's thousands of connections that send a POST head and then nothing once each started the app
+    # (middleware, routing, a task waiting on the body); now they cost the connection layer alone.
+    started = []
+
+    async def recording_app(scope, receive, send):
+        started.append("started")
+        message = await receive()
+        started.append(message["body"])
+        await asyncio.sleep(3600)
+
+    loop = asyncio.new_event_loop()
+    config = Config(app=recording_app, http=BoundedProtocol, ws="none", lifespan="off", log_level="critical")
+    config.load()
+    made = BoundedProtocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+
+    async def send_in_two_parts():
+        made.connection_made(Transport())
+        made.data_received(b"POST /api/graph HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\n")
+        await asyncio.sleep(0.01)
+        head_only = list(started)
+        made.data_received(b'{"a": 1}\n')
+        await asyncio.sleep(0.01)
+        return head_only
+
+    try:
+        assert loop.run_until_complete(send_in_two_parts()) == [] and started == ["started", b'{"a": 1}\n']
+    finally:
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.close()

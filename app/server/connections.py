@@ -38,7 +38,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ..engine.limits import Limits
 from . import uvicorn_private as uvicorn
-from .security import PAGE_CSP, SECURITY_HEADERS
+from .security import BODY_SINCE, PAGE_CSP, SECURITY_HEADERS
 
 FILES_KEPT_FOR_THE_SERVER = 64  # listening socket, worker pipes, log files, static files being sent
 MAX_HEAD_BYTES = 16 * 1024  # a request's URL and headers: h11's bound, the one the server had before httptools
@@ -80,6 +80,8 @@ class BoundedProtocol(HttpToolsProtocol):
 
     head_timer = None
     send_timer = None
+    deferred = None  # a request whose small body is still on its way: (cycle, app), started when it is whole
+    deferred_timer = None
     in_head = False  # the parser is inside a request head: between its first byte and its blank line
     head_began = False  # the request head now being read began in the latest read
     head_bytes = 0  # the head's size: exact once it is complete, a lower bound while it trickles in
@@ -139,12 +141,35 @@ class BoundedProtocol(HttpToolsProtocol):
         self.head_bytes = uvicorn.head_size(self)
         if self.head_bytes > MAX_HEAD_BYTES:
             raise HeadTooLarge
-        uvicorn.scope(self).setdefault("extensions", {})[LIVE_STREAM_EXTENSION] = self.mark_live_stream
+        extensions = uvicorn.scope(self).setdefault("extensions", {})
+        extensions[LIVE_STREAM_EXTENSION] = self.mark_live_stream
+        extensions[BODY_SINCE] = self.event_loop.time()
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self.stalled.pop(self, None)  # the whole request is here: the server owes the answer now
+        self._start_deferred()
+
+    def _start_asgi_task(self, cycle, app) -> None:
+        """Start the app on a request, or, for a small body still to come, once it has come: a connection that
+        sends a head and then nothing (an attacker's thousands) costs the app nothing, and the app reads a small
+        body whole. Past ``body_seconds`` it starts anyway, and answers 408 (the body's deadline runs from the
+        head's end, ``BODY_SINCE``)."""
+        length = uvicorn.declared_body_length(cycle)
+        if 0 < length <= DEFERRED_BODY_BYTES and not uvicorn.expects_100_continue(cycle):
+            self.deferred = (cycle, app)
+            self.deferred_timer = self.event_loop.call_later(self.limits.body_seconds, self._start_deferred)
+            return
+        super()._start_asgi_task(cycle, app)
+
+    def _start_deferred(self) -> None:
+        if self.deferred_timer is not None:
+            self.deferred_timer.cancel()
+            self.deferred_timer = None
+        if self.deferred is not None:
+            (cycle, app), self.deferred = self.deferred, None
+            super()._start_asgi_task(cycle, app)
 
     def on_response_complete(self) -> None:
         pipelined = uvicorn.has_pipelined_request(self)  # the next request's head is already here
@@ -153,6 +178,10 @@ class BoundedProtocol(HttpToolsProtocol):
             self._wait_for_head()
 
     def connection_lost(self, exc) -> None:
+        self.deferred = None  # its body never came: nobody to answer
+        if self.deferred_timer is not None:
+            self.deferred_timer.cancel()
+            self.deferred_timer = None
         self._head_arrived()
         self._cancel_send_timer()
         self.stalled.pop(self, None)
@@ -240,6 +269,9 @@ class BoundedProtocol(HttpToolsProtocol):
 
 
 LIVE_STREAM_EXTENSION = "backprop.mark_live_stream"
+# A body up to this is read whole before the app starts on its request: uvicorn's high-water mark, below which
+# it buffers a body without pausing the connection.
+DEFERRED_BODY_BYTES = 65_536
 
 
 def mark_live_stream(scope) -> bool:

@@ -169,7 +169,8 @@ class Hardening:
         if length is not None and length > self.max_body_bytes:
             await self._too_large(send)
             return
-        body = _CountedBody(receive, self.max_body_bytes, self.body_seconds, self.budget, self.small_body_bytes)
+        body = _CountedBody(receive, self.max_body_bytes, self.body_seconds, self.budget, self.small_body_bytes,
+                            since=scope.get("extensions", {}).get(BODY_SINCE))
         try:
             await self.app(scope, body.receive, send)
         except _BodyTooLarge:
@@ -195,6 +196,9 @@ async def _refuse(send: Send, status: int, message: Text, kind: str = "limit", e
     await send({"type": "http.response.body", "body": body})
 
 
+BODY_SINCE = "backprop.body_since"  # the event loop's time when a request's head ended (connections.py)
+
+
 class _CountedBody:
     """``receive`` for one request: its body counted as it arrives, against ``max_body_bytes`` (however it is
     sent, in chunks or not) and against the bytes the server may hold, and due within ``seconds`` of the first
@@ -202,14 +206,16 @@ class _CountedBody:
     budget: one client filling it must not turn the class away. After the body, no deadline: the next message
     is the client's disconnect, whenever it comes."""
 
-    def __init__(self, receive: Receive, max_bytes: int, seconds: float, budget: BytesBudget, small_body_bytes: int):
+    def __init__(self, receive: Receive, max_bytes: int, seconds: float, budget: BytesBudget, small_body_bytes: int,
+                 since: float | None = None):
         self._receive = receive
         self.max_bytes = max_bytes
         self.seconds = seconds
         self.budget = budget
         self.small_body_bytes = small_body_bytes
         self.held = 0
-        self._deadline = None
+        # Due ``seconds`` after the head's end where the connection layer says when that was, else after the first call.
+        self._deadline = None if since is None else since + seconds
         self._done = False
 
     async def receive(self) -> Message:

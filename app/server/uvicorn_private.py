@@ -27,6 +27,7 @@ METHODS = {
     "on_header": "the parser's callback for each header line: appends it to headers",
     "on_body": "the parser's callback for each piece of a body: appends it to the request's",
     "on_response_complete": "called when an answer is sent; starts a pipelined request",
+    "_start_asgi_task": "starts the app on a request (cycle, app): from on_headers_complete, or for a pipelined one",
 }
 
 
@@ -52,3 +53,19 @@ def answering(protocol: HttpToolsProtocol) -> bool:
 
 def scope(protocol: HttpToolsProtocol) -> dict:
     return protocol.scope
+
+
+def declared_body_length(cycle) -> int:
+    """The Content-Length a request declared (0 without one: no body, or a chunked one)."""
+    for name, value in cycle.scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
+
+
+def expects_100_continue(cycle) -> bool:
+    """The client waits for "100 Continue", which uvicorn sends when the app first asks for the body."""
+    return bool(cycle.waiting_for_100_continue)
