@@ -41,6 +41,9 @@ def load_preset(page, name):
 
 
 def narration(page):
+    """The narration line, once the narrated answer has come (until then it says that it is on its way)."""
+    page.wait_for_function("""() => { const said = document.querySelector('#narration').textContent;
+        return !said.includes('on its way') && !said.includes('这一步的讲解正在路上……'); }""")
     return page.text_content("#narration")
 
 
@@ -342,6 +345,6 @@ def test_the_teaching_panels_speak_chinese_too(page):
     page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
     assert page.text_content("#check-panel .nudges li[data-input='a']").startswith("把 a 从 5.000 推到 5.001 → J 从 33.000 变为 33.003")
     assert "极好" in page.text_content("#check-panel tr[data-input='a'] .verdict")
-    assert page.text_content("#narration") == "b = 3.00（输入）"  # u = b*c comes first
+    assert narration(page) == "b = 3.00（输入）"  # u = b*c comes first
     assert page.text_content("#train-run") == "运行"
     shot(page, "chinese")
