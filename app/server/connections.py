@@ -38,7 +38,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ..engine.limits import Limits
 from . import uvicorn_private as uvicorn
-from .security import BODY_SINCE, PAGE_CSP, SECURITY_HEADERS
+from .security import BODY_SINCE, BODY_WHOLE, PAGE_CSP, SECURITY_HEADERS
 
 FILES_KEPT_FOR_THE_SERVER = 64  # listening socket, worker pipes, log files, static files being sent
 MAX_HEAD_BYTES = 16 * 1024  # a request's URL and headers: h11's bound, the one the server had before httptools
@@ -149,6 +149,8 @@ class BoundedProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self.stalled.pop(self, None)  # the whole request is here: the server owes the answer now
+        if self.deferred is not None:
+            self.deferred[0].scope["extensions"][BODY_WHOLE] = True  # the app need not wait for it
         self._start_deferred()
 
     def _start_asgi_task(self, cycle, app) -> None:

@@ -169,8 +169,9 @@ class Hardening:
         if length is not None and length > self.max_body_bytes:
             await self._too_large(send)
             return
+        extensions = scope.get("extensions", {})
         body = _CountedBody(receive, self.max_body_bytes, self.body_seconds, self.budget, self.small_body_bytes,
-                            since=scope.get("extensions", {}).get(BODY_SINCE))
+                            since=extensions.get(BODY_SINCE), whole=extensions.get(BODY_WHOLE, False))
         try:
             await self.app(scope, body.receive, send)
         except _BodyTooLarge:
@@ -197,6 +198,7 @@ async def _refuse(send: Send, status: int, message: Text, kind: str = "limit", e
 
 
 BODY_SINCE = "backprop.body_since"  # the event loop's time when a request's head ended (connections.py)
+BODY_WHOLE = "backprop.body_whole"  # the connection layer read the whole body before the app started
 
 
 class _CountedBody:
@@ -207,7 +209,7 @@ class _CountedBody:
     is the client's disconnect, whenever it comes."""
 
     def __init__(self, receive: Receive, max_bytes: int, seconds: float, budget: BytesBudget, small_body_bytes: int,
-                 since: float | None = None):
+                 since: float | None = None, whole: bool = False):
         self._receive = receive
         self.max_bytes = max_bytes
         self.seconds = seconds
@@ -216,17 +218,21 @@ class _CountedBody:
         self.held = 0
         # Due ``seconds`` after the head's end where the connection layer says when that was, else after the first call.
         self._deadline = None if since is None else since + seconds
+        self._whole = whole  # already here: read at once, with no deadline to watch (a task and a timer saved)
         self._done = False
 
     async def receive(self) -> Message:
         if self._done:
             return await self._receive()
-        loop = asyncio.get_running_loop()
-        self._deadline = self._deadline or loop.time() + self.seconds
-        try:
-            message = await asyncio.wait_for(self._receive(), max(self._deadline - loop.time(), 0))
-        except asyncio.TimeoutError:
-            raise _BodyTooSlow from None
+        if self._whole:
+            message = await self._receive()
+        else:
+            loop = asyncio.get_running_loop()
+            self._deadline = self._deadline or loop.time() + self.seconds
+            try:
+                message = await asyncio.wait_for(self._receive(), max(self._deadline - loop.time(), 0))
+            except asyncio.TimeoutError:
+                raise _BodyTooSlow from None
         size = len(message.get("body", b""))
         if self.held + size > self.max_bytes:
             raise _BodyTooLarge

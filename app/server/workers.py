@@ -190,8 +190,7 @@ class _Departure:
         """"done" when ``future`` is, "left" if the client goes first, "late" after ``seconds``."""
         quick = min(seconds, self.QUICK)
         if self._watch is None:
-            done, _ = await asyncio.wait((future,), timeout=quick)
-            if done:
+            if await _done_within(future, quick):
                 return "done"
             seconds -= quick
         done, _ = await asyncio.wait((future, self.watch), timeout=max(seconds, 0),
@@ -201,6 +200,27 @@ class _Departure:
     def stop_watching(self) -> None:
         if self._watch is not None:
             self._watch.cancel()
+
+
+async def _done_within(future: asyncio.Future, seconds: float) -> bool:
+    """Whether ``future`` is done within ``seconds``: what ``asyncio.wait`` does for one future, without its
+    sets, its waiter's callbacks on every future and its copies, on the path every request takes."""
+    if future.done():
+        return True
+    waiter = asyncio.get_running_loop().create_future()
+
+    def wake(_=None) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    timer = waiter.get_loop().call_later(seconds, wake)
+    future.add_done_callback(wake)
+    try:
+        await waiter
+    finally:
+        timer.cancel()
+        future.remove_done_callback(wake)
+    return future.done()
 
 
 async def _attempt(lane: Lane, ask: _Ask, lane_seconds: float | None):
