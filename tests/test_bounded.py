@@ -281,6 +281,22 @@ def test_a_body_that_trickles_in_is_answered_408(base):
     assert time.monotonic() - started < 2 + GRACE
 
 
+def test_pipelined_posts_with_bodies_are_answered_at_once(base):
+    # The second request's body is whole before its turn comes: it must not wait for a body already here.
+    port = int(base.base.rsplit(":", 1)[1])
+    body = b'{"expression": "3*(a+b*c)", "values": {"a": 5, "b": 3, "c": 2}}'
+    request = b"POST /api/graph HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    with socket.create_connection(("127.0.0.1", port)) as client:
+        client.settimeout(BUDGET + GRACE)
+        started = time.monotonic()
+        client.sendall(request * 3)
+        answers = b""
+        while answers.count(b'"warnings":[]}') < 3 and (piece := client.recv(65536)):  # each answer's end
+            answers += piece
+        assert answers.count(b"HTTP/1.1 200 OK") == 3, answers[-300:]
+        assert time.monotonic() - started < BUDGET
+
+
 def test_a_request_head_that_grows_past_its_bound_is_answered_431(base):
     port = int(base.base.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=5) as client:

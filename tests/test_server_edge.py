@@ -149,8 +149,12 @@ def test_uvicorn_private_method_exists(name):
     assert callable(getattr(HttpToolsProtocol, name, None)), f"uvicorn's protocol has no {name} any more"
 
 
+def test_uvicorn_private_more_body_is_false_once_a_requests_body_is_whole(protocol):
+    assert uvicorn_private.body_whole(protocol.cycle)  # the second GET of the fixture: no body, whole
+
+
 def test_every_private_attribute_named_has_a_test():
-    tested = {"connections", "url", "headers", "pipeline", "cycle", "scope"}
+    tested = {"connections", "url", "headers", "pipeline", "cycle", "scope", "more_body"}
     assert set(uvicorn_private.ATTRIBUTES) == tested
 
 

@@ -160,9 +160,12 @@ class BoundedProtocol(HttpToolsProtocol):
         head's end, ``BODY_SINCE``)."""
         length = uvicorn.declared_body_length(cycle)
         if 0 < length <= DEFERRED_BODY_BYTES and not uvicorn.expects_100_continue(cycle):
-            self.deferred = (cycle, app)
-            self.deferred_timer = self.event_loop.call_later(self.limits.body_seconds, self._start_deferred)
-            return
+            if uvicorn.body_whole(cycle):  # a pipelined request, its body here before its turn
+                cycle.scope["extensions"][BODY_WHOLE] = True
+            else:
+                self.deferred = (cycle, app)
+                self.deferred_timer = self.event_loop.call_later(self.limits.body_seconds, self._start_deferred)
+                return
         super()._start_asgi_task(cycle, app)
 
     def _start_deferred(self) -> None:

@@ -17,6 +17,7 @@ ATTRIBUTES = {
     "pipeline": "the pipelined requests waiting behind the one being answered (a deque)",
     "cycle": "the request being answered (RequestResponseCycle), None before the first; its response_complete",
     "scope": "the ASGI scope of the request whose head was parsed last",
+    "more_body": "on a request (RequestResponseCycle): False once its body is whole (set at on_message_complete)",
 }
 # uvicorn's methods the protocol overrides and calls through super(): their names and their moments.
 METHODS = {
@@ -64,6 +65,11 @@ def declared_body_length(cycle) -> int:
             except ValueError:
                 return 0
     return 0
+
+
+def body_whole(cycle) -> bool:
+    """The request's body has all come (a pipelined request's, say, before its turn)."""
+    return not cycle.more_body
 
 
 def expects_100_continue(cycle) -> bool:
