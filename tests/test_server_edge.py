@@ -95,13 +95,25 @@ async def silent_app(scope, receive, send):
     await asyncio.sleep(3600)  # an answer still being computed: the cycle stays open
 
 
+def bounded_protocol(app, loop) -> BoundedProtocol:
+    """A BoundedProtocol in uvicorn for ``app``, as the server makes one, on ``loop``."""
+    config = Config(app=app, http=BoundedProtocol, ws="none", lifespan="off", log_level="critical")
+    config.load()
+    return BoundedProtocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+
+
+def close_loop(loop) -> None:
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    loop.run_until_complete(asyncio.sleep(0))
+    loop.close()
+
+
 @pytest.fixture
 def protocol():
     """A BoundedProtocol in uvicorn, as the server makes one, with a request head parsed and a second pipelined."""
     loop = asyncio.new_event_loop()
-    config = Config(app=silent_app, http=BoundedProtocol, ws="none", lifespan="off", log_level="critical")
-    config.load()
-    made = BoundedProtocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+    made = bounded_protocol(silent_app, loop)
 
     async def connect():
         made.connection_made(Transport())
@@ -109,10 +121,7 @@ def protocol():
 
     loop.run_until_complete(connect())
     yield made
-    for task in asyncio.all_tasks(loop):
-        task.cancel()
-    loop.run_until_complete(asyncio.sleep(0))
-    loop.close()
+    close_loop(loop)
 
 
 def test_uvicorn_is_within_the_versions_pinned():
@@ -212,9 +221,7 @@ def test_a_request_whose_small_body_has_not_come_starts_no_app_work_until_it_has
         await asyncio.sleep(3600)
 
     loop = asyncio.new_event_loop()
-    config = Config(app=recording_app, http=BoundedProtocol, ws="none", lifespan="off", log_level="critical")
-    config.load()
-    made = BoundedProtocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+    made = bounded_protocol(recording_app, loop)
 
     async def send_in_two_parts():
         made.connection_made(Transport())
@@ -228,7 +235,4 @@ def test_a_request_whose_small_body_has_not_come_starts_no_app_work_until_it_has
     try:
         assert loop.run_until_complete(send_in_two_parts()) == [] and started == ["started", b'{"a": 1}\n']
     finally:
-        for task in asyncio.all_tasks(loop):
-            task.cancel()
-        loop.run_until_complete(asyncio.sleep(0))
-        loop.close()
+        close_loop(loop)
