@@ -9,10 +9,14 @@
 
 The script starts its own ``python -m app`` (benchmarks/server.py) on a free port of 127.0.0.1 and talks to
 nothing else. Each student holds one keep-alive connection and, every ``--period`` seconds, posts
-what the page posts (POST /api/graph with ``default_value``, ``local`` and ``dot``): one of the worked
-examples of app/teaching/examples.json, edited as a student edits it (new input values, now and then an extra
-term), or, one time in ten, a broken program (a syntax error, an unknown name or function, an unclosed
-bracket) that must be answered 400. Anything else (another status, a 500, a dropped connection, no
+what the page posts (``--mix page``, the default, as static/js/main.js and api.js ask): a student opens one of the
+worked examples of app/teaching/examples.json (the whole answer: POST /api/graph with ``default_value`` and
+``strict``), then drags its sliders (each new value asks for the numbers alone, ``numbers_only``), now and then
+adds a term (the whole answer again), or, one time in ten, types a broken program (a syntax error, an unknown
+name or function, an unclosed bracket) that must be answered 400. One student in ten has a node's explanation
+open, and the page asks those students' every change with ``local`` (the whole answer, the wires' rules and
+worked local gradients). ``--mix explained`` sends what the class sent before the page asked for less: every
+request the whole answer with ``local`` and ``dot``. Anything else (another status, a 500, a dropped connection, no
 answer within ``--timeout`` seconds) is an error. A student whose answer comes late sends the next
 request at once (it never has two in flight). The run is bounded: ``--seconds`` and ``--max-requests``.
 
@@ -60,31 +64,67 @@ def perturbed(value, rng: random.Random):
     return round(value + rng.uniform(-1, 1), 3)
 
 
-def classroom_requests(seed: int = 1, count: int = 2000) -> list[tuple[bytes, int]]:
-    """Request bodies and the status each must get: edits of the worked examples, one in ten broken."""
+def _edited(example: dict, rng: random.Random) -> tuple[str, dict]:
+    """An example's program, now and then with a term added, and its values edited as a student edits them."""
+    program = example["program"]
+    values = {name: perturbed(copy.deepcopy(v), rng) for name, v in example["values"].items()}
+    if rng.random() < 0.3:  # a student adds a term, reusing an input
+        name = rng.choice([n for n, v in values.items() if not isinstance(v, list)] or [None])
+        if name:
+            program = f"{program} + 0.5*{name}"
+    return program, values
+
+
+def _body(program: str, values: dict, **options) -> bytes:
+    return json.dumps({"expression": program, "values": values, "default_value": 1, "strict": False,
+                       **options}).encode()
+
+
+def _examples() -> list[dict]:
     with open(EXAMPLES) as f:
-        examples = json.load(f)
+        return json.load(f)
+
+
+def classroom_requests(seed: int = 1, count: int = 2000) -> list[tuple[bytes, int]]:
+    """``--mix explained``: request bodies and the status each must get, every one the whole answer with the wires'
+    local gradients and the drawing (``local``, ``dot``): edits of the worked examples, one in ten broken."""
+    examples = _examples()
     rng = random.Random(seed)
     requests = []
     for _ in range(count):
         example = rng.choice(examples)
         if rng.random() < 0.1:
-            program, values, expected = rng.choice(BAD_PROGRAMS), {}, 400
-        else:
-            program = example["program"]
-            values = {name: perturbed(copy.deepcopy(v), rng) for name, v in example["values"].items()}
-            if rng.random() < 0.3:  # a student adds a term, reusing an input
-                name = rng.choice([n for n, v in values.items() if not isinstance(v, list)] or [None])
-                if name:
-                    lines = program.split("\n")
-                    lines[-1] = f"{lines[-1]} + 0.5*{name}" if "=" not in lines[-1] else \
-                        f"{lines[-1]} + 0.5*{name}"
-                    program = "\n".join(lines)
-            expected = 200
-        body = json.dumps({"expression": program, "values": values, "default_value": 1, "strict": False,
-                           "local": True, "dot": True}).encode()
-        requests.append((body, expected))
+            requests.append((_body(rng.choice(BAD_PROGRAMS), {}, local=True, dot=True), 400))
+            continue
+        program, values = _edited(example, rng)
+        requests.append((_body(program, values, local=True, dot=True), 200))
     return requests
+
+
+SLIDER_MOVES = (2, 12)  # a student drags a slider for this many requests (at least, at most) before editing again
+
+
+def student_sessions(seed: int = 1, count: int = 400) -> list[list[tuple[bytes, int]]]:
+    """``--mix page``: what a student's page posts, as sessions of requests: an example opened or edited (the whole
+    answer), then its sliders dragged (its numbers alone, ``numbers_only``); one session in ten a broken program.
+    One session in ten has a node's explanation open: every request of it asks for ``local`` (the whole answer)."""
+    examples = _examples()
+    rng = random.Random(seed)
+    sessions = []
+    for _ in range(count):
+        if rng.random() < 0.1:
+            sessions.append([(_body(rng.choice(BAD_PROGRAMS), {}), 400)])
+            continue
+        example = rng.choice(examples)
+        program, values = _edited(example, rng)
+        explained = rng.random() < 0.1
+        session = [(_body(program, values, local=explained), 200)]
+        for _ in range(rng.randint(*SLIDER_MOVES)):
+            values = {name: perturbed(v, rng) for name, v in values.items()}
+            session.append((_body(program, values, local=True) if explained else
+                            _body(program, values, numbers_only=True), 200))
+        sessions.append(session)
+    return sessions
 
 
 class Stats:
@@ -144,22 +184,32 @@ async def exchange(connection, port: int, body: bytes, stats: Stats, timeout: fl
         return None
 
 
-async def student(k: int, port: int, requests, stats: Stats, end: float, period: float, timeout: float,
+async def student(k: int, port: int, sessions, stats: Stats, end: float, period: float, timeout: float,
                   max_requests: int) -> None:
+    """One student's page: a session after another, each request on time or, when late, at once."""
     rng = random.Random(k)
     await asyncio.sleep(rng.uniform(0, period))  # students do not all start on the same tick
     connection = None
     next_send = time.perf_counter()
     while time.perf_counter() < end and stats.sent < max_requests:
-        body, expected = requests[rng.randrange(len(requests))]
-        stats.sent += 1
-        connection = await exchange(connection, port, body, stats, timeout, lambda status, _, e=expected: (
-            f"HTTP {status} where {e} was expected" if status != e else None))
-        next_send += period
-        await asyncio.sleep(max(0.0, next_send - time.perf_counter()))
-        next_send = max(next_send, time.perf_counter() - period)  # late: send at once, do not bunch up
+        for body, expected in sessions[rng.randrange(len(sessions))]:
+            if time.perf_counter() >= end or stats.sent >= max_requests:
+                break
+            stats.sent += 1
+            connection = await exchange(connection, port, body, stats, timeout, lambda status, _, e=expected: (
+                f"HTTP {status} where {e} was expected" if status != e else None))
+            next_send += period
+            await asyncio.sleep(max(0.0, next_send - time.perf_counter()))
+            next_send = max(next_send, time.perf_counter() - period)  # late: send at once, do not bunch up
     if connection is not None:
         connection[1].close()
+
+
+def sessions_of(mix: str, seed: int = 1) -> list[list[tuple[bytes, int]]]:
+    """The class's sessions for ``--mix``: the page's (student_sessions), or the explained mix, a request each."""
+    if mix == "page":
+        return student_sessions(seed)
+    return [[request] for request in classroom_requests(seed)]
 
 
 def _wrong_probe_answer(status: int, answer: bytes) -> str | None:
@@ -188,7 +238,7 @@ async def watch_memory(server, end: float, samples: list) -> None:
 
 
 async def drive(server, port: int, args) -> tuple[Stats, Stats, list, dict]:
-    requests = classroom_requests()
+    sessions = sessions_of(args.mix)
     stats, probed = Stats(), Stats()
     memory: list = []
     end = time.perf_counter() + args.seconds
@@ -196,7 +246,7 @@ async def drive(server, port: int, args) -> tuple[Stats, Stats, list, dict]:
         attack.in_own_process(args.attack, port, end, args.budget, args.connections)
     await asyncio.gather(
         watch_memory(server, end, memory), probe(port, probed, end, 0.1, args.timeout),
-        *(student(k, port, requests, stats, end, args.period, args.timeout, args.max_requests)
+        *(student(k, port, sessions, stats, end, args.period, args.timeout, args.max_requests)
           for k in range(args.students)))
     attacked = {} if attacker is None else await asyncio.to_thread(attacker.report, args.timeout + 120)
     return stats, probed, memory, attacked
@@ -209,7 +259,7 @@ def percentile(data: list[float], q: float) -> float:
 def run_load(args) -> dict:
     with live_server(workers=args.workers, command=args.server) as server:
         port = int(server.base_url.rsplit(":", 1)[1])
-        warm = classroom_requests(seed=2, count=50)  # first requests import and warm what they use
+        warm = [request for session in sessions_of(args.mix, seed=2)[:20] for request in session]  # imports, warms
 
         async def warm_up():
             connection = await asyncio.open_connection("127.0.0.1", port)
@@ -238,7 +288,7 @@ def run_load(args) -> dict:
     for e in stats.errors:
         errors[e] = errors.get(e, 0) + 1
     return {
-        "students": args.students, "period_s": args.period, "seconds": args.seconds, "workers": args.workers,
+        "students": args.students, "mix": args.mix, "period_s": args.period, "seconds": args.seconds, "workers": args.workers,
         "requests": len(stats.latencies), "sent": stats.sent, "wall_s": wall,
         "throughput_per_s": len(stats.latencies) / wall, "offered_per_s": args.students / args.period,
         "p50_ms": 1e3 * percentile(latencies, 50), "p90_ms": 1e3 * percentile(latencies, 90),
@@ -265,7 +315,7 @@ def run_load(args) -> dict:
 def print_load(r: dict) -> None:
     print(f"Classroom load: {r['students']} students, one request each every {r['period_s'] * 1e3:.0f} ms "
           f"(offered {r['offered_per_s']:.0f}/s), {r['seconds']:g} s, uvicorn with {r['workers']} worker(s), "
-          f"{r['cpus']} CPUs shared with the load generator")
+          f"{r['cpus']} CPUs shared with the load generator; what they post: --mix {r.get('mix', 'explained')}")
     print()
     print("| requests | throughput | p50 | p90 | p99 | max | errors | 400s (bad programs) | server RSS start / middle / end |"
           " server CPU | server CPU per request | generator CPU |")
@@ -294,6 +344,8 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=100)
+    parser.add_argument("--mix", choices=["page", "explained"], default="page",
+                        help="what the students post: what the page asks (default), or every request with local and dot")
     parser.add_argument("--period", type=float, default=0.2, help="seconds between a student's requests")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the run (at most 600)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")

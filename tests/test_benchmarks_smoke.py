@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from benchmarks import run
-from benchmarks.load import classroom_requests
+from benchmarks.load import classroom_requests, student_sessions
 from benchmarks.peers import Engine, ours_in_process
 from benchmarks.playground import print_playground, run_http, run_in_process
 from benchmarks.programs import GENERATORS
@@ -78,6 +78,21 @@ def test_the_load_scripts_requests_get_the_status_it_expects(client):
     for body, expected in requests:
         response = client.post("/api/graph", content=body, headers={"content-type": "application/json"})
         assert response.status_code == expected, (body, response.text)
+
+
+def test_the_load_scripts_students_post_what_the_page_posts(client):
+    """A session opens a program (the whole answer), then drags its sliders (the numbers alone), as the page asks."""
+    sessions = student_sessions(count=40)
+    asked = [json.loads(body) for session in sessions for body, _ in session]
+    assert sum(request.get("numbers_only", False) for request in asked) > len(asked) / 2
+    for session in sessions:
+        first = json.loads(session[0][0])
+        assert not first.get("numbers_only") and not first.get("dot")
+        for body, expected in session:
+            response = client.post("/api/graph", content=body, headers={"content-type": "application/json"})
+            assert response.status_code == expected, (body, response.text)
+            if json.loads(body).get("numbers_only"):
+                assert set(response.json()) >= {"values", "grads", "wire_grads"}
 
 
 def test_the_playground_benchmark_checks_the_engine_against_numpy_and_prints_its_figures(server, capsys):
