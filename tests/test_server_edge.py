@@ -4,9 +4,11 @@ names checked one by one, worker pools fresh in a forked child."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import subprocess
 import sys
+import weakref
 
 import httpx
 import pytest
@@ -160,6 +162,30 @@ def test_uvicorn_private_method_exists(name):
 
 def test_uvicorn_private_more_body_is_false_once_a_requests_body_is_whole(protocol):
     assert uvicorn_private.body_whole(protocol.cycle)  # the second GET of the fixture: no body, whole
+
+
+@pytest.mark.parametrize("head", [b"POST /api/graph HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n",
+                                  b"POST /api/graph HTTP/1.1\r\nHost: a\r\n"])
+def test_a_lost_connection_is_freed_at_once_not_left_to_the_garbage_collector(head):
+    """A head and no body, or half a head: an attacker's thousands a second, each freed as it is closed (a
+    collection over thousands of stalled connections stopped the event loop for a second)."""
+    loop = asyncio.new_event_loop()
+    made = bounded_protocol(silent_app, loop)
+
+    async def stall_and_lose():
+        made.connection_made(Transport())
+        made.data_received(head)
+        made.connection_lost(None)
+
+    loop.run_until_complete(stall_and_lose())
+    gone = weakref.ref(made)
+    gc.disable()
+    try:
+        del made
+        assert gone() is None
+    finally:
+        gc.enable()
+        close_loop(loop)
 
 
 def test_every_private_attribute_named_has_a_test():

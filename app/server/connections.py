@@ -192,6 +192,7 @@ class BoundedProtocol(HttpToolsProtocol):
         self.stalled.pop(self, None)
         self.live.discard(self)
         super().connection_lost(exc)
+        uvicorn.forget_requests(self)
 
     def pause_writing(self) -> None:
         super().pause_writing()

@@ -42,6 +42,15 @@ def head_size(protocol: HttpToolsProtocol) -> int:
     return len(protocol.url) + sum(len(name) + len(value) + 4 for name, value in protocol.headers)
 
 
+def forget_requests(protocol: HttpToolsProtocol) -> None:
+    """After the connection is lost: the protocol lets go of its requests (a request being answered holds what it
+    needs itself), which hold the protocol in turn (its callbacks): the protocol and its requests are then freed
+    as soon as they are done with, not left to the garbage collector's cycle search."""
+    protocol.cycle = None
+    protocol.scope = None
+    protocol.pipeline.clear()
+
+
 def has_pipelined_request(protocol: HttpToolsProtocol) -> bool:
     return bool(protocol.pipeline)
 
