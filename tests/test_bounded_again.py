@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import socket
@@ -12,6 +13,8 @@ import httpx
 import orjson
 import pytest
 
+from app.server import workers
+from app.words.messages import say
 from conftest import free_port, start_app_server, stop_app_server
 
 CAP = 200  # BACKPROP_MAX_CONNECTIONS below
@@ -131,6 +134,47 @@ def test_a_small_train_request_of_many_steps_does_not_hold_up_the_class(live):
     assert 500 not in statuses and statuses, statuses
     # It once waited behind the steps in the light workers' queue: 1.95 s at the 99th percentile.
     assert times[len(times) // 2] < 0.3, f"the probe's median in the server was {times[len(times) // 2]:.2f} s: {times}"
+
+
+TRAIN = {"expression": "-log(sigmoid(w*x + b))", "values": {"w": 0.5, "x": 1.0, "b": 0.1}, "params": ["w", "b"],
+         "learning_rate": 0.1, "steps": 10_000}
+
+
+def test_a_refused_request_waits_a_second_for_its_503_so_that_a_loop_of_refusals_asks_once_a_second(live):
+    import threading
+
+    # Two 10,000-step trainings hold this client's bound of heavy requests (2); its third is refused.
+    held = [threading.Thread(target=lambda: attacker_client().post(f"{live.base}/api/train", json=TRAIN))
+            for _ in range(2)]
+    for thread in held:
+        thread.start()
+    time.sleep(0.3)
+    with attacker_client() as client:
+        started = time.monotonic()
+        response = client.post(f"{live.base}/api/train", json=TRAIN)
+        waited = time.monotonic() - started
+    for thread in held:
+        thread.join(timeout=30)
+    assert response.status_code == 503 and response.headers["retry-after"] == "2", response.text
+    assert waited >= 0.9 * workers.REFUSAL_PAUSE, f"refused after {waited:.2f} s"
+
+
+def test_at_most_max_paused_refusals_wait_at_once(monkeypatch):
+    # A waiting refusal holds a connection the cap cannot evict: past MAX_PAUSED of them, refusals are at once.
+    monkeypatch.setattr(workers, "MAX_PAUSED", 2)
+    monkeypatch.setattr(workers, "REFUSAL_PAUSE", 0.5)
+
+    async def three_refusals():
+        async def timed():
+            started = time.monotonic()
+            response = await workers.refused(say("too_many_requests"))
+            return response.status_code, time.monotonic() - started
+
+        return await asyncio.gather(*(timed() for _ in range(3)))
+
+    answers = sorted(asyncio.run(three_refusals()), key=lambda answer: answer[1])
+    assert [status for status, _ in answers] == [503, 503, 503]
+    assert answers[0][1] < 0.2 and answers[1][1] >= 0.45 and answers[2][1] >= 0.45, answers
 
 
 def test_one_clients_queued_requests_take_turns_with_another_clients(live):
@@ -313,7 +357,7 @@ def test_clients_that_hang_up_at_once_cost_the_others_no_pool_stall(live):
 
     def hang_up():
         while not stop.is_set():
-            with socket.create_connection(("127.0.0.2", live.port), source_address=("127.0.0.2", 0)) as client:
+            with socket.create_connection(("127.0.0.1", live.port), source_address=("127.0.0.2", 0)) as client:
                 client.sendall(head + body)
                 time.sleep(rng.uniform(0, 0.06))
 
