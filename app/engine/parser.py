@@ -40,6 +40,7 @@ UNARY_PLUS = "+"  # +x is x: no gate
 PUNCTUATION = ("(", ")", "[", "]", ",", "=", ";")
 COMPARISONS = ("==", "!=", "<=", ">=", "<", ">")  # not part of the language, but named in their error
 STATEMENT_ENDS = ("nl", ";", "end")
+NOT_A_VARIABLE_BEFORE = ("(", "=")  # a name before ( is a function's, before = maybe a keyword argument's
 # Python's keywords, which make a clearer error than "no value"; True, False and None are names like any other.
 PYTHON_KEYWORDS = frozenset(keyword.kwlist) - {"True", "False", "None"}
 
@@ -265,10 +266,29 @@ class _Parser:
         # Operators waiting for their right operand, as (precedence, op, token), and open brackets (_Frame).
         stack: list = []
         frames: list[_Frame] = []
+        kinds, texts, builder = self.kinds, self.texts, self.builder
         expect_operand = True
+        # The commonest tokens, a variable, a number and a binary operator, are read here as operand() and
+        # after_operand() read them, the others by those two (a method call per token was a fifth of the parse).
         while True:
+            kind = kinds[i]
             if expect_operand:
-                i, expect_operand = self.operand(i, operands, stack, frames)
+                if kind == "name" and kinds[i + 1] not in NOT_A_VARIABLE_BEFORE:
+                    if texts[i] in PYTHON_KEYWORDS:
+                        self.reject_python_keyword(i)
+                    operands.append(builder.variable(texts[i], i))
+                    i += 1
+                    expect_operand = False
+                elif kind == "num":
+                    operands.append(builder.number(texts[i], i))
+                    i += 1
+                    expect_operand = False
+                else:
+                    i, expect_operand = self.operand(i, operands, stack, frames)
+            elif kind in BINARY:
+                self.push_binary(BINARY[kind], i, stack, operands)
+                i += 1
+                expect_operand = True
             else:
                 i, expect_operand = self.after_operand(i, operands, stack, frames)
                 if expect_operand is None:
@@ -309,14 +329,10 @@ class _Parser:
         return i + 1, True
 
     def after_operand(self, i: int, operands: list, stack: list, frames: list) -> tuple[int, bool | None]:
-        """Read token ``i`` after an operand; the next token's index and whether an operand is expected there
-        (None: the statement ended at ``i``)."""
+        """Read token ``i`` after an operand, other than a binary operator (see expression); the next token's
+        index and whether an operand is expected there (None: the statement ended at ``i``)."""
         kinds = self.kinds
         kind = kinds[i]
-        op = BINARY.get(kind)
-        if op is not None:
-            self.push_binary(op, i, stack, operands)
-            return i + 1, True
         if (kind == "name" or kind == "(") and kinds[i - 1] == "num" or kind == "(" and kinds[i - 1] == ")":
             self.push_binary(IMPLICIT_MULTIPLICATION, i, stack, operands)
             return i, True  # read the same token again, now as an operand
