@@ -59,10 +59,12 @@ _TOKEN_PATTERNS = (
     ("comment", r"\#[^\n]*"),
     ("bad", r"[^ \t\r\f\v\n]"),  # any other character but a blank: blanks (" \t\r\f\v") separate tokens
 )
-_BLANKS = r"[ \t\r\f\v]*"
+BLANKS = " \t\r\f\v"
 # A token and the blanks before it, the token its one group: skipping the blanks in one step is faster than
-# trying every pattern at each blank and failing (findall gives the group alone).
-_TOKEN = re.compile(_BLANKS + "(" + "|".join(pattern for _, pattern in _TOKEN_PATTERNS) + ")")
+# trying every pattern at each blank and failing (findall gives the group alone). Every character but a blank
+# starts a token, so blanks are always followed by one, except at the end of the text: the text is searched
+# without its last blanks (k blanks at the end would be k searches of k blanks each).
+_TOKEN = re.compile("[" + BLANKS + "]*(" + "|".join(pattern for _, pattern in _TOKEN_PATTERNS) + ")")
 _TOKEN_KIND = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _TOKEN_PATTERNS))
 # Numbers, names and comments are told by their first character; anything else (such as '.5' or an
 # unexpected character) asks _TOKEN_KIND.
@@ -121,7 +123,8 @@ class Source:
     def offset(self, token: int) -> int:
         """Where token number ``token`` starts in the text (the 'end' token: at the end)."""
         if self._offsets is None:
-            starts = [match.start(1) for match in _TOKEN.finditer(self.text) if match.group(1)[0] != "#"]
+            starts = [match.start(1) for match in _TOKEN.finditer(self.text.rstrip(BLANKS))
+                      if match.group(1)[0] != "#"]
             self._offsets = starts + [len(self.text)]
         return self._offsets[token]
 
@@ -175,7 +178,7 @@ class Tokens:
 
 def tokenize(text: str) -> Tokens:
     """The program's tokens; a comparison or an unexpected character is an error."""
-    texts = _TOKEN.findall(text)  # the blanks before each token are not in its group
+    texts = _TOKEN.findall(text.rstrip(BLANKS))  # the blanks before each token are not in its group
     kind_of_text, kind_of_first = _KIND_OF_TEXT.get, _KIND_OF_FIRST_CHARACTER.get
     kinds = [kind_of_text(token) or kind_of_first(token[0]) or _kind_of(token) for token in texts]
     if "comment" in kinds:
