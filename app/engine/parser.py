@@ -181,13 +181,14 @@ def tokenize(text: str) -> Tokens:
     texts = _TOKEN.findall(text.rstrip(BLANKS))  # the blanks before each token are not in its group
     kind_of_text, kind_of_first = _KIND_OF_TEXT.get, _KIND_OF_FIRST_CHARACTER.get
     kinds = [kind_of_text(token) or kind_of_first(token[0]) or _kind_of(token) for token in texts]
-    if "comment" in kinds:
+    present = set(kinds)  # one pass for the three kinds looked for below (three `in` scans took three times as long)
+    if "comment" in present:
         kept = [i for i, kind in enumerate(kinds) if kind != "comment"]
         kinds, texts = [kinds[i] for i in kept], [texts[i] for i in kept]
     kinds.append("end")
     texts.append("")
     tokens = Tokens(Source(text), kinds, texts)
-    if "compare" in kinds or "bad" in kinds:
+    if "compare" in present or "bad" in present:
         _reject_first_bad_token(tokens)
     return tokens
 
