@@ -322,6 +322,9 @@ def test_kept_graphs_are_bounded_by_count_and_by_size():
     for n in range(100):
         small.keep((f"x + {n}",), build_graph(f"x + {n}", {"x": 1.0}), None)
     assert small.bytes <= 50_000 and len(small.kept) < 100
+    # An array's elements count too (80 kB here).
+    assert small.keep(("sum(x)",), build_graph("sum(x)", {"x": [1.0] * 10_000}), None) is None
+    assert small.keep(("sum(x)",), build_graph("sum(x)", {"x": [1.0] * 10}), None) is not None
 
 
 def test_every_limit_holds_for_a_kept_graph():
