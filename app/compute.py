@@ -364,8 +364,9 @@ class GraphCache:
 
     def keep(self, key: tuple, graph: Graph, origin: list | None) -> Built | None:
         graph.edge_starts()  # worked out once, for every copy
-        size = len(graph) * BYTES_PER_KEPT_NODE + len(key[0]) * BYTES_PER_KEPT_CHAR + sum(
-            [value.nbytes for value in graph.fixed if value is not None and value.ndim])
+        size = len(graph) * BYTES_PER_KEPT_NODE + len(key[0]) * BYTES_PER_KEPT_CHAR
+        if graph.has_array_leaf:  # (else every leaf is a number, counted in its node's bytes)
+            size += sum([value.nbytes for value in graph.fixed if value is not None and value.ndim])
         if size > self.max_bytes:
             return None
         built = Built(key, graph, origin, size)

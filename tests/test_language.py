@@ -1,6 +1,7 @@
 """The language, as a student types it: precedence, statements, names, implicit multiplication."""
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -220,6 +221,15 @@ def test_tokens_and_their_places_around_every_kind_of_blank():
     assert tokens_of("") == [("end", "", (1, 1))]
     assert tokens_of("   ") == [("end", "", (1, 4))]
     assert tokens_of("# only a comment") == [("end", "", (1, 17))]
+
+
+def test_blanks_at_the_end_of_a_program_are_read_once():
+    # The token pattern skips the blanks before a token; k blanks with no token after them were k searches of up
+    # to k blanks each (20,000 of them took seconds).
+    start = time.process_time()
+    tokens = tokenize("a" + " \t" * 10_000)
+    assert tokens.kinds == ["name", "end"] and tokens.source.position(1) == (1, 20_002)
+    assert time.process_time() - start < 1.0
 
 
 def test_tokens_that_their_first_character_does_not_tell():

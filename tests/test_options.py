@@ -223,6 +223,22 @@ def test_an_option_that_adds_to_the_answer_counts_in_its_size_before_it_is_writt
 
 
 
+@pytest.mark.parametrize("max_wire_elements", [1, 0])
+def test_the_answer_size_of_a_graph_of_numbers_counts_each_node_and_wire_to_the_byte(max_wire_elements):
+    from app.engine import costs
+    from app.engine.forward import forward
+
+    graph = build_graph("y = tanh(a*b + a) * b", {"a": 0.5, "b": -2.0})
+    values = forward(graph)
+    nodes, wires = len(graph), graph.edge_starts()[-1]
+    numbers = 2 * nodes + (2 * wires if max_wire_elements else 0)  # a value and a gradient on each
+    estimate = (numbers * costs.BYTES_PER_NUMBER + nodes * costs.BYTES_PER_NODE + wires * costs.BYTES_PER_WIRE)
+    costs.answer_size(graph, values, Limits(max_answer_bytes=estimate, max_wire_elements=max_wire_elements))
+    with pytest.raises(ProgramError, match="answer"):
+        costs.answer_size(graph, values, Limits(max_answer_bytes=estimate - 1, max_wire_elements=max_wire_elements))
+
+
+
 # -- a program compiled once, evaluated many times ----------------------------------------------------------------
 #
 # A program asked again with new values (a slider dragged) is not parsed or built again: its graph is kept (per
@@ -306,6 +322,9 @@ def test_kept_graphs_are_bounded_by_count_and_by_size():
     for n in range(100):
         small.keep((f"x + {n}",), build_graph(f"x + {n}", {"x": 1.0}), None)
     assert small.bytes <= 50_000 and len(small.kept) < 100
+    # An array's elements count too (80 kB here).
+    assert small.keep(("sum(x)",), build_graph("sum(x)", {"x": [1.0] * 10_000}), None) is None
+    assert small.keep(("sum(x)",), build_graph("sum(x)", {"x": [1.0] * 10}), None) is not None
 
 
 def test_every_limit_holds_for_a_kept_graph():

@@ -65,12 +65,15 @@ def answer_size(graph: Graph, values: list, limits: Limits, per_node: int = 0, p
     and gradient; each wire its source's value and its share of the gradient, except for an array over
     ``max_wire_elements``, which is written on its node only. ``per_node`` and ``per_wire``: the bytes the options
     asked for add (each option declares its own, in app/compute.py's OPTIONS)."""
-    sizes = [value.size for value in values]  # the attribute, not np.size(): this runs once per node and wire
-    numbers = 2 * sum(sizes)
     wires = graph.edge_starts()[-1]
     max_wire_elements = limits.max_wire_elements
-    numbers += 2 * sum([size for size in map(sizes.__getitem__, chain.from_iterable(graph.args))
-                        if size <= max_wire_elements])
+    if not any([value.ndim for value in values]):  # every value a number: one element each, on every wire
+        numbers = 2 * len(values) + (2 * wires if max_wire_elements >= 1 else 0)
+    else:
+        sizes = [value.size for value in values]  # the attribute, not np.size(): this runs once per node and wire
+        numbers = 2 * sum(sizes)
+        numbers += 2 * sum([size for size in map(sizes.__getitem__, chain.from_iterable(graph.args))
+                            if size <= max_wire_elements])
     estimate = (numbers * BYTES_PER_NUMBER + len(graph) * (BYTES_PER_NODE + per_node)
                 + wires * (BYTES_PER_WIRE + per_wire))
     if estimate > limits.max_answer_bytes:

@@ -40,6 +40,7 @@ UNARY_PLUS = "+"  # +x is x: no gate
 PUNCTUATION = ("(", ")", "[", "]", ",", "=", ";")
 COMPARISONS = ("==", "!=", "<=", ">=", "<", ">")  # not part of the language, but named in their error
 STATEMENT_ENDS = ("nl", ";", "end")
+NOT_A_VARIABLE_BEFORE = ("(", "=")  # a name before ( is a function's, before = maybe a keyword argument's
 # Python's keywords, which make a clearer error than "no value"; True, False and None are names like any other.
 PYTHON_KEYWORDS = frozenset(keyword.kwlist) - {"True", "False", "None"}
 
@@ -58,7 +59,12 @@ _TOKEN_PATTERNS = (
     ("comment", r"\#[^\n]*"),
     ("bad", r"[^ \t\r\f\v\n]"),  # any other character but a blank: blanks (" \t\r\f\v") separate tokens
 )
-_TOKEN = re.compile("|".join(pattern for _, pattern in _TOKEN_PATTERNS))
+BLANKS = " \t\r\f\v"
+# A token and the blanks before it, the token its one group: skipping the blanks in one step is faster than
+# trying every pattern at each blank and failing (findall gives the group alone). Every character but a blank
+# starts a token, so blanks are always followed by one, except at the end of the text: the text is searched
+# without its last blanks (k blanks at the end would be k searches of k blanks each).
+_TOKEN = re.compile("[" + BLANKS + "]*(" + "|".join(pattern for _, pattern in _TOKEN_PATTERNS) + ")")
 _TOKEN_KIND = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _TOKEN_PATTERNS))
 # Numbers, names and comments are told by their first character; anything else (such as '.5' or an
 # unexpected character) asks _TOKEN_KIND.
@@ -117,7 +123,8 @@ class Source:
     def offset(self, token: int) -> int:
         """Where token number ``token`` starts in the text (the 'end' token: at the end)."""
         if self._offsets is None:
-            starts = [match.start() for match in _TOKEN.finditer(self.text) if match.group()[0] != "#"]
+            starts = [match.start(1) for match in _TOKEN.finditer(self.text.rstrip(BLANKS))
+                      if match.group(1)[0] != "#"]
             self._offsets = starts + [len(self.text)]
         return self._offsets[token]
 
@@ -171,16 +178,17 @@ class Tokens:
 
 def tokenize(text: str) -> Tokens:
     """The program's tokens; a comparison or an unexpected character is an error."""
-    texts = _TOKEN.findall(text)  # blanks match no pattern, so they fall between the tokens
+    texts = _TOKEN.findall(text.rstrip(BLANKS))  # the blanks before each token are not in its group
     kind_of_text, kind_of_first = _KIND_OF_TEXT.get, _KIND_OF_FIRST_CHARACTER.get
     kinds = [kind_of_text(token) or kind_of_first(token[0]) or _kind_of(token) for token in texts]
-    if "comment" in kinds:
+    present = set(kinds)  # one pass for the three kinds looked for below (three `in` scans took three times as long)
+    if "comment" in present:
         kept = [i for i, kind in enumerate(kinds) if kind != "comment"]
         kinds, texts = [kinds[i] for i in kept], [texts[i] for i in kept]
     kinds.append("end")
     texts.append("")
     tokens = Tokens(Source(text), kinds, texts)
-    if "compare" in kinds or "bad" in kinds:
+    if "compare" in present or "bad" in present:
         _reject_first_bad_token(tokens)
     return tokens
 
@@ -262,10 +270,29 @@ class _Parser:
         # Operators waiting for their right operand, as (precedence, op, token), and open brackets (_Frame).
         stack: list = []
         frames: list[_Frame] = []
+        kinds, texts, builder = self.kinds, self.texts, self.builder
         expect_operand = True
+        # The commonest tokens, a variable, a number and a binary operator, are read here as operand() and
+        # after_operand() read them, the others by those two (a method call per token was a fifth of the parse).
         while True:
+            kind = kinds[i]
             if expect_operand:
-                i, expect_operand = self.operand(i, operands, stack, frames)
+                if kind == "name" and kinds[i + 1] not in NOT_A_VARIABLE_BEFORE:
+                    if texts[i] in PYTHON_KEYWORDS:
+                        self.reject_python_keyword(i)
+                    operands.append(builder.variable(texts[i], i))
+                    i += 1
+                    expect_operand = False
+                elif kind == "num":
+                    operands.append(builder.number(texts[i], i))
+                    i += 1
+                    expect_operand = False
+                else:
+                    i, expect_operand = self.operand(i, operands, stack, frames)
+            elif kind in BINARY:
+                self.push_binary(BINARY[kind], i, stack, operands)
+                i += 1
+                expect_operand = True
             else:
                 i, expect_operand = self.after_operand(i, operands, stack, frames)
                 if expect_operand is None:
@@ -306,14 +333,10 @@ class _Parser:
         return i + 1, True
 
     def after_operand(self, i: int, operands: list, stack: list, frames: list) -> tuple[int, bool | None]:
-        """Read token ``i`` after an operand; the next token's index and whether an operand is expected there
-        (None: the statement ended at ``i``)."""
+        """Read token ``i`` after an operand, other than a binary operator (see expression); the next token's
+        index and whether an operand is expected there (None: the statement ended at ``i``)."""
         kinds = self.kinds
         kind = kinds[i]
-        op = BINARY.get(kind)
-        if op is not None:
-            self.push_binary(op, i, stack, operands)
-            return i + 1, True
         if (kind == "name" or kind == "(") and kinds[i - 1] == "num" or kind == "(" and kinds[i - 1] == ")":
             self.push_binary(IMPLICIT_MULTIPLICATION, i, stack, operands)
             return i, True  # read the same token again, now as an operand
