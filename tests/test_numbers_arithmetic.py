@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from test_written_expressions import NAMES, expressions
 
 from app import ProgramError, compute_graph
+from app.engine.rounding import worked
 from app.teaching.examples import examples
 
 NUMBER = r"-?\d+(?:\.\d+)?(?:e-?\d+)?"
@@ -111,6 +112,16 @@ def test_the_issues_case_checks_by_hand():
     body = compute_graph("q = W @ x\nf = sum(q*q)", {"W": [[0.1, 0.5], [-0.3, 0.8]], "x": [0.2, 0.4]},
                          narrate=True, local=True)
     assert products_checked(body) >= 3
+
+
+@pytest.mark.parametrize("local, upstream", [(0.5092319999999999, 8.626903632435094e-16),
+                                             (1.792587, 5.458915783827469e-13), (0.046875, 6.3095e-14)])
+def test_a_product_with_a_tiny_gradient_checks_by_hand(local, upstream):
+    # The float noise allowed was the largest operand's (0.51 × 2e-16), a hundred times a 1e-16 product's last
+    # digit: "0.51 × 8.63e-16 = 4.39e-16" was written where 0.51 × 8.63e-16 is 4.40e-16.
+    (local_text, upstream_text), result_text = worked(local * upstream, np.multiply, local, upstream)
+    assert_lands(np.array(float(local_text) * float(upstream_text)), result_text,
+                 f"{local_text} × {upstream_text} = {result_text}")
 
 
 @pytest.mark.parametrize("example", examples(), ids=lambda example: example["name"])

@@ -213,7 +213,7 @@ def worked_decimals(result, how, *operands) -> tuple[int, int | None | bool]:
     result = np.asarray(result, dtype=float)
     goal = _texts(result, 0)
     most = MORE_DIGITS if result.ndim else SCALAR_MORE_DIGITS
-    slack = _float_noise(*operands)
+    slack = _float_noise(how, *operands)
     for extra in range(most + 1):
         shown_operands = [_as_numbers(_texts(operand, extra), operand) for operand in operands]
         if _lands(how(*shown_operands), goal, slack):
@@ -255,12 +255,16 @@ def _as_numbers(texts: list[str], like) -> np.ndarray:
 _READABLE = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
 
 
-def _float_noise(*operands) -> float:
+def _float_noise(how, *operands) -> float:
     """How far float64 arithmetic on these operands may land from the exact result: 14.8 + -14.8000000000000018
-    is 1.78e-15, which no operand shown to fewer than 17 digits sums to. Within it, a hand check holds."""
-    largest = max((float(np.max(np.abs(np.nan_to_num(np.asarray(operand, dtype=float), nan=0.0, posinf=0.0,
-                                                      neginf=0.0)), initial=0.0)) for operand in operands), default=0.0)
-    return 8 * np.finfo(float).eps * largest
+    is 1.78e-15, which no operand shown to fewer than 17 digits sums to. Within it, a hand check holds. The noise
+    is a few rounding steps of the magnitudes the working adds up, ``how`` of the operands' sizes (a sum's terms,
+    a product's product), not of the largest operand: 0.047 × 6.31e-14 is noisy at 1e-30, not at 1e-17."""
+    sizes = [np.abs(np.nan_to_num(np.asarray(operand, dtype=float), nan=0.0, posinf=0.0, neginf=0.0))
+             for operand in operands]
+    with np.errstate(all="ignore"):
+        magnitude = np.nan_to_num(np.abs(np.asarray(how(*sizes), dtype=float)), nan=0.0, posinf=0.0)
+    return 8 * np.finfo(float).eps * float(np.max(magnitude, initial=0.0))
 
 
 def _lands(worked_out, goal: list[str], slack: float = 0.0) -> bool:
