@@ -17,7 +17,9 @@ A value change (``run_value_changes``): at 10, 300 and 1,000 nodes, the first in
 (an ``input`` event) and timed until the page has drawn the answer's numbers (its ``settled`` counter
 caught up, then the next painted frame); against it, in the same page, ``fetch`` of the bare answer for
 the same program and values (POST /api/graph with only the values the page sends, body parsed as JSON).
-The two alternate; the ratio of their medians is what the issue bounds (at most about 3).
+The two alternate; the ratio of their medians is what issue 23 bounds (at most 1.5). The page's own request
+(numbers only) is shown beside it, from the browser's resource timing: the rest is the page's script, the
+wait for the next frame (60 per second) and the frame.
 
 Readability (``readability``): the first view of each program, as a student gets it at 1,400×900 and
 at 390×844: the rendered height on screen (getBoundingClientRect, in CSS pixels) of every number label
@@ -38,7 +40,7 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
          "--disable-component-update", "--disable-sync"]
 NODE_COUNTS = (10, 100, 1_000, 2_000, 3_000)
 VALUE_CHANGE_NODES = (10, 300, 1_000)
-VALUE_CHANGE_TARGET = 3.0  # at most about 3x the bare fetch (the issue)
+VALUE_CHANGE_TARGET = 1.5  # at most 1.5x the bare fetch (issue 23; it was about 3x before)
 READABLE_PX = 10
 VIEWPORTS = ((1400, 900), (390, 844))
 TARGETS_S = {1_000: 1.0, 2_000: 2.0, 3_000: 3.0}  # the issues' targets, answer to drawing (2,000: issue 22)
@@ -158,20 +160,32 @@ VALUE_CHANGE = """async ([value, bare]) => {
   const painted = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
   const slider = document.querySelector('#inputs input[type=range]');
   await new Promise(r => setTimeout(r, 300)); // the page at rest (the plot's sweep, if any, sent and answered)
+  performance.clearResourceTimings(); // its buffer holds 250 entries: the page's own request is looked up below
   const t0 = performance.now();
   slider.value = String(value);
   slider.dispatchEvent(new Event('input'));
-  // Polled through a message channel: a zero timeout would be clamped to 4 ms after a few rounds.
-  const next = () => new Promise(r => { const c = new MessageChannel(); c.port1.onmessage = r; c.port2.postMessage(0); });
-  while (p.settled !== p.request) await next();
+  // Told by the page's "settled" event, not polled: a poll that never sleeps takes a core from the server answering
+  // on this machine (a timer's would be late by its 4 ms clamp).
+  await new Promise(r => {
+    const caughtUp = () => {
+      if (p.settled !== p.request) return;
+      document.removeEventListener('settled', caughtUp);
+      r();
+    };
+    document.addEventListener('settled', caughtUp);
+    caughtUp();
+  });
   await painted();
   const changed = performance.now() - t0;
+  // The page's own request (numbers only), from sending it to its answer's last byte: the part of the change
+  // that is the server's and the network's, as against the page's (its script, the frame, the wait for it).
+  const own = performance.getEntriesByType('resource').filter(e => e.name.endsWith('/api/graph') && e.startTime >= t0).pop();
   const body = JSON.stringify({ ...bare, values: { ...p.values } });
   const t1 = performance.now();
   const response = await fetch('/api/graph', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   await response.json();
   const fetched = performance.now() - t1;
-  return [changed, fetched];
+  return [changed, fetched, own ? own.responseEnd - own.startTime : null];
 }"""
 
 # The rendered height of every number label in view, in CSS pixels.
@@ -209,14 +223,17 @@ def run_value_changes(quick: bool = False, repeats: int | None = None) -> dict:
             page.press("#program", "Control+Enter")
             wait_settled(page, nodes)
             bare = {"expression": program.text, "default_value": 1, "strict": False}
-            changed, fetched = [], []
+            changed, fetched, asked = [], [], []
             for k in range(repeats + 1):
-                change, fetch = page.evaluate(VALUE_CHANGE, [0.5 + 0.25 * k, bare])
+                change, fetch, own = page.evaluate(VALUE_CHANGE, [0.5 + 0.25 * k, bare])
                 if k:  # the first move warms the page up
                     changed.append(change / 1e3)
                     fetched.append(fetch / 1e3)
+                    if own is not None:
+                        asked.append(own / 1e3)
             rows.append({"target": target, "nodes": nodes, "change_s": statistics.median(changed),
                          "fetch_s": statistics.median(fetched),
+                         "own_request_s": statistics.median(asked) if asked else None,
                          "ratio": statistics.median(changed) / statistics.median(fetched), "repeats": repeats})
     return {"status": "ok", "rows": rows, "target_ratio": VALUE_CHANGE_TARGET}
 
@@ -263,10 +280,11 @@ def print_value_changes(result: dict) -> None:
     print("A value change on the page: slider moved → numbers drawn, against the same page fetching the bare answer "
           f"(median of {result['rows'][0]['repeats']}):")
     print()
-    print("| nodes | slider → drawn | bare fetch | ratio | target |")
-    print("|---:|---:|---:|---:|---:|")
+    print("| nodes | slider → drawn | of it, the page's own request | bare fetch | ratio | target |")
+    print("|---:|---:|---:|---:|---:|---:|")
     for row in result["rows"]:
-        print(f"| {row['nodes']:,} | {row['change_s'] * 1e3:,.1f} ms | {row['fetch_s'] * 1e3:,.1f} ms | "
+        own = f"{row['own_request_s'] * 1e3:,.1f} ms" if row.get("own_request_s") else "–"
+        print(f"| {row['nodes']:,} | {row['change_s'] * 1e3:,.1f} ms | {own} | {row['fetch_s'] * 1e3:,.1f} ms | "
               f"{row['ratio']:.2f} | ≤ {result['target_ratio']:g} |")
 
 

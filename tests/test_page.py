@@ -125,6 +125,53 @@ def test_the_slider_moves_the_value_too(page):
     assert page.input_value("#input-x") == "3"
 
 
+# Every label on the drawing, as it reads: its group's id and its texts (values, then gradients), and the totals.
+DRAWN_NUMBERS = """() => ({
+  labels: [...document.querySelectorAll('#graph g.wire-label')].map(g => [g.id,
+    [...g.querySelectorAll('text.value')].map(t => t.textContent), [...g.querySelectorAll('text.grad')].map(t => t.textContent)]),
+  totals: [...document.querySelectorAll('#graph g.node text.tag.total')].map(t => [t.closest('g.node').id, t.textContent]),
+})"""
+
+
+def test_after_a_value_change_every_number_drawn_is_the_apis_for_the_new_values(page):
+    """A value change is drawn from the numbers alone (numbers_only), written into the drawing in place: every
+    wire's value and gradient, every node's own numbers and every total must be the whole answer's for the new
+    values, as the one rounding rule writes them (app/engine/rounding.py)."""
+    import httpx
+
+    from app.engine.rounding import format_number
+
+    program = "u = a*b\nv = tanh(u + c)\nw = u*v + relu(a - c)\nJ = w*w + u"  # u, a and c used twice: totals
+    type_program(page, program)
+    wait_until_idle(page)
+    set_input(page, "a", 2)
+    set_input(page, "c", 1)  # from here on the names given are the same: only the numbers are asked for
+    asked = []
+    page.on("request", lambda request: asked.append(request.post_data_json) if request.url.endswith("/api/graph")
+            else None)
+    page.eval_on_selector('.input-row[data-name="a"] input[type=range]',
+                          "s => { s.value = '0.75'; s.dispatchEvent(new Event('input')); }")
+    wait_until_idle(page)
+    set_input(page, "c", -0.4)
+    assert [body.get("numbers_only") for body in asked] == [True, True], "the page asked for more than the numbers"
+    values = page.evaluate("window.backpropLab.page.values")
+    assert (values["a"], values["c"]) == (0.75, -0.4)
+    answer = httpx.post(page.server + "/api/graph", json={"expression": program, "values": values,
+                                                          "default_value": 1, "strict": False}).json()
+    drawn = page.evaluate(DRAWN_NUMBERS)
+    unmarked = lambda text: text.removeprefix("∇")  # the colour-blind palette's mark  # noqa: E731
+    assert len(drawn["labels"]) >= len(answer["edges"])
+    for key, value_texts, grad_texts in drawn["labels"]:
+        numbers = (answer["edges"][int(key[1:])] if key.startswith("w") and key != "wout" else
+                   answer["nodes"][answer["output"] if key == "wout" else int(key[1:])])
+        assert value_texts == [format_number(numbers["value"])], key
+        assert [unmarked(text) for text in grad_texts] == [format_number(numbers["grad"])], key
+    assert len(drawn["totals"]) >= 3
+    for key, text in drawn["totals"]:
+        node = answer["nodes"][int(key[1:].split("-")[0])]
+        assert unmarked(text.removeprefix("Σ ")) == format_number(node["grad"]), key
+
+
 def test_a_syntax_error_is_underlined_with_its_sentence_and_the_old_graph_stays_dimmed(page):
     type_program(page, "a + b")
     wait_until_idle(page)

@@ -189,7 +189,7 @@ export class GraphView {
       if (this.shown.get(element) !== text) writes.push([element, text]);
     }
     for (const [element, text] of writes) {
-      element.textContent = text;
+      writeText(element, text);
       this.shown.set(element, text);
       if (flash) {
         element.classList.add("changed");
@@ -516,6 +516,14 @@ export class GraphView {
     copy.prepend(paper);
     return new XMLSerializer().serializeToString(copy);
   }
+}
+
+// A number written again into its text node (textContent would put a new node in its place, for the browser to
+// style and lay out afresh: twice the work of the frame that shows the new numbers).
+function writeText(element, text) {
+  const node = element.firstChild;
+  if (node && node.nodeType === Node.TEXT_NODE && !node.nextSibling) node.data = text;
+  else element.textContent = text;
 }
 
 // The numbers a label shows, from an answer: its wire's, or its node's own (the output, a row's end).

@@ -145,10 +145,12 @@ async function send() {
   }
 }
 
-// The newest change is on screen.
+// The newest change is on screen. Said as an event too ("settled" on document, its detail the change's number),
+// so that whoever waits for it (a test, benchmarks/page.py) need not poll.
 function settle(number) {
   page.settled = number;
   needNarration();
+  document.dispatchEvent(new CustomEvent("settled", { detail: number }));
 }
 
 async function showAnswer(graph, asked) {

@@ -69,6 +69,7 @@ export class Quiz {
     this.current = null; // the key of the question the hint line speaks of
     this.drawnOn = null; // the SVG the fields were put on
     this.stashedTitles = [];
+    this.valuesHiddenOn = null; // the drawing whose values reveal=forward hid
     this.timers = new Map();
     this.finishTimer = null;
     this.examples = [];
@@ -479,7 +480,11 @@ export class Quiz {
   }
 
   // With reveal=forward the values of the gates are hidden too; the inputs' and constants' stay.
+  // Nothing to do when no value is hidden on this drawing and none is to be (after every answer, quiz or not:
+  // a query for each of a thousand wires would cost the page more than drawing the new numbers).
   hideValues(svg, hiding) {
+    if (!hiding && this.valuesHiddenOn !== svg) return;
+    this.valuesHiddenOn = hiding ? svg : null;
     const computed = (id) => this.graph.nodes[id]?.inputs.length > 0;
     this.graph.edges.forEach((edge, wire) => {
       svg.querySelector(`[id="w${wire}"] text.value`)?.classList.toggle("quiz-hidden", hiding && computed(edge.source));
