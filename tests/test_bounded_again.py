@@ -269,22 +269,6 @@ def test_a_lane_gives_a_freed_worker_to_the_client_that_has_used_the_least_worke
     assert asyncio.run(scenario()) == ["class 1", "flood 2"]
 
 
-def test_a_client_of_long_requests_is_sent_to_the_heavy_workers_until_it_has_not_asked_for_a_while(monkeypatch):
-    # A client looping 300-line programs with their drawings (tens of ms each) once shared the light workers with
-    # the class at the same CPU priority; it now computes on the heavy workers, niced, within their bounds.
-    from app.server import workers as lanes
-
-    now = [1000.0]
-    monkeypatch.setattr(lanes.time, "monotonic", lambda: now[0])
-    lane = lanes.Lane(["worker 1", "worker 2"], per_client=10)
-    for _ in range(20):
-        lane._charge("class", 0.001)
-        lane._charge("flood", 0.03)
-    assert lane.long_lately("flood") and not lane.long_lately("class") and not lane.long_lately("newcomer")
-    now[0] += 6 * lane.HALF_LIFE  # twenty requests' history halved six times: less than one request's worth
-    assert not lane.long_lately("flood")
-
-
 def test_a_client_of_long_requests_leaves_a_worker_free_for_the_others():
     # Fair turns do not stop work already running: a flood of tenth-of-a-second requests on both workers
     # would make a class's 3-node request wait out one of them. Such a client computes on one of two.
