@@ -8,12 +8,10 @@ back as bytes. /docs still documents the request model.
 
 Two lanes of workers, so that big work never queues in front of a classroom's small requests:
 
-- *light* workers (``light_workers``) take requests whose body is at most ``max_light_body_bytes`` and that ask
-  little work (app/server/admission.py), from a client whose requests have not lately been long (``Lane.LONG``
-  each: a client looping 300-line programs with their drawings), for at most ``light_seconds``; a small request
-  that turns out to be big work is stopped there and starts again on
-- the *heavy* workers (``heavy_workers``), which take everything else, one request each, at a lower CPU
-  priority, with at most ``max_heavy_queue`` waiting (more are answered 503).
+- *light* workers (``light_workers``) take requests whose body is at most ``max_light_body_bytes``, for at most
+  ``light_seconds``; a small request that turns out to be big work is stopped there and starts again on
+- the *heavy* workers (``heavy_workers``), which take everything else, one request each, with at most
+  ``max_heavy_queue`` waiting (more are answered 503).
 
 Every request has ``max_seconds`` from the end of its body to its answer, queueing included: past it the
 worker is killed and replaced, and the answer is a 413 that says so. A client that
@@ -156,8 +154,7 @@ async def _answer(request: Request, key: str, body: bytes) -> Response:
     ask = _Ask(request, key, body)
     pools = _pools(ask.limits)
     try:
-        if len(body) <= ask.limits.max_light_body_bytes and not asks_for_heavy_work(key, body) and \
-                not pools.light.long_lately(ask.client):
+        if len(body) <= ask.limits.max_light_body_bytes and not asks_for_heavy_work(key, body):
             if not pools.light.admits(ask.client):
                 return await refused(say("too_many_requests"))
             result = await _attempt(pools.light, ask, ask.limits.light_seconds)
@@ -411,12 +408,6 @@ class Lane:
             return True
         seconds, requests = self._spent_now(client, time.monotonic())
         return requests == 0 or seconds / requests <= self.LONG
-
-    def long_lately(self, client: str) -> bool:
-        """Whether ``client``'s requests here have lately taken over ``LONG`` seconds each (a request's worth of
-        history at least: one that has not asked here for a while is judged anew)."""
-        seconds, requests = self._spent_now(client, time.monotonic())
-        return requests >= 1 and seconds / requests > self.LONG
 
     def _charge(self, client: str, seconds: float) -> None:
         now = time.monotonic()
