@@ -143,12 +143,14 @@ TRAIN = {"expression": "-log(sigmoid(w*x + b))", "values": {"w": 0.5, "x": 1.0, 
 def test_a_refused_request_waits_a_second_for_its_503_so_that_a_loop_of_refusals_asks_once_a_second(live):
     import threading
 
-    # Two 10,000-step trainings hold this client's bound of heavy requests (2); its third is refused.
-    held = [threading.Thread(target=lambda: attacker_client().post(f"{live.base}/api/train", json=TRAIN))
+    # Two gradient checks of 16,000 elements (seconds each, up to this server's 3 s budget) hold this client's
+    # bound of heavy requests (2); its third heavy request, a 10,000-step training, is refused.
+    check = {"expression": "sum(x*x + tanh(x))", "values": {"x": [i / 16_000 for i in range(16_000)]}, "check": True}
+    held = [threading.Thread(target=lambda: attacker_client().post(f"{live.base}/api/graph", json=check))
             for _ in range(2)]
     for thread in held:
         thread.start()
-    time.sleep(0.3)
+    time.sleep(1.0)
     with attacker_client() as client:
         started = time.monotonic()
         response = client.post(f"{live.base}/api/train", json=TRAIN)
