@@ -129,17 +129,34 @@ def test_work_past_its_budget_is_stopped_and_its_worker_replaced(base):
 
 # -- 2. work that outlives its client -----------------------------------------------------------------------------
 
+def cpu_ticks(pid: int) -> int:
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    return 0
+
+
 def test_the_work_of_a_client_that_left_is_stopped(base):
     workers_before = set(descendants(base.pid))
+    ticks_before = {pid: cpu_ticks(pid) for pid in workers_before}
     body = httpx.Request("POST", f"{base.base}/api/graph", json=HEAVY_CHECK)
     with socket.create_connection(("127.0.0.1", int(base.base.rsplit(":", 1)[1]))) as client:
         head = f"POST /api/graph HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" \
                f"Content-Length: {len(body.content)}\r\n\r\n"
         client.sendall(head.encode() + body.content)
-        time.sleep(0.5)  # the work has started
-    time.sleep(0.8)  # well inside the 2 s budget: only the disconnect can have stopped it
-    stopped = workers_before - set(descendants(base.pid))
+        sent = time.monotonic()
+        # Left once the work has started (a worker is computing: its CPU time grows), not after a fixed wait,
+        # which on a busy machine could leave before the request reached a worker (nothing then to stop).
+        while time.monotonic() - sent < 1.0 and not any(cpu_ticks(pid) - ticks_before[pid] >= 10
+                                                        for pid in workers_before):
+            time.sleep(0.02)
+        left = time.monotonic()
+    stopped = set()
+    while not stopped and time.monotonic() - left < 0.8:  # well inside the 2 s budget: only the disconnect can
+        stopped = workers_before - set(descendants(base.pid))  # have stopped it
+        time.sleep(0.02)
     assert stopped, "no worker process was stopped when its client left"
+    assert time.monotonic() - sent < BUDGET, "stopped no sooner than the budget would have stopped it"
     assert_small_request_answers(base)
 
 
