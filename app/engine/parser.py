@@ -299,7 +299,8 @@ class _Parser:
                     return i, operands[0]
 
     def operand(self, i: int, operands: list, stack: list, frames: list) -> tuple[int, bool]:
-        """Read token ``i`` where an operand is expected; the next token's index and whether one still is."""
+        """Read token ``i`` where an operand is expected, one the expression loop does not read itself (a number,
+        or a variable not followed by ``(`` or ``=``); the next token's index and whether an operand still is."""
         kinds, texts = self.kinds, self.texts
         kind = kinds[i]
         if kind == "name":
@@ -314,10 +315,7 @@ class _Parser:
                 return i + 2, True
             if texts[i] in PYTHON_KEYWORDS:
                 self.reject_python_keyword(i)
-            operands.append(self.builder.variable(texts[i], i))
-            return i + 1, False
-        if kind == "num":
-            operands.append(self.builder.number(texts[i], i))
+            operands.append(self.builder.variable(texts[i], i))  # a name before "=" outside a call's arguments
             return i + 1, False
         if kind == "(":
             self.open(frames, stack, _Frame("group", i, len(operands)))
