@@ -26,6 +26,9 @@ LIMITS = {
     "BACKPROP_MAX_CLIENT_REQUESTS": "12",
 }
 SMALL = {"expression": "3*(a + b*c)", "values": {"a": 5, "b": 3, "c": 2}}
+# The same, with an option that adds to the answer: a worker computes it, where SMALL is computed at once by the
+# event loop (app/server/admission.py). The tests of workers and lanes ask this one.
+FOR_A_WORKER = {**SMALL, "local": True}
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +42,10 @@ def live():
 
 
 def probe(live, within: float = 2.0) -> float:
-    """A 3-node request on a new connection: it must get in and be answered within ``within`` seconds."""
+    """A 3-node request for a worker on a new connection: it must get in and be answered within ``within``
+    seconds."""
     started = time.monotonic()
-    response = httpx.post(f"{live.base}/api/graph", json=SMALL, timeout=within)
+    response = httpx.post(f"{live.base}/api/graph", json=FOR_A_WORKER, timeout=within)
     elapsed = time.monotonic() - started
     assert response.status_code == 200 and response.json()["value"] == 33
     assert elapsed < within, f"the probe took {elapsed:.2f} s"
@@ -114,7 +118,7 @@ def probe_times(live, count: int) -> list[float]:
     the server's lanes decide, unlike the time on the client's clock, which a busy machine stretches too."""
     times = []
     for _ in range(count):
-        response = httpx.post(f"{live.base}/api/graph", json=SMALL, timeout=30)
+        response = httpx.post(f"{live.base}/api/graph", json=FOR_A_WORKER, timeout=30)
         assert response.status_code == 200 and response.json()["value"] == 33
         times.append(int(response.headers["server-timing"].split("dur=")[1]) / 1e3)
         time.sleep(0.05)
@@ -369,7 +373,7 @@ def test_clients_that_hang_up_at_once_cost_the_others_no_pool_stall(live):
         time.sleep(0.5)
         waits = []
         for _ in range(15):
-            response = httpx.post(f"{live.base}/api/graph", json=SMALL, timeout=30)
+            response = httpx.post(f"{live.base}/api/graph", json=FOR_A_WORKER, timeout=30)
             assert response.status_code == 200
             waits.append(server_timing(response))
             time.sleep(0.1)
@@ -432,7 +436,7 @@ def test_a_killed_idle_worker_is_replaced_alone_and_nobody_is_answered_503(live)
     assert len(light) >= 2, workers
     victim = light[0]
     os.kill(victim, signal.SIGKILL)
-    statuses = [httpx.post(f"{live.base}/api/graph", json=SMALL, timeout=30).status_code for _ in range(10)]
+    statuses = [httpx.post(f"{live.base}/api/graph", json=FOR_A_WORKER, timeout=30).status_code for _ in range(10)]
     assert statuses == [200] * 10, statuses
     after = worker_processes(live.pid)
     assert set(workers) - {victim} <= set(after), "another worker was restarted with the dead one"
@@ -453,7 +457,7 @@ def test_workers_killed_before_they_read_a_request_are_not_blamed_on_it(live):
             os.kill(pid, signal.SIGSTOP)  # alive, its pipe open, reading nothing
     answers = []
     asking = threading.Thread(target=lambda: answers.append(
-        httpx.post(f"{live.base}/api/graph", json=SMALL, timeout=30)))
+        httpx.post(f"{live.base}/api/graph", json=FOR_A_WORKER, timeout=30)))
     asking.start()
     time.sleep(0.5)
     for pid in light:
@@ -560,3 +564,74 @@ def test_the_trailing_slash_redirect_does_not_repeat_the_host_header(live):
     response = httpx.get(f"{live.base}/api/ops/", headers={"host": "evil.example"})
     assert response.status_code in (307, 308)
     assert response.headers["location"] == "/api/ops"
+
+
+# -- a small graph of numbers, computed at once by the event loop (issue 23: the hop costs more than its work) ----
+
+def test_a_small_graph_of_numbers_is_answered_with_every_worker_stopped(live):
+    import os
+    import signal
+
+    probe(live, within=30)
+    stopped = list(worker_processes(live.pid))
+    assert stopped
+    for pid in stopped:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        whole = httpx.post(f"{live.base}/api/graph", json=SMALL, timeout=10)
+        numbers = httpx.post(f"{live.base}/api/graph", json={**SMALL, "numbers_only": True}, timeout=10)
+        broken = httpx.post(f"{live.base}/api/graph", json={"expression": "3*(a + b", "values": {"a": 1, "b": 2}}, timeout=10)
+    finally:
+        for pid in stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+    assert whole.status_code == 200 and whole.json()["gradients"] == {"a": 3, "b": 6, "c": 9}
+    assert numbers.status_code == 200 and numbers.json()["grads"][:3] == [3, 6, 9]
+    assert broken.status_code == 400 and broken.json()["detail"]["kind"] == "syntax"
+    probe(live, within=30)
+
+
+def test_a_small_answer_computed_at_once_is_gzipped_as_a_workers_would_be(live):
+    body = {"expression": "sigmoid(w0*x0 + w1*x1 + w2)", "default_value": 0.5}
+    plain = httpx.post(f"{live.base}/api/graph", json=body, headers={"accept-encoding": "identity"})
+    gzipped = httpx.post(f"{live.base}/api/graph", json=body, headers={"accept-encoding": "gzip"})
+    assert len(plain.content) > workers.GZIP_FROM_BYTES and "content-encoding" not in plain.headers
+    assert gzipped.headers["content-encoding"] == "gzip" and gzipped.content == plain.content
+
+
+@pytest.mark.parametrize("body, lane", [
+    (SMALL, "at once"),
+    ({**SMALL, "numbers_only": True}, "at once"),
+    ({"expression": "x = 2; y = x*x + 1", "unfold": True}, "at once"),
+    ({**SMALL, "local": True}, "light"),  # adds to the answer: Jacobians, sentences and checks cost more a node
+    ({**SMALL, "narrate": True}, "light"),
+    ({**SMALL, "check": True}, "light"),
+    ({"expression": "sum(x)", "values": {"x": [1, 2, 3]}}, "light"),  # an array: its size is the values'
+    ({"expression": "sum([1, 2, 3]*a)", "values": {"a": 2}}, "light"),
+    ({"expression": "a" + "+a" * 80, "values": {"a": 1}}, "light"),  # 161 characters
+    ([1, 2], "light"),  # not a request: the worker's validation answers it
+])
+def test_which_graphs_are_computed_at_once(body, lane):
+    from app.server.admission import lane_for
+
+    assert lane_for("app.server.api:post_graph", orjson.dumps(body)) == lane
+
+
+def test_only_graphs_are_computed_at_once():
+    from app.server.admission import lane_for
+
+    small = orjson.dumps({"expression": "w*x", "values": {"w": 1, "x": 2}, "steps": 2})
+    assert lane_for("app.server.api:post_train", small) == "light"
+    assert lane_for("app.server.api:post_sweep", small) == "light"
+
+
+def test_a_client_past_its_share_of_the_event_loop_has_its_small_graphs_computed_by_workers():
+    spending = workers.AtOnceSpending()
+    now = [100.0]
+    spending.clock = lambda: now[0]
+    for _ in range(150):  # 150 of the costliest small requests (1 ms each) within a moment
+        spending.charge("flood", 0.001)
+    assert not spending.may("flood")
+    assert spending.may("a student")
+    now[0] += 2 * spending.HALF_LIFE
+    assert spending.may("flood")  # a quarter of it is left

@@ -1,8 +1,9 @@
 """Which lane a request goes to, judged by what it asks (steps, points, epochs, elements, options), not by its
 body's size: a 200-byte /api/train of 10,000 steps is big work, and must not take a worker that a class's
-3-node requests need.
+3-node requests need; and a graph whose cost is bounded before it runs, and smaller than the trip to a worker,
+is computed at once in the server's own process (``AT_ONCE``).
 
-``estimated_seconds`` reads the body (at most ``max_light_body_bytes`` of JSON: microseconds with orjson) and
+``lane_for`` reads the body (at most ``max_light_body_bytes`` of JSON: microseconds with orjson) and
 counts *node passes*: the program's size in nodes times how many times the request runs it forward and back.
 The figures are rough on purpose (a pass over a small graph costs tens of microseconds here, an element of an
 array about ten nanoseconds); a request under ``HEAVY_SECONDS`` that turns out to be longer is still moved to
@@ -15,30 +16,63 @@ import math
 
 import orjson
 
+from .. import compute
+
+AT_ONCE, LIGHT, HEAVY = "at once", "light", "heavy"
 HEAVY_SECONDS = 0.1  # estimated at least this: straight to the heavy workers
 SECONDS_PER_NODE_PASS = 2e-5  # measured: 10,000 steps of -log(sigmoid(w*x + b)) in 2.2 s
 SECONDS_PER_ELEMENT = 1e-8
 CHARACTERS_PER_NODE = 4  # "a*b + c*d": about one node per four characters of program
 
 
-def estimated_seconds(route: str, body: bytes) -> float:
-    """A rough time for the request ``body`` to route ``route`` (a function's name: post_graph, post_train, …);
-    0 for a body that is not a JSON object (the worker answers it 422 at once)."""
+# Computed at once, in the server's process: a graph request whose cost is bounded before it runs, and is less
+# than the trip to a worker (a pipe each way and two processes woken, about 0.2 ms of CPU; a 3-node graph costs
+# 0.025 ms). With no "[" in the body there is no array, among the values or in the program (no function makes
+# one from numbers), so every node is one number, a few microseconds a pass; a program of at most
+# AT_ONCE_MAX_CHARS characters has fewer nodes than that; and the answer is the plain one: an option that adds
+# sentences, Jacobians or checks (more Python per node) goes to a worker. Every other bound holds as in a worker:
+# the time budget between stages, the sizes, the answer's bytes.
+AT_ONCE_MAX_CHARS = 160
+AT_ONCE_ROUTES = ("post_graph",)
+NOT_AT_ONCE_OPTIONS = tuple(option.name for option in compute.OPTIONS if option.adds_to_answer)
+
+
+def lane_for(route: str, body: bytes) -> str:
+    """AT_ONCE, LIGHT or HEAVY: where the request ``body`` to route ``route`` (a function's name: post_graph,
+    post_train, …) is computed. A body that is not a JSON object goes to a light worker, which answers it 422."""
+    request = _json_object(body)
+    if request is None:
+        return LIGHT
+    name = _route_name(route)
+    if name in AT_ONCE_ROUTES and _bounded_and_small(request, body):
+        return AT_ONCE
+    return HEAVY if _estimated_seconds(name, request) >= HEAVY_SECONDS else LIGHT
+
+
+def _route_name(route: str) -> str:
+    return route.rpartition(":")[2].rpartition(".")[2]
+
+
+def _json_object(body: bytes) -> dict | None:
     try:
         request = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return 0.0
-    if not isinstance(request, dict):
-        return 0.0
-    estimate = _ESTIMATES.get(route.rpartition(":")[2].rpartition(".")[2])
+        return None
+    return request if isinstance(request, dict) else None
+
+
+def _bounded_and_small(request: dict, body: bytes) -> bool:
+    expression = request.get("expression")
+    return (isinstance(expression, str) and len(expression) <= AT_ONCE_MAX_CHARS and b"[" not in body
+            and not any(request.get(option) for option in NOT_AT_ONCE_OPTIONS))
+
+
+def _estimated_seconds(name: str, request: dict) -> float:
+    estimate = _ESTIMATES.get(name)
     try:
         return estimate(request) if estimate else 0.0
     except (TypeError, ValueError, ArithmeticError, AttributeError):
         return 0.0  # a field of the wrong type: the worker's validation answers it
-
-
-def asks_for_heavy_work(route: str, body: bytes) -> bool:
-    return estimated_seconds(route, body) >= HEAVY_SECONDS
 
 
 def _pass_seconds(request: dict) -> tuple[float, int]:

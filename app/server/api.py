@@ -2,7 +2,8 @@
 
 Every route that computes runs in a worker process (``workers.in_worker``): the event loop reads the body's
 bytes and hands them over; the worker validates them against the request model, computes and encodes the
-answer with orjson. The models still document requests and answers in /docs.
+answer with orjson (a small graph of numbers, cheaper than the trip, the event loop computes at once, the same
+way: ``admission.lane_for``). The models still document requests and answers in /docs.
 """
 
 from __future__ import annotations

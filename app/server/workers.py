@@ -33,6 +33,7 @@ import functools
 import importlib
 import json
 import logging
+import math
 import multiprocessing
 import os
 import pickle
@@ -54,7 +55,7 @@ from starlette.requests import ClientDisconnect
 from ..engine.errors import ProgramError, error_detail
 from ..engine.limits import Limits, env_var, limits_in_force
 from ..words.messages import Text, request_error, say
-from .admission import asks_for_heavy_work
+from .admission import AT_ONCE, HEAVY, LIGHT, lane_for
 from .security import BYTES_IN_FLIGHT
 
 log = logging.getLogger("backprop.workers")
@@ -134,7 +135,8 @@ class _Ask:
         self.deadline = asyncio.get_running_loop().time() + self.limits.max_seconds
         self.client = request.client.host if request.client else ""
         self.departure = _Departure(request)
-        # A big answer is compressed by the worker that wrote it (never by the event loop), if the client takes gzip.
+        # A big answer is compressed by the worker that wrote it, if the client takes gzip (a small one computed at
+        # once, by the event loop: a few kilobytes).
         self.gzip = b"gzip" in _header(request, b"accept-encoding")
 
 
@@ -154,7 +156,12 @@ async def _answer(request: Request, key: str, body: bytes) -> Response:
     ask = _Ask(request, key, body)
     pools = _pools(ask.limits)
     try:
-        if len(body) <= ask.limits.max_light_body_bytes and not asks_for_heavy_work(key, body):
+        lane = lane_for(key, body) if len(body) <= ask.limits.max_light_body_bytes else HEAVY
+        if lane is AT_ONCE and AT_ONCE_SPENT.may(ask.client):
+            return _response(_computed_at_once(ask), ask)
+        if lane is AT_ONCE:
+            lane = LIGHT
+        if lane is LIGHT:
             if not pools.light.admits(ask.client):
                 return await refused(say("too_many_requests"))
             result = await _attempt(pools.light, ask, ask.limits.light_seconds)
@@ -295,9 +302,60 @@ async def _attempt_once(lane: Lane, ask: _Ask, lane_seconds: float | None):
         return error_response(413, say("worker_ended", how=_how(gone.exitcode), limit=limits.max_worker_mb,
                                        variable=env_var("max_worker_mb")))
     lane.give_back(slot, client, loop.time() - started)
+    return _response((status, media_type, data, bug, encoding), ask)
+
+
+def _computed_at_once(ask: _Ask) -> tuple:
+    """The request computed here, in the event loop, as a worker would (admission.AT_ONCE: its cost is bounded
+    before it runs, and less than the trip to a worker)."""
+    started = time.perf_counter()
+    try:
+        answer = serve(ask.key, ask.body, ask.limits)
+        return compressed(answer) if ask.gzip else (*answer, None)
+    finally:
+        AT_ONCE_SPENT.charge(ask.client, time.perf_counter() - started)
+
+
+class AtOnceSpending:
+    """Each client's time computed at once in the event loop lately, halved every ``HALF_LIFE`` seconds. A client
+    past ``SHARE`` of the event loop's time (a flood of the costliest small requests, about 1 ms each) has its
+    small requests computed by the light workers too, where they take their turn among everyone's; a class of
+    a hundred behind one address (500 requests a second, 0.03-0.1 ms each) spends a few percent."""
+
+    SHARE = 0.1
+    HALF_LIFE = 1.0  # seconds
+    REMEMBERED = 4096  # clients; past it, the half that spent least are forgotten
+    clock = staticmethod(time.monotonic)
+
+    def __init__(self):
+        self.spent: dict[str, tuple[float, float]] = {}  # client → (seconds, when)
+        # A steady SHARE of the time adds up to this, halved as it goes
+        self.most = self.SHARE * self.HALF_LIFE / math.log(2)
+
+    def may(self, client: str) -> bool:
+        return self._spent_now(client, self.clock()) < self.most
+
+    def charge(self, client: str, seconds: float) -> None:
+        now = self.clock()
+        self.spent[client] = (self._spent_now(client, now) + seconds, now)
+        if len(self.spent) > self.REMEMBERED:
+            least = sorted(self.spent, key=lambda other: self._spent_now(other, now))
+            for forgotten in least[: len(least) // 2]:
+                del self.spent[forgotten]
+
+    def _spent_now(self, client: str, now: float) -> float:
+        seconds, then = self.spent.get(client, (0.0, now))
+        return seconds * 0.5 ** ((now - then) / self.HALF_LIFE)
+
+
+AT_ONCE_SPENT = AtOnceSpending()
+
+
+def _response(answer: tuple, ask: _Ask) -> Response:
+    status, media_type, data, bug, encoding = answer
     if bug is not None:  # logged here, not in the worker: through the server's filter of repeats
         log.error("Error in a worker computing %s:\n%s", ask.key, bug)
-    response = BoundedAnswer(data, status, media_type, small=len(data) <= limits.max_light_body_bytes)
+    response = BoundedAnswer(data, status, media_type, small=len(data) <= ask.limits.max_light_body_bytes)
     if encoding:
         response.headers["content-encoding"] = encoding
     response.headers["vary"] = "Accept-Encoding"  # the same request may be answered gzipped or not
