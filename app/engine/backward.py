@@ -51,6 +51,16 @@ def backward_values(graph: Graph, values: list) -> tuple[list, list]:
     grads[output] = _ones_like(values[output])
     # A rule's answer is shaped like the broadcast result; when every value is a number there is nothing to undo.
     some_arrays = any([value.ndim for value in values])
+
+    def send(share, source: int, value, wire: int) -> None:
+        """The gradient ``share`` sent along ``wire`` to ``source`` (whose value is ``value``): kept on the wire,
+        added to the source's total."""
+        if some_arrays and share.shape != value.shape:
+            share = unbroadcast(share, value.shape)
+        wire_grads[wire] = share
+        total = grads[source]
+        grads[source] = share if total is None else total + share
+
     for node, op, args, first_wire in graph.backward_plan():
         if op is None:
             continue
@@ -70,41 +80,19 @@ def backward_values(graph: Graph, values: list) -> tuple[list, list]:
             a, b = args
             value_a, value_b = values[a], values[b]
             if needs_grad[a]:
-                share = vjps[0](g, ans, value_a, value_b)
-                if some_arrays and share.shape != value_a.shape:
-                    share = unbroadcast(share, value_a.shape)
-                wire_grads[first_wire] = share
-                total = grads[a]
-                grads[a] = share if total is None else total + share
+                send(vjps[0](g, ans, value_a, value_b), a, value_a, first_wire)
             if needs_grad[b]:
-                share = vjps[1](g, ans, value_a, value_b)
-                if some_arrays and share.shape != value_b.shape:
-                    share = unbroadcast(share, value_b.shape)
-                wire_grads[first_wire + 1] = share
-                total = grads[b]
-                grads[b] = share if total is None else total + share
-            continue
-        if len(args) == 1:
+                send(vjps[1](g, ans, value_a, value_b), b, value_b, first_wire + 1)
+        elif len(args) == 1:
             (x,) = args
             if needs_grad[x]:
                 value_x = values[x]
-                share = vjps[0](g, ans, value_x)
-                if some_arrays and share.shape != value_x.shape:
-                    share = unbroadcast(share, value_x.shape)
-                wire_grads[first_wire] = share
-                total = grads[x]
-                grads[x] = share if total is None else total + share
-            continue
-        arg_values = tuple(map(value_of, args))
-        for k, source in enumerate(args):
-            if not needs_grad[source]:
-                continue
-            share = vjps[k](g, ans, *arg_values)
-            if some_arrays and share.shape != arg_values[k].shape:
-                share = unbroadcast(share, arg_values[k].shape)
-            wire_grads[first_wire + k] = share
-            total = grads[source]
-            grads[source] = share if total is None else total + share
+                send(vjps[0](g, ans, value_x), x, value_x, first_wire)
+        else:
+            arg_values = tuple(map(value_of, args))
+            for k, source in enumerate(args):
+                if needs_grad[source]:
+                    send(vjps[k](g, ans, *arg_values), source, arg_values[k], first_wire + k)
     for node in graph.inputs.values():  # an input the output does not depend on
         if grads[node] is None:
             grads[node] = _zeros_like(values[node])
