@@ -13,6 +13,10 @@ Two lanes of workers, so that big work never queues in front of a classroom's sm
 - the *heavy* workers (``heavy_workers``), which take everything else, one request each, with at most
   ``max_heavy_queue`` waiting (more are answered 503).
 
+And none for a graph whose cost is bounded before it runs and is less than the trip to a worker (a small graph
+of numbers, ``admission.lane_for``): the event loop computes it at once, with the same ``serve``, within its
+client's share of the event loop's time (``AtOnceSpending``).
+
 Every request has ``max_seconds`` from the end of its body to its answer, queueing included: past it the
 worker is killed and replaced, and the answer is a 413 that says so. A client that
 disconnects has its work cancelled the same way. Each worker's address space is capped at
