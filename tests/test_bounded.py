@@ -155,8 +155,10 @@ def test_the_work_of_a_client_that_left_is_stopped(base):
             time.sleep(0.02)
         left = time.monotonic()
     stopped = set()
-    while not stopped and time.monotonic() - left < 0.8:  # well inside the 2 s budget: only the disconnect can
-        stopped = workers_before - set(descendants(base.pid))  # have stopped it
+    # Watched until just before the budget would stop it (a busy machine may take most of a second to end and
+    # reap the worker): stopped sooner, only the disconnect can have stopped it.
+    while not stopped and time.monotonic() - sent < BUDGET - 0.2:
+        stopped = workers_before - set(descendants(base.pid))
         time.sleep(0.02)
     assert stopped, "no worker process was stopped when its client left"
     assert time.monotonic() - sent < BUDGET, "stopped no sooner than the budget would have stopped it"

@@ -97,6 +97,8 @@ def test_the_sigma_cards_local_gradient_is_worked_out_with_its_numbers(page):
     type_program(page, "x = 1.0\nf = sigmoid(x)")
     wait_until_idle(page)
     page.hover("#n1")
-    page.wait_for_selector("#details table.chain-rule")
+    # The card opens with the rule in symbols, and is worked out when the local gradients it asked for arrive.
+    page.wait_for_function("() => (document.querySelector('#details table.chain-rule tbody td:nth-child(2)')"
+                           "?.textContent ?? '').includes('=')")
     local = page.text_content("#details table.chain-rule tbody td:nth-child(2)")
     assert local == "σ(1−σ) = 0.73 × 0.27 = 0.20"  # as the notes write it for σ(1)

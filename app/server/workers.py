@@ -161,10 +161,10 @@ async def _answer(request: Request, key: str, body: bytes) -> Response:
     pools = _pools(ask.limits)
     try:
         lane = lane_for(key, body) if len(body) <= ask.limits.max_light_body_bytes else HEAVY
-        if lane is AT_ONCE and AT_ONCE_SPENT.may(ask.client):
-            return _response(_computed_at_once(ask), ask)
         if lane is AT_ONCE:
-            lane = LIGHT
+            if AT_ONCE_SPENT.may(ask.client):
+                return _response(_computed_at_once(ask), ask)
+            lane = LIGHT  # past its share of the event loop: it takes a worker's turn, as a small request does
         if lane is LIGHT:
             if not pools.light.admits(ask.client):
                 return await refused(say("too_many_requests"))
@@ -358,7 +358,7 @@ AT_ONCE_SPENT = AtOnceSpending()
 def _response(answer: tuple, ask: _Ask) -> Response:
     status, media_type, data, bug, encoding = answer
     if bug is not None:  # logged here, not in the worker: through the server's filter of repeats
-        log.error("Error in a worker computing %s:\n%s", ask.key, bug)
+        log.error("Error computing %s:\n%s", ask.key, bug)
     response = BoundedAnswer(data, status, media_type, small=len(data) <= ask.limits.max_light_body_bytes)
     if encoding:
         response.headers["content-encoding"] = encoding
