@@ -91,7 +91,7 @@ async def list_options():
     return json_response([option.json() for option in compute.OPTIONS])
 
 
-@in_worker(router.post, "/graph", GraphRequest, response_model=GraphResponse | GraphNumbers, responses=ERRORS,
+@in_worker(router, "/graph", GraphRequest, response_model=GraphResponse | GraphNumbers, responses=ERRORS,
            summary="Compute a graph")
 def post_graph(request: GraphRequest, limits: Limits) -> bytes:
     """Parse the program, compute every node's value and gradient, and answer the graph."""
@@ -173,7 +173,7 @@ router.get("/graph", response_model=GraphResponse | GraphNumbers, responses=ERRO
            summary="Compute a graph (GET form)")(get_graph)
 
 
-@in_worker(router.post, "/dot", GraphRequest, media_type=DotResponse.media_type, response_class=DotResponse,
+@in_worker(router, "/dot", GraphRequest, media_type=DotResponse.media_type, response_class=DotResponse,
            responses=TEXT_ROUTE_ERRORS, summary="The graph as Graphviz DOT")
 def post_dot(request: GraphRequest, limits: Limits) -> str:
     """The same graph as DOT text, values in green and gradients in red on every wire: `dot -Tsvg` draws it."""
@@ -188,7 +188,7 @@ async def get_dot(request: Request, expression: str, values: str | None = None, 
                                                "default_value": default_value})
 
 
-@in_worker(router.post, "/sweep", SweepRequest, response_model=SweepResponse, responses=ERRORS,
+@in_worker(router, "/sweep", SweepRequest, response_model=SweepResponse, responses=ERRORS,
            summary="Sweep one input for a plot")
 def post_sweep(request: SweepRequest, limits: Limits) -> dict:
     """The output and d output / d variable at `num` evenly spaced values of one scalar input."""
@@ -196,7 +196,7 @@ def post_sweep(request: SweepRequest, limits: Limits) -> dict:
                          request.values, default_value=request.default_value, strict=request.strict, limits=limits)
 
 
-@in_worker(router.post, "/train", TrainRequest, response_model=TrainResponse, responses=ERRORS,
+@in_worker(router, "/train", TrainRequest, response_model=TrainResponse, responses=ERRORS,
            summary="Train parameters by gradient descent")
 def post_train(request: TrainRequest, limits: Limits) -> dict:
     """`steps` steps of w ← w − η·∂L/∂w on the inputs named in `params`, L the sum of the output's elements:

@@ -34,7 +34,7 @@ def playground_page(request: Request):
     return templates.TemplateResponse(request, "playground.html", {"config": playground.page_config()})
 
 
-@in_worker(router.post, "/api/playground/step", PlaygroundStepRequest, response_model=PlaygroundStepResponse,
+@in_worker(router, "/api/playground/step", PlaygroundStepRequest, response_model=PlaygroundStepResponse,
            responses=ERRORS, summary="Train the playground's network")
 def post_step(request: PlaygroundStepRequest, limits: Limits) -> dict:
     """`steps` epochs of mini-batch gradient descent on the network the settings describe, from the weights
@@ -46,7 +46,7 @@ def post_step(request: PlaygroundStepRequest, limits: Limits) -> dict:
                             data=request.data, limits=limits)
 
 
-@in_worker(router.post, "/api/playground/sample", PlaygroundSampleRequest, response_model=PlaygroundSampleResponse,
+@in_worker(router, "/api/playground/sample", PlaygroundSampleRequest, response_model=PlaygroundSampleResponse,
            responses=ERRORS, summary="One point's forward and backward pass, as a program")
 def post_sample(request: PlaygroundSampleRequest, limits: Limits) -> dict:
     """The network's program with one point and the current weights as its values: POST it to /api/graph (or
