@@ -332,36 +332,48 @@ def _computed_at_once(ask: _Ask) -> tuple:
         AT_ONCE_SPENT.charge(ask.client, time.perf_counter() - started)
 
 
-class AtOnceSpending:
-    """Each client's time computed at once in the event loop lately, halved every ``HALF_LIFE`` seconds. A client
-    past ``SHARE`` of the event loop's time (a flood of the costliest small requests, about 1 ms each) has its
-    small requests computed by the light workers too, where they take their turn among everyone's; a class of
-    a hundred behind one address (500 requests a second, 0.03-0.1 ms each) spends a few percent."""
+class Spending:
+    """Each client's seconds of work and its requests lately, each halved every ``half_life`` seconds. Past
+    ``remembered`` clients, the least spending of those not kept are forgotten, down to half as many."""
+
+    clock = staticmethod(time.monotonic)
+
+    def __init__(self, half_life: float, remembered: int = 4096):
+        self.half_life, self.remembered = half_life, remembered
+        self.spent: dict[str, tuple[float, float, float]] = {}  # client → (seconds, requests, when)
+
+    def of(self, client: str, now: float | None = None) -> tuple[float, float]:
+        """The client's seconds and requests, each halved every ``half_life`` seconds since."""
+        now = self.clock() if now is None else now
+        seconds, requests, then = self.spent.get(client, (0.0, 0.0, now))
+        fading = 0.5 ** ((now - then) / self.half_life)
+        return seconds * fading, requests * fading
+
+    def charge(self, client: str, seconds: float, keep=()) -> None:
+        now = self.clock()
+        spent, requests = self.of(client, now)
+        self.spent[client] = (spent + seconds, requests + 1, now)
+        if len(self.spent) > self.remembered:
+            least = sorted((other for other in self.spent if other not in keep), key=lambda other: self.of(other, now))
+            for forgotten in least[: len(self.spent) - self.remembered // 2]:
+                del self.spent[forgotten]
+
+
+class AtOnceSpending(Spending):
+    """Each client's time computed at once in the event loop lately. A client past ``SHARE`` of the event loop's
+    time (a flood of the costliest small requests, about 1 ms each) has its small requests computed by the light
+    workers too, where they take their turn among everyone's; a class of a hundred behind one address (500
+    requests a second, 0.03-0.1 ms each) spends a few percent."""
 
     SHARE = 0.1
     HALF_LIFE = 1.0  # seconds
-    REMEMBERED = 4096  # clients; past it, the half that spent least are forgotten
-    clock = staticmethod(time.monotonic)
 
     def __init__(self):
-        self.spent: dict[str, tuple[float, float]] = {}  # client → (seconds, when)
-        # A steady SHARE of the time adds up to this, halved as it goes
-        self.most = self.SHARE * self.HALF_LIFE / math.log(2)
+        super().__init__(self.HALF_LIFE)
+        self.most = self.SHARE * self.HALF_LIFE / math.log(2)  # what a steady SHARE of the time adds up to
 
     def may(self, client: str) -> bool:
-        return self._spent_now(client, self.clock()) < self.most
-
-    def charge(self, client: str, seconds: float) -> None:
-        now = self.clock()
-        self.spent[client] = (self._spent_now(client, now) + seconds, now)
-        if len(self.spent) > self.REMEMBERED:
-            least = sorted(self.spent, key=lambda other: self._spent_now(other, now))
-            for forgotten in least[: len(least) // 2]:
-                del self.spent[forgotten]
-
-    def _spent_now(self, client: str, now: float) -> float:
-        seconds, then = self.spent.get(client, (0.0, now))
-        return seconds * 0.5 ** ((now - then) / self.HALF_LIFE)
+        return self.of(client)[0] < self.most
 
 
 AT_ONCE_SPENT = AtOnceSpending()
@@ -385,7 +397,7 @@ def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable, *args) -> No
 
 class Lane:
     """Workers that requests wait for, shared fairly by worker time: a freed worker goes to the waiting client
-    that has used the least worker time lately (``spent``, halved every ``HALF_LIFE`` seconds), so one client's
+    that has used the least worker time lately (``spending``, halved every ``HALF_LIFE`` seconds), so one client's
     queued work never sits in front of everyone else's, and a client of long requests (a 300-line program with
     its drawing, 48 at a time) does not get as many turns as a class of 3-node ones. Among clients that have
     spent alike, round robin. And a client whose requests have lately taken more than ``LONG`` seconds each
@@ -408,7 +420,7 @@ class Lane:
         self.held: collections.Counter = collections.Counter()  # client → its requests here
         self.computing: collections.Counter = collections.Counter()  # client → its requests on a worker now
         self.holding = 0
-        self.spent: dict[str, tuple[float, float, float]] = {}  # client → (seconds, requests, when), decaying
+        self.spending = Spending(self.HALF_LIFE, self.REMEMBERED)  # each client's worker time lately
 
     def admits(self, client: str) -> bool:
         waiting = self.holding - (len(self.slots) - len(self.free))
@@ -480,29 +492,17 @@ class Lane:
         """Whether ``client`` may have one more worker now: not a client of long requests on all but one."""
         if len(self.slots) < 2 or self.computing[client] < len(self.slots) - 1:
             return True
-        seconds, requests = self._spent_now(client, time.monotonic())
+        seconds, requests = self.spending.of(client)
         return requests == 0 or seconds / requests <= self.LONG
 
     def _charge(self, client: str, seconds: float) -> None:
-        now = time.monotonic()
-        spent, requests = self._spent_now(client, now)
-        self.spent[client] = (spent + seconds, requests + 1, now)
-        if len(self.spent) > self.REMEMBERED:
-            idle = sorted((kv for kv in self.spent.items() if kv[0] not in self.held), key=lambda kv: kv[1][0])
-            for forgotten, _ in idle[: len(self.spent) - self.REMEMBERED // 2]:
-                del self.spent[forgotten]
-
-    def _spent_now(self, client: str, now: float) -> tuple[float, float]:
-        """The client's worker seconds and requests, each halved every HALF_LIFE seconds since."""
-        seconds, requests, then = self.spent.get(client, (0.0, 0.0, now))
-        fading = 0.5 ** ((now - then) / self.HALF_LIFE)
-        return seconds * fading, requests * fading
+        self.spending.charge(client, seconds, keep=self.held)
 
     def _next_client(self) -> str | None:
         """The waiting client that has spent least and may have a worker (the first of equals: round robin)."""
         now = time.monotonic()
         allowed = [client for client in self.turns if self._may(client)]
-        return min(allowed, key=lambda client: self._spent_now(client, now)[0], default=None)
+        return min(allowed, key=lambda client: self.spending.of(client, now)[0], default=None)
 
     def _next(self, slot: "Slot") -> None:
         while (client := self._next_client()) is not None:
