@@ -54,6 +54,12 @@ def is_close(a, b, rel=1e-9):
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# A 3-node request, which the server computes at once (app/server/admission.py), and the same with an option
+# that adds to the answer, which a worker computes: the tests of workers and lanes ask that one.
+SMALL = {"expression": "3*(a + b*c)", "values": {"a": 5, "b": 3, "c": 2}}
+FOR_A_WORKER = {**SMALL, "local": True}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -28,7 +28,7 @@ from app import compute_graph
 from app.engine.limits import Limits
 from app.server.main import app
 from app.server.security import PAGE_CSP, BytesBudget, Hardening
-from conftest import free_port, start_app_server, stop_app_server
+from conftest import FOR_A_WORKER, SMALL, free_port, start_app_server, stop_app_server
 
 BUDGET = 2  # seconds: BACKPROP_MAX_SECONDS below
 GRACE = 1.5  # the target is a second past the budget; half a second more for a machine shared with other tests
@@ -44,10 +44,6 @@ LIMITS = {
     "BACKPROP_MAX_NARRATE_NODES": "3000",
     "BACKPROP_MAX_CHECK_WORK": "20000000000",  # 10× the default: room for a check that runs well past the budget
 }
-SMALL = {"expression": "3*(a + b*c)", "values": {"a": 5, "b": 3, "c": 2}}
-# The same, with an option that adds to the answer: a worker computes it, where SMALL is computed at once by the
-# event loop (app/server/admission.py). The tests of workers and lanes ask this one.
-FOR_A_WORKER = {**SMALL, "local": True}
 
 
 @pytest.fixture(scope="module")

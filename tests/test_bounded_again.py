@@ -15,7 +15,7 @@ import pytest
 
 from app.server import workers
 from app.words.messages import say
-from conftest import free_port, start_app_server, stop_app_server
+from conftest import FOR_A_WORKER, SMALL, free_port, start_app_server, stop_app_server
 
 CAP = 200  # BACKPROP_MAX_CONNECTIONS below
 LIMITS = {
@@ -25,10 +25,6 @@ LIMITS = {
     "BACKPROP_BODY_SECONDS": "30",
     "BACKPROP_MAX_CLIENT_REQUESTS": "12",
 }
-SMALL = {"expression": "3*(a + b*c)", "values": {"a": 5, "b": 3, "c": 2}}
-# The same, with an option that adds to the answer: a worker computes it, where SMALL is computed at once by the
-# event loop (app/server/admission.py). The tests of workers and lanes ask this one.
-FOR_A_WORKER = {**SMALL, "local": True}
 
 
 @pytest.fixture(scope="module")
