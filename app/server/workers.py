@@ -500,7 +500,7 @@ class Lane:
 
     def _next_client(self) -> str | None:
         """The waiting client that has spent least and may have a worker (the first of equals: round robin)."""
-        now = time.monotonic()
+        now = self.spending.clock()
         allowed = [client for client in self.turns if self._may(client)]
         return min(allowed, key=lambda client: self.spending.of(client, now)[0], default=None)
 
