@@ -129,6 +129,7 @@ def test_work_past_its_budget_is_stopped_and_its_worker_replaced(base):
 # -- 2. work that outlives its client -----------------------------------------------------------------------------
 
 def cpu_ticks(pid: int) -> int:
+    """The CPU time a process has used, user and system, in clock ticks (0 once it is gone)."""
     with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
         return int(fields[11]) + int(fields[12])

@@ -384,13 +384,9 @@ def test_clients_that_hang_up_at_once_cost_the_others_no_pool_stall(live):
 def cpu_seconds(pids: list[int]) -> float:
     import os
 
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+    from test_bounded import cpu_ticks
+
+    return sum(cpu_ticks(pid) for pid in pids) / os.sysconf("SC_CLK_TCK")
 
 
 def worker_processes(pid: int) -> dict[int, int]:
